@@ -1,0 +1,185 @@
+//! The top of the page: loads the configuration, picks the language, and routes views.
+//!
+//! Views live at paths under the page's own folder (`/`, `/setup`, `/links`, `/admin`);
+//! `#/setup`-style links, which work on any static host, are turned into those paths at start.
+//! This module renders no screen of its own beyond the shell: screens live in [`crate::ui`].
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::config::{AppConfig, ConfigError, CONFIG_PATH};
+use crate::http::{self, HttpRequest};
+use crate::i18n::Lang;
+use crate::ui;
+
+/// Mounts the app on `<body>`.
+pub fn mount() {
+    console_error_panic_hook_lite();
+    let base = take_hash_route();
+    leptos::mount::mount_to_body(move || view! { <App base=base.clone()/> })
+}
+
+/// The app, given the folder the page is served from (`""` at the root of its host).
+#[component]
+pub fn App(base: String) -> impl IntoView {
+    let lang = RwSignal::new(initial_language());
+    provide_context(lang);
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("lang", lang.get().tag());
+        }
+    });
+
+    let config = LocalResource::new(load_config);
+
+    view! {
+        <ui::Shell>
+            <Suspense fallback=move || view! { <ui::Loading/> }>
+                {move || config.get().map(|loaded| match loaded {
+                    Err(error) => view! { <ui::ConfigProblem error=error/> }.into_any(),
+                    Ok(config) => {
+                        provide_context(config);
+                        let base = base.clone();
+                        view! {
+                            <Router base=base>
+                                <Routes fallback=|| view! { <ui::NotFound/> }>
+                                    <Route path=path!("/") view=ui::Landing/>
+                                </Routes>
+                            </Router>
+                        }.into_any()
+                    }
+                })}
+            </Suspense>
+        </ui::Shell>
+    }
+}
+
+/// Fetches and validates `config.json` from beside the page.
+async fn load_config() -> Result<AppConfig, ConfigError> {
+    let request = HttpRequest::get(CONFIG_PATH)
+        .header("Accept", "application/json")
+        .timeout_ms(15_000);
+    let response = http::send(request)
+        .await
+        .map_err(|e| ConfigError::Unreachable {
+            reason: e.to_string(),
+        })?;
+    if response.status == 404 || response.status == 410 {
+        return Err(ConfigError::Missing {
+            status: response.status,
+        });
+    }
+    if !response.is_success() {
+        return Err(ConfigError::Unreachable {
+            reason: format!("HTTP {}", response.status),
+        });
+    }
+    AppConfig::parse(&response.text())
+}
+
+const LANG_KEY: &str = "pps.lang";
+
+/// The language the user chose before, else the browser's preference.
+fn initial_language() -> Lang {
+    let window = window();
+    let chosen = window
+        .local_storage()
+        .ok()
+        .flatten()
+        .and_then(|s| s.get_item(LANG_KEY).ok().flatten())
+        .and_then(|tag| Lang::from_tag(&tag));
+    chosen.unwrap_or_else(|| {
+        let languages: Vec<String> = window
+            .navigator()
+            .languages()
+            .iter()
+            .filter_map(|l| l.as_string())
+            .collect();
+        Lang::negotiate(languages.iter().map(String::as_str))
+    })
+}
+
+/// Remembers the user's choice of language (a preference, not session data).
+pub fn remember_language(lang: Lang) {
+    if let Some(storage) = window().local_storage().ok().flatten() {
+        let _ = storage.set_item(LANG_KEY, lang.tag());
+    }
+}
+
+/// Turns `…/#/setup` into `…/setup` (keeping the query) and returns the page's base folder.
+fn take_hash_route() -> String {
+    let location = window().location();
+    let pathname = location.pathname().unwrap_or_default();
+    let hash = location.hash().unwrap_or_default();
+    let search = location.search().unwrap_or_default();
+    let base = route_base(&pathname);
+    if let Some(route) = hash_route(&hash) {
+        let target = format!("{base}{route}{search}");
+        if let Ok(history) = window().history() {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&target));
+        }
+    }
+    base
+}
+
+/// The views the router knows, as the last path segment.
+pub const VIEWS: [&str; 3] = ["setup", "links", "admin"];
+
+/// The folder the page is served from, without a trailing slash: `/tools/photo/setup` → `/tools/photo`.
+pub fn route_base(pathname: &str) -> String {
+    let mut path = pathname.trim_end_matches('/');
+    if let Some(stripped) = path.strip_suffix("/index.html") {
+        path = stripped;
+    }
+    if let Some((parent, last)) = path.rsplit_once('/') {
+        if VIEWS.contains(&last) {
+            path = parent;
+        }
+    }
+    path.to_owned()
+}
+
+/// `#/setup` → `/setup`; anything else (including OAuth fragments) is not a route.
+pub fn hash_route(hash: &str) -> Option<String> {
+    let route = hash.strip_prefix("#/")?;
+    let route = route.trim_end_matches('/');
+    (route.is_empty() || VIEWS.contains(&route)).then(|| format!("/{route}"))
+}
+
+/// Panics show up in the console with their message (the page also shows a generic error).
+fn console_error_panic_hook_lite() {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&info.to_string().into());
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_of_a_page_at_the_root() {
+        assert_eq!(route_base("/"), "");
+        assert_eq!(route_base("/index.html"), "");
+        assert_eq!(route_base("/setup"), "");
+    }
+
+    #[test]
+    fn base_of_a_page_in_a_folder() {
+        assert_eq!(route_base("/tools/photo/"), "/tools/photo");
+        assert_eq!(route_base("/tools/photo/index.html"), "/tools/photo");
+        assert_eq!(route_base("/tools/photo/admin"), "/tools/photo");
+        assert_eq!(route_base("/tools/photo/admin/"), "/tools/photo");
+    }
+
+    #[test]
+    fn hash_routes() {
+        assert_eq!(hash_route("#/setup").as_deref(), Some("/setup"));
+        assert_eq!(hash_route("#/admin/").as_deref(), Some("/admin"));
+        assert_eq!(hash_route("#/").as_deref(), Some("/"));
+        assert_eq!(hash_route("#code=abc"), None);
+        assert_eq!(hash_route("#/unknown"), None);
+        assert_eq!(hash_route(""), None);
+    }
+}

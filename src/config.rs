@@ -1,0 +1,349 @@
+//! `config.json`: what a deployment says about its tenant, parsed and validated.
+//!
+//! This module owns the file's schema, its defaults and every rule a value must meet; it
+//! turns each problem into a [`ConfigError`] that says exactly what to fix. It performs no I/O
+//! itself (the page fetches the file through [`crate::http`]) so that every rule is tested
+//! natively.
+
+use serde::Deserialize;
+use url::Url;
+
+/// Where the page looks for its settings, relative to the page itself.
+pub const CONFIG_PATH: &str = "config.json";
+
+/// The file as written by whoever deploys the page; every field is optional here so that a
+/// missing one becomes a specific message rather than a parse error.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawConfig {
+    client_id: Option<String>,
+    authority: Option<String>,
+    graph_base_url: Option<String>,
+    my_site_host: Option<String>,
+    admin_host: Option<String>,
+    redirect_uri: Option<String>,
+    cache_location: Option<String>,
+    #[serde(default)]
+    embed_origins: Vec<String>,
+}
+
+/// Where tokens are kept between page loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CacheLocation {
+    /// Per tab, gone when the tab closes (the default, as MSAL's).
+    #[default]
+    SessionStorage,
+    /// Only in the page's memory: a reload signs in again.
+    Memory,
+}
+
+/// A validated deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppConfig {
+    /// The app registration's application (client) id, a GUID.
+    pub client_id: String,
+    /// The identity platform authority, without a trailing slash,
+    /// e.g. `https://login.microsoftonline.com/contoso.onmicrosoft.com`.
+    pub authority: String,
+    /// Microsoft Graph's base URL without a trailing slash, e.g. `https://graph.microsoft.com/v1.0`.
+    pub graph_base_url: String,
+    /// The tenant's My Site host origin (`https://contoso-my.sharepoint.com`), when the
+    /// deployment names it; otherwise it is found from Graph's `mySite` after sign-in.
+    pub my_site_host: Option<String>,
+    /// The SharePoint admin host origin (`https://contoso-admin.sharepoint.com`), for bulk work.
+    pub admin_host: Option<String>,
+    /// The redirect URI registered for the SPA platform; defaults to the page's own URL.
+    pub redirect_uri: Option<String>,
+    /// Where tokens are cached.
+    pub cache_location: CacheLocation,
+    /// Origins of intranet pages allowed to embed the widget and receive its events.
+    pub embed_origins: Vec<String>,
+}
+
+/// Everything that can be wrong with `config.json`, each with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config.json was not found next to the page (HTTP {status}). Copy config.json into the same folder as index.html.")]
+    Missing { status: u16 },
+    #[error("config.json could not be loaded: {reason}. Check that the page's host serves it.")]
+    Unreachable { reason: String },
+    #[error("config.json is not valid JSON (line {line}, column {column}): {message}.")]
+    BadJson {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("config.json has no \"{field}\". Add it: {hint}")]
+    MissingField {
+        field: &'static str,
+        hint: &'static str,
+    },
+    #[error("\"clientId\" in config.json is \"{value}\", which is not an application (client) ID. Copy the GUID from the app registration's Overview page in Entra ID.")]
+    BadClientId { value: String },
+    #[error("\"{field}\" in config.json is \"{value}\", which is not a valid URL ({reason}).")]
+    BadUrl {
+        field: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error("\"{field}\" in config.json is \"{value}\": it must use https:// (only localhost may use http://).")]
+    NotHttps { field: &'static str, value: String },
+    #[error("\"{field}\" in config.json is \"{value}\": give the origin only (scheme and host), with no path.")]
+    NotAnOrigin { field: &'static str, value: String },
+    #[error("\"cacheLocation\" in config.json is \"{value}\": use \"sessionStorage\" or \"memory\".")]
+    BadCacheLocation { value: String },
+}
+
+impl AppConfig {
+    /// Parses and validates the text of `config.json`.
+    ///
+    /// ```
+    /// let config = profile_photo_sync::config::AppConfig::parse(r#"{
+    ///     "clientId": "11111111-2222-3333-4444-555555555555",
+    ///     "authority": "https://login.microsoftonline.com/contoso.onmicrosoft.com/",
+    ///     "graphBaseUrl": "https://graph.microsoft.com/v1.0"
+    /// }"#).unwrap();
+    /// assert_eq!(config.authority, "https://login.microsoftonline.com/contoso.onmicrosoft.com");
+    /// ```
+    pub fn parse(text: &str) -> Result<AppConfig, ConfigError> {
+        let raw: RawConfig = serde_json::from_str(text).map_err(|e| ConfigError::BadJson {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
+        })?;
+
+        let client_id = non_empty(raw.client_id).ok_or(ConfigError::MissingField {
+            field: "clientId",
+            hint: "the application (client) ID of the app registration in Entra ID.",
+        })?;
+        if !is_guid(&client_id) {
+            return Err(ConfigError::BadClientId { value: client_id });
+        }
+        let authority = non_empty(raw.authority).ok_or(ConfigError::MissingField {
+            field: "authority",
+            hint: "https://login.microsoftonline.com/<your tenant>.onmicrosoft.com",
+        })?;
+        let authority = endpoint("authority", &authority)?;
+        let graph_base_url = non_empty(raw.graph_base_url)
+            .map(|g| endpoint("graphBaseUrl", &g))
+            .transpose()?
+            .unwrap_or_else(|| "https://graph.microsoft.com/v1.0".to_owned());
+        let my_site_host = non_empty(raw.my_site_host)
+            .map(|h| origin("mySiteHost", &h))
+            .transpose()?;
+        let admin_host = non_empty(raw.admin_host)
+            .map(|h| origin("adminHost", &h))
+            .transpose()?;
+        let redirect_uri = non_empty(raw.redirect_uri)
+            .map(|r| checked_url("redirectUri", &r).map(|u| u.to_string()))
+            .transpose()?;
+        let cache_location = match non_empty(raw.cache_location).as_deref() {
+            None | Some("sessionStorage") => CacheLocation::SessionStorage,
+            Some("memory") => CacheLocation::Memory,
+            Some(other) => {
+                return Err(ConfigError::BadCacheLocation {
+                    value: other.to_owned(),
+                })
+            }
+        };
+        let embed_origins = raw
+            .embed_origins
+            .iter()
+            .map(|o| origin("embedOrigins", o))
+            .collect::<Result<Vec<_>, _>>()?;
+
+        Ok(AppConfig {
+            client_id,
+            authority,
+            graph_base_url,
+            my_site_host,
+            admin_host,
+            redirect_uri,
+            cache_location,
+            embed_origins,
+        })
+    }
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// `8-4-4-4-12` hexadecimal digits, as Entra ID shows client ids.
+fn is_guid(value: &str) -> bool {
+    let groups: Vec<&str> = value.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| g.len() == len && g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// True for hosts that never leave the machine, where plain http is acceptable.
+pub fn is_loopback_host(host: &str) -> bool {
+    host == "localhost" || host.ends_with(".localhost") || host == "127.0.0.1" || host == "[::1]"
+}
+
+fn checked_url(field: &'static str, value: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(value).map_err(|e| ConfigError::BadUrl {
+        field,
+        value: value.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let host = url.host_str().unwrap_or_default().to_owned();
+    match url.scheme() {
+        "https" if !host.is_empty() => Ok(url),
+        "http" if is_loopback_host(&host) => Ok(url),
+        "http" | "https" if host.is_empty() => Err(ConfigError::BadUrl {
+            field,
+            value: value.to_owned(),
+            reason: "it has no host".to_owned(),
+        }),
+        _ => Err(ConfigError::NotHttps {
+            field,
+            value: value.to_owned(),
+        }),
+    }
+}
+
+/// An endpoint: an https URL, returned without a trailing slash, query or fragment.
+fn endpoint(field: &'static str, value: &str) -> Result<String, ConfigError> {
+    let url = checked_url(field, value)?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::BadUrl {
+            field,
+            value: value.to_owned(),
+            reason: "it must not have a query or fragment".to_owned(),
+        });
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// An origin: scheme, host and port, no path.
+fn origin(field: &'static str, value: &str) -> Result<String, ConfigError> {
+    let url = checked_url(field, value)?;
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::NotAnOrigin {
+            field,
+            value: value.to_owned(),
+        });
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "11111111-2222-3333-4444-555555555555";
+
+    fn parse(json: &str) -> Result<AppConfig, ConfigError> {
+        AppConfig::parse(json)
+    }
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = parse(&format!(
+            r#"{{"clientId":"{ID}","authority":"https://login.microsoftonline.com/contoso.onmicrosoft.com"}}"#
+        ))
+        .unwrap();
+        assert_eq!(c.client_id, ID);
+        assert_eq!(c.graph_base_url, "https://graph.microsoft.com/v1.0");
+        assert_eq!(c.my_site_host, None);
+        assert_eq!(c.cache_location, CacheLocation::SessionStorage);
+        assert!(c.embed_origins.is_empty());
+    }
+
+    #[test]
+    fn emulator_config_on_localhost_is_accepted() {
+        let c = parse(&format!(
+            r#"{{"clientId":"{ID}","authority":"http://login.localhost:8080/contoso.onmicrosoft.com",
+                "graphBaseUrl":"http://graph.localhost:8080/v1.0/","mySiteHost":"http://contoso-my.localhost:8080/",
+                "embedOrigins":["http://intranet.localhost:8080"],"cacheLocation":"memory"}}"#
+        ))
+        .unwrap();
+        assert_eq!(c.graph_base_url, "http://graph.localhost:8080/v1.0");
+        assert_eq!(c.my_site_host.as_deref(), Some("http://contoso-my.localhost:8080"));
+        assert_eq!(c.embed_origins, vec!["http://intranet.localhost:8080"]);
+        assert_eq!(c.cache_location, CacheLocation::Memory);
+    }
+
+    #[test]
+    fn bad_json_says_where() {
+        let err = parse("{\n  \"clientId\": \"x\",\n}").unwrap_err();
+        assert!(matches!(err, ConfigError::BadJson { line: 3, .. }), "{err:?}");
+        assert!(err.to_string().contains("line 3"));
+    }
+
+    #[test]
+    fn missing_client_id_is_named() {
+        let err = parse(r#"{"authority":"https://login.microsoftonline.com/x"}"#).unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::MissingField {
+                field: "clientId",
+                hint: "the application (client) ID of the app registration in Entra ID."
+            }
+        );
+        let blank = parse(r#"{"clientId":"  ","authority":"https://a.example"}"#).unwrap_err();
+        assert!(matches!(blank, ConfigError::MissingField { field: "clientId", .. }));
+    }
+
+    #[test]
+    fn client_id_must_be_a_guid() {
+        let err = parse(r#"{"clientId":"my-app","authority":"https://a.example"}"#).unwrap_err();
+        assert!(matches!(err, ConfigError::BadClientId { .. }));
+    }
+
+    #[test]
+    fn missing_authority_is_named() {
+        let err = parse(&format!(r#"{{"clientId":"{ID}"}}"#)).unwrap_err();
+        assert!(matches!(err, ConfigError::MissingField { field: "authority", .. }));
+    }
+
+    #[test]
+    fn http_outside_localhost_is_refused() {
+        let err = parse(&format!(
+            r#"{{"clientId":"{ID}","authority":"http://login.microsoftonline.com/contoso"}}"#
+        ))
+        .unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::NotHttps {
+                field: "authority",
+                value: "http://login.microsoftonline.com/contoso".into()
+            }
+        );
+        let graph = parse(&format!(
+            r#"{{"clientId":"{ID}","authority":"https://a.example/t","graphBaseUrl":"http://graph.example/v1.0"}}"#
+        ))
+        .unwrap_err();
+        assert!(matches!(graph, ConfigError::NotHttps { field: "graphBaseUrl", .. }));
+    }
+
+    #[test]
+    fn host_fields_must_be_origins() {
+        let err = parse(&format!(
+            r#"{{"clientId":"{ID}","authority":"https://a.example/t","mySiteHost":"https://contoso-my.sharepoint.com/personal/x"}}"#
+        ))
+        .unwrap_err();
+        assert!(matches!(err, ConfigError::NotAnOrigin { field: "mySiteHost", .. }));
+    }
+
+    #[test]
+    fn garbage_url_is_reported() {
+        let err = parse(&format!(r#"{{"clientId":"{ID}","authority":"login"}}"#)).unwrap_err();
+        assert!(matches!(err, ConfigError::BadUrl { field: "authority", .. }));
+    }
+
+    #[test]
+    fn unknown_cache_location_is_refused() {
+        let err = parse(&format!(
+            r#"{{"clientId":"{ID}","authority":"https://a.example/t","cacheLocation":"localStorage"}}"#
+        ))
+        .unwrap_err();
+        assert!(matches!(err, ConfigError::BadCacheLocation { .. }));
+    }
+}

@@ -1,0 +1,234 @@
+//! The one way the page talks to the network: a `fetch` wrapper over `gloo-net`.
+//!
+//! Owns timeouts (an `AbortController` per request), the mapping of browser failures to
+//! [`HttpError`], and reading bodies as bytes, text or JSON. It knows nothing about tokens,
+//! Graph or SharePoint: `auth`, `graph` and `sharepoint` build requests and read responses;
+//! only they call this module. No credentials (cookies) are ever sent: every call is `omit`.
+
+use gloo_net::http::{Method, RequestBuilder};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{closure::Closure, JsCast};
+use web_sys::{AbortController, RequestCredentials};
+
+/// How long a request may take before it is abandoned, unless the caller says otherwise.
+pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
+
+/// A request to send.
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Body>,
+    pub timeout_ms: u32,
+}
+
+/// A request body.
+#[derive(Debug, Clone)]
+pub enum Body {
+    Bytes(Vec<u8>),
+    Text(String),
+}
+
+/// What came back: the status, the headers the browser lets the page read, and the body.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Why no response could be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HttpError {
+    /// The browser could not reach the server: offline, DNS, refused, or blocked by CORS
+    /// (the browser does not tell these apart).
+    #[error("could not reach {origin}: {detail}")]
+    Network { origin: String, detail: String },
+    #[error("{origin} did not answer within {seconds} s")]
+    Timeout { origin: String, seconds: u32 },
+}
+
+impl HttpRequest {
+    pub fn get(url: impl Into<String>) -> Self {
+        Self::new(Method::GET, url)
+    }
+
+    pub fn post(url: impl Into<String>) -> Self {
+        Self::new(Method::POST, url)
+    }
+
+    pub fn new(method: Method, url: impl Into<String>) -> Self {
+        HttpRequest {
+            method,
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+
+    pub fn body(mut self, body: Body) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    pub fn timeout_ms(mut self, ms: u32) -> Self {
+        self.timeout_ms = ms;
+        self
+    }
+}
+
+impl HttpResponse {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// A header by case-insensitive name, if the browser exposed it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(&self.body)
+    }
+}
+
+/// The origin of a URL, for messages (`https://graph.microsoft.com`).
+pub fn origin_of(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_else(|_| url.to_owned())
+}
+
+/// Sends a request and reads the whole body.
+pub async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
+    let origin = origin_of(&request.url);
+    let controller =
+        AbortController::new().map_err(|e| network(&origin, format!("{e:?}")))?;
+    let timer = Timeout::arm(&controller, request.timeout_ms);
+
+    let mut builder = RequestBuilder::new(&request.url)
+        .method(request.method.clone())
+        .credentials(RequestCredentials::Omit)
+        .abort_signal(Some(&controller.signal()));
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    let sent = match request.body {
+        Some(Body::Bytes(bytes)) => {
+            let array = js_sys::Uint8Array::from(bytes.as_slice());
+            builder.body(array).map_err(|e| network(&origin, e))?.send().await
+        }
+        Some(Body::Text(text)) => builder.body(text).map_err(|e| network(&origin, e))?.send().await,
+        None => builder.send().await,
+    };
+    let result = match sent {
+        Ok(response) => {
+            let status = response.status();
+            let headers = response.headers().entries().collect();
+            match response.binary().await {
+                Ok(body) => Ok(HttpResponse {
+                    status,
+                    headers,
+                    body,
+                }),
+                Err(e) => Err(network(&origin, e)),
+            }
+        }
+        Err(e) => Err(network(&origin, e)),
+    };
+    if timer.fired() {
+        return Err(HttpError::Timeout {
+            origin,
+            seconds: request.timeout_ms.div_ceil(1000),
+        });
+    }
+    result
+}
+
+fn network(origin: &str, error: impl std::fmt::Display) -> HttpError {
+    HttpError::Network {
+        origin: origin.to_owned(),
+        detail: error.to_string(),
+    }
+}
+
+/// Aborts the request when it runs out of time; cleared when dropped.
+struct Timeout {
+    handle: Option<i32>,
+    fired: std::rc::Rc<std::cell::Cell<bool>>,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Timeout {
+    fn arm(controller: &AbortController, ms: u32) -> Timeout {
+        let fired = std::rc::Rc::new(std::cell::Cell::new(false));
+        let (controller, flag) = (controller.clone(), fired.clone());
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            flag.set(true);
+            controller.abort();
+        });
+        let handle = web_sys::window().and_then(|w| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                callback.as_ref().unchecked_ref(),
+                ms.min(i32::MAX as u32) as i32,
+            )
+            .ok()
+        });
+        Timeout {
+            handle,
+            fired,
+            _callback: callback,
+        }
+    }
+
+    fn fired(&self) -> bool {
+        self.fired.get()
+    }
+}
+
+impl Drop for Timeout {
+    fn drop(&mut self) {
+        if let (Some(handle), Some(window)) = (self.handle, web_sys::window()) {
+            window.clear_timeout_with_handle(handle);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_of_strips_path_and_query() {
+        assert_eq!(
+            origin_of("https://graph.microsoft.com/v1.0/me?$select=id"),
+            "https://graph.microsoft.com"
+        );
+        assert_eq!(origin_of("http://graph.localhost:8080/v1.0"), "http://graph.localhost:8080");
+    }
+
+    #[test]
+    fn header_lookup_ignores_case() {
+        let r = HttpResponse {
+            status: 429,
+            headers: vec![("retry-after".into(), "3".into())],
+            body: vec![],
+        };
+        assert_eq!(r.header("Retry-After"), Some("3"));
+        assert!(!r.is_success());
+    }
+}

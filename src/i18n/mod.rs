@@ -1,0 +1,154 @@
+//! Every string the page shows, in each language it speaks.
+//!
+//! A [`Catalogue`] is a struct with one field per message, so a message added in English
+//! cannot be forgotten in Latvian: the crate would not compile. Messages with values are plain
+//! `fn` pointers. This module chooses the language from the browser's preferences; it does
+//! no rendering and no I/O.
+
+mod en;
+mod lv;
+
+use crate::config::ConfigError;
+
+/// A language the page speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Lv,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Lv];
+
+    /// The BCP 47 tag, for `<html lang>` and the switcher.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Lv => "lv",
+        }
+    }
+
+    /// The language's own name, as the switcher shows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Lv => "Latviešu",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
+        Lang::ALL.into_iter().find(|l| l.tag() == primary)
+    }
+
+    /// The first of the browser's preferred languages that the page speaks, else English.
+    pub fn negotiate<'a>(preferred: impl IntoIterator<Item = &'a str>) -> Lang {
+        preferred
+            .into_iter()
+            .find_map(Lang::from_tag)
+            .unwrap_or_default()
+    }
+
+    pub fn text(self) -> &'static Catalogue {
+        match self {
+            Lang::En => &en::EN,
+            Lang::Lv => &lv::LV,
+        }
+    }
+}
+
+/// The messages of one language.
+pub struct Catalogue {
+    pub product_name: &'static str,
+    pub tagline: &'static str,
+    pub language_label: &'static str,
+    pub loading: &'static str,
+    pub skip_to_content: &'static str,
+    pub config_problem_title: &'static str,
+    pub config_problem_help: &'static str,
+    pub config_missing: fn(u16) -> String,
+    pub config_unreachable: fn(&str) -> String,
+    pub config_bad_json: fn(usize, usize, &str) -> String,
+    pub config_missing_field: fn(&str, &str) -> String,
+    pub config_bad_client_id: fn(&str) -> String,
+    pub config_bad_url: fn(&str, &str, &str) -> String,
+    pub config_not_https: fn(&str, &str) -> String,
+    pub config_not_an_origin: fn(&str, &str) -> String,
+    pub config_bad_cache_location: fn(&str) -> String,
+    pub hint_client_id: &'static str,
+    pub hint_authority: &'static str,
+    pub landing_title: &'static str,
+    pub landing_intro: &'static str,
+    pub landing_steps: [&'static str; 3],
+    pub sign_in: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found_body: &'static str,
+    pub go_home: &'static str,
+}
+
+impl Catalogue {
+    /// A configuration problem in this language.
+    pub fn config_error(&self, error: &ConfigError) -> String {
+        match error {
+            ConfigError::Missing { status } => (self.config_missing)(*status),
+            ConfigError::Unreachable { reason } => (self.config_unreachable)(reason),
+            ConfigError::BadJson {
+                line,
+                column,
+                message,
+            } => (self.config_bad_json)(*line, *column, message),
+            ConfigError::MissingField { field, .. } => {
+                let hint = match *field {
+                    "clientId" => self.hint_client_id,
+                    _ => self.hint_authority,
+                };
+                (self.config_missing_field)(field, hint)
+            }
+            ConfigError::BadClientId { value } => (self.config_bad_client_id)(value),
+            ConfigError::BadUrl {
+                field,
+                value,
+                reason,
+            } => (self.config_bad_url)(field, value, reason),
+            ConfigError::NotHttps { field, value } => (self.config_not_https)(field, value),
+            ConfigError::NotAnOrigin { field, value } => (self.config_not_an_origin)(field, value),
+            ConfigError::BadCacheLocation { value } => (self.config_bad_cache_location)(value),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation_takes_the_first_spoken_language() {
+        assert_eq!(Lang::negotiate(["de-DE", "lv-LV", "en"]), Lang::Lv);
+        assert_eq!(Lang::negotiate(["en-GB", "lv"]), Lang::En);
+        assert_eq!(Lang::negotiate(["fr"]), Lang::En);
+        assert_eq!(Lang::negotiate([]), Lang::En);
+    }
+
+    #[test]
+    fn english_config_messages_match_the_error_texts() {
+        let e = ConfigError::MissingField {
+            field: "clientId",
+            hint: "the application (client) ID of the app registration in Entra ID.",
+        };
+        assert_eq!(Lang::En.text().config_error(&e), e.to_string());
+        let e = ConfigError::NotHttps {
+            field: "authority",
+            value: "http://x".into(),
+        };
+        assert_eq!(Lang::En.text().config_error(&e), e.to_string());
+    }
+
+    #[test]
+    fn latvian_differs_from_english() {
+        let e = ConfigError::Missing { status: 404 };
+        let (en, lv) = (Lang::En.text().config_error(&e), Lang::Lv.text().config_error(&e));
+        assert_ne!(en, lv);
+        assert!(lv.contains("404"));
+    }
+}

@@ -1,0 +1,13 @@
+//! Profile Photo Sync: a client-side page that makes SharePoint Online show the same
+//! profile photo as Exchange Online.
+//!
+//! Dependencies run one way, down the flow: `app → ui → sync → graph | sharepoint → auth → http`,
+//! with `photo`, `i18n` and `config` at the bottom. Pure logic (URL and request building,
+//! parsing, classification, crop maths, retry timing) has no `web_sys` in it and is tested
+//! natively with `cargo test`; only `auth`, `graph`, `sharepoint` and `http` touch the network.
+
+pub mod app;
+pub mod config;
+pub mod http;
+pub mod i18n;
+pub mod ui;

@@ -1,0 +1,5 @@
+//! Entry point of the page: mounts the app and nothing else.
+
+fn main() {
+    profile_photo_sync::app::mount();
+}

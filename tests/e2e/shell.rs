@@ -1,0 +1,78 @@
+//! The page's frame: it renders, and a broken `config.json` says what is wrong.
+
+use crate::support::{emulator, AppPage, Browser, BrowserOptions};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_shell_renders_the_landing_view() {
+    let emulator = emulator().await;
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    page.open("").await;
+
+    assert_eq!(page.text_of("app-title").await, "Profile Photo Sync");
+    page.wait_for("landing").await;
+    page.wait_for("sign-in").await;
+    let lang = page.eval("return document.documentElement.lang").await;
+    assert_eq!(lang, "en");
+    page.assert_accessible("landing").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_config_that_is_not_json_says_where() {
+    let emulator = emulator().await;
+    emulator
+        .control()
+        .set_app_config(Some("{\n  \"clientId\": \"x\",\n}".into()))
+        .await
+        .unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    page.open("").await;
+
+    page.wait_for("config-error").await;
+    assert_eq!(
+        page.attribute_of("config-error", "data-error-kind").await.as_deref(),
+        Some("bad-json")
+    );
+    let message = page.text_of("config-error-message").await;
+    assert!(message.contains("not valid JSON (line 3"), "{message}");
+    assert!(!page.has("landing").await, "no landing view with a broken config");
+    page.assert_accessible("config error").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_config_without_client_id_names_the_field() {
+    let emulator = emulator().await;
+    emulator
+        .control()
+        .set_app_config(Some(
+            r#"{"authority":"https://login.microsoftonline.com/contoso.onmicrosoft.com"}"#.into(),
+        ))
+        .await
+        .unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    page.open("").await;
+
+    let message = page.text_of("config-error-message").await;
+    assert!(message.contains("config.json has no \"clientId\""), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_config_with_plain_http_outside_localhost_is_refused() {
+    let emulator = emulator().await;
+    emulator
+        .control()
+        .set_app_config(Some(
+            r#"{"clientId":"11111111-2222-3333-4444-555555555555","authority":"http://login.example.com/contoso"}"#
+                .into(),
+        ))
+        .await
+        .unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    page.open("").await;
+
+    let message = page.text_of("config-error-message").await;
+    assert!(message.contains("must use https://"), "{message}");
+}

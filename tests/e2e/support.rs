@@ -1,0 +1,275 @@
+//! The end-to-end harness: the release build served by the local Microsoft 365 emulator, driven
+//! in real headless Chromium through ChromeDriver (WebDriver).
+//!
+//! Each test gets its own emulator (its own port, so its own origins and state), its own
+//! ChromeDriver and its own browser profile, so tests run in parallel without sharing anything.
+//! [`AppPage`] is the page object: tests say what a user does and reads, by `data-testid`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use emulator::{Emulator, EmulatorOptions};
+use fantoccini::elements::Element;
+use fantoccini::wd::Capabilities;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+/// How long a test waits for something the page should show.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// The release build to test: `$PPS_DIST`, else `dist/` (built by `cargo xtask dist`).
+pub fn dist_dir() -> PathBuf {
+    let dir = std::env::var_os("PPS_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("dist"));
+    assert!(
+        dir.join("index.html").exists(),
+        "no release build at {}: run `cargo xtask dist` (or `cargo xtask test`) first",
+        dir.display()
+    );
+    dir
+}
+
+/// Starts an emulator that serves the release build.
+pub async fn emulator() -> Emulator {
+    Emulator::start(EmulatorOptions {
+        port: 0,
+        app_dir: Some(dist_dir()),
+        ..Default::default()
+    })
+    .await
+    .expect("the emulator starts")
+}
+
+/// Settings of one browser.
+#[derive(Debug, Clone, Default)]
+pub struct BrowserOptions {
+    /// Emulate `prefers-color-scheme: dark`.
+    pub dark: bool,
+    /// The browser's preferred language (`en-US` when unset).
+    pub lang: Option<String>,
+    /// Window size in CSS pixels (1280×900 when unset).
+    pub size: Option<(u32, u32)>,
+}
+
+/// A headless Chromium with its own ChromeDriver and profile; both end when this is dropped.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    profile: PathBuf,
+}
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+impl Browser {
+    pub async fn launch(options: BrowserOptions) -> Browser {
+        let chromedriver =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let port = free_port();
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {chromedriver} ({e}): run `cargo xtask setup`"));
+        let profile = std::env::temp_dir().join(format!(
+            "pps-e2e-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let (width, height) = options.size.unwrap_or((1280, 900));
+        let lang = options.lang.clone().unwrap_or_else(|| "en-US".into());
+        let mut args = vec![
+            "--headless=new".to_owned(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-features=Translate,MediaRouter,OptimizationHints".into(),
+            format!("--user-data-dir={}", profile.display()),
+            format!("--window-size={width},{height}"),
+            format!("--lang={lang}"),
+        ];
+        if options.dark {
+            args.push("--force-dark-mode".into());
+            args.push("--blink-settings=preferredColorScheme=0".into());
+        }
+        let mut caps = Capabilities::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({ "binary": chromium, "args": args, "prefs": { "intl.accept_languages": lang } }),
+        );
+        caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let client = loop {
+            match ClientBuilder::new(connector.clone())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => break client,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("ChromeDriver did not start a session: {e}"),
+            }
+        };
+        Browser {
+            client,
+            driver,
+            profile,
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Ending ChromeDriver ends its browser; the session need not be closed politely.
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on loopback")
+}
+
+/// The page object: what a user of the app does and reads.
+pub struct AppPage<'a> {
+    pub client: &'a Client,
+    pub app_url: String,
+}
+
+impl<'a> AppPage<'a> {
+    pub fn new(browser: &'a Browser, emulator: &Emulator) -> AppPage<'a> {
+        AppPage {
+            client: &browser.client,
+            app_url: emulator.app_url(),
+        }
+    }
+
+    /// Opens the app at a path relative to its root (`""`, `"?autostart=1"`, `"#/setup"`).
+    pub async fn open(&self, path: &str) {
+        let url = format!("{}{}", self.app_url, path);
+        self.client.goto(&url).await.expect("the page opens");
+    }
+
+    /// Waits for the element with this `data-testid` and returns it.
+    pub async fn wait_for(&self, testid: &str) -> Element {
+        let selector = testid_selector(testid);
+        match self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(&selector))
+            .await
+        {
+            Ok(element) => element,
+            Err(e) => {
+                let body = self.body_text().await;
+                panic!("no [data-testid={testid}] within {PATIENCE:?} ({e}); the page shows:\n{body}")
+            }
+        }
+    }
+
+    /// The visible text of the element with this `data-testid`, once it exists.
+    pub async fn text_of(&self, testid: &str) -> String {
+        self.wait_for(testid)
+            .await
+            .text()
+            .await
+            .expect("the element has text")
+    }
+
+    /// An attribute of the element with this `data-testid`, once it exists.
+    pub async fn attribute_of(&self, testid: &str, name: &str) -> Option<String> {
+        self.wait_for(testid)
+            .await
+            .attr(name)
+            .await
+            .expect("attributes can be read")
+    }
+
+    pub async fn click(&self, testid: &str) {
+        self.wait_for(testid).await.click().await.expect("the element can be clicked");
+    }
+
+    /// Whether an element with this `data-testid` is in the page right now.
+    pub async fn has(&self, testid: &str) -> bool {
+        self.client
+            .find(Locator::Css(&testid_selector(testid)))
+            .await
+            .is_ok()
+    }
+
+    /// All text in the page, for failure messages.
+    pub async fn body_text(&self) -> String {
+        match self.client.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Runs a script in the page and returns its value.
+    pub async fn eval(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .expect("the script runs")
+    }
+
+    /// Saves a PNG screenshot under `docs/screenshots/` (shown in the README).
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+        std::fs::create_dir_all(&dir).expect("docs/screenshots can be created");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("the screenshot is saved");
+    }
+
+    /// Runs axe-core in the page and fails on any serious or critical violation.
+    pub async fn assert_accessible(&self, screen: &str) {
+        let axe = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/axe-core/axe.min.js"),
+        )
+        .expect("axe-core is installed (cargo xtask setup)");
+        self.client.execute(&axe, vec![]).await.expect("axe-core loads");
+        let result = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                    .then(r => done(r.violations
+                        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                        .map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                                     nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5) }))))
+                    .catch(e => done([{ id: 'axe-error', help: String(e) }]));",
+                vec![],
+            )
+            .await
+            .expect("axe-core runs");
+        let violations = result.as_array().cloned().unwrap_or_default();
+        assert!(
+            violations.is_empty(),
+            "accessibility violations on {screen}: {}",
+            serde_json::to_string_pretty(&violations).unwrap_or_default()
+        );
+    }
+}
+
+pub fn testid_selector(testid: &str) -> String {
+    format!("[data-testid=\"{testid}\"]")
+}

@@ -7,7 +7,12 @@
 //! natively with `cargo test`; only `auth`, `graph`, `sharepoint` and `http` touch the network.
 
 pub mod app;
+pub mod auth;
 pub mod config;
+pub mod graph;
 pub mod http;
 pub mod i18n;
+pub mod photo;
+pub mod sharepoint;
+pub mod sync;
 pub mod ui;

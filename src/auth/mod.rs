@@ -7,6 +7,10 @@
 //! `popup`, `silent`) and a `navigation` seam. Only this module holds tokens; `graph` and
 //! `sharepoint` ask it for one per request through [`TokenSource`] and never store them.
 
+pub mod cache;
+pub mod claims;
+pub mod request;
+
 use std::future::Future;
 
 /// A resource the app needs a token for: one token per resource, as the identity platform

@@ -1,0 +1,345 @@
+//! The token cache: the signed-in account, one access token per account + resource + scopes,
+//! the refresh token, and sign-ins in flight — over a [`Store`] seam (sessionStorage in the
+//! page, memory when configured, memory in tests). Keys and expiry maths are pure.
+//!
+//! Nothing here goes to localStorage: a closed tab forgets the session.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::request::{PendingRequest, PENDING_REQUEST_TTL_MS};
+use super::Resource;
+
+/// Every key this module writes starts with this, so sign-out can remove them all.
+pub const PREFIX: &str = "pps.auth.";
+
+/// An access token is renewed this long before it expires, so a call never starts with a
+/// token that runs out on the way.
+pub const EXPIRY_MARGIN_SECS: u64 = 5 * 60;
+
+/// SPA refresh tokens live 24 hours from sign-in, whatever is done with them.
+pub const SPA_REFRESH_LIFETIME_SECS: u64 = 24 * 60 * 60;
+
+/// Where cache entries live.
+pub trait Store {
+    fn get(&self, key: &str) -> Option<String>;
+    fn set(&self, key: &str, value: &str);
+    fn remove(&self, key: &str);
+    fn keys(&self) -> Vec<String>;
+}
+
+/// A store in the page's memory (the `memory` cache location, and tests).
+#[derive(Debug, Default)]
+pub struct MemoryStore(RefCell<BTreeMap<String, String>>);
+
+impl Store for MemoryStore {
+    fn get(&self, key: &str) -> Option<String> {
+        self.0.borrow().get(key).cloned()
+    }
+    fn set(&self, key: &str, value: &str) {
+        self.0.borrow_mut().insert(key.to_owned(), value.to_owned());
+    }
+    fn remove(&self, key: &str) {
+        self.0.borrow_mut().remove(key);
+    }
+    fn keys(&self) -> Vec<String> {
+        self.0.borrow().keys().cloned().collect()
+    }
+}
+
+/// The signed-in user, from the id token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// `{oid}.{tid}`, as MSAL names accounts.
+    pub home_account_id: String,
+    pub oid: String,
+    pub tid: String,
+    pub name: String,
+    pub username: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct AccessTokenEntry {
+    secret: String,
+    expires_at_secs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct RefreshTokenEntry {
+    secret: String,
+    expires_at_secs: u64,
+}
+
+/// The cache over a store.
+pub struct TokenCache {
+    store: Box<dyn Store>,
+}
+
+impl TokenCache {
+    pub fn new(store: Box<dyn Store>) -> TokenCache {
+        TokenCache { store }
+    }
+
+    pub fn account(&self) -> Option<Account> {
+        self.read(&format!("{PREFIX}account"))
+    }
+
+    pub fn set_account(&self, account: &Account) {
+        self.write(&format!("{PREFIX}account"), account);
+    }
+
+    /// The cached access token for a resource and scopes, if it is still fresh at `now_secs`.
+    pub fn access_token(
+        &self,
+        account: &Account,
+        resource: &Resource,
+        scopes: &[String],
+        now_secs: u64,
+    ) -> Option<String> {
+        let entry: AccessTokenEntry = self.read(&access_key(account, resource, scopes))?;
+        is_fresh(entry.expires_at_secs, now_secs).then_some(entry.secret)
+    }
+
+    pub fn put_access_token(
+        &self,
+        account: &Account,
+        resource: &Resource,
+        scopes: &[String],
+        secret: &str,
+        expires_in_secs: u64,
+        now_secs: u64,
+    ) {
+        self.write(
+            &access_key(account, resource, scopes),
+            &AccessTokenEntry {
+                secret: secret.to_owned(),
+                expires_at_secs: now_secs + expires_in_secs,
+            },
+        );
+    }
+
+    /// Forgets every access token (the refresh token stays), e.g. after a 401.
+    pub fn drop_access_tokens(&self) {
+        for key in self.store.keys() {
+            if key.starts_with(&format!("{PREFIX}at|")) {
+                self.store.remove(&key);
+            }
+        }
+    }
+
+    /// The refresh token, if it has not reached its fixed lifetime.
+    pub fn refresh_token(&self, account: &Account, now_secs: u64) -> Option<String> {
+        let entry: RefreshTokenEntry = self.read(&refresh_key(account))?;
+        (entry.expires_at_secs > now_secs).then_some(entry.secret)
+    }
+
+    /// Stores a refresh token. A new one from a refresh keeps the first one's expiry: an SPA
+    /// refresh token's lifetime counts from sign-in and does not slide.
+    pub fn put_refresh_token(&self, account: &Account, secret: &str, now_secs: u64, fresh_sign_in: bool) {
+        let key = refresh_key(account);
+        let expires_at_secs = match (fresh_sign_in, self.read::<RefreshTokenEntry>(&key)) {
+            (false, Some(previous)) => previous.expires_at_secs,
+            _ => now_secs + SPA_REFRESH_LIFETIME_SECS,
+        };
+        self.write(
+            &key,
+            &RefreshTokenEntry {
+                secret: secret.to_owned(),
+                expires_at_secs,
+            },
+        );
+    }
+
+    pub fn forget_refresh_token(&self, account: &Account) {
+        self.store.remove(&refresh_key(account));
+    }
+
+    pub fn put_pending(&self, request: &PendingRequest) {
+        self.write(&format!("{PREFIX}request|{}", request.state), request);
+    }
+
+    /// The sign-in in flight with this `state`, removed as it is read (one use). `None` when
+    /// no such request was made here, or it is too old.
+    pub fn take_pending(&self, state: &str, now_ms: u64) -> Option<PendingRequest> {
+        let key = format!("{PREFIX}request|{state}");
+        let request: PendingRequest = self.read(&key)?;
+        self.store.remove(&key);
+        (now_ms.saturating_sub(request.created_at_ms) <= PENDING_REQUEST_TTL_MS).then_some(request)
+    }
+
+    /// Looks at a pending request without using it up (the popup's opener checks first).
+    pub fn peek_pending(&self, state: &str) -> Option<PendingRequest> {
+        self.read(&format!("{PREFIX}request|{state}"))
+    }
+
+    /// Removes everything this cache ever wrote.
+    pub fn clear(&self) {
+        for key in self.store.keys() {
+            if key.starts_with(PREFIX) {
+                self.store.remove(&key);
+            }
+        }
+    }
+
+    fn read<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Option<T> {
+        serde_json::from_str(&self.store.get(key)?).ok()
+    }
+
+    fn write<T: Serialize>(&self, key: &str, value: &T) {
+        if let Ok(text) = serde_json::to_string(value) {
+            self.store.set(key, &text);
+        }
+    }
+}
+
+/// Fresh means it will still be valid after the margin.
+pub fn is_fresh(expires_at_secs: u64, now_secs: u64) -> bool {
+    expires_at_secs > now_secs + EXPIRY_MARGIN_SECS
+}
+
+fn resource_key(resource: &Resource) -> String {
+    match resource {
+        Resource::Graph => "graph".to_owned(),
+        Resource::SharePoint { origin } => origin.to_ascii_lowercase(),
+    }
+}
+
+fn access_key(account: &Account, resource: &Resource, scopes: &[String]) -> String {
+    let mut scopes: Vec<String> = scopes.iter().map(|s| s.to_ascii_lowercase()).collect();
+    scopes.sort();
+    format!(
+        "{PREFIX}at|{}|{}|{}",
+        account.home_account_id,
+        resource_key(resource),
+        scopes.join(" ")
+    )
+}
+
+fn refresh_key(account: &Account) -> String {
+    format!("{PREFIX}rt|{}", account.home_account_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::request::Interaction;
+    use super::*;
+
+    fn cache() -> TokenCache {
+        TokenCache::new(Box::<MemoryStore>::default())
+    }
+
+    fn adele() -> Account {
+        Account {
+            home_account_id: "o1.t1".into(),
+            oid: "o1".into(),
+            tid: "t1".into(),
+            name: "Adele Vance".into(),
+            username: "adele@contoso.onmicrosoft.com".into(),
+        }
+    }
+
+    fn sharepoint() -> Resource {
+        Resource::SharePoint {
+            origin: "https://contoso-my.sharepoint.com".into(),
+        }
+    }
+
+    #[test]
+    fn access_tokens_are_kept_per_resource_and_scopes() {
+        let c = cache();
+        let a = adele();
+        let graph_scopes = Resource::Graph.scopes();
+        c.put_access_token(&a, &Resource::Graph, &graph_scopes, "g", 3600, 1_000);
+        assert_eq!(c.access_token(&a, &Resource::Graph, &graph_scopes, 1_000).as_deref(), Some("g"));
+        assert_eq!(c.access_token(&a, &sharepoint(), &sharepoint().scopes(), 1_000), None);
+        c.put_access_token(&a, &sharepoint(), &sharepoint().scopes(), "s", 3600, 1_000);
+        assert_eq!(c.access_token(&a, &sharepoint(), &sharepoint().scopes(), 1_000).as_deref(), Some("s"));
+        assert_eq!(c.access_token(&a, &Resource::Graph, &["Mail.Read".into()], 1_000), None);
+    }
+
+    #[test]
+    fn scope_order_and_case_do_not_matter() {
+        let c = cache();
+        let a = adele();
+        c.put_access_token(&a, &Resource::Graph, &["User.Read".into(), "openid".into()], "g", 3600, 0);
+        assert_eq!(
+            c.access_token(&a, &Resource::Graph, &["OPENID".into(), "user.read".into()], 0).as_deref(),
+            Some("g")
+        );
+    }
+
+    #[test]
+    fn tokens_near_expiry_are_not_used() {
+        let c = cache();
+        let a = adele();
+        let s = Resource::Graph.scopes();
+        c.put_access_token(&a, &Resource::Graph, &s, "g", 3600, 0);
+        assert!(c.access_token(&a, &Resource::Graph, &s, 3600 - EXPIRY_MARGIN_SECS - 1).is_some());
+        assert!(c.access_token(&a, &Resource::Graph, &s, 3600 - EXPIRY_MARGIN_SECS).is_none());
+    }
+
+    #[test]
+    fn refresh_token_lifetime_is_fixed_from_sign_in() {
+        let c = cache();
+        let a = adele();
+        c.put_refresh_token(&a, "rt1", 0, true);
+        c.put_refresh_token(&a, "rt2", 20 * 3600, false); // a refresh later: same absolute expiry
+        assert_eq!(c.refresh_token(&a, 20 * 3600).as_deref(), Some("rt2"));
+        assert_eq!(c.refresh_token(&a, SPA_REFRESH_LIFETIME_SECS), None);
+        c.put_refresh_token(&a, "rt3", SPA_REFRESH_LIFETIME_SECS + 1, true); // a new sign-in
+        assert!(c.refresh_token(&a, SPA_REFRESH_LIFETIME_SECS + 2).is_some());
+    }
+
+    fn pending(state: &str, at: u64) -> PendingRequest {
+        PendingRequest {
+            state: state.into(),
+            verifier: "v".into(),
+            nonce: "n".into(),
+            redirect_uri: "https://app.example/".into(),
+            scopes: vec![],
+            return_to: "/".into(),
+            interaction: Interaction::Redirect,
+            created_at_ms: at,
+        }
+    }
+
+    #[test]
+    fn pending_requests_are_used_once() {
+        let c = cache();
+        c.put_pending(&pending("s1", 0));
+        assert!(c.peek_pending("s1").is_some());
+        assert!(c.take_pending("s1", 1).is_some());
+        assert!(c.take_pending("s1", 2).is_none(), "a replayed state is unknown");
+        assert!(c.take_pending("forged", 2).is_none());
+    }
+
+    #[test]
+    fn stale_pending_requests_are_refused() {
+        let c = cache();
+        c.put_pending(&pending("s1", 0));
+        assert!(c.take_pending("s1", PENDING_REQUEST_TTL_MS + 1).is_none());
+    }
+
+    #[test]
+    fn clear_removes_everything_it_wrote_and_nothing_else() {
+        let store = std::rc::Rc::new(MemoryStore::default());
+        struct Shared(std::rc::Rc<MemoryStore>);
+        impl Store for Shared {
+            fn get(&self, k: &str) -> Option<String> { self.0.get(k) }
+            fn set(&self, k: &str, v: &str) { self.0.set(k, v) }
+            fn remove(&self, k: &str) { self.0.remove(k) }
+            fn keys(&self) -> Vec<String> { self.0.keys() }
+        }
+        store.set("pps.lang", "lv");
+        let c = TokenCache::new(Box::new(Shared(store.clone())));
+        let a = adele();
+        c.set_account(&a);
+        c.put_refresh_token(&a, "rt", 0, true);
+        c.put_access_token(&a, &Resource::Graph, &[], "g", 3600, 0);
+        c.put_pending(&pending("s", 0));
+        c.clear();
+        assert_eq!(store.keys(), vec!["pps.lang".to_owned()]);
+    }
+}

@@ -1,0 +1,102 @@
+//! CORS as each service does it: Graph and SharePoint allow any origin for bearer requests,
+//! the token endpoint only the registered SPA origins, discovery and keys `*`.
+
+use axum::http::StatusCode;
+
+use crate::server::{self, Req, Resp};
+use crate::store::Shared;
+use crate::util::origin_of;
+
+const GRAPH_EXPOSED: &str = "ETag, Location, Preference-Applied, Content-Range, request-id, client-request-id, ReadWriteConsistencyToken, SdkVersion, WWW-Authenticate, x-ms-client-gcc-tenant";
+const SP_EXPOSED: &str = "Content-Length, Content-Type, ETag, request-id, SPRequestGuid, SPClientServiceRequestDuration, WWW-Authenticate, X-RequestDigest";
+
+/// Whether `origin` is the origin of a registered SPA redirect URI.
+pub fn spa_origin_allowed(shared: &Shared, origin: &str) -> bool {
+    let inner = shared.lock();
+    inner
+        .registration
+        .spa_redirect_uris
+        .iter()
+        .filter_map(|u| origin_of(u))
+        .any(|o| o.eq_ignore_ascii_case(origin))
+}
+
+fn is_token_path(path: &str) -> bool {
+    path.ends_with("/oauth2/v2.0/token") || path.ends_with("/oauth2/token")
+}
+
+fn is_public_login_path(path: &str) -> bool {
+    path.contains("/.well-known/") || path.contains("/discovery/")
+}
+
+fn exposed(shared: &Shared, base: &str) -> String {
+    if shared.lock().expose_retry_after {
+        format!("{base}, Retry-After")
+    } else {
+        base.to_string()
+    }
+}
+
+/// Adds the CORS headers of the service to an answer.
+pub fn apply(shared: &Shared, req: &Req, resp: &mut Resp) {
+    let origin = req.origin_header().map(str::to_string);
+    match req.label.as_str() {
+        "login" => {
+            if is_public_login_path(&req.path) {
+                server::set_header(resp, "access-control-allow-origin", "*");
+            } else if is_token_path(&req.path) {
+                if let Some(o) = origin.filter(|o| spa_origin_allowed(shared, o)) {
+                    server::set_header(resp, "access-control-allow-origin", &o);
+                    server::set_header(resp, "vary", "Origin");
+                }
+            }
+        }
+        "graph" => {
+            server::set_header(
+                resp,
+                "access-control-allow-origin",
+                origin.as_deref().unwrap_or("*"),
+            );
+            server::set_header(resp, "access-control-expose-headers", &exposed(shared, GRAPH_EXPOSED));
+        }
+        "contoso-my" | "contoso-admin" => {
+            if let Some(o) = origin {
+                server::set_header(resp, "access-control-allow-origin", &o);
+                server::set_header(resp, "access-control-expose-headers", &exposed(shared, SP_EXPOSED));
+                server::set_header(resp, "vary", "Origin");
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Answers an `OPTIONS` preflight.
+pub fn preflight(shared: &Shared, req: &Req) -> Resp {
+    let origin = req.origin_header().unwrap_or("").to_string();
+    let req_headers = req
+        .header("access-control-request-headers")
+        .unwrap_or("")
+        .to_string();
+    let allowed = match req.label.as_str() {
+        "login" if is_token_path(&req.path) => spa_origin_allowed(shared, &origin),
+        "login" => is_public_login_path(&req.path),
+        "graph" | "contoso-my" | "contoso-admin" => true,
+        _ => return server::text(StatusCode::NOT_FOUND, "Not found"),
+    };
+    let mut r = server::empty(StatusCode::OK);
+    if !allowed {
+        return r;
+    }
+    let methods = if req.label == "login" {
+        "GET, POST, OPTIONS"
+    } else {
+        "GET, POST, PUT, PATCH, DELETE, MERGE, OPTIONS"
+    };
+    server::set_header(&mut r, "access-control-allow-origin", if origin.is_empty() { "*" } else { &origin });
+    server::set_header(&mut r, "access-control-allow-methods", methods);
+    if !req_headers.is_empty() {
+        server::set_header(&mut r, "access-control-allow-headers", &req_headers);
+    }
+    server::set_header(&mut r, "vary", "Origin");
+    r
+}

@@ -1,0 +1,134 @@
+//! Injected faults: rules from the control API, matched against each request.
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::model::{FaultKind, FaultRule};
+use crate::server::{self, Req, Resp};
+use crate::store::Shared;
+
+pub enum Action {
+    /// Answer this instead of the service.
+    Respond { delay_ms: u64, resp: Box<Resp> },
+    /// Close the connection.
+    Drop { delay_ms: u64 },
+    /// Answer normally after `delay_ms`, trickling the body over `body_ms`.
+    Slow { delay_ms: u64, body_ms: u64 },
+}
+
+fn host_matches(rule: &FaultRule, label: &str, host: &str) -> bool {
+    match rule.host.as_deref() {
+        None => true,
+        Some(h) => {
+            let h = h.to_ascii_lowercase();
+            let h = h.split(':').next().unwrap_or("");
+            h == label || h == host
+        }
+    }
+}
+
+/// Whether `rule` matches a request (without counting it).
+pub fn matches(rule: &FaultRule, label: &str, host: &str, method: &str, path_and_query: &str) -> bool {
+    if !host_matches(rule, label, host) {
+        return false;
+    }
+    match rule.method.as_deref() {
+        Some(m) if !m.eq_ignore_ascii_case(method) => return false,
+        None if method == "OPTIONS" => return false,
+        _ => {}
+    }
+    if let Some(p) = rule.path_contains.as_deref() {
+        let decoded = crate::util::percent_decode(path_and_query);
+        if !path_and_query.contains(p) && !decoded.contains(p) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Counts the request against every rule that matches and returns the first one that fires.
+pub fn fire(shared: &Shared, label: &str, host: &str, method: &str, path_and_query: &str) -> Option<FaultRule> {
+    let mut inner = shared.lock();
+    let inner = &mut *inner;
+    for f in inner.faults.iter_mut() {
+        if !matches(&f.rule, label, host, method, path_and_query) {
+            continue;
+        }
+        f.matched += 1;
+        if f.matched <= f.rule.skip {
+            continue;
+        }
+        if f.rule.times.is_some_and(|t| f.fired >= t) {
+            continue;
+        }
+        if let Some(fr) = f.rule.fraction {
+            if inner.rng.next_f64() >= fr {
+                continue;
+            }
+        }
+        f.fired += 1;
+        return Some(f.rule.clone());
+    }
+    None
+}
+
+pub fn check(shared: &Shared, req: &Req) -> Option<Action> {
+    let pq = match &req.query {
+        Some(q) => format!("{}?{}", req.path, q),
+        None => req.path.clone(),
+    };
+    let rule = fire(shared, &req.label, &req.host, req.method.as_str(), &pq)?;
+    let delay_ms = rule.latency_ms.unwrap_or(0);
+    Some(match rule.kind {
+        FaultKind::Status => Action::Respond {
+            delay_ms,
+            resp: Box::new(error_response(&req.label, rule.status, rule.retry_after_secs)),
+        },
+        FaultKind::DropConnection => Action::Drop { delay_ms },
+        FaultKind::SlowBody { ms } => Action::Slow { delay_ms, body_ms: ms },
+        FaultKind::Delay => Action::Slow { delay_ms, body_ms: 0 },
+    })
+}
+
+/// An error answer in the shape of the service behind `label`.
+pub fn error_response(label: &str, status: u16, retry_after: Option<u64>) -> Resp {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let (gcode, msg) = match status {
+        429 => ("TooManyRequests", "Too many requests."),
+        500 => ("InternalServerError", "An internal server error occurred."),
+        502 => ("BadGateway", "Bad gateway."),
+        503 => ("ServiceNotAvailable", "The service is temporarily unavailable."),
+        504 => ("GatewayTimeout", "The gateway timed out."),
+        401 => ("InvalidAuthenticationToken", "Access token validation failure."),
+        403 => ("Authorization_RequestDenied", "Insufficient privileges to complete the operation."),
+        404 => ("ResourceNotFound", "Resource not found."),
+        _ => ("generalException", "An error occurred."),
+    };
+    let mut r = match label {
+        "graph" => crate::graph::error(code, gcode, msg),
+        "contoso-my" | "contoso-admin" => {
+            let sp_code = if status == 429 {
+                "-2147024860, Microsoft.SharePoint.SPQueryThrottledException"
+            } else {
+                "-1, Microsoft.SharePoint.Client.ServerException"
+            };
+            server::json(
+                code,
+                &json!({"odata.error": {"code": sp_code, "message": {"lang": "en-US", "value": msg}}}),
+            )
+        }
+        "login" => server::json(
+            code,
+            &json!({
+                "error": "temporarily_unavailable",
+                "error_description": format!("AADSTS50196: {msg}"),
+                "error_codes": [50196],
+            }),
+        ),
+        _ => server::text(code, msg),
+    };
+    if let Some(s) = retry_after {
+        server::set_header(&mut r, "retry-after", &s.to_string());
+    }
+    r
+}

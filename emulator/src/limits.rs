@@ -1,0 +1,2 @@
+//! Throttling models: Outlook photo concurrency per app, SharePoint resource units per minute,
+//! Graph requests per second.

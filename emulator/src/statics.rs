@@ -1,0 +1,115 @@
+//! `app.localhost` (the app's files and its generated `config.json`) and `intranet.localhost`
+//! (a host page for embedding tests).
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+
+use crate::model::AppConfig;
+use crate::server::{self, Req, Resp};
+use crate::store::{Shared, TENANT_DOMAIN};
+
+/// The generated `config.json` for the app.
+pub fn generated_config(shared: &Shared) -> serde_json::Value {
+    let client_id = shared.lock().registration.client_id.clone();
+    json!({
+        "clientId": client_id,
+        "authority": format!("{}/{}", shared.origin("login"), TENANT_DOMAIN),
+        "graphBaseUrl": format!("{}/v1.0", shared.origin("graph")),
+        "mySiteHost": shared.my_site(),
+        "adminHost": shared.admin_site(),
+        "embedOrigins": [shared.origin("intranet")],
+    })
+}
+
+pub fn content_type(path: &str) -> &'static str {
+    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("html") | Some("htm") => "text/html; charset=utf-8",
+        Some("js") | Some("mjs") => "text/javascript; charset=utf-8",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json") | Some("map") => "application/json",
+        Some("webmanifest") => "application/manifest+json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("jpg") | Some("jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        Some("ico") => "image/x-icon",
+        Some("woff2") => "font/woff2",
+        Some("woff") => "font/woff",
+        Some("txt") => "text/plain; charset=utf-8",
+        Some("csv") => "text/csv; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+pub async fn app(shared: &Shared, req: &Req) -> Resp {
+    if req.method != Method::GET && req.method != Method::HEAD {
+        return server::text(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed");
+    }
+    let path = req.decoded_path();
+    if path == "/config.json" {
+        let mode = shared.lock().app_config.clone();
+        let mut r = match mode {
+            AppConfig::Generated => server::json(StatusCode::OK, &generated_config(shared)),
+            AppConfig::Raw { text } => server::with_type(StatusCode::OK, "application/json", text),
+            AppConfig::Missing => server::text(StatusCode::NOT_FOUND, "Not found"),
+        };
+        server::set_header(&mut r, "cache-control", "no-cache");
+        return r;
+    }
+    let Some(dir) = shared.app_dir.clone() else {
+        return server::html(
+            StatusCode::OK,
+            "<!doctype html><title>Microsoft 365 emulator</title><h1>Microsoft 365 emulator</h1>\
+<p>No app directory was given (<code>--app-dir</code>). <a href=\"/config.json\">config.json</a></p>"
+                .to_string(),
+        );
+    };
+    let rel = path.trim_start_matches('/');
+    if rel.split('/').any(|s| s == ".." || s.starts_with('.') && s.len() > 1 && s != ".well-known") {
+        return server::text(StatusCode::NOT_FOUND, "Not found");
+    }
+    let rel = if rel.is_empty() { "index.html" } else { rel };
+    let mut file = dir.join(rel);
+    if tokio::fs::metadata(&file).await.map(|m| m.is_dir()).unwrap_or(false) {
+        file = file.join("index.html");
+    }
+    let last = rel.rsplit('/').next().unwrap_or("");
+    let bytes = match tokio::fs::read(&file).await {
+        Ok(b) => b,
+        Err(_) if !last.contains('.') => match tokio::fs::read(dir.join("index.html")).await {
+            Ok(b) => {
+                file = dir.join("index.html");
+                b
+            }
+            Err(_) => return server::text(StatusCode::NOT_FOUND, "Not found"),
+        },
+        Err(_) => return server::text(StatusCode::NOT_FOUND, "Not found"),
+    };
+    let mut r = server::with_type(StatusCode::OK, content_type(&file.to_string_lossy()), bytes);
+    server::set_header(&mut r, "cache-control", "no-cache");
+    r
+}
+
+pub fn intranet(shared: &Shared, req: &Req) -> Resp {
+    if req.method != Method::GET && req.method != Method::HEAD {
+        return server::text(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed");
+    }
+    if req.path == "/favicon.ico" {
+        return server::text(StatusCode::NOT_FOUND, "Not found");
+    }
+    let custom = shared.lock().intranet_html.clone();
+    let html = custom.unwrap_or_else(|| {
+        format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Contoso intranet</title>\
+<style>body{{font-family:'Segoe UI',sans-serif;margin:0;background:#faf9f8}}header{{background:#0078d4;color:#fff;padding:12px 24px;font-weight:600}}\
+main{{padding:24px}}iframe{{width:100%;height:720px;border:1px solid #c8c6c4;background:#fff}}</style></head>\
+<body><header>Contoso intranet</header><main><h1>Update your profile photo</h1>\
+<iframe title=\"Profile Photo Sync\" src=\"{}/\"></iframe></main></body></html>",
+            shared.origin("app")
+        )
+    });
+    server::html(StatusCode::OK, html)
+}

@@ -1,0 +1,301 @@
+//! The emulator's mutable state: the tenant (users, photos, files, profiles, consent) and the
+//! runtime (sessions, codes, tokens, faults, limits, log).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use crate::imaging::Blob;
+use crate::jwt::Keys;
+use crate::model::*;
+use crate::util::SplitMix;
+
+pub const TENANT_DOMAIN: &str = "contoso.onmicrosoft.com";
+pub const TENANT_ID: &str = "4c3d2b1a-8f7e-4a6b-9c5d-0e1f2a3b4c5d";
+pub const DEMO_CLIENT_ID: &str = "7d1b2c3e-4f50-4a61-8b72-9c83d4e5f601";
+pub const APP_DISPLAY_NAME: &str = "Profile Photo Sync";
+pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
+pub const SHAREPOINT_APP_ID: &str = "00000003-0000-0ff1-ce00-000000000000";
+/// Entra role template id of "SharePoint Administrator".
+pub const SHAREPOINT_ADMIN_ROLE: &str = "f28a1f50-f6e7-4571-818b-6a12f2af6b6c";
+pub const PHOTO_LIBRARY: &str = "/User Photos";
+pub const DEFAULT_PHOTO_FOLDER: &str = "Profile Pictures";
+
+/// A stored picture: either ready bytes or a generated demo picture (made on first use, cached
+/// for the whole process because it is deterministic).
+#[derive(Clone, Debug)]
+pub enum BlobRef {
+    Ready(Arc<Blob>),
+    Demo(String),
+}
+
+impl BlobRef {
+    pub fn get(&self) -> Arc<Blob> {
+        match self {
+            BlobRef::Ready(b) => b.clone(),
+            BlobRef::Demo(key) => crate::demo::blob(key),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ExchangePhoto {
+    pub blob: BlobRef,
+    pub modified_ms: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub upn: String,
+    pub oid: String,
+    pub display_name: String,
+    pub given_name: String,
+    pub surname: String,
+    pub job_title: Option<String>,
+    pub department: Option<String>,
+    pub office_location: Option<String>,
+    pub mobile_phone: Option<String>,
+    pub business_phones: Vec<String>,
+    pub preferred_language: Option<String>,
+    pub mail: Option<String>,
+    pub mailbox: bool,
+    pub is_admin: bool,
+    pub exchange_photo: Option<ExchangePhoto>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub id: String,
+    pub display_name: String,
+    pub mail_nickname: String,
+    pub members: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StoredFile {
+    pub blob: BlobRef,
+    pub modified_ms: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Tenant {
+    pub users: Vec<User>,
+    pub groups: Vec<Group>,
+    /// Files on the My Site host, by decoded server-relative path.
+    pub files: BTreeMap<String, StoredFile>,
+    /// upn → profile properties.
+    pub profiles: BTreeMap<String, BTreeMap<String, String>>,
+    /// lower-case upn → resource (token audience) → consented scopes.
+    pub consents: HashMap<String, HashMap<String, BTreeSet<String>>>,
+}
+
+impl Tenant {
+    pub fn user(&self, key: &str) -> Option<&User> {
+        self.users
+            .iter()
+            .find(|u| u.upn.eq_ignore_ascii_case(key) || u.oid.eq_ignore_ascii_case(key))
+    }
+
+    pub fn user_mut(&mut self, key: &str) -> Option<&mut User> {
+        self.users
+            .iter_mut()
+            .find(|u| u.upn.eq_ignore_ascii_case(key) || u.oid.eq_ignore_ascii_case(key))
+    }
+
+    pub fn consented(&self, upn: &str, resource: &str) -> BTreeSet<String> {
+        self.consents
+            .get(&upn.to_ascii_lowercase())
+            .and_then(|m| m.get(resource))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn grant(&mut self, upn: &str, resource: &str, scopes: impl IntoIterator<Item = String>) {
+        self.consents
+            .entry(upn.to_ascii_lowercase())
+            .or_default()
+            .entry(resource.to_string())
+            .or_default()
+            .extend(scopes);
+    }
+}
+
+/// The accounts signed in to one browser (the `ESTSAUTH` cookie).
+#[derive(Clone, Debug, Default)]
+pub struct Session {
+    pub accounts: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RedirectKind {
+    Spa,
+    Web,
+}
+
+/// An authorize request waiting for the user (sign-in or consent page).
+#[derive(Clone, Debug)]
+pub struct AuthRequest {
+    pub tenant: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub redirect_kind: RedirectKind,
+    pub scope: String,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: String,
+    pub response_mode: String,
+    pub prompt: Option<String>,
+    pub login_hint: Option<String>,
+    pub client_info: bool,
+    pub created_ms: u64,
+    pub upn: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AuthCode {
+    pub req: AuthRequest,
+    pub upn: String,
+    pub expires_ms: u64,
+    pub redeemed: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct RefreshToken {
+    pub upn: String,
+    pub client_id: String,
+    /// When the sign-in that started this chain happened.
+    pub signed_in_ms: u64,
+    /// Absolute expiry (SPA refresh tokens do not slide).
+    pub expires_ms: u64,
+    /// The scopes of the request that issued it (used when a refresh names none).
+    pub scope: String,
+    pub client_info: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct FaultState {
+    pub rule: FaultRule,
+    pub matched: u32,
+    pub fired: u32,
+}
+
+pub struct Inner {
+    pub tenant: Tenant,
+    pub registration: Registration,
+    pub lifetimes: TokenLifetimes,
+    /// Access tokens with a serial (`uti`) at or below this are treated as expired.
+    pub access_cutoff: u64,
+    pub token_serial: u64,
+    pub sessions: HashMap<String, Session>,
+    pub pending: HashMap<String, AuthRequest>,
+    pub codes: HashMap<String, AuthCode>,
+    pub refresh_tokens: HashMap<String, RefreshToken>,
+    pub faults: Vec<FaultState>,
+    pub limits: Limits,
+    pub outlook_inflight: HashMap<String, u32>,
+    pub sp_window: HashMap<String, VecDeque<(u64, u32)>>,
+    pub graph_window: HashMap<String, VecDeque<u64>>,
+    pub rng: SplitMix,
+    pub app_config: AppConfig,
+    pub admin_refusal: bool,
+    pub expose_retry_after: bool,
+    pub intranet_html: Option<String>,
+    pub latency_ms: u64,
+    pub log: Vec<LogEntry>,
+    pub last_picture_ts: u64,
+    pub photo_folder: String,
+}
+
+impl Inner {
+    pub fn new(port: u16, seed: &SeedOptions, latency_ms: u64) -> Inner {
+        Inner {
+            tenant: crate::demo::tenant(port, seed),
+            registration: default_registration(port),
+            lifetimes: TokenLifetimes::default(),
+            access_cutoff: 0,
+            token_serial: 0,
+            sessions: HashMap::new(),
+            pending: HashMap::new(),
+            codes: HashMap::new(),
+            refresh_tokens: HashMap::new(),
+            faults: Vec::new(),
+            limits: Limits::default(),
+            outlook_inflight: HashMap::new(),
+            sp_window: HashMap::new(),
+            graph_window: HashMap::new(),
+            rng: SplitMix(0x5eed),
+            app_config: AppConfig::Generated,
+            admin_refusal: true,
+            expose_retry_after: false,
+            intranet_html: None,
+            latency_ms,
+            log: Vec::new(),
+            last_picture_ts: 0,
+            photo_folder: DEFAULT_PHOTO_FOLDER.to_string(),
+        }
+    }
+
+    /// Server-relative folder of profile pictures, e.g. `/User Photos/Profile Pictures`.
+    pub fn photo_folder_path(&self) -> String {
+        format!("{}/{}", PHOTO_LIBRARY, self.photo_folder)
+    }
+
+    /// A picture timestamp that is strictly greater than every one handed out before.
+    pub fn next_picture_ts(&mut self) -> u64 {
+        let now = crate::util::now_secs();
+        let ts = now.max(self.last_picture_ts + 1);
+        self.last_picture_ts = ts;
+        ts
+    }
+}
+
+pub fn default_registration(port: u16) -> Registration {
+    Registration {
+        client_id: DEMO_CLIENT_ID.to_string(),
+        display_name: APP_DISPLAY_NAME.to_string(),
+        spa_redirect_uris: vec![
+            format!("http://app.localhost:{port}/"),
+            format!("http://app.localhost:{port}/index.html"),
+        ],
+        web_redirect_uris: vec![],
+    }
+}
+
+/// Everything the request handlers share.
+pub struct Shared {
+    pub port: u16,
+    pub keys: Keys,
+    pub started: Instant,
+    pub app_dir: Option<PathBuf>,
+    pub inner: Mutex<Inner>,
+    pub seq: AtomicU64,
+    /// Print one line per request to stderr.
+    pub log_stderr: bool,
+    /// `--latency-ms` at start (restored by reset).
+    pub initial_latency_ms: u64,
+}
+
+impl Shared {
+    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `http://{label}.localhost:PORT`
+    pub fn origin(&self, label: &str) -> String {
+        format!("http://{label}.localhost:{}", self.port)
+    }
+
+    pub fn my_site(&self) -> String {
+        self.origin("contoso-my")
+    }
+
+    pub fn admin_site(&self) -> String {
+        self.origin("contoso-admin")
+    }
+
+    pub fn issuer(&self) -> String {
+        format!("{}/{}/v2.0", self.origin("login"), TENANT_ID)
+    }
+}

@@ -9,7 +9,13 @@
 
 pub mod cache;
 pub mod claims;
+pub mod navigation;
 pub mod request;
+pub mod session;
+mod storage;
+
+pub use cache::Account;
+pub use session::{Session, Startup};
 
 use std::future::Future;
 

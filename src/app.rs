@@ -8,6 +8,11 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use std::rc::Rc;
+
+use leptos::task::spawn_local;
+
+use crate::auth::{Session, Startup};
 use crate::config::{AppConfig, ConfigError, CONFIG_PATH};
 use crate::http::{self, HttpRequest};
 use crate::i18n::Lang;
@@ -38,20 +43,43 @@ pub fn App(base: String) -> impl IntoView {
             <Suspense fallback=move || view! { <ui::Loading/> }>
                 {move || config.get().map(|loaded| match loaded {
                     Err(error) => view! { <ui::ConfigProblem error=error/> }.into_any(),
-                    Ok(config) => {
-                        provide_context(config);
-                        let base = base.clone();
-                        view! {
-                            <Router base=base>
-                                <Routes fallback=|| view! { <ui::NotFound/> }>
-                                    <Route path=path!("/") view=ui::Landing/>
-                                </Routes>
-                            </Router>
-                        }.into_any()
-                    }
+                    Ok(config) => view! { <SignedInApp config=config base=base.clone()/> }.into_any(),
                 })}
             </Suspense>
         </ui::Shell>
+    }
+}
+
+/// The app once its configuration is known: the session, finishing a sign-in that came back,
+/// and the routes.
+#[component]
+fn SignedInApp(config: AppConfig, base: String) -> impl IntoView {
+    let session = Rc::new(Session::new(config.clone(), &base));
+    provide_context(config);
+    let auth = ui::AuthContext {
+        session: StoredValue::new_local(session.clone()),
+        state: RwSignal::new(ui::AuthState::Checking),
+        base: StoredValue::new(base.clone()),
+    };
+    provide_context(auth);
+    let start_base = base.clone();
+    spawn_local(async move {
+        let state = match session.start(&start_base).await {
+            Startup::InPopup => ui::AuthState::InPopup,
+            Startup::Failed(error) => ui::AuthState::SignedOut(Some(error)),
+            Startup::Ready | Startup::SignedIn { .. } => match session.account() {
+                Some(account) => ui::AuthState::SignedIn(account),
+                None => ui::AuthState::SignedOut(None),
+            },
+        };
+        auth.state.set(state);
+    });
+    view! {
+        <Router base=base>
+            <Routes fallback=|| view! { <ui::NotFound/> }>
+                <Route path=path!("/") view=ui::Home/>
+            </Routes>
+        </Router>
     }
 }
 

@@ -8,6 +8,7 @@
 mod en;
 mod lv;
 
+use crate::auth::AuthError;
 use crate::config::ConfigError;
 
 /// A language the page speaks.
@@ -85,6 +86,28 @@ pub struct Catalogue {
     pub not_found_title: &'static str,
     pub not_found_body: &'static str,
     pub go_home: &'static str,
+    // Sign-in.
+    pub signed_in_as: &'static str,
+    pub sign_out: &'static str,
+    pub sign_in_popup: &'static str,
+    pub sign_in_here: &'static str,
+    pub signing_in: &'static str,
+    pub popup_return: &'static str,
+    pub auth_problem_title: &'static str,
+    pub try_again: &'static str,
+    pub auth_cancelled: &'static str,
+    pub auth_admin_consent: fn(&str) -> String,
+    pub auth_redirect_uri: fn(&str) -> String,
+    pub auth_spa_missing: fn(&str) -> String,
+    pub auth_user_not_in_tenant: &'static str,
+    pub auth_interaction_required: &'static str,
+    pub auth_popup_blocked: &'static str,
+    pub auth_state_mismatch: &'static str,
+    pub auth_nonce_mismatch: &'static str,
+    pub auth_invalid_grant: fn(&str) -> String,
+    pub auth_clock_skew: fn(i64) -> String,
+    pub auth_network: fn(&str) -> String,
+    pub auth_other: fn(&str, &str) -> String,
 }
 
 impl Catalogue {
@@ -114,6 +137,27 @@ impl Catalogue {
             ConfigError::NotHttps { field, value } => (self.config_not_https)(field, value),
             ConfigError::NotAnOrigin { field, value } => (self.config_not_an_origin)(field, value),
             ConfigError::BadCacheLocation { value } => (self.config_bad_cache_location)(value),
+        }
+    }
+}
+
+impl Catalogue {
+    /// A sign-in problem in this language, with what to do about it.
+    pub fn auth_error(&self, error: &AuthError) -> String {
+        match error {
+            AuthError::Cancelled => self.auth_cancelled.to_owned(),
+            AuthError::AdminConsentRequired { code } => (self.auth_admin_consent)(code),
+            AuthError::RedirectUriNotRegistered { redirect_uri } => (self.auth_redirect_uri)(redirect_uri),
+            AuthError::SpaPlatformMissing { redirect_uri } => (self.auth_spa_missing)(redirect_uri),
+            AuthError::UserNotInTenant => self.auth_user_not_in_tenant.to_owned(),
+            AuthError::InteractionRequired => self.auth_interaction_required.to_owned(),
+            AuthError::PopupBlocked => self.auth_popup_blocked.to_owned(),
+            AuthError::StateMismatch => self.auth_state_mismatch.to_owned(),
+            AuthError::NonceMismatch => self.auth_nonce_mismatch.to_owned(),
+            AuthError::InvalidGrant { description } => (self.auth_invalid_grant)(description),
+            AuthError::ClockSkew { seconds } => (self.auth_clock_skew)(*seconds),
+            AuthError::Network { detail } => (self.auth_network)(detail),
+            AuthError::Other { code, description } => (self.auth_other)(code, description),
         }
     }
 }

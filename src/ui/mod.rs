@@ -4,9 +4,11 @@
 //! of their own. Every string comes from [`crate::i18n`]; every element a test reads carries a
 //! `data-testid`.
 
+mod auth_view;
 mod shell;
 
-pub use shell::{ConfigProblem, Landing, Loading, NotFound, Shell};
+pub use auth_view::{AuthContext, AuthState};
+pub use shell::{ConfigProblem, Home, Loading, NotFound, Shell};
 
 use leptos::prelude::*;
 

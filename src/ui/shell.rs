@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 
+use super::auth_view::{AuthProblem, AuthState, AuthContext, PopupReturn, SignInButtons, UserBadge};
 use super::{mark_interactive, text};
+use crate::auth::{Account, AuthError};
 use crate::config::ConfigError;
 use crate::i18n::Lang;
 
@@ -95,11 +97,28 @@ fn kind(error: &ConfigError) -> &'static str {
     }
 }
 
-/// The start of the self-service flow, before sign-in.
+/// The start page: what the page does and sign-in, then (signed in) the self-service flow.
 #[component]
-pub fn Landing() -> impl IntoView {
+pub fn Home() -> impl IntoView {
+    let auth = AuthContext::get();
+    move || match auth.state.get() {
+        AuthState::Checking => view! { <Loading/> }.into_any(),
+        AuthState::InPopup => view! { <PopupReturn/> }.into_any(),
+        AuthState::SignedOut(error) => view! { <Landing error=error/> }.into_any(),
+        AuthState::SignedIn(account) => view! { <SignedInHome account=account/> }.into_any(),
+    }
+}
+
+/// Before sign-in: what the page does, and the way in. A help-article link with
+/// `autostart=1` signs in by itself (unless that just failed).
+#[component]
+pub fn Landing(error: Option<AuthError>) -> impl IntoView {
     let t = text();
+    let auth = AuthContext::get();
     mark_interactive();
+    if error.is_none() && autostart_requested() && !crate::auth::navigation::is_framed() {
+        auth.sign_in(crate::auth::request::Interaction::Redirect);
+    }
     view! {
         <section class="card landing" data-testid="landing" aria-labelledby="landing-title">
             <h1 id="landing-title">{move || t().landing_title}</h1>
@@ -107,9 +126,26 @@ pub fn Landing() -> impl IntoView {
             <ol class="steps">
                 {move || t().landing_steps.iter().map(|s| view! { <li>{*s}</li> }).collect_view()}
             </ol>
-            <div class="actions">
-                <button class="button primary" type="button" data-testid="sign-in">{move || t().sign_in}</button>
-            </div>
+            {error.map(|error| view! { <AuthProblem error=error/> })}
+            <SignInButtons/>
+        </section>
+    }
+}
+
+/// True when the address asks to start without a click (`?autostart=1`).
+pub fn autostart_requested() -> bool {
+    let query = crate::auth::navigation::query();
+    url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+        .any(|(k, v)| k == "autostart" && (v == "1" || v == "true"))
+}
+
+/// Signed in: who, and the self-service flow.
+#[component]
+pub fn SignedInHome(account: Account) -> impl IntoView {
+    mark_interactive();
+    view! {
+        <section class="card" data-testid="signed-in">
+            <UserBadge account=account/>
         </section>
     }
 }

@@ -1,0 +1,203 @@
+//! Sign-in on screen: the sign-in panel (redirect by default, popup when framed or asked),
+//! the popup's return page, sign-in problems with their fix, and the signed-in user's badge.
+//!
+//! The components hold no tokens and do no I/O: they call [`crate::auth::Session`], which the
+//! app puts in context, and render [`AuthState`].
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::text;
+use crate::auth::navigation as nav;
+use crate::auth::request::{Interaction, SignInOptions};
+use crate::auth::{Account, AuthError, Session};
+
+/// Where sign-in stands, as the screens see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthState {
+    /// Finishing a sign-in that came back to the page.
+    Checking,
+    /// This window is the sign-in popup; its opener takes over.
+    InPopup,
+    SignedOut(Option<AuthError>),
+    SignedIn(Account),
+}
+
+/// The app-wide sign-in context: the session, its state, and the page's base folder.
+#[derive(Clone, Copy)]
+pub struct AuthContext {
+    pub session: StoredValue<Rc<Session>, LocalStorage>,
+    pub state: RwSignal<AuthState>,
+    pub base: StoredValue<String>,
+}
+
+impl AuthContext {
+    pub fn get() -> AuthContext {
+        expect_context::<AuthContext>()
+    }
+
+    pub fn session(&self) -> Rc<Session> {
+        self.session.get_value()
+    }
+
+    /// Starts a sign-in, from a click (a popup must open before any `await`).
+    pub fn sign_in(&self, interaction: Interaction) {
+        let session = self.session();
+        let state = self.state;
+        let options = sign_in_options(&self.base.get_value());
+        match interaction {
+            Interaction::Redirect => spawn_local(async move {
+                if let Err(error) = session.sign_in_redirect(options).await {
+                    state.set(AuthState::SignedOut(Some(error)));
+                }
+            }),
+            Interaction::Popup => match nav::open_popup() {
+                Ok(popup) => spawn_local(async move {
+                    match session.sign_in_popup(popup, options).await {
+                        Ok(account) => state.set(AuthState::SignedIn(account)),
+                        Err(error) => state.set(AuthState::SignedOut(Some(error))),
+                    }
+                }),
+                Err(error) => state.set(AuthState::SignedOut(Some(error))),
+            },
+        }
+    }
+
+    /// The way to sign in when the user has not chosen: a popup inside a frame (the identity
+    /// platform refuses to be framed), else the whole window.
+    pub fn default_interaction() -> Interaction {
+        if nav::is_framed() {
+            Interaction::Popup
+        } else {
+            Interaction::Redirect
+        }
+    }
+
+    pub fn sign_out(&self) {
+        let session = self.session();
+        spawn_local(async move { session.sign_out().await });
+    }
+
+    /// A token could not be had silently (the refresh token ran out): sign in again, for the
+    /// same account, and come back to the same view.
+    pub fn reauthenticate(&self) {
+        self.sign_in(Self::default_interaction());
+    }
+}
+
+/// Values a help-article link may pass (`?login_hint=…&domain_hint=…&prompt=…`); endpoints
+/// never come from the address, only from `config.json`.
+fn sign_in_options(base: &str) -> SignInOptions {
+    let query = nav::query();
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+        .into_owned()
+        .collect();
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let path = nav::pathname();
+    let view = path.strip_prefix(base).unwrap_or(&path);
+    let view = if view.is_empty() { "/" } else { view };
+    SignInOptions {
+        login_hint: get("login_hint"),
+        domain_hint: get("domain_hint"),
+        prompt: get("prompt")
+            .filter(|p| ["none", "login", "select_account", "consent"].contains(&p.as_str())),
+        extra_scopes_to_consent: Vec::new(),
+        return_to: format!("{view}{}", crate::auth::request::strip_response_params(&query)),
+    }
+}
+
+/// The sign-in buttons: the default way first, the other way second.
+#[component]
+pub fn SignInButtons() -> impl IntoView {
+    let t = text();
+    let auth = AuthContext::get();
+    let framed = nav::is_framed();
+    view! {
+        <div class="actions">
+            <button class="button primary" type="button" data-testid="sign-in"
+                on:click=move |_| auth.sign_in(AuthContext::default_interaction())>
+                {move || t().sign_in}
+            </button>
+            <button class="button subtle" type="button" data-testid="sign-in-other-way"
+                on:click=move |_| auth.sign_in(if framed { Interaction::Redirect } else { Interaction::Popup })>
+                {move || if framed { t().sign_in_here } else { t().sign_in_popup }}
+            </button>
+        </div>
+    }
+}
+
+/// What went wrong with sign-in, and what to do.
+#[component]
+pub fn AuthProblem(error: AuthError) -> impl IntoView {
+    let t = text();
+    let kind = auth_error_kind(&error);
+    view! {
+        <div class="notice notice-error" role="alert" data-testid="auth-error" data-error-kind=kind>
+            <h2>{move || t().auth_problem_title}</h2>
+            <p data-testid="auth-error-message">{move || t().auth_error(&error)}</p>
+        </div>
+    }
+}
+
+/// A stable name for each kind of sign-in problem (for tests and support).
+pub fn auth_error_kind(error: &AuthError) -> &'static str {
+    match error {
+        AuthError::Cancelled => "cancelled",
+        AuthError::AdminConsentRequired { .. } => "admin-consent-required",
+        AuthError::RedirectUriNotRegistered { .. } => "redirect-uri-not-registered",
+        AuthError::SpaPlatformMissing { .. } => "spa-platform-missing",
+        AuthError::UserNotInTenant => "user-not-in-tenant",
+        AuthError::InteractionRequired => "interaction-required",
+        AuthError::PopupBlocked => "popup-blocked",
+        AuthError::StateMismatch => "state-mismatch",
+        AuthError::NonceMismatch => "nonce-mismatch",
+        AuthError::InvalidGrant { .. } => "invalid-grant",
+        AuthError::ClockSkew { .. } => "clock-skew",
+        AuthError::Network { .. } => "network",
+        AuthError::Other { .. } => "other",
+    }
+}
+
+/// The popup's own page after the identity platform sends it back.
+#[component]
+pub fn PopupReturn() -> impl IntoView {
+    let t = text();
+    view! {
+        <section class="card" data-testid="popup-return">
+            <p role="status">{move || t().popup_return}</p>
+        </section>
+    }
+}
+
+/// The signed-in user and the way out.
+#[component]
+pub fn UserBadge(account: Account) -> impl IntoView {
+    let t = text();
+    let auth = AuthContext::get();
+    let name = if account.name.is_empty() {
+        account.username.clone()
+    } else {
+        account.name.clone()
+    };
+    let username = account.username.clone();
+    view! {
+        <div class="user-badge">
+            <span class="user-name">
+                {move || t().signed_in_as}" "
+                <strong data-testid="signed-in-user">{name.clone()}</strong>
+                <span class="muted user-upn" data-testid="signed-in-upn">{username.clone()}</span>
+            </span>
+            <button class="button subtle" type="button" data-testid="sign-out" on:click=move |_| auth.sign_out()>
+                {move || t().sign_out}
+            </button>
+        </div>
+    }
+}

@@ -39,7 +39,12 @@ pub enum AuthError {
 
 /// Validates the request's bearer token for the audience `aud`.
 pub fn validate(shared: &Shared, req: &Req, aud: &str) -> Result<Caller, AuthError> {
-    let token = req.bearer().filter(|t| !t.is_empty()).ok_or(AuthError::Missing)?;
+    validate_token(shared, req.bearer(), aud)
+}
+
+/// Validates a bearer token for the audience `aud`.
+pub fn validate_token(shared: &Shared, token: Option<&str>, aud: &str) -> Result<Caller, AuthError> {
+    let token = token.filter(|t| !t.is_empty()).ok_or(AuthError::Missing)?;
     let claims = shared.keys.verify(token).map_err(|e| match e {
         TokenError::Malformed => AuthError::Malformed,
         TokenError::BadSignature => AuthError::BadSignature,
@@ -78,8 +83,8 @@ pub fn validate(shared: &Shared, req: &Req, aud: &str) -> Result<Caller, AuthErr
 }
 
 /// The app id of a bearer token, unvalidated (for throttling keys).
-pub fn app_key(req: &Req) -> String {
-    req.bearer()
+pub fn app_key(token: Option<&str>) -> String {
+    token
         .and_then(crate::jwt::decode_claims)
         .and_then(|c: Map<String, Value>| c.get("appid").and_then(Value::as_str).map(str::to_string))
         .unwrap_or_else(|| "anonymous".to_string())

@@ -62,7 +62,7 @@ fn portrait(key: &str) -> Option<Portrait> {
             let mut p = p([96, 160, 96], [90, 60, 130], [232, 185, 150], [170, 110, 60]);
             p.width = 4000;
             p.height = 3000;
-            p.noise = 18;
+            p.noise = 13;
             p
         }
         "janis" => p([140, 90, 200], [160, 40, 40], [245, 210, 185], [200, 160, 90]),
@@ -90,7 +90,7 @@ fn make(key: &str) -> Blob {
     if p.transparent {
         Blob::new(p.png(), "image/png")
     } else if p.width > 2000 {
-        Blob::new(p.jpeg(92), "image/jpeg")
+        Blob::new(p.jpeg(88), "image/jpeg")
     } else {
         Blob::new(p.jpeg(88), "image/jpeg")
     }

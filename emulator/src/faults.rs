@@ -47,11 +47,20 @@ pub fn matches(rule: &FaultRule, label: &str, host: &str, method: &str, path_and
 }
 
 /// Counts the request against every rule that matches and returns the first one that fires.
-pub fn fire(shared: &Shared, label: &str, host: &str, method: &str, path_and_query: &str) -> Option<FaultRule> {
+pub fn fire(
+    shared: &Shared,
+    label: &str,
+    host: &str,
+    method: &str,
+    path_and_query: &str,
+    status_only: bool,
+) -> Option<FaultRule> {
     let mut inner = shared.lock();
     let inner = &mut *inner;
     for f in inner.faults.iter_mut() {
-        if !matches(&f.rule, label, host, method, path_and_query) {
+        if !matches(&f.rule, label, host, method, path_and_query)
+            || (status_only && f.rule.kind != FaultKind::Status)
+        {
             continue;
         }
         f.matched += 1;
@@ -77,7 +86,7 @@ pub fn check(shared: &Shared, req: &Req) -> Option<Action> {
         Some(q) => format!("{}?{}", req.path, q),
         None => req.path.clone(),
     };
-    let rule = fire(shared, &req.label, &req.host, req.method.as_str(), &pq)?;
+    let rule = fire(shared, &req.label, &req.host, req.method.as_str(), &pq, false)?;
     let delay_ms = rule.latency_ms.unwrap_or(0);
     Some(match rule.kind {
         FaultKind::Status => Action::Respond {

@@ -1,2 +1,123 @@
 //! Throttling models: Outlook photo concurrency per app, SharePoint resource units per minute,
-//! Graph requests per second.
+//! Graph requests per second. Each answers 429 with `Retry-After` like the real service.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::server::{self, Resp};
+use crate::store::Shared;
+use crate::util::now_ms;
+
+/// A held Outlook concurrency slot; released on drop.
+pub struct OutlookSlot {
+    shared: Arc<Shared>,
+    app: String,
+}
+
+impl Drop for OutlookSlot {
+    fn drop(&mut self) {
+        let mut inner = self.shared.lock();
+        if let Some(n) = inner.outlook_inflight.get_mut(&self.app) {
+            *n = n.saturating_sub(1);
+        }
+    }
+}
+
+/// Takes a slot of the Outlook photo API concurrency limit (None when the model is off).
+pub fn outlook_acquire(shared: &Arc<Shared>, app: &str) -> Result<Option<OutlookSlot>, Resp> {
+    let mut inner = shared.lock();
+    let Some(limit) = inner.limits.outlook_concurrency else {
+        return Ok(None);
+    };
+    let retry = inner.limits.outlook_retry_after_secs;
+    let n = inner.outlook_inflight.entry(app.to_string()).or_insert(0);
+    if *n >= limit {
+        drop(inner);
+        let mut r = crate::graph::error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "ApplicationThrottled",
+            "Application is over its MailboxConcurrency limit.",
+        );
+        server::set_header(&mut r, "retry-after", &retry.to_string());
+        server::mark_throttled(&mut r);
+        return Err(r);
+    }
+    *n += 1;
+    Ok(Some(OutlookSlot {
+        shared: shared.clone(),
+        app: app.to_string(),
+    }))
+}
+
+/// Graph's per-app request rate (sliding one second).
+pub fn graph_rate(shared: &Shared, app: &str) -> Result<(), Resp> {
+    let mut inner = shared.lock();
+    let Some(limit) = inner.limits.graph_requests_per_second else {
+        return Ok(());
+    };
+    let now = now_ms();
+    let w = inner.graph_window.entry(app.to_string()).or_default();
+    while w.front().is_some_and(|t| now.saturating_sub(*t) >= 1000) {
+        w.pop_front();
+    }
+    if w.len() as u32 >= limit {
+        drop(inner);
+        let mut r = crate::graph::error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            "Too many requests",
+        );
+        server::set_header(&mut r, "retry-after", "1");
+        server::mark_throttled(&mut r);
+        return Err(r);
+    }
+    w.push_back(now);
+    Ok(())
+}
+
+/// SharePoint resource units per app per minute (sliding window).
+pub fn sharepoint_units(shared: &Shared, app: &str, write: bool) -> Result<(), Resp> {
+    let mut inner = shared.lock();
+    let Some(budget) = inner.limits.sharepoint_units_per_minute else {
+        return Ok(());
+    };
+    let cost = if write {
+        inner.limits.sharepoint_write_units
+    } else {
+        inner.limits.sharepoint_read_units
+    };
+    let now = now_ms();
+    let w = inner.sp_window.entry(app.to_string()).or_default();
+    while w.front().is_some_and(|(t, _)| now.saturating_sub(*t) >= 60_000) {
+        w.pop_front();
+    }
+    let used: u32 = w.iter().map(|(_, u)| *u).sum();
+    if used + cost > budget {
+        // Seconds until enough units have left the window.
+        let mut freed = 0;
+        let mut until = now + 60_000;
+        for (t, u) in w.iter() {
+            freed += u;
+            if used - freed + cost <= budget {
+                until = t + 60_000;
+                break;
+            }
+        }
+        let secs = until.saturating_sub(now).div_ceil(1000).max(1);
+        drop(inner);
+        let mut r = server::json(
+            StatusCode::TOO_MANY_REQUESTS,
+            &json!({"odata.error": {
+                "code": "-2147024860, Microsoft.SharePoint.SPQueryThrottledException",
+                "message": {"lang": "en-US", "value": "The request has been throttled: the application is over its resource unit budget for this minute."}
+            }}),
+        );
+        server::set_header(&mut r, "retry-after", &secs.to_string());
+        server::mark_throttled(&mut r);
+        return Err(r);
+    }
+    w.push_back((now, cost));
+    Ok(())
+}

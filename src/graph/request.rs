@@ -1,0 +1,65 @@
+//! Graph request building. Pure.
+
+use crate::http::HttpRequest;
+
+/// The properties of `/me` the sync reads.
+pub const ME_SELECT: &str = "id,displayName,userPrincipalName,mySite";
+
+/// `GET {base}/me?$select=id,displayName,userPrincipalName,mySite`.
+pub fn me(base_url: &str, token: &str) -> HttpRequest {
+    authorized(format!("{}/me?$select={ME_SELECT}", trim(base_url)), token)
+        .header("Accept", "application/json")
+}
+
+/// `GET {base}/me/photo`: the photo's metadata (size, content type, media ETag).
+pub fn photo_metadata(base_url: &str, token: &str) -> HttpRequest {
+    authorized(format!("{}/me/photo", trim(base_url)), token).header("Accept", "application/json")
+}
+
+/// `GET {base}/me/photo/$value`: the photo's bytes (the largest size Exchange keeps).
+pub fn photo_bytes(base_url: &str, token: &str) -> HttpRequest {
+    authorized(format!("{}/me/photo/$value", trim(base_url)), token)
+}
+
+fn authorized(url: String, token: &str) -> HttpRequest {
+    HttpRequest::get(url).header("Authorization", format!("Bearer {token}"))
+}
+
+fn trim(base_url: &str) -> &str {
+    base_url.trim_end_matches('/')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn me_selects_only_what_the_sync_needs() {
+        let r = me("https://graph.microsoft.com/v1.0", "T");
+        assert_eq!(
+            r.url,
+            "https://graph.microsoft.com/v1.0/me?$select=id,displayName,userPrincipalName,mySite"
+        );
+        assert_eq!(r.method, gloo_net::http::Method::GET);
+        assert!(r
+            .headers
+            .contains(&("Authorization".into(), "Bearer T".into())));
+        assert!(r.body.is_none());
+    }
+
+    #[test]
+    fn photo_urls_tolerate_a_trailing_slash() {
+        assert_eq!(
+            photo_metadata("http://graph.localhost:8080/v1.0/", "T").url,
+            "http://graph.localhost:8080/v1.0/me/photo"
+        );
+        let bytes = photo_bytes("https://graph.microsoft.com/v1.0", "T");
+        assert_eq!(
+            bytes.url,
+            "https://graph.microsoft.com/v1.0/me/photo/$value"
+        );
+        assert!(bytes
+            .headers
+            .contains(&("Authorization".into(), "Bearer T".into())));
+    }
+}

@@ -1,1 +1,19 @@
-//! (placeholder, filled by the self-service work)
+//! SharePoint Online's REST API on the user's My Site host, as far as the self-service sync
+//! needs it: the user's profile picture properties (`GetMyProperties`), writing the picture
+//! (`SetMyProfilePicture`), the `userphoto.aspx` request that triggers SharePoint's own pull
+//! from Exchange, and reading the thumbnail SharePoint made.
+//!
+//! `request` builds requests and `response` parses answers and classifies errors into
+//! [`SharePointError`]: pure and tested natively. `client` sends them through [`crate::http`]
+//! with a token for [`crate::auth::Resource::SharePoint`] (audience = the My Site origin). Every
+//! request asks for JSON explicitly (`odata=nometadata`), because SharePoint answers XML
+//! otherwise. This module never retries (the caller's policy does), never sends a token to an
+//! origin other than the My Site host it was given, and knows nothing of Graph.
+
+pub mod client;
+pub mod request;
+pub mod response;
+
+pub use client::{my_properties, request_user_photo, set_my_profile_picture, thumbnail};
+pub use request::large_thumbnail_url;
+pub use response::{SharePointCall, SharePointError, SharePointProfile};

@@ -1,0 +1,87 @@
+//! SharePoint calls over the network: a token for the My Site host, one request through
+//! [`crate::http::send`], the answer parsed or classified. No retries here.
+
+use crate::auth::{Resource, TokenSource};
+use crate::http::{self, HttpRequest, HttpResponse};
+
+use super::request;
+use super::response::{
+    classify_response, parse_profile, SharePointCall, SharePointError, SharePointProfile,
+};
+
+/// The user's picture properties (`GetMyProperties`) on the My Site host `host` (an origin).
+pub async fn my_properties(
+    host: &str,
+    tokens: &impl TokenSource,
+) -> Result<SharePointProfile, SharePointError> {
+    let response = call(SharePointCall::GetMyProperties, host, tokens, |t| {
+        request::get_my_properties(host, t)
+    })
+    .await?;
+    parse_profile(&response.body)
+}
+
+/// Writes `jpeg` as the user's picture (`SetMyProfilePicture`); SharePoint makes its three
+/// thumbnails from it.
+pub async fn set_my_profile_picture(
+    host: &str,
+    tokens: &impl TokenSource,
+    jpeg: &[u8],
+) -> Result<(), SharePointError> {
+    call(SharePointCall::SetMyProfilePicture, host, tokens, |t| {
+        request::set_my_profile_picture(host, t, jpeg.to_vec())
+    })
+    .await
+    .map(drop)
+}
+
+/// Requests `userphoto.aspx?size=L` for `upn`: SharePoint's own trigger to refresh the photo
+/// from Exchange. The image it answers is not read.
+pub async fn request_user_photo(
+    host: &str,
+    tokens: &impl TokenSource,
+    upn: &str,
+) -> Result<(), SharePointError> {
+    call(SharePointCall::UserPhoto, host, tokens, |t| {
+        request::user_photo(host, t, upn)
+    })
+    .await
+    .map(drop)
+}
+
+/// The bytes of a file on the My Site host (a thumbnail from
+/// [`super::large_thumbnail_url`]); [`SharePointError::ForeignUrl`] for any other origin.
+pub async fn thumbnail(
+    host: &str,
+    tokens: &impl TokenSource,
+    url: &str,
+) -> Result<Vec<u8>, SharePointError> {
+    if http::origin_of(url) != http::origin_of(host) {
+        return Err(SharePointError::ForeignUrl {
+            url: url.to_owned(),
+        });
+    }
+    let response = call(SharePointCall::Thumbnail, host, tokens, |t| {
+        request::file(url, t)
+    })
+    .await?;
+    Ok(response.body)
+}
+
+async fn call(
+    which: SharePointCall,
+    host: &str,
+    tokens: &impl TokenSource,
+    build: impl FnOnce(&str) -> HttpRequest,
+) -> Result<HttpResponse, SharePointError> {
+    let resource = Resource::SharePoint {
+        origin: host.trim_end_matches('/').to_owned(),
+    };
+    let token = tokens.access_token(&resource).await?;
+    let response = http::send(build(&token)).await?;
+    if response.is_success() {
+        Ok(response)
+    } else {
+        Err(classify_response(which, &response))
+    }
+}

@@ -1,0 +1,451 @@
+//! SharePoint response parsing and error classification. Pure.
+
+use serde::Deserialize;
+
+use crate::auth::AuthError;
+use crate::http::{HttpError, HttpResponse};
+
+/// The picture-related part of the user's SharePoint profile, from `GetMyProperties`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SharePointProfile {
+    /// The claims-encoded account (`i:0#.f|membership|adelev@contoso.com`).
+    pub account_name: String,
+    pub display_name: Option<String>,
+    /// `PictureURL`: the medium thumbnail (`…_MThumb.jpg`), when there is a picture.
+    pub picture_url: Option<String>,
+    /// `SPS-PicturePlaceholderState`: 0 = a real picture, 1 = the placeholder silhouette.
+    pub placeholder_state: Option<u8>,
+    /// `SPS-PictureExchangeSyncState`: 0 = SharePoint's copy came from Exchange and is current,
+    /// 1 = SharePoint should pull it again.
+    pub exchange_sync_state: Option<u8>,
+    /// `SPS-PictureTimestamp`: changes every time the picture is written.
+    pub picture_timestamp: Option<String>,
+}
+
+impl SharePointProfile {
+    /// True when SharePoint shows a real picture (not the placeholder silhouette).
+    pub fn has_picture(&self) -> bool {
+        self.placeholder_state == Some(0) && self.picture_url.is_some()
+    }
+}
+
+/// Which call an error answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SharePointCall {
+    GetMyProperties,
+    SetMyProfilePicture,
+    UserPhoto,
+    Thumbnail,
+}
+
+/// What went wrong talking to SharePoint, each with what can be done about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SharePointError {
+    /// SharePoint refused the image (`400 Parameter is not valid.`): it could not decode it.
+    #[error("SharePoint refused the picture: {message}")]
+    PhotoRejected { message: String },
+    /// The token was refused (expired, or not for this host).
+    #[error("SharePoint refused the sign-in token (HTTP 401)")]
+    Unauthorized,
+    /// The user or the app may not do this (a missing permission, a policy, no profile).
+    #[error("SharePoint refused access: {message}")]
+    Forbidden { message: String },
+    /// Throttled or briefly unavailable (429, 503, 504): worth retrying, after `retry_after`
+    /// (the raw `Retry-After` header) when the browser could read it.
+    #[error("SharePoint is busy (HTTP {status})")]
+    Transient {
+        status: u16,
+        retry_after: Option<String>,
+    },
+    /// Any other error answer.
+    #[error("SharePoint answered HTTP {status} {code}: {message}")]
+    Service {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// A success answer that is not what SharePoint documents (XML, HTML, missing fields).
+    #[error("SharePoint's answer could not be read: {detail}")]
+    Malformed { detail: String },
+    /// A URL SharePoint gave is not on the My Site host: no token is sent there.
+    #[error("{url} is not on the My Site host; no sign-in token is sent there")]
+    ForeignUrl { url: String },
+    /// No token could be had.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// No answer could be read.
+    #[error(transparent)]
+    Http(#[from] HttpError),
+}
+
+impl SharePointError {
+    /// True for failures that may pass if the same request is sent again later.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            SharePointError::Transient { .. }
+                | SharePointError::Http(_)
+                | SharePointError::Auth(AuthError::Network { .. })
+        )
+    }
+
+    /// The `Retry-After` header of a transient answer, when the browser exposed it.
+    pub fn retry_after(&self) -> Option<&str> {
+        match self {
+            SharePointError::Transient { retry_after, .. } => retry_after.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// `{"odata.error":{"code":"…","message":{"lang":"en-US","value":"…"}}}` (nometadata), or
+/// `{"error":{…}}` (verbose).
+#[derive(Debug, Default, Deserialize)]
+struct ErrorBody {
+    #[serde(rename = "odata.error", alias = "error", default)]
+    error: ErrorDetail,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ErrorDetail {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: ErrorMessage,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(untagged)]
+enum ErrorMessage {
+    Localised {
+        value: String,
+    },
+    Plain(String),
+    #[default]
+    #[serde(skip)]
+    None,
+}
+
+impl ErrorMessage {
+    fn into_text(self) -> String {
+        match self {
+            ErrorMessage::Localised { value } | ErrorMessage::Plain(value) => value,
+            ErrorMessage::None => String::new(),
+        }
+    }
+}
+
+/// Classifies an error answer (`status` not 2xx) to `call`.
+///
+/// ```
+/// use profile_photo_sync::sharepoint::{response::classify, SharePointCall, SharePointError};
+/// let body = br#"{"odata.error":{"code":"-2146232832, Microsoft.SharePoint.SPException","message":{"lang":"en-US","value":"Parameter is not valid."}}}"#;
+/// assert!(matches!(
+///     classify(SharePointCall::SetMyProfilePicture, 400, None, body),
+///     SharePointError::PhotoRejected { .. }
+/// ));
+/// ```
+pub fn classify(
+    call: SharePointCall,
+    status: u16,
+    retry_after: Option<&str>,
+    body: &[u8],
+) -> SharePointError {
+    let detail = serde_json::from_slice::<ErrorBody>(body)
+        .map(|b| b.error)
+        .unwrap_or_default();
+    let code = detail.code;
+    let message = detail.message.into_text();
+    match status {
+        400 if call == SharePointCall::SetMyProfilePicture
+            && message.contains("Parameter is not valid") =>
+        {
+            SharePointError::PhotoRejected { message }
+        }
+        401 => SharePointError::Unauthorized,
+        403 => SharePointError::Forbidden {
+            message: if message.is_empty() { code } else { message },
+        },
+        429 | 503 | 504 => SharePointError::Transient {
+            status,
+            retry_after: retry_after.map(str::to_owned),
+        },
+        _ => SharePointError::Service {
+            status,
+            code,
+            message,
+        },
+    }
+}
+
+/// Classifies any answer that is not a success.
+pub fn classify_response(call: SharePointCall, response: &HttpResponse) -> SharePointError {
+    classify(
+        call,
+        response.status,
+        response.header("Retry-After"),
+        &response.body,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawProperties {
+    #[serde(default)]
+    account_name: Option<String>,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    picture_url: Option<String>,
+    #[serde(default)]
+    user_profile_properties: Option<RawPropertyList>,
+}
+
+/// nometadata gives a plain array; verbose wraps it in `results`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawPropertyList {
+    Plain(Vec<KeyValue>),
+    Verbose { results: Vec<KeyValue> },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct KeyValue {
+    key: String,
+    #[serde(default)]
+    value: Option<String>,
+}
+
+/// Reads `GetMyProperties` (nometadata JSON; verbose JSON is accepted too).
+pub fn parse_profile(body: &[u8]) -> Result<SharePointProfile, SharePointError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| SharePointError::Malformed {
+            detail: format!("GetMyProperties is not JSON: {e}"),
+        })?;
+    let value = value.get("d").cloned().unwrap_or(value);
+    let raw: RawProperties =
+        serde_json::from_value(value).map_err(|e| SharePointError::Malformed {
+            detail: format!("GetMyProperties: {e}"),
+        })?;
+    let properties = match raw.user_profile_properties {
+        Some(RawPropertyList::Plain(p)) | Some(RawPropertyList::Verbose { results: p }) => p,
+        None => Vec::new(),
+    };
+    let property = |key: &str| {
+        properties
+            .iter()
+            .find(|p| p.key.eq_ignore_ascii_case(key))
+            .and_then(|p| non_empty(p.value.clone()))
+    };
+    let account_name = non_empty(raw.account_name)
+        .or_else(|| property("AccountName"))
+        .ok_or_else(|| SharePointError::Malformed {
+            detail: "GetMyProperties has no AccountName".to_owned(),
+        })?;
+    let picture_url = property("PictureURL").or_else(|| non_empty(raw.picture_url));
+    let small_number = |key: &str| property(key).and_then(|v| v.trim().parse::<u8>().ok());
+    Ok(SharePointProfile {
+        account_name,
+        display_name: non_empty(raw.display_name),
+        picture_url,
+        placeholder_state: small_number("SPS-PicturePlaceholderState"),
+        exchange_sync_state: small_number("SPS-PictureExchangeSyncState"),
+        picture_timestamp: property("SPS-PictureTimestamp"),
+    })
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WITH_PICTURE: &str = r#"{
+        "AccountName": "i:0#.f|membership|adelev@contoso.com",
+        "DisplayName": "Adele Vance",
+        "PictureUrl": "https://contoso-my.sharepoint.com/User Photos/Profile Pictures/adelev_contoso_com_MThumb.jpg",
+        "UserProfileProperties": [
+            {"Key": "UserProfile_GUID", "Value": "1", "ValueType": "Edm.String"},
+            {"Key": "AccountName", "Value": "i:0#.f|membership|adelev@contoso.com", "ValueType": "Edm.String"},
+            {"Key": "PictureURL", "Value": "https://contoso-my.sharepoint.com/User Photos/Profile Pictures/adelev_contoso_com_MThumb.jpg", "ValueType": "Edm.String"},
+            {"Key": "SPS-PicturePlaceholderState", "Value": "0", "ValueType": "Edm.String"},
+            {"Key": "SPS-PictureExchangeSyncState", "Value": "0", "ValueType": "Edm.String"},
+            {"Key": "SPS-PictureTimestamp", "Value": "63870998400", "ValueType": "Edm.String"}
+        ]
+    }"#;
+
+    fn error_body(message: &str) -> Vec<u8> {
+        format!(r#"{{"odata.error":{{"code":"-2146232832, Microsoft.SharePoint.SPException","message":{{"lang":"en-US","value":"{message}"}}}}}}"#).into_bytes()
+    }
+
+    #[test]
+    fn profile_with_a_picture() {
+        let p = parse_profile(WITH_PICTURE.as_bytes()).unwrap();
+        assert_eq!(p.account_name, "i:0#.f|membership|adelev@contoso.com");
+        assert_eq!(p.display_name.as_deref(), Some("Adele Vance"));
+        assert!(p
+            .picture_url
+            .as_deref()
+            .unwrap()
+            .ends_with("adelev_contoso_com_MThumb.jpg"));
+        assert_eq!(p.placeholder_state, Some(0));
+        assert_eq!(p.exchange_sync_state, Some(0));
+        assert_eq!(p.picture_timestamp.as_deref(), Some("63870998400"));
+        assert!(p.has_picture());
+    }
+
+    #[test]
+    fn profile_with_the_placeholder() {
+        let p = parse_profile(
+            br#"{"AccountName":"i:0#.f|membership|a@c.com","PictureUrl":null,
+                 "UserProfileProperties":[{"Key":"PictureURL","Value":""},
+                 {"Key":"SPS-PicturePlaceholderState","Value":"1"},{"Key":"SPS-PictureTimestamp","Value":""}]}"#,
+        )
+        .unwrap();
+        assert_eq!(p.picture_url, None);
+        assert_eq!(p.placeholder_state, Some(1));
+        assert_eq!(p.picture_timestamp, None);
+        assert!(!p.has_picture());
+    }
+
+    #[test]
+    fn top_level_picture_url_is_the_fallback() {
+        let p = parse_profile(
+            br#"{"AccountName":"a","PictureUrl":"https://c-my.sharepoint.com/x_MThumb.jpg","UserProfileProperties":[]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            p.picture_url.as_deref(),
+            Some("https://c-my.sharepoint.com/x_MThumb.jpg")
+        );
+        assert_eq!(p.placeholder_state, None);
+        assert!(
+            !p.has_picture(),
+            "no placeholder state: not known to be a real picture"
+        );
+    }
+
+    #[test]
+    fn verbose_json_is_read_too() {
+        let p = parse_profile(
+            br#"{"d":{"AccountName":"a","UserProfileProperties":{"results":[{"Key":"SPS-PicturePlaceholderState","Value":"0"},{"Key":"PictureURL","Value":"/x_MThumb.jpg"}]}}}"#,
+        )
+        .unwrap();
+        assert!(p.has_picture());
+    }
+
+    #[test]
+    fn xml_or_html_is_malformed() {
+        let xml = br#"<?xml version="1.0" encoding="utf-8"?><entry xmlns="http://www.w3.org/2005/Atom"/>"#;
+        assert!(matches!(
+            parse_profile(xml),
+            Err(SharePointError::Malformed { .. })
+        ));
+        assert!(matches!(
+            parse_profile(b"{}"),
+            Err(SharePointError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn invalid_parameter_on_write_means_the_photo_was_rejected() {
+        assert_eq!(
+            classify(
+                SharePointCall::SetMyProfilePicture,
+                400,
+                None,
+                &error_body("Parameter is not valid.")
+            ),
+            SharePointError::PhotoRejected {
+                message: "Parameter is not valid.".into()
+            }
+        );
+        // The same text elsewhere is not about the photo.
+        assert!(matches!(
+            classify(
+                SharePointCall::GetMyProperties,
+                400,
+                None,
+                &error_body("Parameter is not valid.")
+            ),
+            SharePointError::Service { status: 400, .. }
+        ));
+    }
+
+    #[test]
+    fn verbose_error_bodies_are_read() {
+        let body = br#"{"error":{"code":"-1, System.ArgumentException","message":{"lang":"en-US","value":"Parameter is not valid."}}}"#;
+        assert!(matches!(
+            classify(SharePointCall::SetMyProfilePicture, 400, None, body),
+            SharePointError::PhotoRejected { .. }
+        ));
+    }
+
+    #[test]
+    fn unauthorized_and_forbidden_are_distinct() {
+        assert_eq!(
+            classify(SharePointCall::GetMyProperties, 401, None, b""),
+            SharePointError::Unauthorized
+        );
+        assert_eq!(
+            classify(
+                SharePointCall::SetMyProfilePicture,
+                403,
+                None,
+                &error_body("Access denied.")
+            ),
+            SharePointError::Forbidden {
+                message: "Access denied.".into()
+            }
+        );
+    }
+
+    #[test]
+    fn throttling_is_transient_with_its_retry_after() {
+        for status in [429, 503, 504] {
+            let e = classify(SharePointCall::SetMyProfilePicture, status, Some("5"), b"");
+            assert!(e.is_transient());
+            assert_eq!(e.retry_after(), Some("5"));
+        }
+        let r = HttpResponse {
+            status: 429,
+            headers: vec![("Retry-After".into(), "Wed, 21 Oct 2015 07:28:00 GMT".into())],
+            body: vec![],
+        };
+        assert_eq!(
+            classify_response(SharePointCall::Thumbnail, &r).retry_after(),
+            Some("Wed, 21 Oct 2015 07:28:00 GMT")
+        );
+    }
+
+    #[test]
+    fn other_errors_are_permanent() {
+        let e = classify(
+            SharePointCall::GetMyProperties,
+            500,
+            None,
+            &error_body("Unexpected."),
+        );
+        assert_eq!(
+            e,
+            SharePointError::Service {
+                status: 500,
+                code: "-2146232832, Microsoft.SharePoint.SPException".into(),
+                message: "Unexpected.".into()
+            }
+        );
+        assert!(!e.is_transient());
+        assert!(!SharePointError::PhotoRejected {
+            message: String::new()
+        }
+        .is_transient());
+        assert!(SharePointError::Http(HttpError::Timeout {
+            origin: "o".into(),
+            seconds: 30
+        })
+        .is_transient());
+    }
+}

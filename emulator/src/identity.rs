@@ -370,17 +370,13 @@ fn authorize(shared: &Arc<Shared>, req: &Req, tenant: &str) -> Resp {
         );
     }
     let redirect_uri = q.get("redirect_uri").cloned().unwrap_or_default();
-    let kind = if reg.spa_redirect_uris.contains(&redirect_uri) {
-        RedirectKind::Spa
-    } else if reg.web_redirect_uris.contains(&redirect_uri) {
-        RedirectKind::Web
-    } else {
+    if !reg.spa_redirect_uris.contains(&redirect_uri) && !reg.web_redirect_uris.contains(&redirect_uri) {
         return error_page(
             StatusCode::BAD_REQUEST,
             50011,
             &format!("The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.", reg.client_id),
         );
-    };
+    }
     let response_mode = q
         .get("response_mode")
         .cloned()
@@ -389,7 +385,6 @@ fn authorize(shared: &Arc<Shared>, req: &Req, tenant: &str) -> Resp {
         tenant: tenant.to_string(),
         client_id: reg.client_id.clone(),
         redirect_uri,
-        redirect_kind: kind,
         scope: q.get("scope").cloned().unwrap_or_default(),
         state: q.get("state").cloned(),
         nonce: q.get("nonce").cloned(),

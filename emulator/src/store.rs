@@ -128,19 +128,12 @@ pub struct Session {
     pub accounts: Vec<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RedirectKind {
-    Spa,
-    Web,
-}
-
 /// An authorize request waiting for the user (sign-in or consent page).
 #[derive(Clone, Debug)]
 pub struct AuthRequest {
     pub tenant: String,
     pub client_id: String,
     pub redirect_uri: String,
-    pub redirect_kind: RedirectKind,
     pub scope: String,
     pub state: Option<String>,
     pub nonce: Option<String>,

@@ -192,30 +192,6 @@ pub fn iso8601(ms: u64) -> String {
     )
 }
 
-/// `M/D/YYYY h:mm:ss AM` as the identity platform prints dates in messages.
-pub fn us_datetime(ms: u64) -> String {
-    let secs = ms / 1000;
-    let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
-    let rem = secs % 86_400;
-    let h = rem / 3600;
-    let (h12, ampm) = match h {
-        0 => (12, "AM"),
-        1..=11 => (h, "AM"),
-        12 => (12, "PM"),
-        _ => (h - 12, "PM"),
-    };
-    format!(
-        "{}/{}/{} {}:{:02}:{:02} {}",
-        mo,
-        d,
-        y,
-        h12,
-        (rem / 60) % 60,
-        rem % 60,
-        ampm
-    )
-}
-
 /// Days since 1970-01-01 to (year, month, day); Howard Hinnant's algorithm.
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -257,7 +233,6 @@ mod tests {
     fn dates() {
         assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(iso8601(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
-        assert_eq!(us_datetime(1_700_000_000_000), "11/14/2023 10:13:20 PM");
     }
 
     #[test]

@@ -1,0 +1,313 @@
+//! The pipeline in the browser: the I/O of a sync, in order, reporting each [`SyncPhase`].
+
+use std::future::Future;
+
+use futures::future::{join, join3, FutureExt};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::auth::TokenSource;
+use crate::config::AppConfig;
+use crate::graph::{self, my_site_host};
+use crate::photo::{self, browser, DEFAULT_EDGE};
+use crate::sharepoint::{self, large_thumbnail_url, SharePointProfile};
+
+use super::compare::{
+    check_written, decide, is_in_sync, same_picture, Decision, VerificationProblem,
+};
+use super::phase::{PhotoSummary, SharePointSummary, SyncFailure, SyncPhase};
+use super::retry::{RetryPolicy, Retryable};
+
+/// How often the profile is read back before a write is declared not to have taken effect.
+const VERIFY_ATTEMPTS: u32 = 3;
+/// Pause between those reads.
+const VERIFY_PAUSE_MS: u32 = 1_000;
+
+/// Syncs the signed-in user's photo: reads, compares, and writes unless SharePoint already
+/// shows the same picture (`force` writes anyway), then verifies. Calls `on_phase` with every
+/// phase (`Reading`, `Compared`, `Writing`, `Verifying`, then `Done`, `NothingToDo` or
+/// `Failed`) and returns the last one.
+///
+/// ```ignore
+/// let phase = RwSignal::new(SyncPhase::Idle);
+/// spawn_local(async move {
+///     sync::run_sync(&config, &session, false, move |p| phase.set(p)).await;
+/// });
+/// ```
+pub async fn run_sync(
+    config: &AppConfig,
+    tokens: &impl TokenSource,
+    force: bool,
+    on_phase: impl Fn(SyncPhase),
+) -> SyncPhase {
+    run(config, tokens, Some(force), &on_phase).await
+}
+
+/// Reads and compares only (`Reading`, then `Compared` or `Failed`): what the page shows
+/// before the user clicks. Writes nothing.
+pub async fn run_compare(
+    config: &AppConfig,
+    tokens: &impl TokenSource,
+    on_phase: impl Fn(SyncPhase),
+) -> SyncPhase {
+    run(config, tokens, None, &on_phase).await
+}
+
+/// What was read, and what it became.
+struct Snapshot {
+    upn: String,
+    host: String,
+    profile: SharePointProfile,
+    jpeg: Vec<u8>,
+    fingerprint: Vec<u8>,
+    exchange: PhotoSummary,
+    sharepoint: SharePointSummary,
+    in_sync: bool,
+}
+
+async fn run(
+    config: &AppConfig,
+    tokens: &impl TokenSource,
+    force: Option<bool>,
+    on_phase: &dyn Fn(SyncPhase),
+) -> SyncPhase {
+    let started = now_ms();
+    let emit = |phase: SyncPhase| {
+        on_phase(phase.clone());
+        phase
+    };
+    let failed = |reason, wrote_anything| {
+        emit(SyncPhase::Failed {
+            reason,
+            wrote_anything,
+        })
+    };
+
+    emit(SyncPhase::Reading);
+    let snapshot = match read(config, tokens).await {
+        Ok(snapshot) => snapshot,
+        Err(reason) => return failed(reason, false),
+    };
+    let compared = emit(SyncPhase::Compared {
+        exchange: snapshot.exchange.clone(),
+        sharepoint: snapshot.sharepoint.clone(),
+        in_sync: snapshot.in_sync,
+    });
+    let Some(force) = force else {
+        return compared;
+    };
+    if decide(snapshot.in_sync, force) == Decision::NothingToDo {
+        return emit(SyncPhase::NothingToDo);
+    }
+
+    emit(SyncPhase::Writing);
+    let host = snapshot.host.as_str();
+    if let Err(e) =
+        retrying(|| sharepoint::set_my_profile_picture(host, tokens, &snapshot.jpeg)).await
+    {
+        return failed((&e).into(), false);
+    }
+    // SharePoint's own pull from Exchange; the write above already did the work, so a failure
+    // here changes nothing the verification would not see.
+    let _ = retrying(|| sharepoint::request_user_photo(host, tokens, &snapshot.upn)).await;
+
+    emit(SyncPhase::Verifying);
+    match verify(tokens, &snapshot).await {
+        Ok(new_thumbnail) => emit(SyncPhase::Done {
+            elapsed_ms: (now_ms() - started).max(0.0) as u32,
+            new_thumbnail,
+        }),
+        Err(reason) => failed(reason, true),
+    }
+}
+
+/// Reads Graph (user, photo metadata and bytes) and SharePoint (token, properties, current
+/// thumbnail) concurrently, then processes and compares the photos.
+async fn read(config: &AppConfig, tokens: &impl TokenSource) -> Result<Snapshot, SyncFailure> {
+    let base = config.graph_base_url.as_str();
+    let user = retrying(|| graph::me(base, tokens)).shared();
+    let exchange = async {
+        let (metadata, bytes) = join(
+            retrying(|| graph::photo_metadata(base, tokens)),
+            retrying(|| graph::photo_bytes(base, tokens)),
+        )
+        .await;
+        metadata?;
+        bytes
+    };
+    let user_for_host = user.clone();
+    let sharepoint_side = async {
+        let host = match config.my_site_host.as_deref() {
+            Some(host) => host.to_owned(),
+            None => {
+                let user = user_for_host.await.map_err(|e| SyncFailure::from(&e))?;
+                my_site_host(None, user.my_site.as_deref()).map_err(|e| SyncFailure::from(&e))?
+            }
+        };
+        let profile = retrying(|| sharepoint::my_properties(&host, tokens))
+            .await
+            .map_err(|e| SyncFailure::from(&e))?;
+        let thumbnail = current_thumbnail(&host, tokens, &profile).await;
+        Ok::<_, SyncFailure>((host, profile, thumbnail))
+    };
+    let (user, exchange, sharepoint_side) = join3(user, exchange, sharepoint_side).await;
+    // The most specific reason first: who the user is, then their photo, then SharePoint.
+    let user = user.map_err(|e| SyncFailure::from(&e))?;
+    let exchange_bytes = exchange.map_err(|e| SyncFailure::from(&e))?;
+    let (host, profile, thumbnail) = sharepoint_side?;
+
+    let processed = browser::process(&exchange_bytes, DEFAULT_EDGE)
+        .await
+        .map_err(|e| SyncFailure::from(&e))?;
+    let fingerprint = browser::fingerprint(&processed.jpeg)
+        .await
+        .map_err(|e| SyncFailure::from(&e))?;
+    let sharepoint_fingerprint = match &thumbnail {
+        Some(bytes) => browser::fingerprint(bytes).await.ok(),
+        None => None,
+    };
+    let in_sync = is_in_sync(&profile, &fingerprint, sharepoint_fingerprint.as_deref());
+
+    let exchange = PhotoSummary {
+        image_url: browser::object_url(&processed.jpeg, "image/jpeg"),
+        source_width: processed.source_width,
+        source_height: processed.source_height,
+        source_format: processed.source_format.name(),
+        edge: processed.width,
+        jpeg_bytes: processed.jpeg.len(),
+    };
+    let sharepoint = SharePointSummary {
+        image_url: thumbnail
+            .as_deref()
+            .and_then(|b| browser::object_url(b, photo::sniff(b).mime())),
+        has_picture: profile.has_picture(),
+        picture_timestamp: profile.picture_timestamp.clone(),
+    };
+    Ok(Snapshot {
+        upn: user.user_principal_name,
+        host,
+        profile,
+        jpeg: processed.jpeg,
+        fingerprint,
+        exchange,
+        sharepoint,
+        in_sync,
+    })
+}
+
+/// SharePoint's current large thumbnail, when it shows a real picture and it can be read.
+async fn current_thumbnail(
+    host: &str,
+    tokens: &impl TokenSource,
+    profile: &SharePointProfile,
+) -> Option<Vec<u8>> {
+    if !profile.has_picture() {
+        return None;
+    }
+    let url = large_thumbnail_url(
+        profile.picture_url.as_deref()?,
+        host,
+        profile.picture_timestamp.as_deref(),
+    )?;
+    retrying(|| sharepoint::thumbnail(host, tokens, &url))
+        .await
+        .ok()
+}
+
+/// Reads SharePoint back until it shows a new real picture, then fetches the new large
+/// thumbnail and checks it is the photo written. Returns a `blob:` URL of it.
+async fn verify(
+    tokens: &impl TokenSource,
+    snapshot: &Snapshot,
+) -> Result<Option<String>, SyncFailure> {
+    let host = snapshot.host.as_str();
+    let mut attempt = 1;
+    let after = loop {
+        let after = retrying(|| sharepoint::my_properties(host, tokens))
+            .await
+            .map_err(|e| SyncFailure::from(&e))?;
+        match check_written(&snapshot.profile, &after) {
+            Ok(()) => break after,
+            Err(problem) if attempt >= VERIFY_ATTEMPTS => {
+                return Err(SyncFailure::VerificationFailed { problem })
+            }
+            Err(_) => {
+                attempt += 1;
+                sleep(VERIFY_PAUSE_MS).await;
+            }
+        }
+    };
+    let missing = SyncFailure::VerificationFailed {
+        problem: VerificationProblem::ThumbnailMissing,
+    };
+    let url = large_thumbnail_url(
+        after.picture_url.as_deref().unwrap_or_default(),
+        host,
+        after.picture_timestamp.as_deref(),
+    )
+    .ok_or_else(|| missing.clone())?;
+    let bytes = retrying(|| sharepoint::thumbnail(host, tokens, &url))
+        .await
+        .map_err(|_| missing.clone())?;
+    let fingerprint = browser::fingerprint(&bytes)
+        .await
+        .map_err(|_| missing.clone())?;
+    if !same_picture(&snapshot.fingerprint, &fingerprint) {
+        return Err(SyncFailure::VerificationFailed {
+            problem: VerificationProblem::ThumbnailDiffers,
+        });
+    }
+    Ok(browser::object_url(&bytes, photo::sniff(&bytes).mime()))
+}
+
+/// Sends a request through `call` until it succeeds, fails for good, or the
+/// [`RetryPolicy`] gives up.
+async fn retrying<T, E, F, Fut>(mut call: F) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    E: Retryable,
+{
+    let policy = RetryPolicy::default();
+    let (mut retry, mut waited) = (0, 0);
+    loop {
+        match call().await {
+            Err(e) if e.is_transient() => {
+                let delay = policy.delay_ms(
+                    retry,
+                    waited,
+                    e.retry_after(),
+                    js_sys::Date::now(),
+                    js_sys::Math::random(),
+                );
+                let Some(delay) = delay else {
+                    return Err(e);
+                };
+                sleep(delay).await;
+                waited += delay;
+                retry += 1;
+            }
+            done => return done,
+        }
+    }
+}
+
+/// Resolves after `ms` milliseconds (a `setTimeout` promise).
+async fn sleep(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let scheduled = web_sys::window().and_then(|w| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                ms.min(i32::MAX as u32) as i32,
+            )
+            .ok()
+        });
+        if scheduled.is_none() {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}

@@ -43,13 +43,23 @@ pub fn validate(shared: &Shared, req: &Req, aud: &str) -> Result<Caller, AuthErr
 }
 
 /// Validates a bearer token for the audience `aud`.
-pub fn validate_token(shared: &Shared, token: Option<&str>, aud: &str) -> Result<Caller, AuthError> {
+pub fn validate_token(
+    shared: &Shared,
+    token: Option<&str>,
+    aud: &str,
+) -> Result<Caller, AuthError> {
     let token = token.filter(|t| !t.is_empty()).ok_or(AuthError::Missing)?;
     let claims = shared.keys.verify(token).map_err(|e| match e {
         TokenError::Malformed => AuthError::Malformed,
         TokenError::BadSignature => AuthError::BadSignature,
     })?;
-    let s = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let s = |k: &str| {
+        claims
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     let n = |k: &str| claims.get(k).and_then(Value::as_u64).unwrap_or(0);
     let now = now_secs();
     if n("exp") <= now {
@@ -86,6 +96,8 @@ pub fn validate_token(shared: &Shared, token: Option<&str>, aud: &str) -> Result
 pub fn app_key(token: Option<&str>) -> String {
     token
         .and_then(crate::jwt::decode_claims)
-        .and_then(|c: Map<String, Value>| c.get("appid").and_then(Value::as_str).map(str::to_string))
+        .and_then(|c: Map<String, Value>| {
+            c.get("appid").and_then(Value::as_str).map(str::to_string)
+        })
         .unwrap_or_else(|| "anonymous".to_string())
 }

@@ -51,7 +51,11 @@ struct TokenBody {
 }
 
 fn parse<T: DeserializeOwned>(req: &Req) -> Result<T, Resp> {
-    let body: &[u8] = if req.body.is_empty() { b"{}" } else { &req.body };
+    let body: &[u8] = if req.body.is_empty() {
+        b"{}"
+    } else {
+        &req.body
+    };
     serde_json::from_slice(body)
         .map_err(|e| server::json(StatusCode::BAD_REQUEST, &json!({"error": e.to_string()})))
 }
@@ -61,7 +65,10 @@ fn ok() -> Resp {
 }
 
 fn not_found(what: &str) -> Resp {
-    server::json(StatusCode::NOT_FOUND, &json!({"error": format!("not found: {what}")}))
+    server::json(
+        StatusCode::NOT_FOUND,
+        &json!({"error": format!("not found: {what}")}),
+    )
 }
 
 pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp {
@@ -197,7 +204,10 @@ pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp {
             let st = tokio::task::spawn_blocking(move || state(&sh)).await;
             match st {
                 Ok(s) => server::json(StatusCode::OK, &json!(s)),
-                Err(e) => server::json(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": e.to_string()})),
+                Err(e) => server::json(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &json!({"error": e.to_string()}),
+                ),
             }
         }
         (Method::GET, "/control/file") => {
@@ -208,7 +218,9 @@ pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp {
                 Some(f) => {
                     let b = tokio::task::spawn_blocking(move || f.blob.get()).await.ok();
                     match b {
-                        Some(b) => server::with_type(StatusCode::OK, &b.content_type, b.bytes.clone()),
+                        Some(b) => {
+                            server::with_type(StatusCode::OK, &b.content_type, b.bytes.clone())
+                        }
                         None => not_found(&p),
                     }
                 }
@@ -226,7 +238,9 @@ pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp {
                 Some(p) => {
                     let b = tokio::task::spawn_blocking(move || p.blob.get()).await.ok();
                     match b {
-                        Some(b) => server::with_type(StatusCode::OK, &b.content_type, b.bytes.clone()),
+                        Some(b) => {
+                            server::with_type(StatusCode::OK, &b.content_type, b.bytes.clone())
+                        }
                         None => not_found(&upn),
                     }
                 }
@@ -322,7 +336,11 @@ pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp {
         _ => not_found(&format!("{m} {path}")),
     };
     server::set_header(&mut r, "access-control-allow-origin", "*");
-    server::set_header(&mut r, "access-control-allow-methods", "GET, POST, PUT, DELETE, OPTIONS");
+    server::set_header(
+        &mut r,
+        "access-control-allow-methods",
+        "GET, POST, PUT, DELETE, OPTIONS",
+    );
     server::set_header(&mut r, "access-control-allow-headers", "content-type");
     r
 }
@@ -367,7 +385,10 @@ pub fn state(shared: &Shared) -> State {
         .users
         .iter()
         .map(|u| {
-            let ex = u.exchange_photo.as_ref().map(|p| (p.blob.get(), p.modified_ms));
+            let ex = u
+                .exchange_photo
+                .as_ref()
+                .map(|p| (p.blob.get(), p.modified_ms));
             let props = tenant.profiles.get(&u.upn);
             let pic_url = props
                 .and_then(|p| p.get("PictureURL"))
@@ -461,7 +482,9 @@ impl ControlClient {
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
-        let r = self.send(self.http.get(format!("{}/{path}", self.base))).await?;
+        let r = self
+            .send(self.http.get(format!("{}/{path}", self.base)))
+            .await?;
         Ok(r.json().await?)
     }
 
@@ -532,7 +555,8 @@ impl ControlClient {
 
     /// On (default): SetSingleValueProfileProperty for another user answers 403.
     pub async fn set_admin_refusal(&self, enabled: bool) -> anyhow::Result<()> {
-        self.post("admin-refusal", &json!({"enabled": enabled})).await
+        self.post("admin-refusal", &json!({"enabled": enabled}))
+            .await
     }
 
     /// Whether Graph's and SharePoint's CORS answers expose `Retry-After` to scripts.

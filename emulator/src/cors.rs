@@ -57,12 +57,20 @@ pub fn apply(shared: &Shared, req: &Req, resp: &mut Resp) {
                 "access-control-allow-origin",
                 origin.as_deref().unwrap_or("*"),
             );
-            server::set_header(resp, "access-control-expose-headers", &exposed(shared, GRAPH_EXPOSED));
+            server::set_header(
+                resp,
+                "access-control-expose-headers",
+                &exposed(shared, GRAPH_EXPOSED),
+            );
         }
         "contoso-my" | "contoso-admin" => {
             if let Some(o) = origin {
                 server::set_header(resp, "access-control-allow-origin", &o);
-                server::set_header(resp, "access-control-expose-headers", &exposed(shared, SP_EXPOSED));
+                server::set_header(
+                    resp,
+                    "access-control-expose-headers",
+                    &exposed(shared, SP_EXPOSED),
+                );
                 server::set_header(resp, "vary", "Origin");
             }
         }
@@ -92,7 +100,11 @@ pub fn preflight(shared: &Shared, req: &Req) -> Resp {
     } else {
         "GET, POST, PUT, PATCH, DELETE, MERGE, OPTIONS"
     };
-    server::set_header(&mut r, "access-control-allow-origin", if origin.is_empty() { "*" } else { &origin });
+    server::set_header(
+        &mut r,
+        "access-control-allow-origin",
+        if origin.is_empty() { "*" } else { &origin },
+    );
     server::set_header(&mut r, "access-control-allow-methods", methods);
     if !req_headers.is_empty() {
         server::set_header(&mut r, "access-control-allow-headers", &req_headers);

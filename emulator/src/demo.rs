@@ -44,14 +44,26 @@ pub fn warm_up() {
 fn portrait(key: &str) -> Option<Portrait> {
     let p = |bg: [u8; 3], shirt: [u8; 3], skin: [u8; 3], hair: [u8; 3]| {
         let mut p = Portrait::new(bg, shirt, skin, hair);
-        p.seed = key.bytes().fold(7u64, |a, b| a.wrapping_mul(31).wrapping_add(b as u64));
+        p.seed = key
+            .bytes()
+            .fold(7u64, |a, b| a.wrapping_mul(31).wrapping_add(b as u64));
         p
     };
     Some(match key {
         // Current Exchange photo: warm pink background, teal top.
-        "adele" => p([236, 112, 150], [0, 128, 128], [241, 194, 160], [120, 72, 40]),
+        "adele" => p(
+            [236, 112, 150],
+            [0, 128, 128],
+            [241, 194, 160],
+            [120, 72, 40],
+        ),
         // The stale SharePoint copy: plainly different (slate blue background, mustard top).
-        "adele-stale" => p([70, 100, 170], [214, 170, 40], [241, 194, 160], [60, 40, 25]),
+        "adele-stale" => p(
+            [70, 100, 170],
+            [214, 170, 40],
+            [241, 194, 160],
+            [60, 40, 25],
+        ),
         "alex" => p([255, 185, 0], [40, 60, 140], [224, 172, 135], [50, 35, 25]),
         "pradeep" => {
             let mut p = p([0, 0, 0], [200, 40, 60], [176, 124, 90], [25, 20, 20]);
@@ -59,18 +71,34 @@ fn portrait(key: &str) -> Option<Portrait> {
             p
         }
         "grady" => {
-            let mut p = p([96, 160, 96], [90, 60, 130], [232, 185, 150], [170, 110, 60]);
+            let mut p = p(
+                [96, 160, 96],
+                [90, 60, 130],
+                [232, 185, 150],
+                [170, 110, 60],
+            );
             p.width = 4000;
             p.height = 3000;
             p.noise = 13;
             p
         }
-        "janis" => p([140, 90, 200], [160, 40, 40], [245, 210, 185], [200, 160, 90]),
+        "janis" => p(
+            [140, 90, 200],
+            [160, 40, 40],
+            [245, 210, 185],
+            [200, 160, 90],
+        ),
         "admin" => p([60, 60, 70], [0, 120, 212], [230, 190, 160], [90, 90, 90]),
         _ => {
             let n: u64 = key.strip_prefix("user")?.parse().ok()?;
-            let h = |k: u64| ((n.wrapping_mul(2_654_435_761).wrapping_add(k * 97)) % 200 + 40) as u8;
-            p([h(1), h(2), h(3)], [h(4), h(5), h(6)], [235, 190, 155], [h(7) / 3, h(8) / 4, h(9) / 5])
+            let h =
+                |k: u64| ((n.wrapping_mul(2_654_435_761).wrapping_add(k * 97)) % 200 + 40) as u8;
+            p(
+                [h(1), h(2), h(3)],
+                [h(4), h(5), h(6)],
+                [235, 190, 155],
+                [h(7) / 3, h(8) / 4, h(9) / 5],
+            )
         }
     })
 }
@@ -89,8 +117,6 @@ fn make(key: &str) -> Blob {
     let p = portrait(key).expect("known demo picture");
     if p.transparent {
         Blob::new(p.png(), "image/png")
-    } else if p.width > 2000 {
-        Blob::new(p.jpeg(88), "image/jpeg")
     } else {
         Blob::new(p.jpeg(88), "image/jpeg")
     }
@@ -230,16 +256,16 @@ pub fn tenant(port: u16, opts: &SeedOptions) -> Tenant {
     let my = format!("http://contoso-my.localhost:{port}");
     let mut t = Tenant::default();
     let add = |t: &mut Tenant,
-                   key: String,
-                   display: String,
-                   given: String,
-                   surname: String,
-                   title: &str,
-                   dept: &str,
-                   mailbox: bool,
-                   photo: Option<(String, u64)>,
-                   admin: bool,
-                   sp: Option<(String, u64)>| {
+               key: String,
+               display: String,
+               given: String,
+               surname: String,
+               title: &str,
+               dept: &str,
+               mailbox: bool,
+               photo: Option<(String, u64)>,
+               admin: bool,
+               sp: Option<(String, u64)>| {
         let upn = format!("{key}@{TENANT_DOMAIN}");
         let oid = oid_for(&upn);
         let user = User {
@@ -351,12 +377,18 @@ pub fn base_profile(u: &User, my_site: &str) -> BTreeMap<String, String> {
         "UserProfile_GUID",
         guid_from_name(&format!("profile:{}", u.upn)),
     );
-    put("SID", format!("i:0h.f|membership|10032000{}@live.com", &u.oid[..8]));
+    put(
+        "SID",
+        format!("i:0h.f|membership|10032000{}@live.com", &u.oid[..8]),
+    );
     put("ADGuid", String::new());
     put("FirstName", u.given_name.clone());
     put("LastName", u.surname.clone());
     put("PreferredName", u.display_name.clone());
-    put("WorkPhone", u.business_phones.first().cloned().unwrap_or_default());
+    put(
+        "WorkPhone",
+        u.business_phones.first().cloned().unwrap_or_default(),
+    );
     put("Department", u.department.clone().unwrap_or_default());
     put("Title", u.job_title.clone().unwrap_or_default());
     put("SPS-JobTitle", u.job_title.clone().unwrap_or_default());

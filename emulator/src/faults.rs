@@ -28,7 +28,13 @@ fn host_matches(rule: &FaultRule, label: &str, host: &str) -> bool {
 }
 
 /// Whether `rule` matches a request (without counting it).
-pub fn matches(rule: &FaultRule, label: &str, host: &str, method: &str, path_and_query: &str) -> bool {
+pub fn matches(
+    rule: &FaultRule,
+    label: &str,
+    host: &str,
+    method: &str,
+    path_and_query: &str,
+) -> bool {
     if !host_matches(rule, label, host) {
         return false;
     }
@@ -86,16 +92,33 @@ pub fn check(shared: &Shared, req: &Req) -> Option<Action> {
         Some(q) => format!("{}?{}", req.path, q),
         None => req.path.clone(),
     };
-    let rule = fire(shared, &req.label, &req.host, req.method.as_str(), &pq, false)?;
+    let rule = fire(
+        shared,
+        &req.label,
+        &req.host,
+        req.method.as_str(),
+        &pq,
+        false,
+    )?;
     let delay_ms = rule.latency_ms.unwrap_or(0);
     Some(match rule.kind {
         FaultKind::Status => Action::Respond {
             delay_ms,
-            resp: Box::new(error_response(&req.label, rule.status, rule.retry_after_secs)),
+            resp: Box::new(error_response(
+                &req.label,
+                rule.status,
+                rule.retry_after_secs,
+            )),
         },
         FaultKind::DropConnection => Action::Drop { delay_ms },
-        FaultKind::SlowBody { ms } => Action::Slow { delay_ms, body_ms: ms },
-        FaultKind::Delay => Action::Slow { delay_ms, body_ms: 0 },
+        FaultKind::SlowBody { ms } => Action::Slow {
+            delay_ms,
+            body_ms: ms,
+        },
+        FaultKind::Delay => Action::Slow {
+            delay_ms,
+            body_ms: 0,
+        },
     })
 }
 
@@ -106,10 +129,19 @@ pub fn error_response(label: &str, status: u16, retry_after: Option<u64>) -> Res
         429 => ("TooManyRequests", "Too many requests."),
         500 => ("InternalServerError", "An internal server error occurred."),
         502 => ("BadGateway", "Bad gateway."),
-        503 => ("ServiceNotAvailable", "The service is temporarily unavailable."),
+        503 => (
+            "ServiceNotAvailable",
+            "The service is temporarily unavailable.",
+        ),
         504 => ("GatewayTimeout", "The gateway timed out."),
-        401 => ("InvalidAuthenticationToken", "Access token validation failure."),
-        403 => ("Authorization_RequestDenied", "Insufficient privileges to complete the operation."),
+        401 => (
+            "InvalidAuthenticationToken",
+            "Access token validation failure.",
+        ),
+        403 => (
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        ),
         404 => ("ResourceNotFound", "Resource not found."),
         _ => ("generalException", "An error occurred."),
     };

@@ -91,7 +91,11 @@ pub async fn handle(shared: &Arc<Shared>, req: &Req) -> Resp {
     };
     if rest == "/$batch" {
         if req.method != Method::POST {
-            return error(StatusCode::METHOD_NOT_ALLOWED, "BadRequest", "Use POST for $batch.");
+            return error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "BadRequest",
+                "Use POST for $batch.",
+            );
         }
         return batch(shared, req).await;
     }
@@ -147,7 +151,8 @@ async fn route(shared: &Arc<Shared>, call: &Call, caller: &Caller) -> Resp {
         ["users"] => list_users(shared, call, caller),
         ["users", id, rest @ ..] => {
             let key = id.trim_matches('\'');
-            let own = key.eq_ignore_ascii_case(&caller.upn) || key.eq_ignore_ascii_case(&caller.oid);
+            let own =
+                key.eq_ignore_ascii_case(&caller.upn) || key.eq_ignore_ascii_case(&caller.oid);
             user_resource(shared, call, caller, key, own, rest).await
         }
         ["groups"] => list_groups(shared, call, caller),
@@ -327,7 +332,11 @@ async fn user_resource(
                 return denied();
             }
             if call.method != Method::GET {
-                return error(StatusCode::METHOD_NOT_ALLOWED, "Request_BadRequest", "Only GET is emulated for users.");
+                return error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "Request_BadRequest",
+                    "Only GET is emulated for users.",
+                );
             }
             let select = match parse_select(call) {
                 Ok(s) => s,
@@ -347,11 +356,11 @@ async fn user_resource(
             let plural = rest[0] == "photos";
             let write = call.method == Method::PUT || call.method == Method::PATCH;
             let ok = match (write, own) {
-                (false, true) => {
-                    caller.has_any(&READ_SELF) || caller.has_any(&PHOTO_OTHERS)
-                }
+                (false, true) => caller.has_any(&READ_SELF) || caller.has_any(&PHOTO_OTHERS),
                 (false, false) => caller.has_any(&PHOTO_OTHERS),
-                (true, true) => caller.has_any(&PHOTO_WRITE_SELF) || caller.has_any(&PHOTO_WRITE_OTHERS),
+                (true, true) => {
+                    caller.has_any(&PHOTO_WRITE_SELF) || caller.has_any(&PHOTO_WRITE_OTHERS)
+                }
                 (true, false) => caller.has_any(&PHOTO_WRITE_OTHERS),
             };
             if !ok {
@@ -368,7 +377,11 @@ async fn user_resource(
                 return if !plural && tail == ["$value"] {
                     put_photo(shared, &user, call).await
                 } else {
-                    error(StatusCode::METHOD_NOT_ALLOWED, "BadRequest", "Only PUT …/photo/$value is emulated.")
+                    error(
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        "BadRequest",
+                        "Only PUT …/photo/$value is emulated.",
+                    )
                 };
             }
             photo(shared, &user, plural, tail, &ctx_base).await
@@ -388,7 +401,10 @@ fn image_not_found() -> Resp {
 pub const PHOTO_SIZES: [u32; 9] = [48, 64, 96, 120, 240, 360, 432, 504, 648];
 
 fn parse_size(s: &str) -> Option<u32> {
-    let (w, h) = s.to_ascii_lowercase().split_once('x').map(|(a, b)| (a.to_string(), b.to_string()))?;
+    let (w, h) = s
+        .to_ascii_lowercase()
+        .split_once('x')
+        .map(|(a, b)| (a.to_string(), b.to_string()))?;
     let w: u32 = w.parse().ok()?;
     let h: u32 = h.parse().ok()?;
     (w == h).then_some(w)
@@ -406,11 +422,21 @@ fn meta(ctx: &str, b: &Blob, w: u32, h: u32) -> Value {
 }
 
 fn available_sizes(b: &Blob) -> Vec<u32> {
-    let side = if b.width == 0 { 648 } else { b.width.min(b.height) };
+    let side = if b.width == 0 {
+        648
+    } else {
+        b.width.min(b.height)
+    };
     PHOTO_SIZES.iter().copied().filter(|s| *s <= side).collect()
 }
 
-async fn photo(shared: &Arc<Shared>, user: &User, plural: bool, tail: &[&str], ctx_base: &str) -> Resp {
+async fn photo(
+    shared: &Arc<Shared>,
+    user: &User,
+    plural: bool,
+    tail: &[&str],
+    ctx_base: &str,
+) -> Resp {
     let Some(p) = user.exchange_photo.clone() else {
         return if plural && tail.is_empty() {
             server::json(
@@ -423,18 +449,31 @@ async fn photo(shared: &Arc<Shared>, user: &User, plural: bool, tail: &[&str], c
     };
     let b = match tokio::task::spawn_blocking(move || p.blob.get()).await {
         Ok(b) => b,
-        Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "generalException", "photo"),
+        Err(_) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "generalException",
+                "photo",
+            )
+        }
     };
-    let (w, h) = if b.width == 0 { (648, 648) } else { (b.width, b.height) };
+    let (w, h) = if b.width == 0 {
+        (648, 648)
+    } else {
+        (b.width, b.height)
+    };
     let _ = shared;
     match (plural, tail) {
         (false, []) => server::json(
             StatusCode::OK,
-            &meta(&format!("{ctx_base}#users('{}')/photo/$entity", user.oid), &b, w, h),
+            &meta(
+                &format!("{ctx_base}#users('{}')/photo/$entity", user.oid),
+                &b,
+                w,
+                h,
+            ),
         ),
-        (false, ["$value"]) => {
-            server::with_type(StatusCode::OK, &b.content_type, b.bytes.clone())
-        }
+        (false, ["$value"]) => server::with_type(StatusCode::OK, &b.content_type, b.bytes.clone()),
         (true, []) => {
             let value: Vec<Value> = available_sizes(&b)
                 .into_iter()
@@ -521,7 +560,11 @@ async fn put_photo(shared: &Arc<Shared>, user: &User, call: &Call) -> Resp {
     .ok()
     .flatten();
     let Some(blob) = blob else {
-        return error(StatusCode::BAD_REQUEST, "ErrorInvalidImage", "The photo is not a valid image.");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "ErrorInvalidImage",
+            "The photo is not a valid image.",
+        );
     };
     let mut inner = shared.lock();
     if let Some(u) = inner.tenant.user_mut(&user.upn) {
@@ -541,7 +584,9 @@ fn page_params(call: &Call) -> Result<(usize, usize), Resp> {
                 return Err(error(
                     StatusCode::BAD_REQUEST,
                     "Request_BadRequest",
-                    &format!("Invalid page size specified: '{t}'. Must be between 1 and 999 inclusive."),
+                    &format!(
+                        "Invalid page size specified: '{t}'. Must be between 1 and 999 inclusive."
+                    ),
                 ))
             }
         },
@@ -580,12 +625,7 @@ fn next_link(shared: &Shared, call: &Call, skip: usize) -> String {
     )
 }
 
-fn page(
-    shared: &Shared,
-    call: &Call,
-    items: Vec<Map<String, Value>>,
-    ctx: String,
-) -> Resp {
+fn page(shared: &Shared, call: &Call, items: Vec<Map<String, Value>>, ctx: String) -> Resp {
     let (top, skip) = match page_params(call) {
         Ok(x) => x,
         Err(r) => return r,
@@ -619,10 +659,18 @@ fn list_users(shared: &Shared, call: &Call, caller: &Caller) -> Resp {
     let filter = match call.query.get("$filter").map(|f| filter::parse(f)) {
         Some(Ok(f)) => Some(f),
         Some(Err(FilterError::Unsupported)) => {
-            return error(StatusCode::BAD_REQUEST, "Request_UnsupportedQuery", "Unsupported Query.")
+            return error(
+                StatusCode::BAD_REQUEST,
+                "Request_UnsupportedQuery",
+                "Unsupported Query.",
+            )
         }
         Some(Err(FilterError::Syntax(m))) => {
-            return error(StatusCode::BAD_REQUEST, "BadRequest", &format!("Invalid filter clause: {m}"))
+            return error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                &format!("Invalid filter clause: {m}"),
+            )
         }
         None => None,
     };
@@ -636,8 +684,16 @@ fn list_users(shared: &Shared, call: &Call, caller: &Caller) -> Resp {
         let key = ob.split_whitespace().next().unwrap_or("").to_string();
         let desc = ob.to_ascii_lowercase().ends_with(" desc");
         items.sort_by(|a, b| {
-            let ka = a.get(&key).and_then(Value::as_str).unwrap_or("").to_lowercase();
-            let kb = b.get(&key).and_then(Value::as_str).unwrap_or("").to_lowercase();
+            let ka = a
+                .get(&key)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_lowercase();
+            let kb = b
+                .get(&key)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_lowercase();
             if desc {
                 kb.cmp(&ka)
             } else {
@@ -645,12 +701,13 @@ fn list_users(shared: &Shared, call: &Call, caller: &Caller) -> Resp {
             }
         });
     }
-    let items = items
-        .iter()
-        .map(|m| project(m, select.as_ref()))
-        .collect();
+    let items = items.iter().map(|m| project(m, select.as_ref())).collect();
     let ctx = match &select {
-        Some(s) => format!("{}/v1.0/$metadata#users({})", shared.origin("graph"), s.join(",")),
+        Some(s) => format!(
+            "{}/v1.0/$metadata#users({})",
+            shared.origin("graph"),
+            s.join(",")
+        ),
         None => format!("{}/v1.0/$metadata#users", shared.origin("graph")),
     };
     page(shared, call, items, ctx)
@@ -705,7 +762,12 @@ fn list_groups(shared: &Shared, call: &Call, caller: &Caller) -> Resp {
     }
     let groups = shared.lock().tenant.groups.clone();
     let items = groups.iter().map(group_json).collect();
-    page(shared, call, items, format!("{}/v1.0/$metadata#groups", shared.origin("graph")))
+    page(
+        shared,
+        call,
+        items,
+        format!("{}/v1.0/$metadata#groups", shared.origin("graph")),
+    )
 }
 
 fn group(shared: &Shared, _call: &Call, caller: &Caller, id: &str) -> Resp {
@@ -717,7 +779,10 @@ fn group(shared: &Shared, _call: &Call, caller: &Caller, id: &str) -> Resp {
             let mut m = group_json(&g);
             m.insert(
                 "@odata.context".into(),
-                json!(format!("{}/v1.0/$metadata#groups/$entity", shared.origin("graph"))),
+                json!(format!(
+                    "{}/v1.0/$metadata#groups/$entity",
+                    shared.origin("graph")
+                )),
             );
             server::json(StatusCode::OK, &Value::Object(m))
         }
@@ -760,7 +825,13 @@ fn group_members(shared: &Shared, call: &Call, caller: &Caller, id: &str) -> Res
 // $batch
 
 async fn batch(shared: &Arc<Shared>, req: &Req) -> Resp {
-    let bad = || error(StatusCode::BAD_REQUEST, "BadRequest", "Invalid batch payload format.");
+    let bad = || {
+        error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "Invalid batch payload format.",
+        )
+    };
     let Ok(body) = serde_json::from_slice::<Value>(&req.body) else {
         return bad();
     };
@@ -820,7 +891,9 @@ async fn batch(shared: &Arc<Shared>, req: &Req) -> Resp {
         };
         let item_body = match r.get("body") {
             None | Some(Value::Null) => Bytes::new(),
-            Some(Value::String(s)) => b64_decode(s).map(Bytes::from).unwrap_or_else(|| Bytes::from(s.clone())),
+            Some(Value::String(s)) => b64_decode(s)
+                .map(Bytes::from)
+                .unwrap_or_else(|| Bytes::from(s.clone())),
             Some(v) => Bytes::from(v.to_string()),
         };
         calls.push((
@@ -844,9 +917,21 @@ async fn batch(shared: &Arc<Shared>, req: &Req) -> Resp {
         };
         let seq = shared.seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
         let early: Option<(Resp, &str)> = if call.path.contains("$batch") {
-            Some((error(StatusCode::BAD_REQUEST, "BadRequest", "Nested batches are not allowed."), ""))
-        } else if let Some(rule) = crate::faults::fire(shared, "graph", &req.host, call.method.as_str(), &pq, true) {
-            Some((crate::faults::error_response("graph", rule.status, rule.retry_after_secs), "fault"))
+            Some((
+                error(
+                    StatusCode::BAD_REQUEST,
+                    "BadRequest",
+                    "Nested batches are not allowed.",
+                ),
+                "",
+            ))
+        } else if let Some(rule) =
+            crate::faults::fire(shared, "graph", &req.host, call.method.as_str(), &pq, true)
+        {
+            Some((
+                crate::faults::error_response("graph", rule.status, rule.retry_after_secs),
+                "fault",
+            ))
         } else if let Err(r) = limits::graph_rate(shared, &app) {
             Some((r, "throttled"))
         } else {
@@ -856,36 +941,49 @@ async fn batch(shared: &Arc<Shared>, req: &Req) -> Resp {
             Some(e) => (Some(e), None),
             None => match auth::validate_token(shared, call.bearer.as_deref(), GRAPH_APP_ID) {
                 Err(e) => (Some((auth_error(shared, e), "")), None),
-                Ok(c) if is_photo_path(&call.path) => match limits::outlook_acquire(shared, &c.app_id) {
-                    Ok(s) => (None, s),
-                    Err(r) => (Some((r, "throttled")), None),
-                },
+                Ok(c) if is_photo_path(&call.path) => {
+                    match limits::outlook_acquire(shared, &c.app_id) {
+                        Ok(s) => (None, s),
+                        Err(r) => (Some((r, "throttled")), None),
+                    }
+                }
                 Ok(_) => (None, None),
             },
         };
         prepared.push((id, call, pq, seq, early, slot));
     }
     let started = shared.started.elapsed().as_millis() as u64;
-    let futs = prepared.into_iter().map(|(id, call, pq, seq, early, slot)| {
-        let shared = shared.clone();
-        async move {
-            let t0 = std::time::Instant::now();
-            let (resp, injected) = match early {
-                Some((r, i)) => (r, (!i.is_empty()).then(|| i.to_string())),
-                None => {
-                    photo_service_time(&shared, &call.path).await;
-                    let caller = auth::validate_token(&shared, call.bearer.as_deref(), GRAPH_APP_ID);
-                    let r = match caller {
-                        Ok(c) => route(&shared, &call, &c).await,
-                        Err(e) => auth_error(&shared, e),
-                    };
-                    (r, None)
-                }
-            };
-            drop(slot);
-            (id, call, pq, seq, resp, injected, t0.elapsed().as_millis() as u64)
-        }
-    });
+    let futs = prepared
+        .into_iter()
+        .map(|(id, call, pq, seq, early, slot)| {
+            let shared = shared.clone();
+            async move {
+                let t0 = std::time::Instant::now();
+                let (resp, injected) = match early {
+                    Some((r, i)) => (r, (!i.is_empty()).then(|| i.to_string())),
+                    None => {
+                        photo_service_time(&shared, &call.path).await;
+                        let caller =
+                            auth::validate_token(&shared, call.bearer.as_deref(), GRAPH_APP_ID);
+                        let r = match caller {
+                            Ok(c) => route(&shared, &call, &c).await,
+                            Err(e) => auth_error(&shared, e),
+                        };
+                        (r, None)
+                    }
+                };
+                drop(slot);
+                (
+                    id,
+                    call,
+                    pq,
+                    seq,
+                    resp,
+                    injected,
+                    t0.elapsed().as_millis() as u64,
+                )
+            }
+        });
     let results = futures_util::future::join_all(futs).await;
     let mut responses = Vec::new();
     for (id, call, pq, seq, resp, injected, dur) in results {
@@ -1084,7 +1182,9 @@ mod filter {
         fn expect(&mut self, t: Tok) -> Result<(), FilterError> {
             match self.next() {
                 Some(x) if x == t => Ok(()),
-                other => Err(FilterError::Syntax(format!("expected {t:?}, found {other:?}"))),
+                other => Err(FilterError::Syntax(format!(
+                    "expected {t:?}, found {other:?}"
+                ))),
             }
         }
         fn or(&mut self) -> Result<Expr, FilterError> {
@@ -1106,7 +1206,9 @@ mod filter {
         fn string(&mut self) -> Result<String, FilterError> {
             match self.next() {
                 Some(Tok::Str(s)) => Ok(s),
-                other => Err(FilterError::Syntax(format!("expected a string, found {other:?}"))),
+                other => Err(FilterError::Syntax(format!(
+                    "expected a string, found {other:?}"
+                ))),
             }
         }
         fn factor(&mut self) -> Result<Expr, FilterError> {
@@ -1120,12 +1222,17 @@ mod filter {
                     Ok(Expr::Not(Box::new(self.factor()?)))
                 }
                 Some(Tok::Ident(f))
-                    if f.eq_ignore_ascii_case("startswith") || f.eq_ignore_ascii_case("endswith") =>
+                    if f.eq_ignore_ascii_case("startswith")
+                        || f.eq_ignore_ascii_case("endswith") =>
                 {
                     self.expect(Tok::Open)?;
                     let p = match self.next() {
                         Some(Tok::Ident(p)) => prop(&p)?,
-                        other => return Err(FilterError::Syntax(format!("expected a property, found {other:?}"))),
+                        other => {
+                            return Err(FilterError::Syntax(format!(
+                                "expected a property, found {other:?}"
+                            )))
+                        }
                     };
                     self.expect(Tok::Comma)?;
                     let v = self.string()?;
@@ -1139,13 +1246,19 @@ mod filter {
                 Some(Tok::Ident(name)) => {
                     let p = prop(&name)?;
                     match self.next() {
-                        Some(Tok::Ident(op)) if op.eq_ignore_ascii_case("eq") || op.eq_ignore_ascii_case("ne") => {
+                        Some(Tok::Ident(op))
+                            if op.eq_ignore_ascii_case("eq") || op.eq_ignore_ascii_case("ne") =>
+                        {
                             let v = match self.next() {
                                 Some(Tok::Str(s)) => Value::String(s),
                                 Some(Tok::Ident(b)) if b == "true" => Value::Bool(true),
                                 Some(Tok::Ident(b)) if b == "false" => Value::Bool(false),
                                 Some(Tok::Ident(b)) if b == "null" => Value::Null,
-                                other => return Err(FilterError::Syntax(format!("expected a value, found {other:?}"))),
+                                other => {
+                                    return Err(FilterError::Syntax(format!(
+                                        "expected a value, found {other:?}"
+                                    )))
+                                }
                             };
                             Ok(Expr::Eq(p, v, op.eq_ignore_ascii_case("ne")))
                         }
@@ -1156,16 +1269,24 @@ mod filter {
                                 match self.next() {
                                     Some(Tok::Comma) => vals.push(self.string()?),
                                     Some(Tok::Close) => break,
-                                    other => return Err(FilterError::Syntax(format!("expected , or ), found {other:?}"))),
+                                    other => {
+                                        return Err(FilterError::Syntax(format!(
+                                            "expected , or ), found {other:?}"
+                                        )))
+                                    }
                                 }
                             }
                             if vals.len() > 15 {
-                                return Err(FilterError::Syntax("too many values in 'in' (max 15)".into()));
+                                return Err(FilterError::Syntax(
+                                    "too many values in 'in' (max 15)".into(),
+                                ));
                             }
                             Ok(Expr::In(p, vals))
                         }
                         Some(Tok::Ident(_)) => Err(FilterError::Unsupported),
-                        other => Err(FilterError::Syntax(format!("expected an operator, found {other:?}"))),
+                        other => Err(FilterError::Syntax(format!(
+                            "expected an operator, found {other:?}"
+                        ))),
                     }
                 }
                 other => Err(FilterError::Syntax(format!("unexpected {other:?}"))),
@@ -1174,7 +1295,10 @@ mod filter {
     }
 
     pub fn parse(s: &str) -> Result<Expr, FilterError> {
-        let mut p = P { toks: lex(s)?, i: 0 };
+        let mut p = P {
+            toks: lex(s)?,
+            i: 0,
+        };
         let e = p.or()?;
         if p.i != p.toks.len() {
             return Err(FilterError::Syntax("trailing input".into()));
@@ -1183,7 +1307,10 @@ mod filter {
     }
 
     fn text(m: &Map<String, Value>, p: &str) -> String {
-        m.get(p).and_then(Value::as_str).unwrap_or("").to_lowercase()
+        m.get(p)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_lowercase()
     }
 
     impl Expr {
@@ -1197,7 +1324,9 @@ mod filter {
                 Expr::Eq(p, v, negate) => {
                     let got = m.get(p).cloned().unwrap_or(Value::Null);
                     let eq = match (&got, v) {
-                        (Value::String(a), Value::String(b)) => a.eq_ignore_ascii_case(b) || a.to_lowercase() == b.to_lowercase(),
+                        (Value::String(a), Value::String(b)) => {
+                            a.eq_ignore_ascii_case(b) || a.to_lowercase() == b.to_lowercase()
+                        }
                         (a, b) => a == b,
                     };
                     eq != *negate

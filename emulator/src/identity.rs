@@ -19,9 +19,15 @@ const GRAPH_SCOPES: &[(&str, &str)] = &[
     ("User.ReadWrite", "Read and update your profile"),
     ("User.ReadBasic.All", "Read all users' basic profiles"),
     ("User.Read.All", "Read all users' full profiles"),
-    ("User.ReadWrite.All", "Read and write all users' full profiles"),
+    (
+        "User.ReadWrite.All",
+        "Read and write all users' full profiles",
+    ),
     ("ProfilePhoto.Read.All", "Read all users' profile photos"),
-    ("ProfilePhoto.ReadWrite.All", "Read and write all profile photos"),
+    (
+        "ProfilePhoto.ReadWrite.All",
+        "Read and write all profile photos",
+    ),
     ("GroupMember.Read.All", "Read group memberships"),
     ("Group.Read.All", "Read all groups"),
     ("Directory.Read.All", "Read directory data"),
@@ -30,14 +36,26 @@ const GRAPH_SCOPES: &[(&str, &str)] = &[
     ("Files.Read", "Read your files"),
     ("Files.ReadWrite", "Have full access to your files"),
     ("Sites.Read.All", "Read items in all site collections"),
-    ("Sites.ReadWrite.All", "Edit or delete items in all site collections"),
+    (
+        "Sites.ReadWrite.All",
+        "Edit or delete items in all site collections",
+    ),
 ];
 
 const SHAREPOINT_SCOPES: &[(&str, &str)] = &[
     ("AllSites.Read", "Read items in all site collections"),
-    ("AllSites.Write", "Read and write items in all site collections"),
-    ("AllSites.Manage", "Read and write items and lists in all site collections"),
-    ("AllSites.FullControl", "Have full control of all site collections"),
+    (
+        "AllSites.Write",
+        "Read and write items in all site collections",
+    ),
+    (
+        "AllSites.Manage",
+        "Read and write items and lists in all site collections",
+    ),
+    (
+        "AllSites.FullControl",
+        "Have full control of all site collections",
+    ),
     ("MyFiles.Read", "Read your files"),
     ("MyFiles.Write", "Read and write your files"),
     ("User.Read.All", "Read user profiles"),
@@ -141,14 +159,27 @@ fn default_scopes(resource: &str) -> BTreeSet<String> {
 }
 
 /// Scopes of `resource` the user still has to consent to for this request.
-fn missing_consent(tenant: &Tenant, upn: &str, resource: &str, wanted: &BTreeSet<String>) -> BTreeSet<String> {
+fn missing_consent(
+    tenant: &Tenant,
+    upn: &str,
+    resource: &str,
+    wanted: &BTreeSet<String>,
+) -> BTreeSet<String> {
     let have = tenant.consented(upn, resource);
     let wanted = expand_default(&have, resource, wanted);
     wanted.difference(&have).cloned().collect()
 }
 
-fn expand_default(have: &BTreeSet<String>, resource: &str, wanted: &BTreeSet<String>) -> BTreeSet<String> {
-    let mut w: BTreeSet<String> = wanted.iter().filter(|s| *s != ".default").cloned().collect();
+fn expand_default(
+    have: &BTreeSet<String>,
+    resource: &str,
+    wanted: &BTreeSet<String>,
+) -> BTreeSet<String> {
+    let mut w: BTreeSet<String> = wanted
+        .iter()
+        .filter(|s| *s != ".default")
+        .cloned()
+        .collect();
     if wanted.contains(".default") && have.is_empty() {
         w.extend(default_scopes(resource));
     }
@@ -329,7 +360,13 @@ fn redirect_with(uri: &str, mode: &str, params: &[(&str, String)]) -> Resp {
 }
 
 /// An error sent back to the app's redirect URI (always with `state`).
-fn error_redirect(r: &AuthRequest, error: &str, code: u32, message: &str, subcode: Option<&str>) -> Resp {
+fn error_redirect(
+    r: &AuthRequest,
+    error: &str,
+    code: u32,
+    message: &str,
+    subcode: Option<&str>,
+) -> Resp {
     let (trace_id, corr, ts) = trace();
     let mut params = vec![
         ("error", error.to_string()),
@@ -370,7 +407,9 @@ fn authorize(shared: &Arc<Shared>, req: &Req, tenant: &str) -> Resp {
         );
     }
     let redirect_uri = q.get("redirect_uri").cloned().unwrap_or_default();
-    if !reg.spa_redirect_uris.contains(&redirect_uri) && !reg.web_redirect_uris.contains(&redirect_uri) {
+    if !reg.spa_redirect_uris.contains(&redirect_uri)
+        && !reg.web_redirect_uris.contains(&redirect_uri)
+    {
         return error_page(
             StatusCode::BAD_REQUEST,
             50011,
@@ -520,9 +559,8 @@ fn authorize(shared: &Arc<Shared>, req: &Req, tenant: &str) -> Resp {
         return issue_code(shared, ar, pick, None);
     }
     if prompt != "login" && prompt != "select_account" {
-        let pick = hinted_signed_in.or_else(|| {
-            (hint.is_none() && accounts.len() == 1).then(|| accounts[0].clone())
-        });
+        let pick = hinted_signed_in
+            .or_else(|| (hint.is_none() && accounts.len() == 1).then(|| accounts[0].clone()));
         if let Some(pick) = pick {
             return after_sign_in(shared, ar, pick, None);
         }
@@ -587,7 +625,10 @@ fn show_sign_in(shared: &Shared, ar: AuthRequest, accounts: &[String]) -> Resp {
     r
 }
 
-fn take_pending(shared: &Shared, req: &Req) -> Result<(AuthRequest, String, BTreeMap<String, String>), Resp> {
+fn take_pending(
+    shared: &Shared,
+    req: &Req,
+) -> Result<(AuthRequest, String, BTreeMap<String, String>), Resp> {
     let form = req.form();
     let ctx = form.get("ctx").cloned().unwrap_or_default();
     let found = shared.lock().pending.remove(&ctx);
@@ -625,7 +666,9 @@ fn login_post(shared: &Arc<Shared>, req: &Req, _tenant: &str) -> Resp {
         );
     };
     // Sign the account in to this browser's session.
-    let sid = req.cookie("ESTSAUTH").filter(|s| shared.lock().sessions.contains_key(s));
+    let sid = req
+        .cookie("ESTSAUTH")
+        .filter(|s| shared.lock().sessions.contains_key(s));
     let sid = sid.unwrap_or_else(|| random_token(24));
     {
         let mut inner = shared.lock();
@@ -665,7 +708,12 @@ fn with_cookie(mut r: Resp, sid: Option<String>) -> Resp {
     r
 }
 
-fn after_sign_in(shared: &Arc<Shared>, mut ar: AuthRequest, upn: String, sid: Option<String>) -> Resp {
+fn after_sign_in(
+    shared: &Arc<Shared>,
+    mut ar: AuthRequest,
+    upn: String,
+    sid: Option<String>,
+) -> Resp {
     ar.upn = Some(upn.clone());
     let missing = consent_missing(shared, &ar, &upn);
     if missing.is_empty() {
@@ -749,7 +797,11 @@ fn issue_code(shared: &Arc<Shared>, ar: AuthRequest, upn: String, sid: Option<St
 
 fn client_info(upn: &str) -> String {
     let oid = crate::demo::oid_for(upn);
-    b64url(json!({"uid": oid, "utid": TENANT_ID}).to_string().as_bytes())
+    b64url(
+        json!({"uid": oid, "utid": TENANT_ID})
+            .to_string()
+            .as_bytes(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -758,7 +810,8 @@ fn client_info(upn: &str) -> String {
 fn token(shared: &Arc<Shared>, req: &Req) -> Resp {
     let form = req.form();
     let reg = shared.lock().registration.clone();
-    let bad = |error: &str, code: u32, msg: &str| token_error(StatusCode::BAD_REQUEST, error, code, msg);
+    let bad =
+        |error: &str, code: u32, msg: &str| token_error(StatusCode::BAD_REQUEST, error, code, msg);
     let Some(client_id) = form.get("client_id").filter(|c| !c.is_empty()) else {
         return bad(
             "invalid_request",
@@ -789,8 +842,14 @@ fn token(shared: &Arc<Shared>, req: &Req) -> Resp {
     }
 }
 
-fn redeem_code(shared: &Arc<Shared>, req: &Req, form: &BTreeMap<String, String>, reg: &crate::model::Registration) -> Resp {
-    let bad = |error: &str, code: u32, msg: &str| token_error(StatusCode::BAD_REQUEST, error, code, msg);
+fn redeem_code(
+    shared: &Arc<Shared>,
+    req: &Req,
+    form: &BTreeMap<String, String>,
+    reg: &crate::model::Registration,
+) -> Resp {
+    let bad =
+        |error: &str, code: u32, msg: &str| token_error(StatusCode::BAD_REQUEST, error, code, msg);
     let Some(code) = form.get("code").filter(|c| !c.is_empty()) else {
         return bad(
             "invalid_request",
@@ -874,7 +933,8 @@ fn redeem_code(shared: &Arc<Shared>, req: &Req, form: &BTreeMap<String, String>,
         .filter(|s| !s.trim().is_empty())
         .cloned()
         .unwrap_or_else(|| ac.req.scope.clone());
-    let want_refresh = scope_has(&scope, "offline_access") || scope_has(&ac.req.scope, "offline_access");
+    let want_refresh =
+        scope_has(&scope, "offline_access") || scope_has(&ac.req.scope, "offline_access");
     let want_id = scope_has(&scope, "openid") || scope_has(&ac.req.scope, "openid");
     let now = now_ms();
     let refresh_secs = shared.lock().lifetimes.refresh_secs;
@@ -902,8 +962,14 @@ fn scope_has(scope: &str, s: &str) -> bool {
     scope.split_whitespace().any(|x| x.eq_ignore_ascii_case(s))
 }
 
-fn redeem_refresh(shared: &Arc<Shared>, req: &Req, form: &BTreeMap<String, String>, reg: &crate::model::Registration) -> Resp {
-    let bad = |error: &str, code: u32, msg: &str| token_error(StatusCode::BAD_REQUEST, error, code, msg);
+fn redeem_refresh(
+    shared: &Arc<Shared>,
+    req: &Req,
+    form: &BTreeMap<String, String>,
+    reg: &crate::model::Registration,
+) -> Resp {
+    let bad =
+        |error: &str, code: u32, msg: &str| token_error(StatusCode::BAD_REQUEST, error, code, msg);
     let Some(rt_s) = form.get("refresh_token").filter(|c| !c.is_empty()) else {
         return bad(
             "invalid_request",
@@ -980,7 +1046,8 @@ struct Grant {
 }
 
 fn issue_tokens(shared: &Arc<Shared>, g: &Grant) -> Resp {
-    let bad = |error: &str, code: u32, msg: &str| token_error(StatusCode::BAD_REQUEST, error, code, msg);
+    let bad =
+        |error: &str, code: u32, msg: &str| token_error(StatusCode::BAD_REQUEST, error, code, msg);
     let scopes = match parse_scopes(shared, &g.scope) {
         Ok(s) => s,
         Err(msg) => {
@@ -1005,7 +1072,11 @@ fn issue_tokens(shared: &Arc<Shared>, g: &Grant) -> Resp {
         let inner = shared.lock();
         let Some(user) = inner.tenant.user(&g.upn).cloned() else {
             drop(inner);
-            return bad("invalid_grant", 50034, "The user account does not exist in the directory.");
+            return bad(
+                "invalid_grant",
+                50034,
+                "The user account does not exist in the directory.",
+            );
         };
         let missing = missing_consent(&inner.tenant, &g.upn, &resource, &wanted);
         if !missing.is_empty() {
@@ -1055,7 +1126,13 @@ fn issue_tokens(shared: &Arc<Shared>, g: &Grant) -> Resp {
             json!(g.refresh_expires_ms.saturating_sub(now_ms()) / 1000);
     }
     if g.want_id {
-        body["id_token"] = json!(id_token(shared, &user, &g.client_id, g.nonce.as_deref(), scopes.has("email")));
+        body["id_token"] = json!(id_token(
+            shared,
+            &user,
+            &g.client_id,
+            g.nonce.as_deref(),
+            scopes.has("email")
+        ));
     }
     if g.client_info {
         body["client_info"] = json!(client_info(&user.upn));
@@ -1118,7 +1195,13 @@ pub fn mint_access(
     }
 }
 
-fn id_token(shared: &Shared, user: &User, client_id: &str, nonce: Option<&str>, email: bool) -> String {
+fn id_token(
+    shared: &Shared,
+    user: &User,
+    client_id: &str,
+    nonce: Option<&str>,
+    email: bool,
+) -> String {
     let now = now_secs();
     let mut claims = json!({
         "aud": client_id,
@@ -1162,9 +1245,9 @@ fn logout(shared: &Shared, req: &Req) -> Resp {
     let registered = {
         let inner = shared.lock();
         let reg = &inner.registration;
-        target.as_ref().is_some_and(|t| {
-            reg.spa_redirect_uris.contains(t) || reg.web_redirect_uris.contains(t)
-        })
+        target
+            .as_ref()
+            .is_some_and(|t| reg.spa_redirect_uris.contains(t) || reg.web_redirect_uris.contains(t))
     };
     let mut r = match target {
         Some(t) if registered => {
@@ -1188,7 +1271,11 @@ fn logout(shared: &Shared, req: &Req) -> Resp {
 }
 
 /// Mints a token without sign-in or consent (control API).
-pub fn mint_for(shared: &Shared, upn: &str, scope: &str) -> Result<crate::model::MintedToken, String> {
+pub fn mint_for(
+    shared: &Shared,
+    upn: &str,
+    scope: &str,
+) -> Result<crate::model::MintedToken, String> {
     let scopes = parse_scopes(shared, scope)?;
     if scopes.resources.len() > 1 {
         return Err("more than one resource".into());

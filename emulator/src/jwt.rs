@@ -78,7 +78,8 @@ impl Keys {
     /// Checks the signature and returns the claims (lifetime and audience are the caller's job).
     pub fn verify(&self, token: &str) -> Result<Map<String, Value>, TokenError> {
         let mut parts = token.split('.');
-        let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(h), Some(p), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(TokenError::Malformed);
         };

@@ -90,7 +90,10 @@ pub fn sharepoint_units(shared: &Shared, app: &str, write: bool) -> Result<(), R
     };
     let now = now_ms();
     let w = inner.sp_window.entry(app.to_string()).or_default();
-    while w.front().is_some_and(|(t, _)| now.saturating_sub(*t) >= 60_000) {
+    while w
+        .front()
+        .is_some_and(|(t, _)| now.saturating_sub(*t) >= 60_000)
+    {
         w.pop_front();
     }
     let used: u32 = w.iter().map(|(_, u)| *u).sum();

@@ -109,13 +109,7 @@ pub struct ScopeRow {
     pub detail: String,
 }
 
-pub fn consent(
-    tenant: &str,
-    ctx: &str,
-    app_name: &str,
-    upn: &str,
-    scopes: &[ScopeRow],
-) -> String {
+pub fn consent(tenant: &str, ctx: &str, app_name: &str, upn: &str, scopes: &[ScopeRow]) -> String {
     let items: String = scopes
         .iter()
         .map(|s| {

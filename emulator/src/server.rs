@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
+use axum::http::{
+    header, HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode,
+};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
@@ -146,7 +148,12 @@ async fn serve_one(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, 
     let label = host.split('.').next().unwrap_or("").to_string();
     let body = match axum::body::to_bytes(Body::new(body), 64 * 1024 * 1024).await {
         Ok(b) => b,
-        Err(_) => return Ok(text(StatusCode::PAYLOAD_TOO_LARGE, "request body too large")),
+        Err(_) => {
+            return Ok(text(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request body too large",
+            ))
+        }
     };
     let req = Req {
         method: parts.method,
@@ -324,7 +331,9 @@ fn truncate(s: &str, n: usize) -> String {
 
 async fn slow_body(resp: Resp, ms: u64) -> Resp {
     let (parts, body) = resp.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
     let chunks = 10usize;
     let step = bytes.len().div_ceil(chunks).max(1);
     let pieces: Vec<Bytes> = (0..bytes.len())

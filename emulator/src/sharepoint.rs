@@ -294,13 +294,19 @@ fn xml_prop(k: &str, v: &Value) -> String {
 
 fn auth_error(shared: &Shared, site: &str, e: &AuthError) -> Resp {
     let msg = match e {
-        AuthError::Missing => "Invalid JWT token. No token was provided in the Authorization header.".to_string(),
+        AuthError::Missing => {
+            "Invalid JWT token. No token was provided in the Authorization header.".to_string()
+        }
         AuthError::Malformed => "Unsupported security token.".to_string(),
-        AuthError::BadSignature | AuthError::WrongIssuer => "Invalid issuer or signature.".to_string(),
+        AuthError::BadSignature | AuthError::WrongIssuer => {
+            "Invalid issuer or signature.".to_string()
+        }
         AuthError::Expired => "Invalid JWT token. The token is expired.".to_string(),
         AuthError::NotYetValid => "Invalid JWT token. The token is not yet valid.".to_string(),
         AuthError::WrongAudience(aud) => format!("Invalid audience Uri '{aud}'."),
-        AuthError::UnknownUser => "The user of the token does not exist in this tenant.".to_string(),
+        AuthError::UnknownUser => {
+            "The user of the token does not exist in this tenant.".to_string()
+        }
     };
     let mut r = server::json(StatusCode::UNAUTHORIZED, &json!({"error_description": msg}));
     server::set_header(
@@ -315,7 +321,10 @@ fn auth_error(shared: &Shared, site: &str, e: &AuthError) -> Resp {
     server::set_header(
         &mut r,
         "x-ms-diagnostics",
-        &format!("3000003;reason=\"{}\";category=\"invalid_client\"", msg.replace('"', "'")),
+        &format!(
+            "3000003;reason=\"{}\";category=\"invalid_client\"",
+            msg.replace('"', "'")
+        ),
     );
     let _ = site;
     r
@@ -360,7 +369,8 @@ pub async fn handle(shared: &Arc<Shared>, req: &Req) -> Resp {
     if let Some(api) = path.strip_prefix("/_api/") {
         return api_call(&ctx, &caller, api).await;
     }
-    if req.label == "contoso-my" && lower.starts_with("/user photos/") && req.method == Method::GET {
+    if req.label == "contoso-my" && lower.starts_with("/user photos/") && req.method == Method::GET
+    {
         return serve_file(&ctx, &path).await;
     }
     ctx.not_found()
@@ -541,13 +551,20 @@ fn obj(v: Value) -> Map<String, Value> {
 
 fn normalise_path(p: &str) -> String {
     let p = p.trim();
-    let p = if let Some(rest) = p.strip_prefix("http://").or_else(|| p.strip_prefix("https://")) {
+    let p = if let Some(rest) = p
+        .strip_prefix("http://")
+        .or_else(|| p.strip_prefix("https://"))
+    {
         rest.find('/').map(|i| &rest[i..]).unwrap_or("/")
     } else {
         p
     };
     let p = percent_decode(p);
-    let p = if p.starts_with('/') { p } else { format!("/{p}") };
+    let p = if p.starts_with('/') {
+        p
+    } else {
+        format!("/{p}")
+    };
     p.trim_end_matches('/').to_string()
 }
 
@@ -563,7 +580,12 @@ fn person(ctx: &Ctx<'_>, upn: &str) -> Resp {
             _ => json_out(StatusCode::OK, &json!({"odata.null": true})),
         };
     };
-    let props = inner.tenant.profiles.get(&u.upn).cloned().unwrap_or_default();
+    let props = inner
+        .tenant
+        .profiles
+        .get(&u.upn)
+        .cloned()
+        .unwrap_or_default();
     drop(inner);
     let my = ctx.shared.my_site();
     let picture = props.get("PictureURL").filter(|v| !v.is_empty()).cloned();
@@ -591,7 +613,10 @@ fn person(ctx: &Ctx<'_>, upn: &str) -> Resp {
     }));
     ctx.entity(
         "SP.UserProfiles.PersonProperties",
-        &format!("{}/_api/SP.UserProfiles.PeopleManager/GetPropertiesFor(accountName=@v)", ctx.site),
+        &format!(
+            "{}/_api/SP.UserProfiles.PeopleManager/GetPropertiesFor(accountName=@v)",
+            ctx.site
+        ),
         o,
     )
 }
@@ -610,9 +635,11 @@ fn set_property(ctx: &Ctx<'_>, caller: &Caller) -> Resp {
                 })
         })
     };
-    let (Some(account), Some(prop), Some(value)) =
-        (get("accountName"), get("propertyName"), get("propertyValue"))
-    else {
+    let (Some(account), Some(prop), Some(value)) = (
+        get("accountName"),
+        get("propertyName"),
+        get("propertyValue"),
+    ) else {
         return ctx.error(
             StatusCode::BAD_REQUEST,
             "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
@@ -651,8 +678,14 @@ fn set_property(ctx: &Ctx<'_>, caller: &Caller) -> Resp {
             &format!("Property Not Found: {prop}"),
         );
     };
-    if ["AccountName", "UserProfile_GUID", "SID", "msOnline-ObjectId", "SPS-UserPrincipalName"]
-        .contains(&key.as_str())
+    if [
+        "AccountName",
+        "UserProfile_GUID",
+        "SID",
+        "msOnline-ObjectId",
+        "SPS-UserPrincipalName",
+    ]
+    .contains(&key.as_str())
     {
         drop(inner);
         return ctx.error(
@@ -703,7 +736,10 @@ async fn store_picture(shared: &Arc<Shared>, upn: &str, bytes: Bytes) -> bool {
         );
     }
     let ts = inner.next_picture_ts();
-    let url = format!("{my}{}", encode_path(&format!("{folder}/{}_MThumb.jpg", user.oid)));
+    let url = format!(
+        "{my}{}",
+        encode_path(&format!("{folder}/{}_MThumb.jpg", user.oid))
+    );
     let props = inner.tenant.profiles.entry(user.upn.clone()).or_default();
     props.insert("PictureURL".into(), url);
     props.insert("SPS-PicturePlaceholderState".into(), "0".into());
@@ -795,7 +831,10 @@ async fn folder_call(
                 .count();
             ctx.entity(
                 "SP.Folder",
-                &format!("{}/_api/Web/GetFolderByServerRelativePath(decodedurl='{}')", ctx.site, folder),
+                &format!(
+                    "{}/_api/Web/GetFolderByServerRelativePath(decodedurl='{}')",
+                    ctx.site, folder
+                ),
                 obj(json!({
                     "Exists": true,
                     "IsWOPIEnabled": false,
@@ -891,10 +930,17 @@ async fn folder_call(
                 blob: BlobRef::Ready(Arc::new(blob)),
                 modified_ms: now_ms(),
             };
-            ctx.shared.lock().tenant.files.insert(path.clone(), f.clone());
+            ctx.shared
+                .lock()
+                .tenant
+                .files
+                .insert(path.clone(), f.clone());
             ctx.entity(
                 "SP.File",
-                &format!("{}/_api/Web/GetFileByServerRelativePath(decodedurl='{}')", ctx.site, path),
+                &format!(
+                    "{}/_api/Web/GetFileByServerRelativePath(decodedurl='{}')",
+                    ctx.site, path
+                ),
                 file_json(ctx, &path, &f, len),
             )
         }
@@ -920,11 +966,16 @@ async fn file_call(ctx: &Ctx<'_>, path: &str, rest: &[&str]) -> Resp {
         return ctx.not_found();
     };
     let b = f.blob.clone();
-    let blob = tokio::task::spawn_blocking(move || b.get()).await.expect("blob");
+    let blob = tokio::task::spawn_blocking(move || b.get())
+        .await
+        .expect("blob");
     match (ctx.req.method.clone(), rest) {
         (Method::GET, []) => ctx.entity(
             "SP.File",
-            &format!("{}/_api/Web/GetFileByServerRelativePath(decodedurl='{}')", ctx.site, path),
+            &format!(
+                "{}/_api/Web/GetFileByServerRelativePath(decodedurl='{}')",
+                ctx.site, path
+            ),
             file_json(ctx, &path, &f, blob.bytes.len()),
         ),
         (Method::GET, ["$value"]) => {
@@ -951,7 +1002,9 @@ async fn serve_file(ctx: &Ctx<'_>, path: &str) -> Resp {
     let Some(f) = found else {
         return server::text(StatusCode::NOT_FOUND, "404 FILE NOT FOUND");
     };
-    let blob = tokio::task::spawn_blocking(move || f.blob.get()).await.expect("blob");
+    let blob = tokio::task::spawn_blocking(move || f.blob.get())
+        .await
+        .expect("blob");
     let mut r = server::with_type(StatusCode::OK, &blob.content_type, blob.bytes.clone());
     server::set_header(&mut r, "etag", &format!("\"{}\"", &blob.sha256[..16]));
     server::set_header(&mut r, "cache-control", "private, max-age=0");
@@ -1002,7 +1055,9 @@ async fn userphoto(ctx: &Ctx<'_>, caller: &Caller) -> Resp {
                     !has_pic || ex.modified_ms > ts * 1000
                 };
                 if stale {
-                    let b = tokio::task::spawn_blocking(move || ex.blob.get()).await.expect("blob");
+                    let b = tokio::task::spawn_blocking(move || ex.blob.get())
+                        .await
+                        .expect("blob");
                     let _ = store_picture(ctx.shared, &user.upn, b.bytes.clone()).await;
                 }
             }
@@ -1021,7 +1076,9 @@ async fn userphoto(ctx: &Ctx<'_>, caller: &Caller) -> Resp {
                 .flatten()
         };
         if let Some(f) = file {
-            let blob = tokio::task::spawn_blocking(move || f.blob.get()).await.expect("blob");
+            let blob = tokio::task::spawn_blocking(move || f.blob.get())
+                .await
+                .expect("blob");
             let mut r = server::with_type(StatusCode::OK, &blob.content_type, blob.bytes.clone());
             server::set_header(&mut r, "cache-control", "private, max-age=0");
             return r;

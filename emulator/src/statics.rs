@@ -68,12 +68,19 @@ pub async fn app(shared: &Shared, req: &Req) -> Resp {
         );
     };
     let rel = path.trim_start_matches('/');
-    if rel.split('/').any(|s| s == ".." || s.starts_with('.') && s.len() > 1 && s != ".well-known") {
+    if rel
+        .split('/')
+        .any(|s| s == ".." || s.starts_with('.') && s.len() > 1 && s != ".well-known")
+    {
         return server::text(StatusCode::NOT_FOUND, "Not found");
     }
     let rel = if rel.is_empty() { "index.html" } else { rel };
     let mut file = dir.join(rel);
-    if tokio::fs::metadata(&file).await.map(|m| m.is_dir()).unwrap_or(false) {
+    if tokio::fs::metadata(&file)
+        .await
+        .map(|m| m.is_dir())
+        .unwrap_or(false)
+    {
         file = file.join("index.html");
     }
     let last = rel.rsplit('/').next().unwrap_or("");

@@ -6,8 +6,15 @@ use base64::Engine as _;
 use common::*;
 use serde_json::{json, Value};
 
-async fn get(env: &Env, token: Option<&str>, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
-    let mut rb = env.http.get(env.graph(path)).header("origin", env.app_origin());
+async fn get(
+    env: &Env,
+    token: Option<&str>,
+    path: &str,
+) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let mut rb = env
+        .http
+        .get(env.graph(path))
+        .header("origin", env.app_origin());
     if let Some(t) = token {
         rb = rb.bearer_auth(t);
     }
@@ -40,7 +47,10 @@ async fn me_and_my_photo_after_a_real_sign_in() {
     let (_, me) = get_json(&env, at, "/me?$select=id,displayName,mySite").await;
     assert_eq!(
         me["mySite"],
-        format!("{}/personal/adele_contoso_onmicrosoft_com", env.emu.origin("contoso-my"))
+        format!(
+            "{}/personal/adele_contoso_onmicrosoft_com",
+            env.emu.origin("contoso-my")
+        )
     );
     assert!(me.get("mail").is_none());
 
@@ -56,10 +66,28 @@ async fn me_and_my_photo_after_a_real_sign_in() {
     let (s, h, bytes) = get(&env, Some(at), "/me/photo/$value").await;
     assert_eq!(s, 200);
     assert_eq!(h["content-type"], "image/jpeg");
-    assert_eq!(bytes, env.emu.control().exchange_photo(&upn("adele")).await.unwrap());
+    assert_eq!(
+        bytes,
+        env.emu
+            .control()
+            .exchange_photo(&upn("adele"))
+            .await
+            .unwrap()
+    );
     let (_, photos) = get_json(&env, at, "/me/photos").await;
-    let ids: Vec<&str> = photos["value"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["48X48", "64X64", "96X96", "120X120", "240X240", "360X360", "432X432", "504X504", "648X648"]);
+    let ids: Vec<&str> = photos["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "48X48", "64X64", "96X96", "120X120", "240X240", "360X360", "432X432", "504X504",
+            "648X648"
+        ]
+    );
     for size in [48u32, 120, 648] {
         let (s, _, b) = get(&env, Some(at), &format!("/me/photos/{size}x{size}/$value")).await;
         assert_eq!(s, 200);
@@ -68,10 +96,16 @@ async fn me_and_my_photo_after_a_real_sign_in() {
     let (s, m) = get_json(&env, at, "/me/photos/96x96").await;
     assert_eq!((s, m["width"].as_u64()), (200, Some(96)));
     let (s, m) = get_json(&env, at, "/me/photos/50x50").await;
-    assert_eq!((s, m["error"]["code"].as_str()), (404, Some("ImageNotFound")));
+    assert_eq!(
+        (s, m["error"]["code"].as_str()),
+        (404, Some("ImageNotFound"))
+    );
     // Not allowed to read others' photos with User.Read.
     let (s, m) = get_json(&env, at, &format!("/users/{}/photo/$value", upn("alex"))).await;
-    assert_eq!((s, m["error"]["code"].as_str()), (403, Some("Authorization_RequestDenied")));
+    assert_eq!(
+        (s, m["error"]["code"].as_str()),
+        (403, Some("Authorization_RequestDenied"))
+    );
 }
 
 #[tokio::test]
@@ -86,15 +120,26 @@ async fn photo_404s_png_and_big_photos() {
         "Exception of type 'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException' was thrown."
     );
     let (s, m) = get_json(&env, &t, &format!("/users/{}/photo/$value", upn("megan"))).await;
-    assert_eq!((s, m["error"]["code"].as_str()), (404, Some("ImageNotFound")));
+    assert_eq!(
+        (s, m["error"]["code"].as_str()),
+        (404, Some("ImageNotFound"))
+    );
     let (s, m) = get_json(&env, &t, &format!("/users/{}/photos", upn("megan"))).await;
     assert_eq!((s, m["value"].as_array().map(Vec::len)), (200, Some(0)));
     let (s, m) = get_json(&env, &t, &format!("/users/{}/photo/$value", upn("lee"))).await;
     assert_eq!(s, 404);
     assert_eq!(m["error"]["code"], "MailboxNotEnabledForRESTAPI");
-    assert_eq!(m["error"]["message"], "The mailbox is either inactive, soft-deleted, or is hosted on-premise.");
+    assert_eq!(
+        m["error"]["message"],
+        "The mailbox is either inactive, soft-deleted, or is hosted on-premise."
+    );
 
-    let (s, h, b) = get(&env, Some(&t), &format!("/users/{}/photo/$value", upn("pradeep"))).await;
+    let (s, h, b) = get(
+        &env,
+        Some(&t),
+        &format!("/users/{}/photo/$value", upn("pradeep")),
+    )
+    .await;
     assert_eq!(s, 200);
     assert_eq!(h["content-type"], "image/png");
     let img = image::load_from_memory(&b).unwrap().to_rgba8();
@@ -104,19 +149,43 @@ async fn photo_404s_png_and_big_photos() {
     let state = env.emu.control().state().await.unwrap();
     let grady = state.user("grady").unwrap().exchange_photo.clone().unwrap();
     assert_eq!((grady.width, grady.height), (4000, 3000));
-    assert!(grady.bytes_len >= 3_500_000 && grady.bytes_len <= 4_990_000, "{}", grady.bytes_len);
+    assert!(
+        grady.bytes_len >= 3_500_000 && grady.bytes_len <= 4_990_000,
+        "{}",
+        grady.bytes_len
+    );
     let (s, m) = get_json(&env, &t, &format!("/users/{}/photo", upn("grady"))).await;
-    assert_eq!((s, m["width"].as_u64(), m["height"].as_u64()), (200, Some(4000), Some(3000)));
-    let (s, _, b) = get(&env, Some(&t), &format!("/users/{}/photos/648x648/$value", upn("grady"))).await;
+    assert_eq!(
+        (s, m["width"].as_u64(), m["height"].as_u64()),
+        (200, Some(4000), Some(3000))
+    );
+    let (s, _, b) = get(
+        &env,
+        Some(&t),
+        &format!("/users/{}/photos/648x648/$value", upn("grady")),
+    )
+    .await;
     assert_eq!((s, dims(&b)), (200, (648, 648)));
 
     // Garbage stored as an Exchange photo comes back as it is.
     let ctl = env.emu.control();
-    ctl.set_exchange_photo_raw(&upn("alex"), b"definitely not a jpeg".to_vec(), "image/jpeg")
-        .await
-        .unwrap();
-    let (s, h, b) = get(&env, Some(&t), &format!("/users/{}/photo/$value", upn("alex"))).await;
-    assert_eq!((s, h["content-type"].to_str().unwrap(), b.as_slice()), (200, "image/jpeg", &b"definitely not a jpeg"[..]));
+    ctl.set_exchange_photo_raw(
+        &upn("alex"),
+        b"definitely not a jpeg".to_vec(),
+        "image/jpeg",
+    )
+    .await
+    .unwrap();
+    let (s, h, b) = get(
+        &env,
+        Some(&t),
+        &format!("/users/{}/photo/$value", upn("alex")),
+    )
+    .await;
+    assert_eq!(
+        (s, h["content-type"].to_str().unwrap(), b.as_slice()),
+        (200, "image/jpeg", &b"definitely not a jpeg"[..])
+    );
 }
 
 #[tokio::test]
@@ -130,7 +199,10 @@ async fn authentication_and_authorization_errors() {
     // A SharePoint token is refused by Graph.
     let sp = token(&env, "adele", &env.sp_scope("AllSites.Read")).await;
     let (s, v) = get_json(&env, &sp, "/me").await;
-    assert_eq!((s, v["error"]["code"].as_str()), (401, Some("InvalidAuthenticationToken")));
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (401, Some("InvalidAuthenticationToken"))
+    );
     assert!(v["error"]["message"].as_str().unwrap().contains("audience"));
     // Tampered signature.
     let good = token(&env, "adele", "User.Read").await;
@@ -142,7 +214,10 @@ async fn authentication_and_authorization_errors() {
     assert_eq!(s, 401);
     // Missing scope.
     let (s, v) = get_json(&env, &good, "/users").await;
-    assert_eq!((s, v["error"]["code"].as_str()), (403, Some("Authorization_RequestDenied")));
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (403, Some("Authorization_RequestDenied"))
+    );
     // Expired by the control API.
     let (s, _) = get_json(&env, &good, "/me").await;
     assert_eq!(s, 200);
@@ -154,9 +229,12 @@ async fn authentication_and_authorization_errors() {
     assert_eq!(get_json(&env, &fresh, "/me").await.0, 200);
     // Short lifetimes.
     let ctl = env.emu.control();
-    ctl.set_token_lifetimes(emulator::TokenLifetimes { access_secs: 1, refresh_secs: 86400 })
-        .await
-        .unwrap();
+    ctl.set_token_lifetimes(emulator::TokenLifetimes {
+        access_secs: 1,
+        refresh_secs: 86400,
+    })
+    .await
+    .unwrap();
     let short = ctl.mint_token(&upn("adele"), "User.Read").await.unwrap();
     assert_eq!(short.expires_in, 1);
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
@@ -167,36 +245,74 @@ async fn authentication_and_authorization_errors() {
 async fn users_paging_filter_select_and_groups() {
     let env = Env::start().await;
     let t = token(&env, "admin", "User.Read.All GroupMember.Read.All").await;
-    let (s, p1) = get_json(&env, &t, "/users?$top=3&$select=id,displayName,userPrincipalName").await;
+    let (s, p1) = get_json(
+        &env,
+        &t,
+        "/users?$top=3&$select=id,displayName,userPrincipalName",
+    )
+    .await;
     assert_eq!(s, 200, "{p1}");
     assert_eq!(p1["value"].as_array().unwrap().len(), 3);
     assert!(p1["value"][0].get("mail").is_none());
-    let mut all: Vec<String> = p1["value"].as_array().unwrap().iter().map(|u| u["userPrincipalName"].as_str().unwrap().to_string()).collect();
+    let mut all: Vec<String> = p1["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["userPrincipalName"].as_str().unwrap().to_string())
+        .collect();
     let mut next = p1["@odata.nextLink"].as_str().map(str::to_string);
     while let Some(url) = next {
         let path = url.strip_prefix(&env.graph("")).unwrap().to_string();
         let (_, p) = get_json(&env, &t, &path).await;
-        all.extend(p["value"].as_array().unwrap().iter().map(|u| u["userPrincipalName"].as_str().unwrap().to_string()));
+        all.extend(
+            p["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["userPrincipalName"].as_str().unwrap().to_string()),
+        );
         next = p["@odata.nextLink"].as_str().map(str::to_string);
     }
     assert_eq!(all.len(), 8);
     assert!(all.contains(&upn("janis")));
 
     let (_, v) = get_json(&env, &t, "/users?$filter=startswith(displayName,'a')").await;
-    let names: Vec<&str> = v["value"].as_array().unwrap().iter().map(|u| u["displayName"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["displayName"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["Adele Vance", "Alex Wilber"]);
-    let f = format!("/users?$filter=userPrincipalName in ('{}','{}')", upn("lee"), upn("janis"));
+    let f = format!(
+        "/users?$filter=userPrincipalName in ('{}','{}')",
+        upn("lee"),
+        upn("janis")
+    );
     let (_, v) = get_json(&env, &t, &f).await;
-    let names: Vec<&str> = v["value"].as_array().unwrap().iter().map(|u| u["displayName"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["displayName"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["Lee Gu", "Jānis Bērziņš"]);
     let (s, v) = get_json(&env, &t, "/users?$select=nope").await;
     assert_eq!((s, v["error"]["code"].as_str()), (400, Some("BadRequest")));
     let (s, v) = get_json(&env, &t, "/users?$filter=officeLocation eq 'x'").await;
-    assert_eq!((s, v["error"]["code"].as_str()), (400, Some("Request_UnsupportedQuery")));
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (400, Some("Request_UnsupportedQuery"))
+    );
 
     let (_, groups) = get_json(&env, &t, "/groups").await;
     let gid = groups["value"][0]["id"].as_str().unwrap().to_string();
-    let (s, m) = get_json(&env, &t, &format!("/groups/{gid}/members?$top=5&$select=id,userPrincipalName")).await;
+    let (s, m) = get_json(
+        &env,
+        &t,
+        &format!("/groups/{gid}/members?$top=5&$select=id,userPrincipalName"),
+    )
+    .await;
     assert_eq!(s, 200);
     assert_eq!(m["value"].as_array().unwrap().len(), 5);
     assert_eq!(m["value"][0]["@odata.type"], "#microsoft.graph.user");
@@ -213,29 +329,64 @@ async fn batch_with_binary_bodies_and_limits() {
         {"id": "3", "method": "GET", "url": format!("/users/{}/photo/$value", upn("megan"))},
         {"id": "4", "method": "GET", "url": format!("users/{}/photo", upn("lee"))},
     ]});
-    let r = env.http.post(env.graph("/$batch")).bearer_auth(&t).json(&body).send().await.unwrap();
+    let r = env
+        .http
+        .post(env.graph("/$batch"))
+        .bearer_auth(&t)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
-    let by_id = |id: &str| v["responses"].as_array().unwrap().iter().find(|r| r["id"] == id).unwrap().clone();
+    let by_id = |id: &str| {
+        v["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(by_id("1")["status"], 200);
     assert_eq!(by_id("1")["body"]["displayName"], "Contoso Admin");
     let photo = by_id("2");
     assert_eq!(photo["status"], 200);
     assert_eq!(photo["headers"]["Content-Type"], "image/jpeg");
-    let bytes = base64::engine::general_purpose::STANDARD.decode(photo["body"].as_str().unwrap()).unwrap();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(photo["body"].as_str().unwrap())
+        .unwrap();
     assert_eq!(dims(&bytes), (48, 48));
     assert_eq!(by_id("3")["status"], 404);
     assert_eq!(by_id("3")["body"]["error"]["code"], "ImageNotFound");
-    assert_eq!(by_id("4")["body"]["error"]["code"], "MailboxNotEnabledForRESTAPI");
+    assert_eq!(
+        by_id("4")["body"]["error"]["code"],
+        "MailboxNotEnabledForRESTAPI"
+    );
 
-    let many: Vec<Value> = (0..21).map(|i| json!({"id": i.to_string(), "method": "GET", "url": "/me"})).collect();
-    let r = env.http.post(env.graph("/$batch")).bearer_auth(&t).json(&json!({"requests": many})).send().await.unwrap();
+    let many: Vec<Value> = (0..21)
+        .map(|i| json!({"id": i.to_string(), "method": "GET", "url": "/me"}))
+        .collect();
+    let r = env
+        .http
+        .post(env.graph("/$batch"))
+        .bearer_auth(&t)
+        .json(&json!({"requests": many}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
 
     // Batch items show up in the log, marked as parts of the batch.
     let log = env.emu.control().log().await.unwrap();
-    let outer = log.iter().find(|e| e.path_and_query == "/v1.0/$batch").unwrap();
-    assert_eq!(log.iter().filter(|e| e.batch_of == Some(outer.seq)).count(), 4);
+    let outer = log
+        .iter()
+        .find(|e| e.path_and_query == "/v1.0/$batch")
+        .unwrap();
+    assert_eq!(
+        log.iter().filter(|e| e.batch_of == Some(outer.seq)).count(),
+        4
+    );
 }
 
 #[tokio::test]
@@ -251,15 +402,31 @@ async fn cors_like_graph() {
     };
     let r = pre().await.unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()["access-control-allow-origin"].to_str().unwrap(), env.app_origin());
-    assert!(r.headers()["access-control-allow-headers"].to_str().unwrap().contains("authorization"));
+    assert_eq!(
+        r.headers()["access-control-allow-origin"].to_str().unwrap(),
+        env.app_origin()
+    );
+    assert!(r.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .contains("authorization"));
     let t = token(&env, "adele", "User.Read").await;
     let (_, h, _) = get(&env, Some(&t), "/me").await;
-    let exposed = h["access-control-expose-headers"].to_str().unwrap().to_string();
+    let exposed = h["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(!exposed.contains("Retry-After"), "{exposed}");
-    env.emu.control().set_expose_retry_after(true).await.unwrap();
+    env.emu
+        .control()
+        .set_expose_retry_after(true)
+        .await
+        .unwrap();
     let (_, h, _) = get(&env, Some(&t), "/me").await;
-    assert!(h["access-control-expose-headers"].to_str().unwrap().contains("Retry-After"));
+    assert!(h["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .contains("Retry-After"));
     let log = env.emu.control().log().await.unwrap();
     assert!(log.iter().any(|e| e.method == "OPTIONS" && e.status == 200));
 }

@@ -11,7 +11,10 @@ const GRAPH: &str = "00000003-0000-0000-c000-000000000000";
 async fn code_flow_with_pkce_consent_and_cross_resource_refresh() {
     let env = Env::start().await;
     let sp_write = env.sp_scope("AllSites.Write");
-    let az = Authorize::new(&env, &format!("openid profile offline_access User.Read {sp_write}"));
+    let az = Authorize::new(
+        &env,
+        &format!("openid profile offline_access User.Read {sp_write}"),
+    );
     let (loc, cookie) = interactive(&env, &az, "adele", None).await;
     assert!(loc.starts_with(&env.app()), "{loc}");
     let p = location_params(&loc);
@@ -39,8 +42,18 @@ async fn code_flow_with_pkce_consent_and_cross_resource_refresh() {
     // The JWT header names the key published in the JWKS.
     let header: Value = {
         use base64::Engine as _;
-        let h = body["access_token"].as_str().unwrap().split('.').next().unwrap();
-        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(h).unwrap()).unwrap()
+        let h = body["access_token"]
+            .as_str()
+            .unwrap()
+            .split('.')
+            .next()
+            .unwrap();
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(h)
+                .unwrap(),
+        )
+        .unwrap()
     };
     let jwks: Value = env
         .http
@@ -82,13 +95,25 @@ async fn code_flow_with_pkce_consent_and_cross_resource_refresh() {
 
     // The log has the token requests with their form fields, without secrets.
     let log = env.emu.control().log().await.unwrap();
-    let tok: Vec<_> = log.iter().filter(|e| e.path_and_query.ends_with("/token")).collect();
-    assert!(tok.iter().any(|e| e.grant_type.as_deref() == Some("authorization_code") && e.has_code_verifier));
-    assert!(tok.iter().any(|e| e.grant_type.as_deref() == Some("refresh_token")));
-    assert!(log.iter().any(|e| e.code_challenge_method.as_deref() == Some("S256")));
+    let tok: Vec<_> = log
+        .iter()
+        .filter(|e| e.path_and_query.ends_with("/token"))
+        .collect();
+    assert!(tok
+        .iter()
+        .any(|e| e.grant_type.as_deref() == Some("authorization_code") && e.has_code_verifier));
+    assert!(tok
+        .iter()
+        .any(|e| e.grant_type.as_deref() == Some("refresh_token")));
+    assert!(log
+        .iter()
+        .any(|e| e.code_challenge_method.as_deref() == Some("S256")));
     let text = serde_json::to_string(&log).unwrap();
     assert!(!text.contains(&code), "the code never appears in the log");
-    assert!(!text.contains(&rt), "the refresh token never appears in the log");
+    assert!(
+        !text.contains(&rt),
+        "the refresh token never appears in the log"
+    );
 }
 
 #[tokio::test]
@@ -103,8 +128,19 @@ async fn redirect_uri_mismatch_and_unknown_client_are_error_pages() {
     assert!(html.contains("AADSTS50011"), "{html}");
     assert!(html.contains("http://evil.localhost:1/"));
 
-    let url = az.url(&env).replace(emulator::DEMO_CLIENT_ID, "11111111-2222-3333-4444-555555555555");
-    let html = env.http.get(url).send().await.unwrap().text().await.unwrap();
+    let url = az.url(&env).replace(
+        emulator::DEMO_CLIENT_ID,
+        "11111111-2222-3333-4444-555555555555",
+    );
+    let html = env
+        .http
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("AADSTS700016"), "{html}");
 }
 
@@ -121,23 +157,57 @@ async fn authorize_errors_go_back_to_the_app_with_state() {
     assert_eq!(p["state"], "state-123");
 
     // Cancel on the sign-in page.
-    let html = env.http.get(az.url(&env)).send().await.unwrap().text().await.unwrap();
+    let html = env
+        .http
+        .get(az.url(&env))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("data-testid=\"signin-cancel\""));
     let ctx = hidden(&html, "ctx").unwrap();
-    let r = post_form(&env, &env.login("/login"), &[("ctx", &ctx), ("cancel", "1")], None).await;
+    let r = post_form(
+        &env,
+        &env.login("/login"),
+        &[("ctx", &ctx), ("cancel", "1")],
+        None,
+    )
+    .await;
     let p = location_params(&location(&r));
     assert_eq!(p["error"], "access_denied");
     assert_eq!(p["state"], "state-123");
 
     // Decline consent.
-    let html = env.http.get(az.url(&env)).send().await.unwrap().text().await.unwrap();
+    let html = env
+        .http
+        .get(az.url(&env))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let ctx = hidden(&html, "ctx").unwrap();
     let u = upn("megan");
-    let r = post_form(&env, &env.login("/login"), &[("ctx", &ctx), ("account", &u)], None).await;
+    let r = post_form(
+        &env,
+        &env.login("/login"),
+        &[("ctx", &ctx), ("account", &u)],
+        None,
+    )
+    .await;
     let html = r.text().await.unwrap();
     assert!(html.contains("data-testid=\"consent-cancel\""));
     let ctx = hidden(&html, "ctx").unwrap();
-    let r = post_form(&env, &env.login("/consent"), &[("ctx", &ctx), ("action", "cancel")], None).await;
+    let r = post_form(
+        &env,
+        &env.login("/consent"),
+        &[("ctx", &ctx), ("action", "cancel")],
+        None,
+    )
+    .await;
     let p = location_params(&location(&r));
     assert_eq!(p["error"], "access_denied");
     assert!(p["error_description"].starts_with("AADSTS65004"), "{p:?}");
@@ -191,13 +261,22 @@ async fn token_endpoint_errors() {
     assert_eq!(r.status(), 400);
     let body: Value = r.json().await.unwrap();
     assert_eq!(aadsts(&body), 9002327);
-    assert!(body["error_description"].as_str().unwrap().starts_with("AADSTS9002327: "));
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .starts_with("AADSTS9002327: "));
     for k in ["timestamp", "trace_id", "correlation_id"] {
         assert!(body[k].is_string(), "{k}");
     }
 
     // Two resources in one token request.
-    let (status, body) = redeem(&env, &az, &code, &format!("User.Read {}", env.sp_scope("AllSites.Read"))).await;
+    let (status, body) = redeem(
+        &env,
+        &az,
+        &code,
+        &format!("User.Read {}", env.sp_scope("AllSites.Read")),
+    )
+    .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "invalid_scope");
     assert_eq!(aadsts(&body), 700022);
@@ -291,17 +370,26 @@ async fn token_cors_only_for_registered_spa_origins() {
     assert!(r.headers().get("access-control-allow-origin").is_none());
     let r = env
         .http
-        .get(format!("{}/organizations/v2.0/.well-known/openid-configuration", env.emu.origin("login")))
+        .get(format!(
+            "{}/organizations/v2.0/.well-known/openid-configuration",
+            env.emu.origin("login")
+        ))
         .header("origin", env.app_origin())
         .send()
         .await
         .unwrap();
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
     let doc: Value = r.json().await.unwrap();
-    assert_eq!(doc["issuer"], format!("{}/{{tenantid}}/v2.0", env.emu.origin("login")));
+    assert_eq!(
+        doc["issuer"],
+        format!("{}/{{tenantid}}/v2.0", env.emu.origin("login"))
+    );
     assert_eq!(
         doc["authorization_endpoint"],
-        format!("{}/organizations/oauth2/v2.0/authorize", env.emu.origin("login"))
+        format!(
+            "{}/organizations/oauth2/v2.0/authorize",
+            env.emu.origin("login")
+        )
     );
     let doc: Value = env
         .http
@@ -312,7 +400,10 @@ async fn token_cors_only_for_registered_spa_origins() {
         .json()
         .await
         .unwrap();
-    assert_eq!(doc["issuer"], format!("{}/{}/v2.0", env.emu.origin("login"), emulator::TENANT_ID));
+    assert_eq!(
+        doc["issuer"],
+        format!("{}/{}/v2.0", env.emu.origin("login"), emulator::TENANT_ID)
+    );
     assert_eq!(doc["token_endpoint"], env.login("/oauth2/v2.0/token"));
 }
 

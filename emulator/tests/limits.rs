@@ -35,9 +35,15 @@ async fn fault_rules() {
 
     // Fail the third call only.
     ctl.clear_faults().await.unwrap();
-    ctl.set_fault(FaultRule { path_contains: Some("/me".into()), status: 500, skip: 2, times: Some(1), ..FaultRule::default() })
-        .await
-        .unwrap();
+    ctl.set_fault(FaultRule {
+        path_contains: Some("/me".into()),
+        status: 500,
+        skip: 2,
+        times: Some(1),
+        ..FaultRule::default()
+    })
+    .await
+    .unwrap();
     let mut got = vec![];
     for _ in 0..4 {
         got.push(me().await.unwrap().status().as_u16());
@@ -46,25 +52,44 @@ async fn fault_rules() {
 
     // Dropped connections and slow bodies.
     ctl.clear_faults().await.unwrap();
-    ctl.set_fault(FaultRule { host: Some("graph".into()), kind: FaultKind::DropConnection, times: Some(1), ..FaultRule::default() })
-        .await
-        .unwrap();
+    ctl.set_fault(FaultRule {
+        host: Some("graph".into()),
+        kind: FaultKind::DropConnection,
+        times: Some(1),
+        ..FaultRule::default()
+    })
+    .await
+    .unwrap();
     assert!(me().await.is_err(), "connection dropped");
     assert_eq!(me().await.unwrap().status(), 200);
-    ctl.set_fault(FaultRule { host: Some("graph".into()), kind: FaultKind::SlowBody { ms: 300 }, times: Some(1), ..FaultRule::default() })
-        .await
-        .unwrap();
+    ctl.set_fault(FaultRule {
+        host: Some("graph".into()),
+        kind: FaultKind::SlowBody { ms: 300 },
+        times: Some(1),
+        ..FaultRule::default()
+    })
+    .await
+    .unwrap();
     let t0 = Instant::now();
     let r = me().await.unwrap();
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["displayName"], "Adele Vance");
-    assert!(t0.elapsed() >= Duration::from_millis(250), "{:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        t0.elapsed()
+    );
 
     // A fraction of calls.
     ctl.clear_faults().await.unwrap();
-    ctl.set_fault(FaultRule { host: Some("graph".into()), status: 429, fraction: Some(0.5), ..FaultRule::default() })
-        .await
-        .unwrap();
+    ctl.set_fault(FaultRule {
+        host: Some("graph".into()),
+        status: 429,
+        fraction: Some(0.5),
+        ..FaultRule::default()
+    })
+    .await
+    .unwrap();
     let mut n429 = 0;
     for _ in 0..40 {
         if me().await.unwrap().status() == 429 {
@@ -74,16 +99,23 @@ async fn fault_rules() {
     assert!((8..=32).contains(&n429), "{n429}");
     let log = ctl.log().await.unwrap();
     assert!(log.iter().any(|e| e.injected.as_deref() == Some("dropped")));
-    assert!(log.iter().any(|e| e.injected.as_deref() == Some("fault") && e.status == 429));
+    assert!(log
+        .iter()
+        .any(|e| e.injected.as_deref() == Some("fault") && e.status == 429));
 }
 
 #[tokio::test]
 async fn outlook_concurrency_limit() {
     let env = Env::start().await;
     let ctl = env.emu.control();
-    ctl.set_limits(Limits { outlook_concurrency: Some(2), photo_service_ms: 300, outlook_retry_after_secs: 2, ..Limits::default() })
-        .await
-        .unwrap();
+    ctl.set_limits(Limits {
+        outlook_concurrency: Some(2),
+        photo_service_ms: 300,
+        outlook_retry_after_secs: 2,
+        ..Limits::default()
+    })
+    .await
+    .unwrap();
     let t = token(&env, "admin", "User.Read.All ProfilePhoto.Read.All").await;
     let reqs = (0..5).map(|_| {
         env.http
@@ -92,13 +124,37 @@ async fn outlook_concurrency_limit() {
             .send()
     });
     let rs = futures_util::future::join_all(reqs).await;
-    let statuses: Vec<u16> = rs.iter().map(|r| r.as_ref().unwrap().status().as_u16()).collect();
-    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 2, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 3, "{statuses:?}");
-    let throttled = rs.iter().map(|r| r.as_ref().unwrap()).find(|r| r.status() == 429).unwrap();
+    let statuses: Vec<u16> = rs
+        .iter()
+        .map(|r| r.as_ref().unwrap().status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        2,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        3,
+        "{statuses:?}"
+    );
+    let throttled = rs
+        .iter()
+        .map(|r| r.as_ref().unwrap())
+        .find(|r| r.status() == 429)
+        .unwrap();
     assert_eq!(throttled.headers()["retry-after"], "2");
     // Non-photo calls are not limited.
-    assert_eq!(env.http.get(env.graph("/me")).bearer_auth(&t).send().await.unwrap().status(), 200);
+    assert_eq!(
+        env.http
+            .get(env.graph("/me"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
     // In a batch, photo items count as concurrent.
     let items: Vec<Value> = (0..6)
@@ -115,9 +171,23 @@ async fn outlook_concurrency_limit() {
         .json()
         .await
         .unwrap();
-    let statuses: Vec<u64> = v["responses"].as_array().unwrap().iter().map(|r| r["status"].as_u64().unwrap()).collect();
-    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 4, "{statuses:?}");
-    let t429 = v["responses"].as_array().unwrap().iter().find(|r| r["status"] == 429).unwrap();
+    let statuses: Vec<u64> = v["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        4,
+        "{statuses:?}"
+    );
+    let t429 = v["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["status"] == 429)
+        .unwrap();
     assert_eq!(t429["headers"]["Retry-After"], "2");
     assert_eq!(t429["body"]["error"]["code"], "ApplicationThrottled");
 }
@@ -126,7 +196,12 @@ async fn outlook_concurrency_limit() {
 async fn sharepoint_resource_units() {
     let env = Env::start().await;
     let ctl = env.emu.control();
-    ctl.set_limits(Limits { sharepoint_units_per_minute: Some(6), ..Limits::default() }).await.unwrap();
+    ctl.set_limits(Limits {
+        sharepoint_units_per_minute: Some(6),
+        ..Limits::default()
+    })
+    .await
+    .unwrap();
     let t = token(&env, "alex", &env.sp_scope("AllSites.Write")).await;
     let get = || {
         env.http
@@ -149,10 +224,19 @@ async fn sharepoint_resource_units() {
     assert_eq!(get().await.unwrap().status(), 200);
     let r = get().await.unwrap();
     assert_eq!(r.status(), 429);
-    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry));
     let log = ctl.log().await.unwrap();
-    assert_eq!(log.iter().filter(|e| e.injected.as_deref() == Some("throttled")).count(), 1);
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.injected.as_deref() == Some("throttled"))
+            .count(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -180,12 +264,19 @@ async fn latency_applies_to_every_request_including_preflights() {
 async fn app_host_config_and_log_of_unknown_hosts() {
     let dir = std::env::temp_dir().join(format!("emu-app-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("assets")).unwrap();
-    std::fs::write(dir.join("index.html"), "<!doctype html><title>Profile Photo Sync</title>").unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><title>Profile Photo Sync</title>",
+    )
+    .unwrap();
     std::fs::write(dir.join("assets/app_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
     std::fs::write(dir.join("assets/app.js"), "export {}").unwrap();
-    let emu = emulator::Emulator::start(emulator::EmulatorOptions { app_dir: Some(dir.clone()), ..Default::default() })
-        .await
-        .unwrap();
+    let emu = emulator::Emulator::start(emulator::EmulatorOptions {
+        app_dir: Some(dir.clone()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let http = emu.http_client();
     let ctl = emu.control();
     let get = |p: &str| http.get(format!("{}{p}", emu.origin("app"))).send();
@@ -207,7 +298,12 @@ async fn app_host_config_and_log_of_unknown_hosts() {
     let r = get("/assets/app_bg.wasm").await.unwrap();
     assert_eq!(r.headers()["content-type"], "application/wasm");
     assert_eq!(r.bytes().await.unwrap().as_ref(), b"\0asm\x01\0\0\0");
-    assert!(get("/assets/app.js").await.unwrap().headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(
+        get("/assets/app.js").await.unwrap().headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
     let r = get("/admin/report").await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("Profile Photo Sync"));
@@ -215,17 +311,34 @@ async fn app_host_config_and_log_of_unknown_hosts() {
     assert_eq!(get("/../Cargo.toml").await.unwrap().status(), 404);
 
     ctl.set_app_config(Some("{not json".into())).await.unwrap();
-    assert_eq!(get("/config.json").await.unwrap().text().await.unwrap(), "{not json");
+    assert_eq!(
+        get("/config.json").await.unwrap().text().await.unwrap(),
+        "{not json"
+    );
     ctl.set_app_config_missing().await.unwrap();
     assert_eq!(get("/config.json").await.unwrap().status(), 404);
     ctl.set_app_config(None).await.unwrap();
     assert_eq!(get("/config.json").await.unwrap().status(), 200);
     let _ = AppConfig::Generated;
 
-    let page = http.get(format!("{}/", emu.origin("intranet"))).send().await.unwrap().text().await.unwrap();
+    let page = http
+        .get(format!("{}/", emu.origin("intranet")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains(&emu.app_url()));
     ctl.set_intranet_page("<h1>custom</h1>").await.unwrap();
-    let page = http.get(format!("{}/x", emu.origin("intranet"))).send().await.unwrap().text().await.unwrap();
+    let page = http
+        .get(format!("{}/x", emu.origin("intranet")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(page, "<h1>custom</h1>");
 
     let r = http
@@ -249,7 +362,12 @@ async fn app_host_config_and_log_of_unknown_hosts() {
 async fn reset_and_seed_with_extra_users() {
     let env = Env::start().await;
     let ctl = env.emu.control();
-    ctl.seed(emulator::SeedOptions { extra_users: 12, ..Default::default() }).await.unwrap();
+    ctl.seed(emulator::SeedOptions {
+        extra_users: 12,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let st = ctl.state().await.unwrap();
     assert_eq!(st.users.len(), 20);
     assert!(st.user("user004").unwrap().in_sync);

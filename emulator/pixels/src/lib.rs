@@ -229,7 +229,12 @@ impl Portrait {
                     *alpha += (1.0 - *alpha) * cov;
                 };
                 // shoulders
-                paint(self.shirt, ellipse(u, v, 0.0, 1.08, 0.40, 0.36, px), &mut c, &mut alpha);
+                paint(
+                    self.shirt,
+                    ellipse(u, v, 0.0, 1.08, 0.40, 0.36, px),
+                    &mut c,
+                    &mut alpha,
+                );
                 // collar
                 paint(
                     mix3(self.shirt, [255, 255, 255], 0.35),
@@ -239,27 +244,62 @@ impl Portrait {
                 );
                 // neck
                 let neck = if u.abs() < 0.075 && v > 0.55 && v < 0.75 {
-                    (((0.075 - u.abs()) / px).min(1.0)).max(0.0)
+                    ((0.075 - u.abs()) / px).clamp(0.0, 1.0)
                 } else {
                     0.0
                 };
                 paint(mix3(self.skin, [0, 0, 0], 0.12), neck, &mut c, &mut alpha);
                 // hair behind the head
-                paint(self.hair, ellipse(u, v, 0.0, 0.40, 0.205, 0.245, px), &mut c, &mut alpha);
+                paint(
+                    self.hair,
+                    ellipse(u, v, 0.0, 0.40, 0.205, 0.245, px),
+                    &mut c,
+                    &mut alpha,
+                );
                 // head
-                paint(self.skin, ellipse(u, v, 0.0, 0.43, 0.165, 0.205, px), &mut c, &mut alpha);
+                paint(
+                    self.skin,
+                    ellipse(u, v, 0.0, 0.43, 0.165, 0.205, px),
+                    &mut c,
+                    &mut alpha,
+                );
                 // fringe
-                let fringe = ellipse(u, v, 0.0, 0.43, 0.17, 0.21, px)
-                    * ((0.32 - v) / px).clamp(0.0, 1.0);
+                let fringe =
+                    ellipse(u, v, 0.0, 0.43, 0.17, 0.21, px) * ((0.32 - v) / px).clamp(0.0, 1.0);
                 paint(self.hair, fringe, &mut c, &mut alpha);
                 // eyes, mouth, cheeks
                 let eye = [40, 36, 40];
-                paint(eye, ellipse(u, v, -0.062, 0.425, 0.02, 0.022, px), &mut c, &mut alpha);
-                paint(eye, ellipse(u, v, 0.062, 0.425, 0.02, 0.022, px), &mut c, &mut alpha);
+                paint(
+                    eye,
+                    ellipse(u, v, -0.062, 0.425, 0.02, 0.022, px),
+                    &mut c,
+                    &mut alpha,
+                );
+                paint(
+                    eye,
+                    ellipse(u, v, 0.062, 0.425, 0.02, 0.022, px),
+                    &mut c,
+                    &mut alpha,
+                );
                 let cheek = mix3(self.skin, [220, 80, 80], 0.25);
-                paint(cheek, ellipse(u, v, -0.095, 0.49, 0.03, 0.018, px), &mut c, &mut alpha);
-                paint(cheek, ellipse(u, v, 0.095, 0.49, 0.03, 0.018, px), &mut c, &mut alpha);
-                paint([150, 60, 60], ellipse(u, v, 0.0, 0.535, 0.045, 0.012, px), &mut c, &mut alpha);
+                paint(
+                    cheek,
+                    ellipse(u, v, -0.095, 0.49, 0.03, 0.018, px),
+                    &mut c,
+                    &mut alpha,
+                );
+                paint(
+                    cheek,
+                    ellipse(u, v, 0.095, 0.49, 0.03, 0.018, px),
+                    &mut c,
+                    &mut alpha,
+                );
+                paint(
+                    [150, 60, 60],
+                    ellipse(u, v, 0.0, 0.535, 0.045, 0.012, px),
+                    &mut c,
+                    &mut alpha,
+                );
                 img.put_pixel(
                     x,
                     y,
@@ -341,7 +381,12 @@ fn add_noise(img: &mut RgbaImage, amp: u8, seed: u64) {
 
 /// SharePoint's grey "no picture" person, as a JPEG of `size` pixels.
 pub fn placeholder_jpeg(size: u32) -> Vec<u8> {
-    let mut p = Portrait::new([225, 223, 221], [161, 159, 157], [161, 159, 157], [161, 159, 157]);
+    let mut p = Portrait::new(
+        [225, 223, 221],
+        [161, 159, 157],
+        [161, 159, 157],
+        [161, 159, 157],
+    );
     p.bg_bottom = p.bg_top;
     p.width = size.clamp(16, 648);
     p.height = p.width;
@@ -377,7 +422,10 @@ mod tests {
             .iter()
             .map(|(_, s, b)| (*s, dimensions(b).unwrap()))
             .collect();
-        assert_eq!(sizes, vec![(48, (48, 48)), (72, (72, 72)), (200, (200, 200))]);
+        assert_eq!(
+            sizes,
+            vec![(48, (48, 48)), (72, (72, 72)), (200, (200, 200))]
+        );
         let thumb = Fingerprint::of(&decode_any(&t[2].2).unwrap());
         let orig = Fingerprint::of(&decode_any(&p.jpeg(90)).unwrap());
         assert!(thumb.matches(&orig));
@@ -390,7 +438,12 @@ mod tests {
     #[test]
     #[ignore]
     fn timing() {
-        let mut p = Portrait::new([96, 160, 96], [90, 60, 130], [232, 185, 150], [170, 110, 60]);
+        let mut p = Portrait::new(
+            [96, 160, 96],
+            [90, 60, 130],
+            [232, 185, 150],
+            [170, 110, 60],
+        );
         p.width = 4000;
         p.height = 3000;
         p.noise = 13;

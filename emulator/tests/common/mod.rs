@@ -20,7 +20,9 @@ pub struct Env {
 
 impl Env {
     pub async fn start() -> Env {
-        let emu = Emulator::start(EmulatorOptions::default()).await.expect("start");
+        let emu = Emulator::start(EmulatorOptions::default())
+            .await
+            .expect("start");
         let http = emu.http_client();
         Env { emu, http }
     }
@@ -160,7 +162,12 @@ pub async fn get_with_cookie(env: &Env, url: &str, cookie: Option<&str>) -> reqw
     rb.send().await.unwrap()
 }
 
-pub async fn post_form(env: &Env, url: &str, form: &[(&str, &str)], cookie: Option<&str>) -> reqwest::Response {
+pub async fn post_form(
+    env: &Env,
+    url: &str,
+    form: &[(&str, &str)],
+    cookie: Option<&str>,
+) -> reqwest::Response {
     let mut rb = env.http.post(url).form(form);
     if let Some(c) = cookie {
         rb = rb.header("cookie", c);
@@ -170,17 +177,31 @@ pub async fn post_form(env: &Env, url: &str, form: &[(&str, &str)], cookie: Opti
 
 /// Runs the interactive flow: sign-in page → account → consent (if shown) → redirect.
 /// Returns (Location of the final redirect, session cookie).
-pub async fn interactive(env: &Env, az: &Authorize, who: &str, cookie: Option<&str>) -> (String, Option<String>) {
+pub async fn interactive(
+    env: &Env,
+    az: &Authorize,
+    who: &str,
+    cookie: Option<&str>,
+) -> (String, Option<String>) {
     let r = get_with_cookie(env, &az.url(env), cookie).await;
     if r.status() == 302 {
         return (location(&r), cookie.map(str::to_string));
     }
     assert_eq!(r.status(), 200, "sign-in page");
     let html = r.text().await.unwrap();
-    assert!(html.contains(&format!("data-testid=\"account-{}\"", upn(who))), "{html}");
+    assert!(
+        html.contains(&format!("data-testid=\"account-{}\"", upn(who))),
+        "{html}"
+    );
     let ctx = hidden(&html, "ctx").expect("ctx");
     let u = upn(who);
-    let r = post_form(env, &env.login("/login"), &[("ctx", &ctx), ("account", &u)], cookie).await;
+    let r = post_form(
+        env,
+        &env.login("/login"),
+        &[("ctx", &ctx), ("account", &u)],
+        cookie,
+    )
+    .await;
     let cookie = set_cookie(&r).or(cookie.map(str::to_string));
     if r.status() == 302 {
         return (location(&r), cookie);
@@ -189,7 +210,13 @@ pub async fn interactive(env: &Env, az: &Authorize, who: &str, cookie: Option<&s
     let html = r.text().await.unwrap();
     assert!(html.contains("data-testid=\"consent-accept\""), "{html}");
     let ctx = hidden(&html, "ctx").expect("ctx");
-    let r = post_form(env, &env.login("/consent"), &[("ctx", &ctx), ("action", "accept")], cookie.as_deref()).await;
+    let r = post_form(
+        env,
+        &env.login("/consent"),
+        &[("ctx", &ctx), ("action", "accept")],
+        cookie.as_deref(),
+    )
+    .await;
     assert_eq!(r.status(), 302);
     (location(&r), cookie)
 }
@@ -247,7 +274,9 @@ pub async fn sign_in(env: &Env, who: &str, scope: &str) -> Value {
 /// Claims of a JWT (no validation).
 pub fn claims(jwt: &str) -> Value {
     let p = jwt.split('.').nth(1).unwrap();
-    let b = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).unwrap();
+    let b = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(p)
+        .unwrap();
     serde_json::from_slice(&b).unwrap()
 }
 

@@ -45,7 +45,11 @@ pub fn apply(shared: &Shared, req: &Req, resp: &mut Resp) {
             if is_public_login_path(&req.path) {
                 server::set_header(resp, "access-control-allow-origin", "*");
             } else if is_token_path(&req.path) {
-                if let Some(o) = origin.filter(|o| spa_origin_allowed(shared, o)) {
+                // Errors stay readable cross-origin (a browser app must be able to show
+                // AADSTS9002326 "…permitted only for the 'Single-Page Application' client-type"),
+                // tokens only go to registered SPA origins.
+                let readable_error = resp.status().is_client_error();
+                if let Some(o) = origin.filter(|o| readable_error || spa_origin_allowed(shared, o)) {
                     server::set_header(resp, "access-control-allow-origin", &o);
                     server::set_header(resp, "vary", "Origin");
                 }

@@ -186,6 +186,16 @@ impl<'a> AppPage<'a> {
         }
     }
 
+    /// Waits for the element matching a CSS selector.
+    pub async fn wait_for_css(&self, selector: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(selector))
+            .await
+            .unwrap_or_else(|e| panic!("no {selector} within {PATIENCE:?}: {e}"))
+    }
+
     /// The visible text of the element with this `data-testid`, once it exists.
     pub async fn text_of(&self, testid: &str) -> String {
         self.wait_for(testid)
@@ -272,4 +282,105 @@ impl<'a> AppPage<'a> {
 
 pub fn testid_selector(testid: &str) -> String {
     format!("[data-testid=\"{testid}\"]")
+}
+
+impl AppPage<'_> {
+    /// On the emulator's sign-in page: picks the account (unless the identity platform
+    /// remembers the session and skips the picker), then accepts consent if asked.
+    pub async fn sign_in_on_identity_page(&self, upn: &str) {
+        let account = format!("account-{upn}");
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if self.has(&account).await {
+                self.click(&account).await;
+                break;
+            }
+            if self.has("consent-accept").await || self.on_app().await {
+                break;
+            }
+            assert!(Instant::now() < deadline, "no sign-in page: {}", self.body_text().await);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.accept_consent_if_asked().await;
+    }
+
+    async fn on_app(&self) -> bool {
+        let url = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        url.starts_with(&self.app_url) && !url.contains("/oauth2/")
+    }
+
+    /// Accepts the consent screen when it shows up before the page returns to the app.
+    pub async fn accept_consent_if_asked(&self) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if self.has("consent-accept").await {
+                self.click("consent-accept").await;
+                return;
+            }
+            if self.on_app().await {
+                return;
+            }
+            assert!(Instant::now() < deadline, "stuck before the app: {}", self.body_text().await);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Signs in through the redirect flow from the landing view and waits until the page
+    /// shows the signed-in user.
+    pub async fn sign_in(&self, upn: &str) {
+        self.click("sign-in").await;
+        self.sign_in_on_identity_page(upn).await;
+        self.wait_for("signed-in-user").await;
+    }
+
+    /// The keys in the page's sessionStorage and localStorage.
+    pub async fn storage_keys(&self) -> Vec<String> {
+        let keys = self
+            .eval("return Object.keys(sessionStorage).map(k => 's:' + k).concat(Object.keys(localStorage).map(k => 'l:' + k))")
+            .await;
+        serde_json::from_value(keys).unwrap_or_default()
+    }
+
+    /// Waits for another window to open and switches to it; returns to the first with the handle.
+    pub async fn switch_to_new_window(&self) -> fantoccini::wd::WindowHandle {
+        let first = self.client.window().await.expect("a current window");
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let windows = self.client.windows().await.expect("windows");
+            if let Some(other) = windows.into_iter().find(|w| *w != first) {
+                self.client.switch_to_window(other).await.expect("switch to the new window");
+                return first;
+            }
+            assert!(Instant::now() < deadline, "no new window opened");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until only one window is left, and switches to it.
+    pub async fn wait_for_single_window(&self, first: fantoccini::wd::WindowHandle) {
+        let deadline = Instant::now() + PATIENCE;
+        while self.client.windows().await.map(|w| w.len()).unwrap_or(0) > 1 {
+            assert!(Instant::now() < deadline, "the popup did not close");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.client.switch_to_window(first).await.expect("back to the page");
+    }
+}
+
+/// The hosts a bearer token may go to: Graph and the tenant's SharePoint hosts.
+pub const TOKEN_HOSTS: [&str; 3] = ["graph.localhost", "contoso-my.localhost", "contoso-admin.localhost"];
+
+/// Fails if any request in the emulator's log carried a token to a host that must never get one.
+pub fn assert_tokens_only_to_allowed_hosts(log: &[emulator::LogEntry]) {
+    for entry in log {
+        if entry.has_authorization {
+            assert!(
+                TOKEN_HOSTS.contains(&entry.host.as_str()),
+                "a token went to {} ({} {})",
+                entry.host,
+                entry.method,
+                entry.path_and_query
+            );
+        }
+    }
 }

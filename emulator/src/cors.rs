@@ -49,7 +49,8 @@ pub fn apply(shared: &Shared, req: &Req, resp: &mut Resp) {
                 // AADSTS9002326 "…permitted only for the 'Single-Page Application' client-type"),
                 // tokens only go to registered SPA origins.
                 let readable_error = resp.status().is_client_error();
-                if let Some(o) = origin.filter(|o| readable_error || spa_origin_allowed(shared, o)) {
+                if let Some(o) = origin.filter(|o| readable_error || spa_origin_allowed(shared, o))
+                {
                     server::set_header(resp, "access-control-allow-origin", &o);
                     server::set_header(resp, "vary", "Origin");
                 }

@@ -115,12 +115,38 @@ fn make(key: &str) -> Blob {
         return Blob::new(imaging::square_jpeg(&img, size), "image/jpeg");
     }
     let p = portrait(key).expect("known demo picture");
-    if p.transparent {
-        Blob::new(p.png(), "image/png")
+    let (ext, ct) = if p.transparent {
+        ("png", "image/png")
     } else {
-        Blob::new(p.jpeg(88), "image/jpeg")
+        ("jpg", "image/jpeg")
+    };
+    // Pictures are deterministic: keep them on disk so that the next process (every test
+    // binary, every e2e run) does not draw them again.
+    let spec = format!("{RENDER_VERSION}:{p:?}");
+    let file = std::env::temp_dir()
+        .join("m365-emulator-pictures")
+        .join(format!(
+            "{key}-{}.{ext}",
+            &crate::util::sha256_hex(spec.as_bytes())[..16]
+        ));
+    if let Ok(bytes) = std::fs::read(&file) {
+        if !bytes.is_empty() {
+            return Blob::new(bytes, ct);
+        }
     }
+    let bytes = if p.transparent { p.png() } else { p.jpeg(88) };
+    if let Some(dir) = file.parent() {
+        let _ = std::fs::create_dir_all(dir);
+        let tmp = file.with_extension(format!("{ext}.{}.tmp", std::process::id()));
+        if std::fs::write(&tmp, &bytes).is_ok() {
+            let _ = std::fs::rename(&tmp, &file);
+        }
+    }
+    Blob::new(bytes, ct)
 }
+
+/// Bump when the drawing code changes (invalidates the on-disk picture cache).
+const RENDER_VERSION: &str = "portrait-v1";
 
 struct Person {
     key: &'static str,

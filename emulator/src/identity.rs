@@ -512,7 +512,7 @@ fn authorize(shared: &Arc<Shared>, req: &Req, tenant: &str) -> Resp {
         }
     }
 
-    let session_id = req.cookie("ESTSAUTH");
+    let session_id = session_cookie(req);
     let accounts = session_accounts(shared, session_id.as_deref());
     let hint = ar.login_hint.clone();
     let hinted_signed_in = hint
@@ -666,9 +666,7 @@ fn login_post(shared: &Arc<Shared>, req: &Req, _tenant: &str) -> Resp {
         );
     };
     // Sign the account in to this browser's session.
-    let sid = req
-        .cookie("ESTSAUTH")
-        .filter(|s| shared.lock().sessions.contains_key(s));
+    let sid = session_cookie(req).filter(|s| shared.lock().sessions.contains_key(s));
     let sid = sid.unwrap_or_else(|| random_token(24));
     {
         let mut inner = shared.lock();
@@ -697,6 +695,9 @@ fn consent_missing(shared: &Shared, ar: &AuthRequest, upn: &str) -> Vec<(String,
     out
 }
 
+/// Sets the session cookies: `ESTSAUTH` (SameSite=Lax, for top-level navigations) and
+/// `ESTSAUTHPERSISTENT` (SameSite=None; Secure, which Chromium accepts on `*.localhost`, for
+/// frames).
 fn with_cookie(mut r: Resp, sid: Option<String>) -> Resp {
     if let Some(sid) = sid {
         server::append_header(
@@ -704,8 +705,18 @@ fn with_cookie(mut r: Resp, sid: Option<String>) -> Resp {
             "set-cookie",
             &format!("ESTSAUTH={sid}; Path=/; HttpOnly; SameSite=Lax"),
         );
+        server::append_header(
+            &mut r,
+            "set-cookie",
+            &format!("ESTSAUTHPERSISTENT={sid}; Path=/; HttpOnly; Secure; SameSite=None"),
+        );
     }
     r
+}
+
+fn session_cookie(req: &Req) -> Option<String> {
+    req.cookie("ESTSAUTH")
+        .or_else(|| req.cookie("ESTSAUTHPERSISTENT"))
 }
 
 fn after_sign_in(
@@ -1238,7 +1249,7 @@ fn logout(shared: &Shared, req: &Req) -> Resp {
     if req.method == Method::POST {
         q.extend(req.form());
     }
-    if let Some(sid) = req.cookie("ESTSAUTH") {
+    if let Some(sid) = session_cookie(req) {
         shared.lock().sessions.remove(&sid);
     }
     let target = q.get("post_logout_redirect_uri").cloned();
@@ -1266,6 +1277,11 @@ fn logout(shared: &Shared, req: &Req) -> Resp {
         &mut r,
         "set-cookie",
         "ESTSAUTH=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax",
+    );
+    server::append_header(
+        &mut r,
+        "set-cookie",
+        "ESTSAUTHPERSISTENT=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=None",
     );
     r
 }

@@ -1,6 +1,8 @@
 //! Browser tests (wasm-bindgen-test in headless Chromium) for what needs a real DOM.
 #![cfg(target_arch = "wasm32")]
 
+mod photo;
+
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

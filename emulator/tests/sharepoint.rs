@@ -450,3 +450,54 @@ async fn files_add_folders_and_a_localised_folder() {
     assert_eq!(s, 200);
     assert!(body.contains(&format!("{}_LThumb.jpg", adele.oid)));
 }
+
+/// What a browser does before uploading: centre square, resize, JPEG (transparency on black, as
+/// canvas JPEG export does).
+fn browser_like(bytes: &[u8], size: u32) -> Vec<u8> {
+    let img = image::load_from_memory(bytes).unwrap();
+    let side = img.width().min(img.height());
+    let sq = img.crop_imm(
+        (img.width() - side) / 2,
+        (img.height() - side) / 2,
+        side,
+        side,
+    );
+    let small = sq
+        .resize_exact(size, size, image::imageops::FilterType::Triangle)
+        .to_rgba8();
+    let rgb = image::RgbImage::from_fn(size, size, |x, y| {
+        let p = small.get_pixel(x, y);
+        let a = p[3] as u32;
+        image::Rgb([0, 1, 2].map(|c| (p[c] as u32 * a / 255) as u8))
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    rgb.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn in_sync_means_looks_like_the_exchange_photo() {
+    let env = Env::start().await;
+    let ctl = env.emu.control();
+    for who in ["pradeep", "grady", "janis"] {
+        let ex = ctl.exchange_photo(&upn(who)).await.unwrap();
+        let t = token(&env, who, &env.sp_scope("AllSites.Write")).await;
+        let (s, _) = set_picture(&env, &t, browser_like(&ex, 600)).await;
+        assert_eq!(s, 200);
+        let st = ctl.state().await.unwrap();
+        let u = st.user(who).unwrap();
+        assert!(u.in_sync, "{who}");
+        assert_eq!(
+            u.sharepoint_source_etag.as_deref(),
+            Some(u.exchange_photo.as_ref().unwrap().etag.as_str())
+        );
+    }
+    // Someone else's photo is not "in sync".
+    let alex = ctl.exchange_photo(&upn("alex")).await.unwrap();
+    let t = token(&env, "adele", &env.sp_scope("AllSites.Write")).await;
+    let (s, _) = set_picture(&env, &t, browser_like(&alex, 300)).await;
+    assert_eq!(s, 200);
+    let st = ctl.state().await.unwrap();
+    assert!(!st.user("adele").unwrap().in_sync);
+    assert!(st.user("adele").unwrap().sharepoint_source_etag.is_none());
+}

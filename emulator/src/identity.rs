@@ -201,6 +201,21 @@ fn scope_description(resource: &str, scope: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 
 pub async fn handle(shared: &Arc<Shared>, req: &Req) -> Resp {
+    let mut r = route(shared, req);
+    // Like Entra ID, the sign-in pages refuse to be framed (redirects still work in frames).
+    let is_html = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html {
+        server::set_header(&mut r, "x-frame-options", "DENY");
+        server::set_header(&mut r, "content-security-policy", "frame-ancestors 'none'");
+    }
+    r
+}
+
+fn route(shared: &Arc<Shared>, req: &Req) -> Resp {
     let path = req.path.clone();
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let tenant = segs.first().copied().unwrap_or("");

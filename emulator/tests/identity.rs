@@ -425,3 +425,16 @@ async fn logout_clears_the_session() {
     let r = get_with_cookie(&env, &az.url(&env), cookie.as_deref()).await;
     assert_eq!(location_params(&location(&r))["error"], "login_required");
 }
+
+#[tokio::test]
+async fn sign_in_pages_refuse_to_be_framed() {
+    let env = Env::start().await;
+    let az = Authorize::new(&env, "openid User.Read");
+    let r = env.http.get(az.url(&env)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+    assert!(r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+}

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::imaging::{self, Blob, Portrait};
+use crate::imaging::{self, Blob, HairStyle, Portrait};
 use crate::model::{Seed, SeedOptions};
 use crate::store::*;
 use crate::util::{guid_from_name, now_ms};
@@ -42,31 +42,48 @@ pub fn warm_up() {
 }
 
 fn portrait(key: &str) -> Option<Portrait> {
-    let p = |bg: [u8; 3], shirt: [u8; 3], skin: [u8; 3], hair: [u8; 3]| {
+    let seed = key
+        .bytes()
+        .fold(7u64, |a, b| a.wrapping_mul(31).wrapping_add(b as u64));
+    let p = |bg: [u8; 3], shirt: [u8; 3], skin: [u8; 3], hair: [u8; 3], style: HairStyle| {
         let mut p = Portrait::new(bg, shirt, skin, hair);
-        p.seed = key
-            .bytes()
-            .fold(7u64, |a, b| a.wrapping_mul(31).wrapping_add(b as u64));
+        p.seed = seed;
+        p.hair_style = style;
         p
     };
+    use HairStyle::*;
     Some(match key {
-        // Current Exchange photo: warm pink background, teal top.
+        // Current Exchange photo: warm pink background, teal top, long hair.
         "adele" => p(
             [236, 112, 150],
             [0, 128, 128],
             [241, 194, 160],
             [120, 72, 40],
+            Long,
         ),
-        // The stale SharePoint copy: plainly different (slate blue background, mustard top).
+        // The stale SharePoint copy: plainly different (slate blue, mustard top, short hair).
         "adele-stale" => p(
             [70, 100, 170],
             [214, 170, 40],
             [241, 194, 160],
             [60, 40, 25],
+            Short,
         ),
-        "alex" => p([255, 185, 0], [40, 60, 140], [224, 172, 135], [50, 35, 25]),
+        "alex" => p(
+            [255, 185, 0],
+            [40, 60, 140],
+            [224, 172, 135],
+            [50, 35, 25],
+            Short,
+        ),
         "pradeep" => {
-            let mut p = p([0, 0, 0], [200, 40, 60], [176, 124, 90], [25, 20, 20]);
+            let mut p = p(
+                [0, 0, 0],
+                [200, 40, 60],
+                [176, 124, 90],
+                [25, 20, 20],
+                Short,
+            );
             p.transparent = true;
             p
         }
@@ -76,10 +93,12 @@ fn portrait(key: &str) -> Option<Portrait> {
                 [90, 60, 130],
                 [232, 185, 150],
                 [170, 110, 60],
+                Short,
             );
             p.width = 4000;
             p.height = 3000;
             p.noise = 13;
+            p.glasses = true;
             p
         }
         "janis" => p(
@@ -87,18 +106,33 @@ fn portrait(key: &str) -> Option<Portrait> {
             [160, 40, 40],
             [245, 210, 185],
             [200, 160, 90],
+            Bun,
         ),
-        "admin" => p([60, 60, 70], [0, 120, 212], [230, 190, 160], [90, 90, 90]),
+        "admin" => {
+            let mut p = p(
+                [60, 60, 70],
+                [0, 120, 212],
+                [230, 190, 160],
+                [90, 90, 90],
+                Short,
+            );
+            p.glasses = true;
+            p
+        }
         _ => {
             let n: u64 = key.strip_prefix("user")?.parse().ok()?;
             let h =
                 |k: u64| ((n.wrapping_mul(2_654_435_761).wrapping_add(k * 97)) % 200 + 40) as u8;
-            p(
+            let style = [Short, Long, Bun][(n % 3) as usize];
+            let mut p = p(
                 [h(1), h(2), h(3)],
                 [h(4), h(5), h(6)],
                 [235, 190, 155],
                 [h(7) / 3, h(8) / 4, h(9) / 5],
-            )
+                style,
+            );
+            p.glasses = n % 4 == 1;
+            p
         }
     })
 }
@@ -146,7 +180,7 @@ fn make(key: &str) -> Blob {
 }
 
 /// Bump when the drawing code changes (invalidates the on-disk picture cache).
-const RENDER_VERSION: &str = "portrait-v1";
+const RENDER_VERSION: &str = "portrait-v2";
 
 struct Person {
     key: &'static str,

@@ -177,6 +177,16 @@ pub struct Portrait {
     /// Amplitude of per-pixel texture noise (0 = smooth).
     pub noise: u8,
     pub seed: u64,
+    pub hair_style: HairStyle,
+    pub glasses: bool,
+}
+
+/// Hair, so that people differ by more than colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HairStyle {
+    Short,
+    Long,
+    Bun,
 }
 
 impl Portrait {
@@ -193,6 +203,8 @@ impl Portrait {
             transparent: false,
             noise: 0,
             seed: 1,
+            hair_style: HairStyle::Short,
+            glasses: false,
         }
     }
 
@@ -228,6 +240,12 @@ impl Portrait {
                     }
                     *alpha += (1.0 - *alpha) * cov;
                 };
+                // long hair falls behind the shoulders
+                if self.hair_style == HairStyle::Long {
+                    let long = ellipse(u, v, 0.0, 0.52, 0.225, 0.32, px)
+                        * ((0.80 - v) / px).clamp(0.0, 1.0);
+                    paint(self.hair, long, &mut c, &mut alpha);
+                }
                 // shoulders
                 paint(
                     self.shirt,
@@ -249,6 +267,14 @@ impl Portrait {
                     0.0
                 };
                 paint(mix3(self.skin, [0, 0, 0], 0.12), neck, &mut c, &mut alpha);
+                if self.hair_style == HairStyle::Bun {
+                    paint(
+                        self.hair,
+                        ellipse(u, v, 0.0, 0.19, 0.085, 0.075, px),
+                        &mut c,
+                        &mut alpha,
+                    );
+                }
                 // hair behind the head
                 paint(
                     self.hair,
@@ -281,6 +307,20 @@ impl Portrait {
                     &mut c,
                     &mut alpha,
                 );
+                if self.glasses {
+                    let frame = [30, 30, 35];
+                    for cx in [-0.062f32, 0.062] {
+                        let ring = ellipse(u, v, cx, 0.425, 0.048, 0.04, px)
+                            * (1.0 - ellipse(u, v, cx, 0.425, 0.038, 0.03, px));
+                        paint(frame, ring, &mut c, &mut alpha);
+                    }
+                    let bridge = if u.abs() < 0.02 && (v - 0.42).abs() < 0.006 {
+                        1.0
+                    } else {
+                        0.0
+                    };
+                    paint(frame, bridge, &mut c, &mut alpha);
+                }
                 let cheek = mix3(self.skin, [220, 80, 80], 0.25);
                 paint(
                     cheek,

@@ -6,9 +6,11 @@
 
 mod auth_view;
 mod shell;
+mod sync_view;
 
 pub use auth_view::{AuthContext, AuthState};
 pub use shell::{ConfigProblem, Home, Loading, NotFound, Shell};
+pub use sync_view::SyncView;
 
 use leptos::prelude::*;
 

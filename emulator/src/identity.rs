@@ -158,20 +158,33 @@ fn default_scopes(resource: &str) -> BTreeSet<String> {
     [s.to_string()].into()
 }
 
+/// The permissions the app registration configures for `resource` (what `.default` means).
+fn configured_for(shared: &Shared, inner: &Inner, resource: &str) -> BTreeSet<String> {
+    parse_scopes(shared, &inner.registration.api_permissions.join(" "))
+        .ok()
+        .and_then(|s| s.resources.get(resource).cloned())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s != ".default")
+        .collect()
+}
+
 /// Scopes of `resource` the user still has to consent to for this request.
 fn missing_consent(
-    tenant: &Tenant,
+    shared: &Shared,
+    inner: &Inner,
     upn: &str,
     resource: &str,
     wanted: &BTreeSet<String>,
 ) -> BTreeSet<String> {
-    let have = tenant.consented(upn, resource);
-    let wanted = expand_default(&have, resource, wanted);
+    let have = inner.tenant.consented(upn, resource);
+    let wanted = expand_default(&configured_for(shared, inner, resource), resource, wanted);
     wanted.difference(&have).cloned().collect()
 }
 
+/// Replaces `.default` by the registration's configured permissions for the resource.
 fn expand_default(
-    have: &BTreeSet<String>,
+    configured: &BTreeSet<String>,
     resource: &str,
     wanted: &BTreeSet<String>,
 ) -> BTreeSet<String> {
@@ -180,8 +193,12 @@ fn expand_default(
         .filter(|s| *s != ".default")
         .cloned()
         .collect();
-    if wanted.contains(".default") && have.is_empty() {
-        w.extend(default_scopes(resource));
+    if wanted.contains(".default") {
+        if configured.is_empty() {
+            w.extend(default_scopes(resource));
+        } else {
+            w.extend(configured.iter().cloned());
+        }
     }
     w
 }
@@ -701,9 +718,9 @@ fn consent_missing(shared: &Shared, ar: &AuthRequest, upn: &str) -> Vec<(String,
     let mut out = vec![];
     for (res, wanted) in &scopes.resources {
         let missing = if ar.prompt.as_deref() == Some("consent") {
-            expand_default(&inner.tenant.consented(upn, res), res, wanted)
+            expand_default(&configured_for(shared, &inner, res), res, wanted)
         } else {
-            missing_consent(&inner.tenant, upn, res, wanted)
+            missing_consent(shared, &inner, upn, res, wanted)
         };
         out.extend(missing.into_iter().map(|s| (res.clone(), s)));
     }
@@ -1104,7 +1121,7 @@ fn issue_tokens(shared: &Arc<Shared>, g: &Grant) -> Resp {
                 "The user account does not exist in the directory.",
             );
         };
-        let missing = missing_consent(&inner.tenant, &g.upn, &resource, &wanted);
+        let missing = missing_consent(shared, &inner, &g.upn, &resource, &wanted);
         if !missing.is_empty() {
             drop(inner);
             return bad("invalid_grant", 65001, &consent_message(&g.client_id));
@@ -1316,16 +1333,20 @@ pub fn mint_for(
         .into_iter()
         .next()
         .unwrap_or_else(|| (GRAPH_APP_ID.to_string(), BTreeSet::new()));
-    let (user, client_id) = {
+    let (user, client_id, wanted) = {
         let inner = shared.lock();
         let u = inner
             .tenant
             .user(upn)
             .cloned()
             .ok_or_else(|| format!("no user {upn}"))?;
-        (u, inner.registration.client_id.clone())
+        let wanted = expand_default(
+            &configured_for(shared, &inner, &resource),
+            &resource,
+            &wanted,
+        );
+        (u, inner.registration.client_id.clone(), wanted)
     };
-    let wanted: BTreeSet<String> = wanted.into_iter().filter(|s| s != ".default").collect();
     Ok(mint_access(shared, &user, &client_id, &resource, &wanted))
 }
 
@@ -1339,7 +1360,7 @@ pub fn grant_consent(shared: &Shared, upn: &str, scopes: &[String]) -> Result<()
         .map(|u| u.upn.clone())
         .ok_or_else(|| format!("no user {upn}"))?;
     for (res, s) in parsed.resources {
-        let s = expand_default(&BTreeSet::new(), &res, &s);
+        let s = expand_default(&configured_for(shared, &inner, &res), &res, &s);
         inner.tenant.grant(&upn, &res, s);
     }
     Ok(())

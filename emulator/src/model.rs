@@ -245,6 +245,10 @@ pub struct Registration {
     pub display_name: String,
     pub spa_redirect_uris: Vec<String>,
     pub web_redirect_uris: Vec<String>,
+    /// Configured API permissions, as scope strings (`User.Read`,
+    /// `http://contoso-my.localhost:PORT/AllSites.Write`): what `<resource>/.default` asks for.
+    #[serde(default)]
+    pub api_permissions: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

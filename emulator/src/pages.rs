@@ -6,8 +6,8 @@ use crate::util::html_escape as esc;
 const STYLE: &str = r#"
 *{box-sizing:border-box}
 body{margin:0;min-height:100vh;font-family:"Segoe UI","Segoe UI Web",-apple-system,BlinkMacSystemFont,Roboto,"Helvetica Neue",Arial,sans-serif;
-background:linear-gradient(135deg,#e8eef7 0%,#f3f2f1 60%,#ece6f3 100%);color:#1b1b1b;display:flex;align-items:center;justify-content:center}
-main{background:#fff;width:100%;max-width:440px;padding:44px;box-shadow:0 2px 6px rgba(0,0,0,.2);margin:24px}
+background:linear-gradient(135deg,#e8eef7 0%,#f3f2f1 60%,#ece6f3 100%);color:#1b1b1b;display:flex}
+main{background:#fff;width:100%;max-width:440px;padding:44px;box-shadow:0 2px 6px rgba(0,0,0,.2);margin:auto}
 .brand{display:flex;align-items:center;gap:8px;font-weight:600;color:#5e5e5e;font-size:15px;margin-bottom:16px}
 .logo{display:grid;grid-template-columns:10px 10px;gap:2px}.logo i{width:10px;height:10px;display:block}
 .logo i:nth-child(1){background:#f25022}.logo i:nth-child(2){background:#7fba00}.logo i:nth-child(3){background:#00a4ef}.logo i:nth-child(4){background:#ffb900}

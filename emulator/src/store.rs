@@ -253,6 +253,14 @@ pub fn default_registration(port: u16) -> Registration {
             format!("http://app.localhost:{port}/index.html"),
         ],
         web_redirect_uris: vec![],
+        api_permissions: vec![
+            "User.Read".to_string(),
+            "User.ReadBasic.All".to_string(),
+            "ProfilePhoto.Read.All".to_string(),
+            "GroupMember.Read.All".to_string(),
+            format!("http://contoso-my.localhost:{port}/AllSites.Write"),
+            format!("http://contoso-admin.localhost:{port}/AllSites.FullControl"),
+        ],
     }
 }
 

@@ -438,3 +438,30 @@ async fn sign_in_pages_refuse_to_be_framed() {
         .unwrap()
         .contains("frame-ancestors 'none'"));
 }
+
+#[tokio::test]
+async fn dot_default_asks_for_the_configured_permissions() {
+    let env = Env::start().await;
+    let scope = format!("openid offline_access {}", env.sp_scope(".default"));
+    let body = sign_in(&env, "pradeep", &scope).await;
+    let c = claims(body["access_token"].as_str().unwrap());
+    assert_eq!(c["aud"], env.emu.origin("contoso-my"));
+    assert_eq!(c["scp"], "AllSites.Write");
+    // Graph's configured permissions come with a refresh for https://graph.microsoft.com/.default
+    // only after consent: not yet given.
+    let rt = body["refresh_token"].as_str().unwrap();
+    let (status, err) = refresh(&env, rt, "https://graph.microsoft.com/.default").await;
+    assert_eq!((status, aadsts(&err)), (400, 65001));
+    env.emu
+        .control()
+        .grant_consent(&upn("pradeep"), &["https://graph.microsoft.com/.default"])
+        .await
+        .unwrap();
+    let (status, ok) = refresh(&env, rt, "https://graph.microsoft.com/.default").await;
+    assert_eq!(status, 200, "{ok}");
+    let c = claims(ok["access_token"].as_str().unwrap());
+    assert_eq!(
+        c["scp"],
+        "GroupMember.Read.All ProfilePhoto.Read.All User.Read User.ReadBasic.All"
+    );
+}

@@ -16,10 +16,19 @@ use crate::server::{self, Req, Resp};
 use crate::store::*;
 use crate::util::*;
 
+/// JSON with Graph's content type.
+fn gjson(status: StatusCode, body: &Value) -> Resp {
+    server::with_type(
+        status,
+        "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
+        body.to_string(),
+    )
+}
+
 /// Graph's error body.
 pub fn error(status: StatusCode, code: &str, message: &str) -> Resp {
     let rid = random_guid();
-    let mut r = server::json(
+    let mut r = gjson(
         status,
         &json!({"error": {"code": code, "message": message, "innerError": {
             "date": iso8601(now_ms()).split('.').next().unwrap_or("").to_string(),
@@ -80,6 +89,18 @@ struct Call {
 }
 
 pub async fn handle(shared: &Arc<Shared>, req: &Req) -> Resp {
+    let mut r = handle_inner(shared, req).await;
+    if !r.headers().contains_key("request-id") {
+        server::set_header(&mut r, "request-id", &random_guid());
+    }
+    if let Some(id) = req.header("client-request-id") {
+        let id = id.to_string();
+        server::set_header(&mut r, "client-request-id", &id);
+    }
+    r
+}
+
+async fn handle_inner(shared: &Arc<Shared>, req: &Req) -> Resp {
     let path = req.decoded_path();
     let Some(rest) = path.strip_prefix("/v1.0") else {
         let v = path.trim_start_matches('/').split('/').next().unwrap_or("");
@@ -161,13 +182,13 @@ async fn route(shared: &Arc<Shared>, call: &Call, caller: &Caller) -> Resp {
         ["groups", id, "members", "microsoft.graph.user"] => {
             group_members(shared, call, caller, id)
         }
-        ["organization"] => server::json(
+        ["organization"] => gjson(
             StatusCode::OK,
             &json!({"value": [{"id": TENANT_ID, "displayName": "Contoso",
                 "verifiedDomains": [{"name": TENANT_DOMAIN, "isDefault": true, "isInitial": true}]}]}),
         ),
         [first, ..] => not_found_segment(first),
-        [] => server::json(
+        [] => gjson(
             StatusCode::OK,
             &json!({"@odata.context": format!("{}/v1.0/$metadata", shared.origin("graph")), "value": []}),
         ),
@@ -350,7 +371,7 @@ async fn user_resource(
             let mut out = Map::new();
             out.insert("@odata.context".into(), json!(ctx));
             out.append(&mut m);
-            server::json(StatusCode::OK, &Value::Object(out))
+            gjson(StatusCode::OK, &Value::Object(out))
         }
         ["photo", tail @ ..] | ["photos", tail @ ..] => {
             let plural = rest[0] == "photos";
@@ -439,7 +460,7 @@ async fn photo(
 ) -> Resp {
     let Some(p) = user.exchange_photo.clone() else {
         return if plural && tail.is_empty() {
-            server::json(
+            gjson(
                 StatusCode::OK,
                 &json!({"@odata.context": format!("{ctx_base}#users('{}')/photos", user.oid), "value": []}),
             )
@@ -464,7 +485,7 @@ async fn photo(
     };
     let _ = shared;
     match (plural, tail) {
-        (false, []) => server::json(
+        (false, []) => gjson(
             StatusCode::OK,
             &meta(
                 &format!("{ctx_base}#users('{}')/photo/$entity", user.oid),
@@ -483,7 +504,7 @@ async fn photo(
                     v
                 })
                 .collect();
-            server::json(
+            gjson(
                 StatusCode::OK,
                 &json!({"@odata.context": format!("{ctx_base}#users('{}')/photos", user.oid), "value": value}),
             )
@@ -496,7 +517,7 @@ async fn photo(
                 return image_not_found();
             }
             match rest {
-                [] => server::json(
+                [] => gjson(
                     StatusCode::OK,
                     &meta(
                         &format!("{ctx_base}#users('{}')/photos/$entity", user.oid),
@@ -645,7 +666,7 @@ fn page(shared: &Shared, call: &Call, items: Vec<Map<String, Value>>, ctx: Strin
     if skip + top < total {
         out["@odata.nextLink"] = json!(next_link(shared, call, skip + top));
     }
-    server::json(StatusCode::OK, &out)
+    gjson(StatusCode::OK, &out)
 }
 
 fn list_users(shared: &Shared, call: &Call, caller: &Caller) -> Resp {
@@ -784,7 +805,7 @@ fn group(shared: &Shared, _call: &Call, caller: &Caller, id: &str) -> Resp {
                     shared.origin("graph")
                 )),
             );
-            server::json(StatusCode::OK, &Value::Object(m))
+            gjson(StatusCode::OK, &Value::Object(m))
         }
         None => group_not_found(id),
     }
@@ -1049,7 +1070,7 @@ async fn batch(shared: &Arc<Shared>, req: &Req) -> Resp {
             },
         );
     }
-    server::json(StatusCode::OK, &json!({"responses": responses}))
+    gjson(StatusCode::OK, &json!({"responses": responses}))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -665,7 +665,7 @@ fn take_pending(
     let ctx = form.get("ctx").cloned().unwrap_or_default();
     let found = shared.lock().pending.remove(&ctx);
     match found {
-        Some(ar) if now_ms() - ar.created_ms < 3_600_000 => Ok((ar, ctx, form)),
+        Some(ar) if now_ms().saturating_sub(ar.created_ms) < 3_600_000 => Ok((ar, ctx, form)),
         _ => Err(error_page(
             StatusCode::BAD_REQUEST,
             90014,

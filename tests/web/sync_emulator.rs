@@ -1,0 +1,251 @@
+//! The sync runner against the local Microsoft 365 emulator, from a real browser: real
+//! requests, real CORS, real images. Built only when `PPS_EMULATOR_PORT` names the port of a
+//! running emulator with the demo seed (tokens are minted through its control API, so
+//! sign-in is not involved):
+//!
+//! ```text
+//! m365-emulator --port 18765 --seed demo --quiet &
+//! PPS_EMULATOR_PORT=18765 cargo test --target wasm32-unknown-unknown --test web sync_emulator
+//! ```
+//!
+//! Each test resets the emulator to the demo seed first. Without the variable these tests
+//! pass trivially. The end-to-end tests (through the page, with sign-in) are in `tests/e2e/`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use profile_photo_sync::auth::{AuthError, Resource, TokenSource};
+use profile_photo_sync::config::AppConfig;
+use profile_photo_sync::http::{self, Body, HttpRequest};
+use profile_photo_sync::sync::{self, SyncFailure, SyncPhase};
+use wasm_bindgen_test::*;
+
+const PORT: Option<&str> = option_env!("PPS_EMULATOR_PORT");
+
+/// Tokens minted by the emulator's control API for one demo user.
+struct MintedTokens {
+    upn: String,
+}
+
+impl TokenSource for MintedTokens {
+    async fn access_token(&self, resource: &Resource) -> Result<String, AuthError> {
+        let body = serde_json::json!({"upn": self.upn, "scope": resource.scopes().join(" ")});
+        let response = http::send(
+            HttpRequest::post(format!(
+                "http://control.localhost:{}/control/token",
+                PORT.unwrap()
+            ))
+            .header("Content-Type", "application/json")
+            .body(Body::Text(body.to_string())),
+        )
+        .await
+        .map_err(|e| AuthError::Network {
+            detail: e.to_string(),
+        })?;
+        let token: serde_json::Value = response.json().unwrap();
+        Ok(token["access_token"].as_str().unwrap().to_owned())
+    }
+}
+
+fn config() -> AppConfig {
+    // No mySiteHost: the My Site host comes from Graph's mySite, as in most deployments.
+    AppConfig::parse(&format!(
+        r#"{{"clientId":"7d1b2c3e-4f50-4a61-8b72-9c83d4e5f601","authority":"http://login.localhost:{p}/contoso.onmicrosoft.com",
+            "graphBaseUrl":"http://graph.localhost:{p}/v1.0"}}"#,
+        p = PORT.unwrap()
+    ))
+    .unwrap()
+}
+
+fn user(key: &str) -> MintedTokens {
+    MintedTokens {
+        upn: format!("{key}@contoso.onmicrosoft.com"),
+    }
+}
+
+/// Runs a sync and returns every phase reported, by name, and the last one.
+async fn sync(key: &str, force: bool) -> (Vec<&'static str>, SyncPhase) {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let record = seen.clone();
+    let last = sync::run_sync(&config(), &user(key), force, move |p| {
+        record.borrow_mut().push(p.name())
+    })
+    .await;
+    let names = seen.borrow().clone();
+    (names, last)
+}
+
+#[wasm_bindgen_test]
+async fn out_of_sync_user_is_written_and_verified_then_in_sync() {
+    if PORT.is_none() {
+        return;
+    }
+    fresh().await;
+    let (phases, last) = sync("adele", false).await;
+    assert_eq!(
+        phases,
+        ["reading", "compared", "writing", "verifying", "done"],
+        "{last:?}"
+    );
+    let SyncPhase::Done { new_thumbnail, .. } = last else {
+        unreachable!()
+    };
+    assert!(new_thumbnail.unwrap().starts_with("blob:"));
+
+    let compared = sync::run_compare(&config(), &user("adele"), |_| {}).await;
+    assert!(
+        matches!(compared, SyncPhase::Compared { in_sync: true, .. }),
+        "after the write SharePoint shows the Exchange photo: {compared:?}"
+    );
+    let (phases, _) = sync("adele", false).await;
+    assert_eq!(phases, ["reading", "compared", "nothing-to-do"]);
+}
+
+#[wasm_bindgen_test]
+async fn in_sync_user_has_nothing_to_do_unless_forced() {
+    if PORT.is_none() {
+        return;
+    }
+    fresh().await;
+    let compared = sync::run_compare(&config(), &user("alex"), |_| {}).await;
+    let SyncPhase::Compared {
+        exchange,
+        sharepoint,
+        in_sync,
+    } = compared
+    else {
+        panic!("{compared:?}")
+    };
+    assert!(in_sync);
+    assert!(exchange.image_url.unwrap().starts_with("blob:"));
+    assert!(sharepoint.has_picture && sharepoint.image_url.is_some());
+
+    let (phases, _) = sync("alex", false).await;
+    assert_eq!(phases, ["reading", "compared", "nothing-to-do"]);
+    let (phases, last) = sync("alex", true).await;
+    assert_eq!(phases.last(), Some(&"done"), "{last:?}");
+}
+
+#[wasm_bindgen_test]
+async fn placeholder_user_with_a_png_photo_is_written() {
+    if PORT.is_none() {
+        return;
+    }
+    fresh().await;
+    let (phases, last) = sync("pradeep", false).await;
+    assert_eq!(phases.last(), Some(&"done"), "{last:?}");
+}
+
+#[wasm_bindgen_test]
+async fn no_exchange_photo_and_no_mailbox_write_nothing() {
+    if PORT.is_none() {
+        return;
+    }
+    fresh().await;
+    let (_, last) = sync("megan", false).await;
+    assert_eq!(
+        last,
+        SyncPhase::Failed {
+            reason: SyncFailure::NoExchangePhoto,
+            wrote_anything: false
+        }
+    );
+    let (_, last) = sync("lee", false).await;
+    assert_eq!(
+        last,
+        SyncPhase::Failed {
+            reason: SyncFailure::NoMailbox,
+            wrote_anything: false
+        }
+    );
+}
+
+async fn control(method: &str, path: &str, body: serde_json::Value) {
+    let url = format!("http://control.localhost:{}/control/{path}", PORT.unwrap());
+    let request = match method {
+        "DELETE" => HttpRequest::new(gloo_net::http::Method::DELETE, url),
+        _ => HttpRequest::post(url)
+            .header("Content-Type", "application/json")
+            .body(Body::Text(body.to_string())),
+    };
+    let response = http::send(request).await.unwrap();
+    assert!(response.is_success(), "{path}: {}", response.text());
+}
+
+/// Back to the demo tenant as seeded (tests run one at a time).
+async fn fresh() {
+    control("POST", "reset", serde_json::json!({"seed": "demo"})).await;
+}
+
+/// One test for every fault, so that no other test runs while the faults are set.
+#[wasm_bindgen_test]
+async fn transient_faults_are_retried_and_permanent_ones_write_nothing() {
+    if PORT.is_none() {
+        return;
+    }
+    fresh().await;
+    control(
+        "POST",
+        "expose-retry-after",
+        serde_json::json!({"enabled": true}),
+    )
+    .await;
+    // SharePoint: 503 then 429, with Retry-After; Graph: 429 twice without a readable one.
+    for (status, times) in [(503, 1), (429, 1)] {
+        control(
+            "POST",
+            "faults",
+            serde_json::json!({"host": "contoso-my", "path_contains": "SetMyProfilePicture",
+                "method": "POST", "status": status, "retry_after_secs": 1, "times": times}),
+        )
+        .await;
+    }
+    control(
+        "POST",
+        "faults",
+        serde_json::json!({"host": "graph", "path_contains": "/photo/$value", "method": "GET",
+            "status": 429, "times": 2}),
+    )
+    .await;
+    let (phases, last) = sync("grady", false).await;
+    assert_eq!(phases.last(), Some(&"done"), "retried, then done: {last:?}");
+    control("DELETE", "faults", serde_json::Value::Null).await;
+
+    // A permanent 503: bounded retries, then a message; nothing written.
+    control(
+        "POST",
+        "faults",
+        serde_json::json!({"host": "contoso-my", "path_contains": "SetMyProfilePicture",
+            "method": "POST", "status": 503, "retry_after_secs": 1}),
+    )
+    .await;
+    let started = js_sys::Date::now();
+    let (phases, last) = sync("janis", false).await;
+    let waited = js_sys::Date::now() - started;
+    control("DELETE", "faults", serde_json::Value::Null).await;
+    control(
+        "POST",
+        "expose-retry-after",
+        serde_json::json!({"enabled": false}),
+    )
+    .await;
+    assert_eq!(
+        last,
+        SyncPhase::Failed {
+            reason: SyncFailure::ServiceUnavailable {
+                service: sync::Service::SharePoint
+            },
+            wrote_anything: false
+        }
+    );
+    assert_eq!(phases, ["reading", "compared", "writing", "failed"]);
+    assert!(
+        (4_000.0..15_000.0).contains(&waited),
+        "four 1 s retries: {waited} ms"
+    );
+    let after = sync::run_compare(&config(), &user("janis"), |_| {}).await;
+    assert!(
+        matches!(&after, SyncPhase::Compared { sharepoint, in_sync: false, .. } if !sharepoint.has_picture),
+        "SharePoint still shows the placeholder: {after:?}"
+    );
+}

@@ -120,8 +120,15 @@ async fn in_sync_user_has_nothing_to_do_unless_forced() {
     assert!(exchange.image_url.unwrap().starts_with("blob:"));
     assert!(sharepoint.has_picture && sharepoint.image_url.is_some());
 
+    control("DELETE", "log", serde_json::Value::Null).await;
     let (phases, _) = sync("alex", false).await;
     assert_eq!(phases, ["reading", "compared", "nothing-to-do"]);
+    let log = request_log().await;
+    assert!(
+        !log.iter()
+            .any(|(m, p)| m == "POST" || p.contains("userphoto.aspx")),
+        "nothing written, no pull triggered: {log:?}"
+    );
     let (phases, last) = sync("alex", true).await;
     assert_eq!(phases.last(), Some(&"done"), "{last:?}");
 }
@@ -170,6 +177,25 @@ async fn control(method: &str, path: &str, body: serde_json::Value) {
     };
     let response = http::send(request).await.unwrap();
     assert!(response.is_success(), "{path}: {}", response.text());
+}
+
+/// The emulator's request log as (method, path and query), preflights and control calls left out.
+async fn request_log() -> Vec<(String, String)> {
+    let url = format!("http://control.localhost:{}/control/log", PORT.unwrap());
+    let response = http::send(HttpRequest::get(url)).await.unwrap();
+    let entries: Vec<serde_json::Value> = response.json().unwrap();
+    entries
+        .iter()
+        .filter(|e| {
+            e["method"] != "OPTIONS" && !e["host"].as_str().unwrap_or("").starts_with("control")
+        })
+        .map(|e| {
+            (
+                e["method"].as_str().unwrap_or("").to_owned(),
+                e["path_and_query"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
 }
 
 /// Back to the demo tenant as seeded (tests run one at a time).

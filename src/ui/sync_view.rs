@@ -27,9 +27,10 @@ pub fn SyncView(
     #[prop(into)]
     phase: Signal<SyncPhase>,
     /// Starts a sync. The argument is `force`: `false` from "Sync my photo" (nothing is written
-    /// when SharePoint is already in sync), `true` from "Sync anyway".
+    /// when SharePoint is already in sync), `true` from "Sync anyway". Any `Fn(bool)` closure;
+    /// it need not be `Send` (the signed-in session usually is not).
     #[prop(into)]
-    on_sync: Callback<bool>,
+    on_sync: UnsyncCallback<bool>,
 ) -> impl IntoView {
     let t = text();
     // The last comparison stays on screen while writing, verifying and after.

@@ -2,6 +2,7 @@
 #![cfg(target_arch = "wasm32")]
 
 mod photo;
+mod sync_view;
 mod sync_emulator;
 
 use wasm_bindgen_test::*;

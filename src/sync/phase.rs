@@ -174,6 +174,15 @@ impl SyncFailure {
     }
 }
 
+/// The phase a failed `SetMyProfilePicture` ends in. An answer that never arrived (network,
+/// timeout) may have been written all the same, so it is not reported as "nothing changed".
+pub fn write_failed(error: &SharePointError) -> SyncPhase {
+    SyncPhase::Failed {
+        reason: error.into(),
+        wrote_anything: matches!(error, SharePointError::Http(_)),
+    }
+}
+
 fn busy(service: Service, status: u16) -> SyncFailure {
     if status == 429 {
         SyncFailure::Throttled { service }
@@ -433,6 +442,42 @@ mod tests {
                 value: "https://evil.example".into()
             }),
             SyncFailure::UntrustedMySite { .. }
+        ));
+    }
+
+    #[test]
+    fn a_refused_write_changed_nothing_but_a_lost_answer_may_have() {
+        assert_eq!(
+            write_failed(&SharePointError::Transient {
+                status: 503,
+                retry_after: None
+            }),
+            SyncPhase::Failed {
+                reason: SyncFailure::ServiceUnavailable {
+                    service: Service::SharePoint
+                },
+                wrote_anything: false
+            }
+        );
+        assert_eq!(
+            write_failed(&SharePointError::PhotoRejected {
+                message: String::new()
+            }),
+            SyncPhase::Failed {
+                reason: SyncFailure::PhotoRejected,
+                wrote_anything: false
+            }
+        );
+        let lost = SharePointError::Http(HttpError::Timeout {
+            origin: "o".into(),
+            seconds: 30,
+        });
+        assert!(matches!(
+            write_failed(&lost),
+            SyncPhase::Failed {
+                wrote_anything: true,
+                ..
+            }
         ));
     }
 

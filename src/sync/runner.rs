@@ -14,7 +14,7 @@ use crate::sharepoint::{self, large_thumbnail_url, SharePointProfile};
 use super::compare::{
     check_written, decide, is_in_sync, same_picture, Decision, VerificationProblem,
 };
-use super::phase::{PhotoSummary, SharePointSummary, SyncFailure, SyncPhase};
+use super::phase::{write_failed, PhotoSummary, SharePointSummary, SyncFailure, SyncPhase};
 use super::retry::{RetryPolicy, Retryable};
 
 /// How often the profile is read back before a write is declared not to have taken effect.
@@ -104,7 +104,7 @@ async fn run(
     if let Err(e) =
         retrying(|| sharepoint::set_my_profile_picture(host, tokens, &snapshot.jpeg)).await
     {
-        return failed((&e).into(), false);
+        return emit(write_failed(&e));
     }
     // SharePoint's own pull from Exchange; the write above already did the work, so a failure
     // here changes nothing the verification would not see.

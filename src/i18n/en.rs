@@ -63,7 +63,6 @@ pub static EN: Catalogue = Catalogue {
     sync_new_photo_alt: "Your new photo in SharePoint",
     sync_not_read_yet: "Not read yet",
     sync_placeholder: "No photo: SharePoint shows your initials",
-    sync_photo_details: |w, h, format| format!("{w} × {h} {format}"),
     sync_button: "Sync my photo",
     sync_anyway: "Sync anyway",
     sync_status_idle: "Ready. Select “Sync my photo” to start.",

@@ -63,7 +63,6 @@ pub static LV: Catalogue = Catalogue {
     sync_new_photo_alt: "Jūsu jaunais foto SharePoint",
     sync_not_read_yet: "Vēl nav nolasīts",
     sync_placeholder: "Foto nav: SharePoint rāda jūsu iniciāļus",
-    sync_photo_details: |w, h, format| format!("{w} × {h} {format}"),
     sync_button: "Sinhronizēt manu foto",
     sync_anyway: "Tomēr sinhronizēt",
     sync_status_idle: "Gatavs. Lai sāktu, izvēlieties “Sinhronizēt manu foto”.",

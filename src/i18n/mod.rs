@@ -118,7 +118,6 @@ pub struct Catalogue {
     pub sync_new_photo_alt: &'static str,
     pub sync_not_read_yet: &'static str,
     pub sync_placeholder: &'static str,
-    pub sync_photo_details: fn(u32, u32, &str) -> String,
     pub sync_button: &'static str,
     pub sync_anyway: &'static str,
     pub sync_status_idle: &'static str,

@@ -59,25 +59,18 @@ pub fn SyncView(
         _ => None,
     };
 
-    let exchange_photo = move || {
-        let c = compared.get();
-        let exchange = c.as_ref().map(|c| &c.exchange);
-        let details = exchange
-            .map(|e| (t().sync_photo_details)(e.source_width, e.source_height, e.source_format));
-        match exchange.and_then(|e| e.image_url.clone()) {
-            Some(url) => view! {
-                <img class="sync-photo-image" src=url alt=move || t().sync_exchange_alt
-                    data-testid="exchange-photo"/>
-                <span class="sync-photo-details muted">{details}</span>
-            }
-            .into_any(),
-            None => view! {
-                <div class="sync-photo-empty" data-testid="exchange-photo-empty">
-                    {move || t().sync_not_read_yet}
-                </div>
-            }
-            .into_any(),
+    let exchange_photo = move || match compared.get().and_then(|c| c.exchange.image_url) {
+        Some(url) => view! {
+            <img class="sync-photo-image" src=url alt=move || t().sync_exchange_alt
+                data-testid="exchange-photo"/>
         }
+        .into_any(),
+        None => view! {
+            <div class="sync-photo-empty" data-testid="exchange-photo-empty">
+                {move || t().sync_not_read_yet}
+            </div>
+        }
+        .into_any(),
     };
 
     let sharepoint_photo = move || {
@@ -138,7 +131,7 @@ pub fn SyncView(
             wrote_anything,
         } => {
             let kind = failure_kind(&reason);
-            let technical = reason.to_string();
+            let technical = has_technical_details(&reason).then(|| reason.to_string());
             let reason_for_text = reason.clone();
             Some(
                 view! {
@@ -152,9 +145,11 @@ pub fn SyncView(
                         <p class="muted">
                             {move || if wrote_anything { t().sync_maybe_written } else { t().sync_nothing_written }}
                         </p>
-                        <p class="sync-details muted">
-                            {move || t().sync_details_label} " " <code>{technical}</code>
-                        </p>
+                        {technical.map(|technical| view! {
+                            <p class="sync-details muted">
+                                {move || t().sync_details_label} " " <code>{technical}</code>
+                            </p>
+                        })}
                     </div>
                 }
                 .into_any(),
@@ -184,10 +179,12 @@ pub fn SyncView(
             </p>
             {outcome}
             <div class="actions sync-actions">
-                <button type="button" class="button primary" data-testid="sync-button"
-                    disabled=move || busy.get() on:click=move |_| on_sync.run(false)>
-                    {move || t().sync_button}
-                </button>
+                <Show when=move || !in_sync()>
+                    <button type="button" class="button primary" data-testid="sync-button"
+                        disabled=move || busy.get() on:click=move |_| on_sync.run(false)>
+                        {move || t().sync_button}
+                    </button>
+                </Show>
                 <Show when=in_sync>
                     <button type="button" class="button" data-testid="sync-anyway"
                         disabled=move || busy.get() on:click=move |_| on_sync.run(true)>
@@ -267,6 +264,19 @@ pub fn failure_text(t: &'static Catalogue, failure: &SyncFailure) -> (String, St
             ((t.fail_unexpected)(service.name()), s(t.fail_tell_it_fix))
         }
     }
+}
+
+/// True when the failure's technical text tells an IT department more than the message does.
+fn has_technical_details(failure: &SyncFailure) -> bool {
+    matches!(
+        failure,
+        SyncFailure::SignInFailed { .. }
+            | SyncFailure::AccessDenied { .. }
+            | SyncFailure::Network { .. }
+            | SyncFailure::UntrustedMySite { .. }
+            | SyncFailure::VerificationFailed { .. }
+            | SyncFailure::Unexpected { .. }
+    )
 }
 
 /// A stable name per failure, for the `data-reason` attribute tests read.

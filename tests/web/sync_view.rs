@@ -139,6 +139,10 @@ async fn compared_shows_both_photos_and_in_sync_offers_sync_anyway() {
         m.find("exchange-photo").is_some(),
         "photos stay after the comparison"
     );
+    assert!(
+        m.find("sync-button").is_none(),
+        "the one action offered is to sync anyway"
+    );
     m.click("sync-anyway");
     assert_eq!(*m.clicks.borrow(), vec![true]);
 }
@@ -212,6 +216,10 @@ async fn failure_says_what_happened_and_what_to_do() {
         .text_content()
         .unwrap()
         .contains(en.sync_nothing_written));
+    assert!(
+        error.query_selector(".sync-details").unwrap().is_none(),
+        "no jargon when the message says it all"
+    );
 
     m.lang.set(Lang::Lv);
     tick().await;
@@ -220,4 +228,25 @@ async fn failure_says_what_happened_and_what_to_do() {
         Lang::Lv.text().fail_no_exchange_photo
     );
     assert_eq!(m.text("sync-status"), Lang::Lv.text().sync_status_failed);
+}
+
+#[wasm_bindgen_test]
+async fn unexpected_answers_show_details_for_it_and_a_possible_write() {
+    let m = Mounted::new();
+    m.set(SyncPhase::Failed {
+        reason: SyncFailure::Unexpected {
+            service: profile_photo_sync::sync::Service::SharePoint,
+            detail: "SharePoint answered HTTP 500 -1: boom".into(),
+        },
+        wrote_anything: true,
+    })
+    .await;
+    let error = m.get("sync-error");
+    assert_eq!(
+        error.get_attribute("data-wrote-anything").as_deref(),
+        Some("true")
+    );
+    let text = error.text_content().unwrap();
+    assert!(text.contains("HTTP 500"), "{text}");
+    assert!(text.contains(Lang::En.text().sync_maybe_written), "{text}");
 }

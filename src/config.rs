@@ -90,7 +90,9 @@ pub enum ConfigError {
     NotHttps { field: &'static str, value: String },
     #[error("\"{field}\" in config.json is \"{value}\": give the origin only (scheme and host), with no path.")]
     NotAnOrigin { field: &'static str, value: String },
-    #[error("\"cacheLocation\" in config.json is \"{value}\": use \"sessionStorage\" or \"memory\".")]
+    #[error(
+        "\"cacheLocation\" in config.json is \"{value}\": use \"sessionStorage\" or \"memory\"."
+    )]
     BadCacheLocation { value: String },
 }
 
@@ -109,7 +111,12 @@ impl AppConfig {
         let raw: RawConfig = serde_json::from_str(text).map_err(|e| ConfigError::BadJson {
             line: e.line(),
             column: e.column(),
-            message: e.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
+            message: e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
         })?;
 
         let client_id = non_empty(raw.client_id).ok_or(ConfigError::MissingField {
@@ -166,9 +173,7 @@ impl AppConfig {
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 /// `8-4-4-4-12` hexadecimal digits, as Entra ID shows client ids.
@@ -265,7 +270,10 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(c.graph_base_url, "http://graph.localhost:8080/v1.0");
-        assert_eq!(c.my_site_host.as_deref(), Some("http://contoso-my.localhost:8080"));
+        assert_eq!(
+            c.my_site_host.as_deref(),
+            Some("http://contoso-my.localhost:8080")
+        );
         assert_eq!(c.embed_origins, vec!["http://intranet.localhost:8080"]);
         assert_eq!(c.cache_location, CacheLocation::Memory);
     }
@@ -273,7 +281,10 @@ mod tests {
     #[test]
     fn bad_json_says_where() {
         let err = parse("{\n  \"clientId\": \"x\",\n}").unwrap_err();
-        assert!(matches!(err, ConfigError::BadJson { line: 3, .. }), "{err:?}");
+        assert!(
+            matches!(err, ConfigError::BadJson { line: 3, .. }),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("line 3"));
     }
 
@@ -288,7 +299,13 @@ mod tests {
             }
         );
         let blank = parse(r#"{"clientId":"  ","authority":"https://a.example"}"#).unwrap_err();
-        assert!(matches!(blank, ConfigError::MissingField { field: "clientId", .. }));
+        assert!(matches!(
+            blank,
+            ConfigError::MissingField {
+                field: "clientId",
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -300,7 +317,13 @@ mod tests {
     #[test]
     fn missing_authority_is_named() {
         let err = parse(&format!(r#"{{"clientId":"{ID}"}}"#)).unwrap_err();
-        assert!(matches!(err, ConfigError::MissingField { field: "authority", .. }));
+        assert!(matches!(
+            err,
+            ConfigError::MissingField {
+                field: "authority",
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -320,7 +343,13 @@ mod tests {
             r#"{{"clientId":"{ID}","authority":"https://a.example/t","graphBaseUrl":"http://graph.example/v1.0"}}"#
         ))
         .unwrap_err();
-        assert!(matches!(graph, ConfigError::NotHttps { field: "graphBaseUrl", .. }));
+        assert!(matches!(
+            graph,
+            ConfigError::NotHttps {
+                field: "graphBaseUrl",
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -329,13 +358,25 @@ mod tests {
             r#"{{"clientId":"{ID}","authority":"https://a.example/t","mySiteHost":"https://contoso-my.sharepoint.com/personal/x"}}"#
         ))
         .unwrap_err();
-        assert!(matches!(err, ConfigError::NotAnOrigin { field: "mySiteHost", .. }));
+        assert!(matches!(
+            err,
+            ConfigError::NotAnOrigin {
+                field: "mySiteHost",
+                ..
+            }
+        ));
     }
 
     #[test]
     fn garbage_url_is_reported() {
         let err = parse(&format!(r#"{{"clientId":"{ID}","authority":"login"}}"#)).unwrap_err();
-        assert!(matches!(err, ConfigError::BadUrl { field: "authority", .. }));
+        assert!(matches!(
+            err,
+            ConfigError::BadUrl {
+                field: "authority",
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -116,8 +116,7 @@ pub fn origin_of(url: &str) -> String {
 /// Sends a request and reads the whole body.
 pub async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
     let origin = origin_of(&request.url);
-    let controller =
-        AbortController::new().map_err(|e| network(&origin, format!("{e:?}")))?;
+    let controller = AbortController::new().map_err(|e| network(&origin, format!("{e:?}")))?;
     let timer = Timeout::arm(&controller, request.timeout_ms);
 
     let mut builder = RequestBuilder::new(&request.url)
@@ -130,9 +129,19 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
     let sent = match request.body {
         Some(Body::Bytes(bytes)) => {
             let array = js_sys::Uint8Array::from(bytes.as_slice());
-            builder.body(array).map_err(|e| network(&origin, e))?.send().await
+            builder
+                .body(array)
+                .map_err(|e| network(&origin, e))?
+                .send()
+                .await
         }
-        Some(Body::Text(text)) => builder.body(text).map_err(|e| network(&origin, e))?.send().await,
+        Some(Body::Text(text)) => {
+            builder
+                .body(text)
+                .map_err(|e| network(&origin, e))?
+                .send()
+                .await
+        }
         None => builder.send().await,
     };
     let result = match sent {
@@ -218,7 +227,10 @@ mod tests {
             origin_of("https://graph.microsoft.com/v1.0/me?$select=id"),
             "https://graph.microsoft.com"
         );
-        assert_eq!(origin_of("http://graph.localhost:8080/v1.0"), "http://graph.localhost:8080");
+        assert_eq!(
+            origin_of("http://graph.localhost:8080/v1.0"),
+            "http://graph.localhost:8080"
+        );
     }
 
     #[test]

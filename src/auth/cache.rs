@@ -137,7 +137,13 @@ impl TokenCache {
 
     /// Stores a refresh token. A new one from a refresh keeps the first one's expiry: an SPA
     /// refresh token's lifetime counts from sign-in and does not slide.
-    pub fn put_refresh_token(&self, account: &Account, secret: &str, now_secs: u64, fresh_sign_in: bool) {
+    pub fn put_refresh_token(
+        &self,
+        account: &Account,
+        secret: &str,
+        now_secs: u64,
+        fresh_sign_in: bool,
+    ) {
         let key = refresh_key(account);
         let expires_at_secs = match (fresh_sign_in, self.read::<RefreshTokenEntry>(&key)) {
             (false, Some(previous)) => previous.expires_at_secs,
@@ -252,20 +258,47 @@ mod tests {
         let a = adele();
         let graph_scopes = Resource::Graph.scopes();
         c.put_access_token(&a, &Resource::Graph, &graph_scopes, "g", 3600, 1_000);
-        assert_eq!(c.access_token(&a, &Resource::Graph, &graph_scopes, 1_000).as_deref(), Some("g"));
-        assert_eq!(c.access_token(&a, &sharepoint(), &sharepoint().scopes(), 1_000), None);
+        assert_eq!(
+            c.access_token(&a, &Resource::Graph, &graph_scopes, 1_000)
+                .as_deref(),
+            Some("g")
+        );
+        assert_eq!(
+            c.access_token(&a, &sharepoint(), &sharepoint().scopes(), 1_000),
+            None
+        );
         c.put_access_token(&a, &sharepoint(), &sharepoint().scopes(), "s", 3600, 1_000);
-        assert_eq!(c.access_token(&a, &sharepoint(), &sharepoint().scopes(), 1_000).as_deref(), Some("s"));
-        assert_eq!(c.access_token(&a, &Resource::Graph, &["Mail.Read".into()], 1_000), None);
+        assert_eq!(
+            c.access_token(&a, &sharepoint(), &sharepoint().scopes(), 1_000)
+                .as_deref(),
+            Some("s")
+        );
+        assert_eq!(
+            c.access_token(&a, &Resource::Graph, &["Mail.Read".into()], 1_000),
+            None
+        );
     }
 
     #[test]
     fn scope_order_and_case_do_not_matter() {
         let c = cache();
         let a = adele();
-        c.put_access_token(&a, &Resource::Graph, &["User.Read".into(), "openid".into()], "g", 3600, 0);
+        c.put_access_token(
+            &a,
+            &Resource::Graph,
+            &["User.Read".into(), "openid".into()],
+            "g",
+            3600,
+            0,
+        );
         assert_eq!(
-            c.access_token(&a, &Resource::Graph, &["OPENID".into(), "user.read".into()], 0).as_deref(),
+            c.access_token(
+                &a,
+                &Resource::Graph,
+                &["OPENID".into(), "user.read".into()],
+                0
+            )
+            .as_deref(),
             Some("g")
         );
     }
@@ -276,8 +309,12 @@ mod tests {
         let a = adele();
         let s = Resource::Graph.scopes();
         c.put_access_token(&a, &Resource::Graph, &s, "g", 3600, 0);
-        assert!(c.access_token(&a, &Resource::Graph, &s, 3600 - EXPIRY_MARGIN_SECS - 1).is_some());
-        assert!(c.access_token(&a, &Resource::Graph, &s, 3600 - EXPIRY_MARGIN_SECS).is_none());
+        assert!(c
+            .access_token(&a, &Resource::Graph, &s, 3600 - EXPIRY_MARGIN_SECS - 1)
+            .is_some());
+        assert!(c
+            .access_token(&a, &Resource::Graph, &s, 3600 - EXPIRY_MARGIN_SECS)
+            .is_none());
     }
 
     #[test]
@@ -311,7 +348,10 @@ mod tests {
         c.put_pending(&pending("s1", 0));
         assert!(c.peek_pending("s1").is_some());
         assert!(c.take_pending("s1", 1).is_some());
-        assert!(c.take_pending("s1", 2).is_none(), "a replayed state is unknown");
+        assert!(
+            c.take_pending("s1", 2).is_none(),
+            "a replayed state is unknown"
+        );
         assert!(c.take_pending("forged", 2).is_none());
     }
 
@@ -327,10 +367,18 @@ mod tests {
         let store = std::rc::Rc::new(MemoryStore::default());
         struct Shared(std::rc::Rc<MemoryStore>);
         impl Store for Shared {
-            fn get(&self, k: &str) -> Option<String> { self.0.get(k) }
-            fn set(&self, k: &str, v: &str) { self.0.set(k, v) }
-            fn remove(&self, k: &str) { self.0.remove(k) }
-            fn keys(&self) -> Vec<String> { self.0.keys() }
+            fn get(&self, k: &str) -> Option<String> {
+                self.0.get(k)
+            }
+            fn set(&self, k: &str, v: &str) {
+                self.0.set(k, v)
+            }
+            fn remove(&self, k: &str) {
+                self.0.remove(k)
+            }
+            fn keys(&self) -> Vec<String> {
+                self.0.keys()
+            }
         }
         store.set("pps.lang", "lv");
         let c = TokenCache::new(Box::new(Shared(store.clone())));

@@ -115,7 +115,10 @@ mod tests {
     fn nonce_must_match() {
         let claims = decode(&token("n1", 1_000)).unwrap();
         assert_eq!(check(&claims, "client", "n1", 1_000), Ok(()));
-        assert_eq!(check(&claims, "client", "other", 1_000), Err(AuthError::NonceMismatch));
+        assert_eq!(
+            check(&claims, "client", "other", 1_000),
+            Err(AuthError::NonceMismatch)
+        );
     }
 
     #[test]

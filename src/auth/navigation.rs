@@ -60,10 +60,7 @@ pub fn opened_by_same_origin_page() -> bool {
     }
     let opener: web_sys::Window = opener.unchecked_into();
     // Reading a cross-origin opener's location throws.
-    opener
-        .location()
-        .origin()
-        .is_ok_and(|o| o == origin())
+    opener.location().origin().is_ok_and(|o| o == origin())
 }
 
 /// Opens the sign-in popup. Must run in the click handler, before any `await`, or the browser
@@ -93,8 +90,7 @@ pub fn same_origin_address(popup: &web_sys::Window) -> Option<String> {
 /// Waits `ms` milliseconds.
 pub async fn sleep(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = window()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
     });
     let _ = JsFuture::from(promise).await;
 }

@@ -9,8 +9,7 @@ use oauth2::basic::{
 };
 use oauth2::{
     AuthType, AuthUrl, ClientId, CsrfToken, EndpointNotSet, EndpointSet, ExtraTokenFields,
-    PkceCodeChallenge, RedirectUrl, Scope, StandardRevocableToken, StandardTokenResponse,
-    TokenUrl,
+    PkceCodeChallenge, RedirectUrl, Scope, StandardRevocableToken, StandardTokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 
@@ -112,7 +111,8 @@ pub fn oauth_client(
                 .map_err(|_| bad("the token endpoint", &metadata.token_endpoint))?,
         )
         .set_redirect_uri(
-            RedirectUrl::new(redirect_uri.to_owned()).map_err(|_| bad("the redirect URI", redirect_uri))?,
+            RedirectUrl::new(redirect_uri.to_owned())
+                .map_err(|_| bad("the redirect URI", redirect_uri))?,
         ))
 }
 
@@ -320,7 +320,12 @@ pub fn classify(error: &str, description: &str, redirect_uri: &str) -> AuthError
 }
 
 fn first_line(description: &str) -> String {
-    description.lines().next().unwrap_or_default().trim().to_owned()
+    description
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -342,11 +347,18 @@ mod tests {
     }
 
     fn query_of(url: &str) -> Vec<(String, String)> {
-        url::Url::parse(url).unwrap().query_pairs().into_owned().collect()
+        url::Url::parse(url)
+            .unwrap()
+            .query_pairs()
+            .into_owned()
+            .collect()
     }
 
     fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-        pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     #[test]
@@ -359,7 +371,10 @@ mod tests {
 
     #[test]
     fn tenant_placeholder_in_issuer_is_filled() {
-        assert_eq!(expected_issuer(&metadata(), "t-1"), "https://login.example/t-1/v2.0");
+        assert_eq!(
+            expected_issuer(&metadata(), "t-1"),
+            "https://login.example/t-1/v2.0"
+        );
     }
 
     #[test]
@@ -377,7 +392,13 @@ mod tests {
             extra_scopes_to_consent: vec!["https://contoso-my.sharepoint.com/AllSites.Write".into()],
             return_to: "/?autostart=1".into(),
         };
-        let (url, pending) = authorize(&client(), &["User.Read".into()], &options, Interaction::Redirect, 5);
+        let (url, pending) = authorize(
+            &client(),
+            &["User.Read".into()],
+            &options,
+            Interaction::Redirect,
+            5,
+        );
         let q = query_of(&url);
         assert!(url.starts_with("https://login.example/t/oauth2/v2.0/authorize?"));
         assert_eq!(param(&q, "response_type"), Some("code"));
@@ -387,11 +408,18 @@ mod tests {
         assert_eq!(param(&q, "response_mode"), Some("query"));
         assert_eq!(param(&q, "state"), Some(pending.state.as_str()));
         assert_eq!(param(&q, "nonce"), Some(pending.nonce.as_str()));
-        assert_eq!(param(&q, "login_hint"), Some("adele@contoso.onmicrosoft.com"));
+        assert_eq!(
+            param(&q, "login_hint"),
+            Some("adele@contoso.onmicrosoft.com")
+        );
         assert_eq!(param(&q, "domain_hint"), Some("contoso.com"));
         assert_eq!(param(&q, "prompt"), Some("select_account"));
         let scope = param(&q, "scope").unwrap();
-        assert!(scope.contains("openid") && scope.contains("offline_access") && scope.contains("User.Read"));
+        assert!(
+            scope.contains("openid")
+                && scope.contains("offline_access")
+                && scope.contains("User.Read")
+        );
         assert!(scope.contains("https://contoso-my.sharepoint.com/AllSites.Write"));
         // The challenge is the S256 of the verifier we keep.
         let challenge = param(&q, "code_challenge").unwrap();
@@ -400,7 +428,10 @@ mod tests {
         );
         assert_eq!(challenge, expected.as_str());
         assert_eq!(pending.return_to, "/?autostart=1");
-        assert!(!pending.scopes.iter().any(|s| s.contains("sharepoint")), "consent-only scopes are not redeemed");
+        assert!(
+            !pending.scopes.iter().any(|s| s.contains("sharepoint")),
+            "consent-only scopes are not redeemed"
+        );
     }
 
     #[test]
@@ -418,10 +449,15 @@ mod tests {
     fn parses_code_and_error_responses() {
         assert_eq!(
             parse_response("?code=abc&state=s1&session_state=x"),
-            Some(AuthResponse::Code { code: "abc".into(), state: "s1".into() })
+            Some(AuthResponse::Code {
+                code: "abc".into(),
+                state: "s1".into()
+            })
         );
         assert_eq!(
-            parse_response("?error=access_denied&error_description=AADSTS65004%3A+User+declined&state=s2"),
+            parse_response(
+                "?error=access_denied&error_description=AADSTS65004%3A+User+declined&state=s2"
+            ),
             Some(AuthResponse::Error {
                 error: "access_denied".into(),
                 description: "AADSTS65004: User declined".into(),
@@ -434,7 +470,10 @@ mod tests {
 
     #[test]
     fn response_params_are_stripped_and_others_kept() {
-        assert_eq!(strip_response_params("?code=abc&state=s&session_state=x"), "");
+        assert_eq!(
+            strip_response_params("?code=abc&state=s&session_state=x"),
+            ""
+        );
         assert_eq!(
             strip_response_params("?autostart=1&code=abc&state=s&login_hint=a%40b.c"),
             "?autostart=1&login_hint=a%40b.c"
@@ -445,21 +484,63 @@ mod tests {
     fn aadsts_errors_are_classified() {
         let r = "https://app.example/";
         assert_eq!(
-            classify("invalid_request", "AADSTS50011: The redirect URI 'x' does not match", r),
-            AuthError::RedirectUriNotRegistered { redirect_uri: r.into() }
+            classify(
+                "invalid_request",
+                "AADSTS50011: The redirect URI 'x' does not match",
+                r
+            ),
+            AuthError::RedirectUriNotRegistered {
+                redirect_uri: r.into()
+            }
         );
         assert_eq!(
             classify("invalid_request", "AADSTS9002326: Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type.", r),
             AuthError::SpaPlatformMissing { redirect_uri: r.into() }
         );
-        assert!(matches!(classify("invalid_grant", "AADSTS65001: The user or administrator has not consented", r), AuthError::AdminConsentRequired { .. }));
-        assert!(matches!(classify("access_denied", "AADSTS90094: admin approval", r), AuthError::AdminConsentRequired { .. }));
-        assert_eq!(classify("access_denied", "AADSTS65004: User declined to consent", r), AuthError::Cancelled);
+        assert!(matches!(
+            classify(
+                "invalid_grant",
+                "AADSTS65001: The user or administrator has not consented",
+                r
+            ),
+            AuthError::AdminConsentRequired { .. }
+        ));
+        assert!(matches!(
+            classify("access_denied", "AADSTS90094: admin approval", r),
+            AuthError::AdminConsentRequired { .. }
+        ));
+        assert_eq!(
+            classify("access_denied", "AADSTS65004: User declined to consent", r),
+            AuthError::Cancelled
+        );
         assert_eq!(classify("access_denied", "", r), AuthError::Cancelled);
-        assert_eq!(classify("invalid_request", "AADSTS50020: User account from identity provider does not exist in tenant", r), AuthError::UserNotInTenant);
-        assert_eq!(classify("login_required", "AADSTS50058: A silent sign-in request was sent", r), AuthError::InteractionRequired);
+        assert_eq!(
+            classify(
+                "invalid_request",
+                "AADSTS50020: User account from identity provider does not exist in tenant",
+                r
+            ),
+            AuthError::UserNotInTenant
+        );
+        assert_eq!(
+            classify(
+                "login_required",
+                "AADSTS50058: A silent sign-in request was sent",
+                r
+            ),
+            AuthError::InteractionRequired
+        );
         assert_eq!(classify("invalid_grant", "AADSTS700084: The refresh token was issued to a single page app (SPA), and therefore has a fixed, limited lifetime of 1.00:00:00", r), AuthError::InteractionRequired);
-        assert!(matches!(classify("invalid_grant", "AADSTS54005: OAuth2 Authorization code was already redeemed", r), AuthError::InvalidGrant { .. }));
-        assert!(matches!(classify("server_error", "AADSTS90033: busy", r), AuthError::Other { ref code, .. } if code == "AADSTS90033"));
+        assert!(matches!(
+            classify(
+                "invalid_grant",
+                "AADSTS54005: OAuth2 Authorization code was already redeemed",
+                r
+            ),
+            AuthError::InvalidGrant { .. }
+        ));
+        assert!(
+            matches!(classify("server_error", "AADSTS90033: busy", r), AuthError::Other { ref code, .. } if code == "AADSTS90033")
+        );
     }
 }

@@ -8,7 +8,9 @@
 
 use std::cell::RefCell;
 
-use oauth2::{AuthorizationCode, PkceCodeVerifier, RefreshToken, RequestTokenError, Scope, TokenResponse as _};
+use oauth2::{
+    AuthorizationCode, PkceCodeVerifier, RefreshToken, RequestTokenError, Scope, TokenResponse as _,
+};
 
 use super::cache::{Account, MemoryStore, Store, TokenCache};
 use super::claims;
@@ -213,11 +215,18 @@ impl Session {
         let code = match response {
             AuthResponse::Error {
                 error, description, ..
-            } => return Err(request::classify(&error, &description, &pending.redirect_uri)),
+            } => {
+                return Err(request::classify(
+                    &error,
+                    &description,
+                    &pending.redirect_uri,
+                ))
+            }
             AuthResponse::Code { code, .. } => code,
         };
         let metadata = self.metadata().await?;
-        let client = request::oauth_client(&self.config.client_id, &metadata, &pending.redirect_uri)?;
+        let client =
+            request::oauth_client(&self.config.client_id, &metadata, &pending.redirect_uri)?;
         let tokens = client
             .exchange_code(AuthorizationCode::new(code))
             .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.clone()))
@@ -235,7 +244,12 @@ impl Session {
                 description: "the identity platform sent no id token".into(),
             })?;
         let claims = claims::decode(&id_token)?;
-        claims::check(&claims, &self.config.client_id, &pending.nonce, nav::now_secs() as i64)?;
+        claims::check(
+            &claims,
+            &self.config.client_id,
+            &pending.nonce,
+            nav::now_secs() as i64,
+        )?;
         let account = Account {
             home_account_id: format!("{}.{}", claims.oid, claims.tid),
             oid: claims.oid.clone(),
@@ -249,7 +263,13 @@ impl Session {
         Ok(pending)
     }
 
-    fn keep(&self, account: &Account, resource: &Resource, tokens: &TokenResponse, fresh_sign_in: bool) {
+    fn keep(
+        &self,
+        account: &Account,
+        resource: &Resource,
+        tokens: &TokenResponse,
+        fresh_sign_in: bool,
+    ) {
         let now = nav::now_secs();
         let expires_in = tokens
             .expires_in()
@@ -382,17 +402,21 @@ async fn token_endpoint_client(
     }
     let body = request.into_body();
     if !body.is_empty() {
-        outgoing = outgoing.body(http::Body::Text(String::from_utf8_lossy(&body).into_owned()));
+        outgoing = outgoing.body(http::Body::Text(
+            String::from_utf8_lossy(&body).into_owned(),
+        ));
     }
     let response = http::send(outgoing).await?;
     let mut builder = oauth2::http::Response::builder().status(response.status);
     for (name, value) in &response.headers {
         builder = builder.header(name.as_str(), value.as_str());
     }
-    builder.body(response.body).map_err(|e| http::HttpError::Network {
-        origin: "token endpoint".into(),
-        detail: e.to_string(),
-    })
+    builder
+        .body(response.body)
+        .map_err(|e| http::HttpError::Network {
+            origin: "token endpoint".into(),
+            detail: e.to_string(),
+        })
 }
 
 fn token_error(
@@ -402,7 +426,10 @@ fn token_error(
     match error {
         RequestTokenError::ServerResponse(response) => request::classify(
             response.error().as_ref(),
-            response.error_description().map(String::as_str).unwrap_or_default(),
+            response
+                .error_description()
+                .map(String::as_str)
+                .unwrap_or_default(),
             redirect_uri,
         ),
         RequestTokenError::Request(e) => AuthError::Network {

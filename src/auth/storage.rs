@@ -27,6 +27,8 @@ impl Store for SessionStore {
     }
     fn keys(&self) -> Vec<String> {
         let length = self.0.length().unwrap_or(0);
-        (0..length).filter_map(|i| self.0.key(i).ok().flatten()).collect()
+        (0..length)
+            .filter_map(|i| self.0.key(i).ok().flatten())
+            .collect()
     }
 }

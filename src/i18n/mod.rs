@@ -205,7 +205,9 @@ impl Catalogue {
         match error {
             AuthError::Cancelled => self.auth_cancelled.to_owned(),
             AuthError::AdminConsentRequired { code } => (self.auth_admin_consent)(code),
-            AuthError::RedirectUriNotRegistered { redirect_uri } => (self.auth_redirect_uri)(redirect_uri),
+            AuthError::RedirectUriNotRegistered { redirect_uri } => {
+                (self.auth_redirect_uri)(redirect_uri)
+            }
             AuthError::SpaPlatformMissing { redirect_uri } => (self.auth_spa_missing)(redirect_uri),
             AuthError::UserNotInTenant => self.auth_user_not_in_tenant.to_owned(),
             AuthError::InteractionRequired => self.auth_interaction_required.to_owned(),
@@ -249,7 +251,10 @@ mod tests {
     #[test]
     fn latvian_differs_from_english() {
         let e = ConfigError::Missing { status: 404 };
-        let (en, lv) = (Lang::En.text().config_error(&e), Lang::Lv.text().config_error(&e));
+        let (en, lv) = (
+            Lang::En.text().config_error(&e),
+            Lang::Lv.text().config_error(&e),
+        );
         assert_ne!(en, lv);
         assert!(lv.contains("404"));
     }

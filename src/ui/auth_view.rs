@@ -91,9 +91,10 @@ impl AuthContext {
 /// never come from the address, only from `config.json`.
 fn sign_in_options(base: &str) -> SignInOptions {
     let query = nav::query();
-    let params: Vec<(String, String)> = url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
-        .into_owned()
-        .collect();
+    let params: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+            .into_owned()
+            .collect();
     let get = |name: &str| {
         params
             .iter()
@@ -110,7 +111,10 @@ fn sign_in_options(base: &str) -> SignInOptions {
         prompt: get("prompt")
             .filter(|p| ["none", "login", "select_account", "consent"].contains(&p.as_str())),
         extra_scopes_to_consent: Vec::new(),
-        return_to: format!("{view}{}", crate::auth::request::strip_response_params(&query)),
+        return_to: format!(
+            "{view}{}",
+            crate::auth::request::strip_response_params(&query)
+        ),
     }
 }
 

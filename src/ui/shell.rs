@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 
-use super::auth_view::{AuthProblem, AuthState, AuthContext, PopupReturn, SignInButtons, UserBadge};
+use super::auth_view::{
+    AuthContext, AuthProblem, AuthState, PopupReturn, SignInButtons, UserBadge,
+};
 use super::{mark_interactive, text};
 use crate::auth::{Account, AuthError};
 use crate::config::ConfigError;

@@ -15,6 +15,7 @@ async fn the_shell_renders_the_landing_view() {
     let lang = page.eval("return document.documentElement.lang").await;
     assert_eq!(lang, "en");
     page.assert_accessible("landing").await;
+    page.screenshot("landing").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -31,12 +32,17 @@ async fn a_config_that_is_not_json_says_where() {
 
     page.wait_for("config-error").await;
     assert_eq!(
-        page.attribute_of("config-error", "data-error-kind").await.as_deref(),
+        page.attribute_of("config-error", "data-error-kind")
+            .await
+            .as_deref(),
         Some("bad-json")
     );
     let message = page.text_of("config-error-message").await;
     assert!(message.contains("not valid JSON (line 3"), "{message}");
-    assert!(!page.has("landing").await, "no landing view with a broken config");
+    assert!(
+        !page.has("landing").await,
+        "no landing view with a broken config"
+    );
     page.assert_accessible("config error").await;
 }
 
@@ -55,7 +61,10 @@ async fn a_config_without_client_id_names_the_field() {
     page.open("").await;
 
     let message = page.text_of("config-error-message").await;
-    assert!(message.contains("config.json has no \"clientId\""), "{message}");
+    assert!(
+        message.contains("config.json has no \"clientId\""),
+        "{message}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -3,7 +3,9 @@
 
 use emulator::Registration;
 
-use crate::support::{assert_tokens_only_to_allowed_hosts, emulator, AppPage, Browser, BrowserOptions};
+use crate::support::{
+    assert_tokens_only_to_allowed_hosts, emulator, AppPage, Browser, BrowserOptions,
+};
 
 const ADELE: &str = "adele@contoso.onmicrosoft.com";
 
@@ -23,17 +25,28 @@ async fn redirect_sign_in_shows_the_user_and_redeems_one_code_with_pkce() {
 
     assert_eq!(page.text_of("signed-in-user").await, "Adele Vance");
     let address = page.client.current_url().await.unwrap().to_string();
-    assert!(!address.contains("code="), "the code left the address bar: {address}");
+    assert!(
+        !address.contains("code="),
+        "the code left the address bar: {address}"
+    );
 
     let log = emulator.control().log().await.unwrap();
-    let authorize: Vec<_> = log.iter().filter(|e| e.path_and_query.contains("/oauth2/v2.0/authorize")).collect();
+    let authorize: Vec<_> = log
+        .iter()
+        .filter(|e| e.path_and_query.contains("/oauth2/v2.0/authorize"))
+        .collect();
     assert!(!authorize.is_empty());
-    assert!(authorize.iter().all(|e| e.path_and_query.contains("code_challenge_method=S256")));
+    assert!(authorize
+        .iter()
+        .all(|e| e.path_and_query.contains("code_challenge_method=S256")));
     let app_origin = emulator.origin("app");
     let tokens = token_posts(&log);
     assert_eq!(tokens.len(), 1, "one code redemption: {tokens:?}");
     assert_eq!(tokens[0].status, 200);
-    assert_eq!(tokens[0].origin_header.as_deref(), Some(app_origin.as_str()));
+    assert_eq!(
+        tokens[0].origin_header.as_deref(),
+        Some(app_origin.as_str())
+    );
     assert_tokens_only_to_allowed_hosts(&log);
     page.assert_accessible("signed in").await;
 }
@@ -94,8 +107,16 @@ async fn cancelled_consent_says_so_and_a_retry_works() {
     page.click(&format!("account-{ADELE}")).await;
     page.click("consent-cancel").await;
 
-    assert_eq!(page.attribute_of("auth-error", "data-error-kind").await.as_deref(), Some("cancelled"));
-    assert!(page.text_of("auth-error-message").await.contains("cancelled"));
+    assert_eq!(
+        page.attribute_of("auth-error", "data-error-kind")
+            .await
+            .as_deref(),
+        Some("cancelled")
+    );
+    assert!(page
+        .text_of("auth-error-message")
+        .await
+        .contains("cancelled"));
     page.sign_in(ADELE).await;
     assert_eq!(page.text_of("signed-in-user").await, "Adele Vance");
 }
@@ -118,7 +139,10 @@ async fn an_unregistered_redirect_uri_is_named_by_the_identity_platform() {
     page.click("sign-in").await;
     let error = page.text_of("aadsts-error").await;
     assert!(error.contains("AADSTS50011"), "{error}");
-    assert!(page.body_text().await.contains(&emulator.app_url()), "the page names the URI to register");
+    assert!(
+        page.body_text().await.contains(&emulator.app_url()),
+        "the page names the URI to register"
+    );
 
     // Registered: the same button works.
     control.set_registration(registration).await.unwrap();
@@ -146,11 +170,16 @@ async fn a_redirect_uri_on_the_web_platform_gets_its_own_message() {
     page.sign_in_on_identity_page(ADELE).await;
 
     assert_eq!(
-        page.attribute_of("auth-error", "data-error-kind").await.as_deref(),
+        page.attribute_of("auth-error", "data-error-kind")
+            .await
+            .as_deref(),
         Some("spa-platform-missing")
     );
     let message = page.text_of("auth-error-message").await;
-    assert!(message.contains("Single-page application") && message.contains(&emulator.app_url()), "{message}");
+    assert!(
+        message.contains("Single-page application") && message.contains(&emulator.app_url()),
+        "{message}"
+    );
 
     control.set_registration(registration).await.unwrap();
     page.sign_in(ADELE).await;
@@ -162,7 +191,12 @@ async fn a_forged_state_and_a_replayed_response_are_refused() {
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     page.open("?code=stolen-code&state=forged-state").await;
-    assert_eq!(page.attribute_of("auth-error", "data-error-kind").await.as_deref(), Some("state-mismatch"));
+    assert_eq!(
+        page.attribute_of("auth-error", "data-error-kind")
+            .await
+            .as_deref(),
+        Some("state-mismatch")
+    );
     assert!(!page.has("signed-in-user").await);
 
     // A real sign-in, then its response replayed: the state was used once and is gone.
@@ -177,15 +211,31 @@ async fn a_forged_state_and_a_replayed_response_are_refused() {
         .rev()
         .find(|e| e.path_and_query.contains("/oauth2/v2.0/authorize"))
         .unwrap();
-    let state: String = url::form_urlencoded::parse(authorize.path_and_query.split_once('?').unwrap().1.as_bytes())
-        .find(|(k, _)| k == "state")
-        .map(|(_, v)| v.into_owned())
-        .unwrap();
-    page.eval("sessionStorage.removeItem('pps.auth.account'); return 1").await;
+    let state: String = url::form_urlencoded::parse(
+        authorize
+            .path_and_query
+            .split_once('?')
+            .unwrap()
+            .1
+            .as_bytes(),
+    )
+    .find(|(k, _)| k == "state")
+    .map(|(_, v)| v.into_owned())
+    .unwrap();
+    page.eval("sessionStorage.removeItem('pps.auth.account'); return 1")
+        .await;
     page.open(&format!("?code=replayed&state={state}")).await;
-    assert_eq!(page.attribute_of("auth-error", "data-error-kind").await.as_deref(), Some("state-mismatch"));
+    assert_eq!(
+        page.attribute_of("auth-error", "data-error-kind")
+            .await
+            .as_deref(),
+        Some("state-mismatch")
+    );
     let tokens = token_posts(&emulator.control().log().await.unwrap()).len();
-    assert_eq!(tokens, 1, "the replayed response was never sent to the token endpoint");
+    assert_eq!(
+        tokens, 1,
+        "the replayed response was never sent to the token endpoint"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -195,15 +245,27 @@ async fn sign_out_leaves_nothing_behind() {
     let page = AppPage::new(&browser, &emulator);
     page.open("").await;
     page.sign_in(ADELE).await;
-    assert!(page.storage_keys().await.iter().any(|k| k.starts_with("s:pps.auth.")));
+    assert!(page
+        .storage_keys()
+        .await
+        .iter()
+        .any(|k| k.starts_with("s:pps.auth.")));
 
     page.click("sign-out").await;
     page.wait_for("landing").await;
     let keys = page.storage_keys().await;
-    assert!(keys.iter().all(|k| !k.contains("pps.auth")), "left behind: {keys:?}");
-    assert!(keys.iter().all(|k| !k.starts_with("l:pps.auth")), "{keys:?}");
+    assert!(
+        keys.iter().all(|k| !k.contains("pps.auth")),
+        "left behind: {keys:?}"
+    );
+    assert!(
+        keys.iter().all(|k| !k.starts_with("l:pps.auth")),
+        "{keys:?}"
+    );
     let log = emulator.control().log().await.unwrap();
-    assert!(log.iter().any(|e| e.path_and_query.contains("/oauth2/v2.0/logout")));
+    assert!(log
+        .iter()
+        .any(|e| e.path_and_query.contains("/oauth2/v2.0/logout")));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -218,6 +280,9 @@ async fn tokens_never_go_to_origins_named_in_the_address() {
     .await;
     page.sign_in(ADELE).await;
     let log = emulator.control().log().await.unwrap();
-    assert!(log.iter().all(|e| e.host != "evil.localhost"), "a request went to evil.localhost");
+    assert!(
+        log.iter().all(|e| e.host != "evil.localhost"),
+        "a request went to evil.localhost"
+    );
     assert_tokens_only_to_allowed_hosts(&log);
 }

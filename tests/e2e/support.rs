@@ -74,7 +74,9 @@ impl Browser {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {chromedriver} ({e}): run `cargo xtask setup`"));
+            .unwrap_or_else(|e| {
+                panic!("cannot start {chromedriver} ({e}): run `cargo xtask setup`")
+            });
         let profile = std::env::temp_dir().join(format!(
             "pps-e2e-{}-{}",
             std::process::id(),
@@ -181,7 +183,9 @@ impl<'a> AppPage<'a> {
             Ok(element) => element,
             Err(e) => {
                 let body = self.body_text().await;
-                panic!("no [data-testid={testid}] within {PATIENCE:?} ({e}); the page shows:\n{body}")
+                panic!(
+                    "no [data-testid={testid}] within {PATIENCE:?} ({e}); the page shows:\n{body}"
+                )
             }
         }
     }
@@ -215,7 +219,11 @@ impl<'a> AppPage<'a> {
     }
 
     pub async fn click(&self, testid: &str) {
-        self.wait_for(testid).await.click().await.expect("the element can be clicked");
+        self.wait_for(testid)
+            .await
+            .click()
+            .await
+            .expect("the element can be clicked");
     }
 
     /// Whether an element with this `data-testid` is in the page right now.
@@ -256,7 +264,10 @@ impl<'a> AppPage<'a> {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/axe-core/axe.min.js"),
         )
         .expect("axe-core is installed (cargo xtask setup)");
-        self.client.execute(&axe, vec![]).await.expect("axe-core loads");
+        self.client
+            .execute(&axe, vec![])
+            .await
+            .expect("axe-core loads");
         let result = self
             .client
             .execute_async(
@@ -298,14 +309,23 @@ impl AppPage<'_> {
             if self.has("consent-accept").await || self.on_app().await {
                 break;
             }
-            assert!(Instant::now() < deadline, "no sign-in page: {}", self.body_text().await);
+            assert!(
+                Instant::now() < deadline,
+                "no sign-in page: {}",
+                self.body_text().await
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         self.accept_consent_if_asked().await;
     }
 
     async fn on_app(&self) -> bool {
-        let url = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        let url = self
+            .client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
         url.starts_with(&self.app_url) && !url.contains("/oauth2/")
     }
 
@@ -320,7 +340,11 @@ impl AppPage<'_> {
             if self.on_app().await {
                 return;
             }
-            assert!(Instant::now() < deadline, "stuck before the app: {}", self.body_text().await);
+            assert!(
+                Instant::now() < deadline,
+                "stuck before the app: {}",
+                self.body_text().await
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -348,7 +372,10 @@ impl AppPage<'_> {
         loop {
             let windows = self.client.windows().await.expect("windows");
             if let Some(other) = windows.into_iter().find(|w| *w != first) {
-                self.client.switch_to_window(other).await.expect("switch to the new window");
+                self.client
+                    .switch_to_window(other)
+                    .await
+                    .expect("switch to the new window");
                 return first;
             }
             assert!(Instant::now() < deadline, "no new window opened");
@@ -363,12 +390,19 @@ impl AppPage<'_> {
             assert!(Instant::now() < deadline, "the popup did not close");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        self.client.switch_to_window(first).await.expect("back to the page");
+        self.client
+            .switch_to_window(first)
+            .await
+            .expect("back to the page");
     }
 }
 
 /// The hosts a bearer token may go to: Graph and the tenant's SharePoint hosts.
-pub const TOKEN_HOSTS: [&str; 3] = ["graph.localhost", "contoso-my.localhost", "contoso-admin.localhost"];
+pub const TOKEN_HOSTS: [&str; 3] = [
+    "graph.localhost",
+    "contoso-my.localhost",
+    "contoso-admin.localhost",
+];
 
 /// Fails if any request in the emulator's log carried a token to a host that must never get one.
 pub fn assert_tokens_only_to_allowed_hosts(log: &[emulator::LogEntry]) {

@@ -2,8 +2,8 @@
 #![cfg(target_arch = "wasm32")]
 
 mod photo;
-mod sync_view;
 mod sync_emulator;
+mod sync_view;
 
 use wasm_bindgen_test::*;
 

@@ -224,7 +224,13 @@ fn wasm_bindgen_cli() -> Result<&'static str> {
     // Not --locked: its lockfile pins a webpki-roots that the registry here lacks.
     run(
         &format!("cargo install wasm-bindgen-cli {wanted} (about 5 minutes)"),
-        cmd("cargo").args(["install", "wasm-bindgen-cli", "--version", &wanted, "--force"]),
+        cmd("cargo").args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &wanted,
+            "--force",
+        ]),
     )?;
     Ok("installed")
 }
@@ -289,7 +295,8 @@ fn dist() -> Result {
 /// runs under a Content-Security-Policy without `'unsafe-inline'`.
 fn externalize_loader(dist: &Path) -> Result {
     let index = dist.join("index.html");
-    let html = fs::read_to_string(&index).map_err(|e| format!("cannot read dist/index.html: {e}"))?;
+    let html =
+        fs::read_to_string(&index).map_err(|e| format!("cannot read dist/index.html: {e}"))?;
     let open = "<script type=\"module\">";
     let Some(start) = html.find(open) else {
         return Err("dist/index.html has no inline loader to move (has Trunk changed?)".into());
@@ -306,7 +313,12 @@ fn externalize_loader(dist: &Path) -> Result {
     fs::write(dist.join(&name), format!("{script}\n"))
         .map_err(|e| format!("cannot write dist/{name}: {e}"))?;
     let tag = format!("<script type=\"module\" src=\"./{name}\"></script>");
-    let rewritten = format!("{}{}{}", &html[..start], tag, &html[end + "</script>".len()..]);
+    let rewritten = format!(
+        "{}{}{}",
+        &html[..start],
+        tag,
+        &html[end + "</script>".len()..]
+    );
     fs::write(&index, rewritten).map_err(|e| format!("cannot write dist/index.html: {e}"))?;
     Ok(())
 }
@@ -352,10 +364,21 @@ fn demo(args: &[String]) -> Result {
 fn test(args: &[String]) -> Result {
     let quick = args.iter().any(|a| a == "--no-lint");
     if !quick {
-        run("rustfmt check", cmd("cargo").args(["fmt", "--all", "--", "--check"]))?;
+        run(
+            "rustfmt check",
+            cmd("cargo").args(["fmt", "--all", "--", "--check"]),
+        )?;
         run(
             "clippy (native)",
-            cmd("cargo").args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]),
+            cmd("cargo").args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--locked",
+                "--",
+                "-D",
+                "warnings",
+            ]),
         )?;
         run(
             "clippy (wasm32)",
@@ -383,8 +406,23 @@ fn test(args: &[String]) -> Result {
             .env("CHROMEDRIVER", CHROMEDRIVER)
             .env("CHROMIUM", CHROMIUM),
     )?;
+    // The browser tests of the sync runner talk to a running emulator on a known port.
     run(
-        "browser tests (wasm-bindgen-test in headless Chromium)",
+        "build the emulator",
+        cmd("cargo").args([
+            "build",
+            "--package",
+            "emulator",
+            "--bin",
+            "m365-emulator",
+            "--locked",
+        ]),
+    )?;
+    let port =
+        env::var("PPS_EMULATOR_PORT").unwrap_or_else(|_| BROWSER_TEST_EMULATOR_PORT.to_owned());
+    let emulator = BackgroundEmulator::start(&port)?;
+    let result = run(
+        "browser tests (wasm-bindgen-test in headless Chromium, against the emulator)",
         cmd("cargo")
             .args([
                 "test",
@@ -396,11 +434,53 @@ fn test(args: &[String]) -> Result {
                 "web",
                 "--locked",
             ])
-            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                "wasm-bindgen-test-runner",
+            )
             .env("CHROMEDRIVER", CHROMEDRIVER)
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
-    )?;
-    Ok(())
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "180")
+            .env("PPS_EMULATOR_PORT", &port),
+    );
+    drop(emulator);
+    result
+}
+
+/// The port of the emulator the browser tests use (compiled into them).
+const BROWSER_TEST_EMULATOR_PORT: &str = "18765";
+
+/// The emulator binary running in the background; stopped when dropped.
+struct BackgroundEmulator(std::process::Child);
+
+impl BackgroundEmulator {
+    fn start(port: &str) -> Result<BackgroundEmulator> {
+        use std::io::BufRead as _;
+        let binary = root().join("target/debug/m365-emulator");
+        let mut child = cmd(binary.to_str().unwrap_or("m365-emulator"))
+            .args(["--port", port, "--quiet"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start the emulator: {e}"))?;
+        let stdout = child.stdout.take().ok_or("no emulator output")?;
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .map_err(|e| format!("emulator: {e}"))?;
+        if !line.starts_with("ready ") {
+            let _ = child.kill();
+            return Err(format!("the emulator did not start on port {port}: {line}"));
+        }
+        eprintln!("==> emulator {}", line.trim());
+        Ok(BackgroundEmulator(child))
+    }
+}
+
+impl Drop for BackgroundEmulator {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -413,7 +493,11 @@ fn size() -> Result {
         .map_err(|e| format!("cannot read dist/ ({e}); run `cargo xtask dist` first"))?;
     files.sort();
     let mut table = String::new();
-    let _ = writeln!(table, "{:<48} {:>10} {:>10} {:>10}", "file", "raw", "gzip -9", "brotli");
+    let _ = writeln!(
+        table,
+        "{:<48} {:>10} {:>10} {:>10}",
+        "file", "raw", "gzip -9", "brotli"
+    );
     let mut total = [0usize; 3];
     for file in &files {
         let bytes = fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
@@ -421,10 +505,22 @@ fn size() -> Result {
         for (t, s) in total.iter_mut().zip(sizes) {
             *t += s;
         }
-        let name = file.strip_prefix(&dist).unwrap_or(file).display().to_string();
-        let _ = writeln!(table, "{name:<48} {:>10} {:>10} {:>10}", sizes[0], sizes[1], sizes[2]);
+        let name = file
+            .strip_prefix(&dist)
+            .unwrap_or(file)
+            .display()
+            .to_string();
+        let _ = writeln!(
+            table,
+            "{name:<48} {:>10} {:>10} {:>10}",
+            sizes[0], sizes[1], sizes[2]
+        );
     }
-    let _ = writeln!(table, "{:<48} {:>10} {:>10} {:>10}", "total", total[0], total[1], total[2]);
+    let _ = writeln!(
+        table,
+        "{:<48} {:>10} {:>10} {:>10}",
+        "total", total[0], total[1], total[2]
+    );
     print!("{table}");
     std::io::stdout().flush().ok();
     Ok(())

@@ -23,6 +23,9 @@ use super::{AuthError, Resource, TokenSource};
 use crate::config::{AppConfig, CacheLocation};
 use crate::http::{self, HttpRequest};
 
+/// When the page last started a sign-in by itself.
+const REAUTH_KEY: &str = "pps.reauth-at";
+
 /// Seconds an access token lives when the response does not say.
 const DEFAULT_EXPIRES_IN: u64 = 3600;
 
@@ -352,6 +355,9 @@ impl Session {
     pub async fn sign_out(&self) {
         let hint = self.account().map(|a| a.username);
         self.cache.clear();
+        if let Some(store) = SessionStore::open() {
+            store.remove(REAUTH_KEY);
+        }
         let metadata = self.metadata().await.ok();
         match metadata.and_then(|m| m.end_session_endpoint) {
             Some(end_session) => {
@@ -370,6 +376,23 @@ impl Session {
             }
             None => nav::leave_for(&self.redirect_uri),
         }
+    }
+
+    /// Whether a sign-in may start by itself now (once a minute at most), and notes that it
+    /// does. Kept in sessionStorage beside the cache, outside what a new sign-in clears.
+    pub fn may_reauthenticate(&self, now_ms: u64) -> bool {
+        let store = SessionStore::open();
+        let last = store
+            .as_ref()
+            .and_then(|s| s.get(REAUTH_KEY))
+            .and_then(|v| v.parse::<u64>().ok());
+        if last.is_some_and(|t| now_ms.saturating_sub(t) < 60_000) {
+            return false;
+        }
+        if let Some(store) = store {
+            store.set(REAUTH_KEY, &now_ms.to_string());
+        }
+        true
     }
 
     /// Forgets access tokens (after a service said 401), keeping the refresh token.

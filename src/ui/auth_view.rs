@@ -44,9 +44,16 @@ impl AuthContext {
 
     /// Starts a sign-in, from a click (a popup must open before any `await`).
     pub fn sign_in(&self, interaction: Interaction) {
+        self.sign_in_with(interaction, None);
+    }
+
+    fn sign_in_with(&self, interaction: Interaction, login_hint: Option<String>) {
         let session = self.session();
         let state = self.state;
-        let options = sign_in_options(&self.base.get_value());
+        let mut options = sign_in_options(&self.base.get_value());
+        if login_hint.is_some() {
+            options.login_hint = login_hint;
+        }
         match interaction {
             Interaction::Redirect => spawn_local(async move {
                 if let Err(error) = session.sign_in_redirect(options).await {
@@ -80,10 +87,25 @@ impl AuthContext {
         spawn_local(async move { session.sign_out().await });
     }
 
-    /// A token could not be had silently (the refresh token ran out): sign in again, for the
-    /// same account, and come back to the same view.
+    /// A token could not be had silently (the refresh token ran out): sign in again as the
+    /// same account and come back to the same view. Done by itself once a minute at most;
+    /// after that the user is asked, so a refusal cannot loop.
     pub fn reauthenticate(&self) {
-        self.sign_in(Self::default_interaction());
+        let session = self.session();
+        let now = nav::now_ms();
+        if !session.may_reauthenticate(now) {
+            self.state
+                .set(AuthState::SignedOut(Some(AuthError::InteractionRequired)));
+            return;
+        }
+        let hint = session.account().map(|a| a.username);
+        if nav::is_framed() {
+            // A popup needs a click: ask for one.
+            self.state
+                .set(AuthState::SignedOut(Some(AuthError::InteractionRequired)));
+        } else {
+            self.sign_in_with(Interaction::Redirect, hint);
+        }
     }
 }
 

@@ -7,7 +7,12 @@ use super::auth_view::{
     AuthContext, AuthProblem, AuthState, PopupReturn, SignInButtons, UserBadge,
 };
 use super::{mark_interactive, text};
+use leptos::task::spawn_local;
+
+use super::sync_view::SyncView;
 use crate::auth::{Account, AuthError};
+use crate::config::AppConfig;
+use crate::sync::{self, SyncFailure, SyncPhase};
 use crate::config::ConfigError;
 use crate::i18n::Lang;
 
@@ -141,15 +146,68 @@ pub fn autostart_requested() -> bool {
         .any(|(k, v)| k == "autostart" && (v == "1" || v == "true"))
 }
 
-/// Signed in: who, and the self-service flow.
+/// Signed in: who, and the self-service flow. The photos are read and compared at once; a
+/// help-article link with `autostart=1` also syncs without a click.
 #[component]
 pub fn SignedInHome(account: Account) -> impl IntoView {
+    let auth = AuthContext::get();
+    let config = StoredValue::new(expect_context::<AppConfig>());
+    let phase = RwSignal::new(SyncPhase::Idle);
     mark_interactive();
+
+    // `None` reads and compares only; `Some(force)` syncs.
+    let start = move |sync: Option<bool>| {
+        let session = auth.session();
+        let config = config.get_value();
+        spawn_local(async move {
+            let report = move |p: SyncPhase| phase.set(p);
+            let last = match sync {
+                Some(force) => sync::run_sync(&config, &*session, force, report).await,
+                None => sync::run_compare(&config, &*session, report).await,
+            };
+            if matches!(
+                last,
+                SyncPhase::Failed {
+                    reason: SyncFailure::SignInNeeded,
+                    wrote_anything: false
+                }
+            ) {
+                auth.reauthenticate();
+            }
+        });
+    };
+    if autostart_requested() {
+        forget_autostart();
+        start(Some(false));
+    } else {
+        start(None);
+    }
+    let on_sync = UnsyncCallback::new(move |force: bool| start(Some(force)));
     view! {
         <section class="card" data-testid="signed-in">
             <UserBadge account=account/>
         </section>
+        <SyncView phase=phase on_sync=on_sync/>
     }
+}
+
+/// Removes `autostart` from the address, so a reload does not sync again by itself.
+fn forget_autostart() {
+    let nav_query = crate::auth::navigation::query();
+    let kept: Vec<(String, String)> =
+        url::form_urlencoded::parse(nav_query.trim_start_matches('?').as_bytes())
+            .into_owned()
+            .filter(|(k, _)| k != "autostart")
+            .collect();
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.extend_pairs(kept);
+    let query = query.finish();
+    let path = crate::auth::navigation::pathname();
+    crate::auth::navigation::replace_address(&if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    });
 }
 
 #[component]

@@ -12,9 +12,9 @@ use leptos::task::spawn_local;
 use super::sync_view::SyncView;
 use crate::auth::{Account, AuthError};
 use crate::config::AppConfig;
-use crate::sync::{self, SyncFailure, SyncPhase};
 use crate::config::ConfigError;
 use crate::i18n::Lang;
+use crate::sync::{self, SyncFailure, SyncPhase};
 
 /// The frame around every screen.
 #[component]
@@ -160,18 +160,30 @@ pub fn SignedInHome(account: Account) -> impl IntoView {
         let session = auth.session();
         let config = config.get_value();
         spawn_local(async move {
-            let report = move |p: SyncPhase| phase.set(p);
-            let last = match sync {
-                Some(force) => sync::run_sync(&config, &*session, force, report).await,
-                None => sync::run_compare(&config, &*session, report).await,
-            };
-            if matches!(
-                last,
-                SyncPhase::Failed {
-                    reason: SyncFailure::SignInNeeded,
-                    wrote_anything: false
+            let run = || async {
+                let report = move |p: SyncPhase| phase.set(p);
+                match sync {
+                    Some(force) => sync::run_sync(&config, &*session, force, report).await,
+                    None => sync::run_compare(&config, &*session, report).await,
                 }
-            ) {
+            };
+            let refused = |last: &SyncPhase| {
+                matches!(
+                    last,
+                    SyncPhase::Failed {
+                        reason: SyncFailure::SignInNeeded,
+                        wrote_anything: false
+                    }
+                )
+            };
+            let mut last = run().await;
+            if refused(&last) {
+                // A service refused a token the cache thought fresh (revoked, or expired
+                // early): renew it silently with the refresh token and try once more.
+                session.drop_access_tokens();
+                last = run().await;
+            }
+            if refused(&last) {
                 auth.reauthenticate();
             }
         });

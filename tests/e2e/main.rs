@@ -5,3 +5,4 @@
 mod shell;
 mod signin;
 mod support;
+mod sync;

@@ -101,6 +101,9 @@ impl Browser {
         ];
         if options.dark {
             args.push("--force-dark-mode".into());
+            args.push(
+                "--enable-features=WebContentsForceDark:inversion_method/cielab_based".into(),
+            );
             args.push("--blink-settings=preferredColorScheme=0".into());
         }
         let mut caps = Capabilities::new();

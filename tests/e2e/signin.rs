@@ -9,9 +9,14 @@ use crate::support::{
 
 const ADELE: &str = "adele@contoso.onmicrosoft.com";
 
+/// The code redemptions in the log (refresh-token grants for other resources are not counted).
 fn token_posts(log: &[emulator::LogEntry]) -> Vec<&emulator::LogEntry> {
     log.iter()
-        .filter(|e| e.method == "POST" && e.path_and_query.contains("/oauth2/v2.0/token"))
+        .filter(|e| {
+            e.method == "POST"
+                && e.path_and_query.contains("/oauth2/v2.0/token")
+                && e.grant_type.as_deref() == Some("authorization_code")
+        })
         .collect()
 }
 
@@ -42,6 +47,7 @@ async fn redirect_sign_in_shows_the_user_and_redeems_one_code_with_pkce() {
     let app_origin = emulator.origin("app");
     let tokens = token_posts(&log);
     assert_eq!(tokens.len(), 1, "one code redemption: {tokens:?}");
+    assert!(tokens[0].has_code_verifier, "the PKCE verifier was sent");
     assert_eq!(tokens[0].status, 200);
     assert_eq!(
         tokens[0].origin_header.as_deref(),

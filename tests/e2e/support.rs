@@ -203,30 +203,50 @@ impl<'a> AppPage<'a> {
             .unwrap_or_else(|e| panic!("no {selector} within {PATIENCE:?}: {e}"))
     }
 
-    /// The visible text of the element with this `data-testid`, once it exists.
+    /// The visible text of the element with this `data-testid`, once it exists. Retries when
+    /// the page re-renders the element between finding and reading it.
     pub async fn text_of(&self, testid: &str) -> String {
-        self.wait_for(testid)
-            .await
-            .text()
-            .await
-            .expect("the element has text")
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            match self.wait_for(testid).await.text().await {
+                Ok(text) => return text,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("cannot read [data-testid={testid}]: {e}"),
+            }
+        }
     }
 
-    /// An attribute of the element with this `data-testid`, once it exists.
+    /// An attribute of the element with this `data-testid`, once it exists (retried like
+    /// [`AppPage::text_of`]).
     pub async fn attribute_of(&self, testid: &str, name: &str) -> Option<String> {
-        self.wait_for(testid)
-            .await
-            .attr(name)
-            .await
-            .expect("attributes can be read")
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            match self.wait_for(testid).await.attr(name).await {
+                Ok(value) => return value,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("cannot read {name} of [data-testid={testid}]: {e}"),
+            }
+        }
     }
 
     pub async fn click(&self, testid: &str) {
-        self.wait_for(testid)
-            .await
-            .click()
-            .await
-            .expect("the element can be clicked");
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            match self.wait_for(testid).await.click().await {
+                Ok(()) => return,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("cannot click [data-testid={testid}]: {e}"),
+            }
+        }
     }
 
     /// Whether an element with this `data-testid` is in the page right now.

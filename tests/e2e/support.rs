@@ -17,7 +17,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
 /// How long a test waits for something the page should show.
-pub const PATIENCE: Duration = Duration::from_secs(20);
+pub const PATIENCE: Duration = Duration::from_secs(60);
 
 /// The release build to test: `$PPS_DIST`, else `dist/` (built by `cargo xtask dist`).
 pub fn dist_dir() -> PathBuf {

@@ -139,9 +139,14 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // Ending ChromeDriver ends its browser; the session need not be closed politely.
+        // Killing ChromeDriver leaves its Chromium running (orphaned, with all its helper
+        // processes), so end every process started with this test's own profile folder too.
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-f"])
+            .arg(format!("--user-data-dir={}", self.profile.display()))
+            .status();
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }

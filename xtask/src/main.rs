@@ -25,6 +25,8 @@ const DEMO_PORT: &str = "8400";
 
 type Result<T = ()> = std::result::Result<T, String>;
 
+mod bench;
+
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let task = args.first().map(String::as_str).unwrap_or("help");
@@ -36,6 +38,9 @@ fn main() -> ExitCode {
         "demo" => setup().and_then(|_| dist()).and_then(|_| demo(rest)),
         "test" => setup().and_then(|_| test(rest)),
         "size" => size(),
+        "bench" => setup()
+            .and_then(|_| dist())
+            .and_then(|_| bench::bench(rest)),
         "help" | "--help" | "-h" => {
             print_help();
             Ok(())
@@ -64,7 +69,8 @@ fn print_help() {
   test             install what is missing, then run every check and test
   setup            install the tools only (idempotent; skips what is present)
   dist             release build of the page into dist/
-  size             transfer size of dist/ (raw, gzip -9, brotli)"
+  size             transfer size of dist/ (raw, gzip -9, brotli)
+  bench [--quick]  our page against the MSAL.js baseline in headless Chromium; writes bench/RESULTS.md"
     );
 }
 
@@ -165,6 +171,10 @@ fn setup() -> Result {
             outcome: npm_packages(),
         },
         Step {
+            tool: "npm packages (MSAL.js baseline)",
+            outcome: baseline_packages(),
+        },
+        Step {
             tool: "Chromium and ChromeDriver",
             outcome: chromium(),
         },
@@ -249,6 +259,27 @@ fn npm_packages() -> Result<&'static str> {
     run(
         "npm ci (binaryen for wasm-opt, axe-core)",
         cmd("npm").args(["ci", "--no-audit", "--no-fund"]),
+    )?;
+    Ok("installed")
+}
+
+/// `bench/baseline-msal/`: `@azure/msal-browser` and esbuild, for `cargo xtask bench`.
+fn baseline_packages() -> Result<&'static str> {
+    let dir = root().join("bench/baseline-msal");
+    let marker = dir.join("node_modules/.package-lock.json");
+    let lock = dir.join("package-lock.json");
+    let fresh = match (fs::metadata(&marker), fs::metadata(&lock)) {
+        (Ok(m), Ok(l)) => m.modified().ok() >= l.modified().ok(),
+        _ => false,
+    };
+    if fresh && dir.join("node_modules/.bin/esbuild").exists() {
+        return Ok("present");
+    }
+    run(
+        "npm ci in bench/baseline-msal (MSAL.js, esbuild)",
+        cmd("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir),
     )?;
     Ok("installed")
 }

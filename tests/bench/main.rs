@@ -1,0 +1,734 @@
+//! The benchmark harness behind `cargo xtask bench`: our release build and the MSAL.js baseline
+//! (`bench/baseline-msal/`) served side by side by the local Microsoft 365 emulator and driven
+//! in headless Chromium, one fresh browser profile per session.
+//!
+//! Without `PPS_BENCH=1` (as inside `cargo xtask test`) it is a smoke run: one iteration, and
+//! it only checks that the figures were produced. `cargo xtask bench` sets `PPS_BENCH=1`,
+//! `PPS_BENCH_RUNS` and `PPS_BENCH_OUT` (a tab-separated file it turns into `bench/RESULTS.md`,
+//! adding gzip and brotli sizes of the files listed there). See `bench/README.md`.
+
+#[cfg(not(target_arch = "wasm32"))]
+#[allow(dead_code)]
+#[path = "../e2e/support.rs"]
+mod support;
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(native::main());
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use std::collections::BTreeMap;
+    use std::fmt::Write as _;
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use emulator::{Emulator, EmulatorOptions, LogEntry};
+    use fantoccini::wd::Capabilities;
+    use fantoccini::{Client, ClientBuilder};
+    use serde_json::{json, Value};
+
+    use crate::support::{dist_dir, AppPage, PATIENCE};
+
+    /// Latency added to every request during the measured sync.
+    const SYNC_LATENCY_MS: u64 = 100;
+    const OUT_OF_SYNC_648: &str = "adele@contoso.onmicrosoft.com";
+    const OUT_OF_SYNC_4000: &str = "grady@contoso.onmicrosoft.com";
+
+    #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+    enum Side {
+        Ours,
+        Baseline,
+    }
+
+    impl Side {
+        fn name(self) -> &'static str {
+            match self {
+                Side::Ours => "ours",
+                Side::Baseline => "baseline",
+            }
+        }
+    }
+
+    /// Samples of each figure, per side.
+    #[derive(Default)]
+    struct Samples(BTreeMap<(&'static str, Side), Vec<f64>>);
+
+    impl Samples {
+        fn add(&mut self, figure: &'static str, side: Side, value: Option<f64>) {
+            let entry = self.0.entry((figure, side)).or_default();
+            if let Some(v) = value.filter(|v| v.is_finite()) {
+                entry.push(v);
+            }
+        }
+
+        fn median(&self, figure: &'static str, side: Side) -> Option<f64> {
+            let mut v = self.0.get(&(figure, side))?.clone();
+            if v.is_empty() {
+                return None;
+            }
+            v.sort_by(f64::total_cmp);
+            let n = v.len();
+            Some(if n % 2 == 1 {
+                v[n / 2]
+            } else {
+                (v[n / 2 - 1] + v[n / 2]) / 2.0
+            })
+        }
+    }
+
+    /// The figures in table order: key, what it is, unit.
+    const FIGURES: [(&str, &str, &str); 12] = [
+        ("startup.fcp", "first contentful paint", "ms"),
+        (
+            "startup.interactive",
+            "ready for the first click (pps:interactive)",
+            "ms",
+        ),
+        (
+            "sync.wall",
+            "one sync, click to verified (100 ms latency)",
+            "ms",
+        ),
+        (
+            "sync.requests",
+            "requests in that sync (preflights included)",
+            "count",
+        ),
+        (
+            "sync.critical_path",
+            "requests on its critical path",
+            "count",
+        ),
+        (
+            "sync.ready_ms",
+            "sign-in return to ready to click (100 ms latency)",
+            "ms",
+        ),
+        (
+            "sync.ready_requests",
+            "requests from sign-in return to ready to click",
+            "count",
+        ),
+        (
+            "sync.total",
+            "sign-in return to verified, less the user's pause",
+            "ms",
+        ),
+        ("photo.648", "photo processing 648x648 JPEG -> JPEG", "ms"),
+        (
+            "photo.4000",
+            "photo processing 4000x3000 JPEG -> JPEG",
+            "ms",
+        ),
+        ("memory.js_heap", "peak JS heap during one sync", "bytes"),
+        ("memory.wasm", "wasm linear memory after one sync", "bytes"),
+    ];
+
+    pub async fn main() {
+        let full = std::env::var("PPS_BENCH").is_ok_and(|v| v == "1");
+        let runs: usize = if full {
+            std::env::var("PPS_BENCH_RUNS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(5)
+                .max(1)
+        } else {
+            1
+        };
+        // a, then b and c together, then d: three round trips one after another.
+        assert_eq!(longest_chain(&[(0, 10), (10, 20), (11, 25), (25, 30)]), 3);
+        let started = Instant::now();
+        eprintln!(
+            "bench: {} ({runs} run{})",
+            if full { "full" } else { "smoke" },
+            if runs == 1 { "" } else { "s" }
+        );
+
+        let site = stage_site();
+        let emulator = Emulator::start(EmulatorOptions {
+            port: 0,
+            app_dir: Some(site.clone()),
+            ..Default::default()
+        })
+        .await
+        .expect("the emulator starts");
+        write_configs(&emulator, &site).await;
+
+        let mut samples = Samples::default();
+        let mut files: BTreeMap<Side, Vec<String>> = BTreeMap::new();
+        for run in 0..runs {
+            for side in [Side::Ours, Side::Baseline] {
+                for (user, photo_figure) in [
+                    (OUT_OF_SYNC_648, "photo.648"),
+                    (OUT_OF_SYNC_4000, "photo.4000"),
+                ] {
+                    let with_latency = user == OUT_OF_SYNC_648;
+                    let session = Session::run(&emulator, side, user, with_latency).await;
+                    samples.add("startup.fcp", side, session.fcp);
+                    samples.add("startup.interactive", side, session.interactive);
+                    samples.add(photo_figure, side, session.photo_ms);
+                    if with_latency {
+                        samples.add("sync.wall", side, Some(session.wall_ms));
+                        samples.add("sync.requests", side, Some(session.requests as f64));
+                        samples.add("sync.critical_path", side, Some(session.critical as f64));
+                        samples.add(
+                            "sync.ready_requests",
+                            side,
+                            Some(session.ready_requests as f64),
+                        );
+                        samples.add("sync.ready_ms", side, session.ready_ms);
+                        samples.add(
+                            "sync.total",
+                            side,
+                            session.ready_ms.map(|r| r + session.wall_ms),
+                        );
+                        samples.add("memory.js_heap", side, session.heap);
+                        samples.add("memory.wasm", side, session.wasm);
+                        if run == 0 {
+                            eprintln!("bench: {} sync requests:", side.name());
+                            for line in &session.request_lines {
+                                eprintln!("  {line}");
+                            }
+                        }
+                    }
+                    files.entry(side).or_insert(session.files);
+                }
+            }
+            eprintln!("bench: run {} done at {:.0?}", run + 1, started.elapsed());
+        }
+
+        let report = report(&samples, &files, &site);
+        print!("{report}");
+        if let Some(out) = std::env::var_os("PPS_BENCH_OUT") {
+            std::fs::write(&out, &report).expect("the results file can be written");
+        }
+        // The smoke run checks only that the harness produced its figures.
+        for figure in ["startup.interactive", "sync.wall", "sync.requests"] {
+            for side in [Side::Ours, Side::Baseline] {
+                assert!(
+                    samples.median(figure, side).is_some(),
+                    "no {figure} for {}",
+                    side.name()
+                );
+            }
+        }
+        eprintln!("bench: finished in {:.0?}", started.elapsed());
+    }
+
+    /// Tab-separated: `site`, `file SIDE PATH` lines, then `figure KEY LABEL UNIT OURS BASELINE`.
+    fn report(samples: &Samples, files: &BTreeMap<Side, Vec<String>>, site: &Path) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "site\t{}", site.display());
+        for (side, list) in files {
+            for file in list {
+                let size = std::fs::metadata(site.join(file))
+                    .map(|m| m.len())
+                    .unwrap_or(0);
+                let _ = writeln!(out, "file\t{}\t{file}\t{size}", side.name());
+            }
+        }
+        let fmt = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
+        for (key, label, unit) in FIGURES {
+            let _ = writeln!(
+                out,
+                "figure\t{key}\t{label}\t{unit}\t{}\t{}",
+                fmt(samples.median(key, Side::Ours)),
+                fmt(samples.median(key, Side::Baseline))
+            );
+        }
+        out
+    }
+
+    /// Our release build at the root of a fresh folder and the baseline under `baseline/`.
+    fn stage_site() -> PathBuf {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let baseline = root.join("bench/baseline-msal");
+        if baseline.join("node_modules/@azure/msal-browser").exists() {
+            let status = Command::new("node")
+                .arg("build.mjs")
+                .current_dir(&baseline)
+                .status()
+                .expect("node runs (cargo xtask setup)");
+            assert!(status.success(), "the baseline does not build");
+        }
+        assert!(
+            baseline.join("dist/main.js").exists(),
+            "the MSAL.js baseline is not installed: run `cargo xtask setup`"
+        );
+        let site = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-site");
+        let _ = std::fs::remove_dir_all(&site);
+        copy_dir(&dist_dir(), &site);
+        copy_dir(&baseline.join("dist"), &site.join("baseline"));
+        site
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("the staging folder can be made");
+        for entry in std::fs::read_dir(from).expect("the build can be read") {
+            let path = entry.expect("a folder entry").path();
+            let name = path.file_name().expect("a file name").to_owned();
+            if path.is_dir() {
+                if name != ".stage" {
+                    copy_dir(&path, &to.join(name));
+                }
+            } else {
+                std::fs::copy(&path, to.join(name)).expect("a file can be copied");
+            }
+        }
+    }
+
+    /// Our `config.json` is generated by the emulator (saved here only to be weighed); the
+    /// baseline's names the same tenant. MSAL accepts only https authorities, so the baseline
+    /// names the https form and gets the emulator's endpoints as `authorityMetadata`, the way
+    /// MSAL has login.microsoftonline.com's metadata built in (no discovery request).
+    async fn write_configs(emulator: &Emulator, site: &Path) {
+        let http = emulator.http_client();
+        let ours = http
+            .get(format!("{}config.json", emulator.app_url()))
+            .send()
+            .await
+            .expect("config.json")
+            .text()
+            .await
+            .expect("config.json text");
+        std::fs::write(site.join("config.json"), &ours).expect("config.json saved");
+        let ours: Value = serde_json::from_str(&ours).expect("config.json is JSON");
+        let authority = ours["authority"].as_str().expect("an authority").to_owned();
+        let metadata = http
+            .get(format!("{authority}/v2.0/.well-known/openid-configuration"))
+            .send()
+            .await
+            .expect("the discovery document")
+            .text()
+            .await
+            .expect("discovery text");
+        let login_host = format!("login.localhost:{}", emulator.port());
+        let config = json!({
+            "clientId": ours["clientId"],
+            "authority": authority.replacen("http://", "https://", 1),
+            "knownAuthorities": [login_host],
+            "authorityMetadata": metadata,
+            "graphBaseUrl": ours["graphBaseUrl"],
+            "mySiteHost": ours["mySiteHost"],
+        });
+        std::fs::write(
+            site.join("baseline/config.json"),
+            serde_json::to_string_pretty(&config).expect("JSON"),
+        )
+        .expect("baseline/config.json saved");
+    }
+
+    /// What one browser session measured: start-up on a fresh profile, then sign-in and one sync.
+    struct Session {
+        fcp: Option<f64>,
+        interactive: Option<f64>,
+        files: Vec<String>,
+        wall_ms: f64,
+        requests: usize,
+        critical: usize,
+        ready_requests: usize,
+        ready_ms: Option<f64>,
+        request_lines: Vec<String>,
+        photo_ms: Option<f64>,
+        heap: Option<f64>,
+        wasm: Option<f64>,
+    }
+
+    impl Session {
+        async fn run(emulator: &Emulator, side: Side, upn: &str, with_latency: bool) -> Session {
+            let control = emulator.control();
+            control.reset().await.expect("reset");
+            let mut registration = control.registration().await.expect("registration");
+            let baseline_uri = format!("{}baseline/index.html", emulator.app_url());
+            registration.spa_redirect_uris.push(baseline_uri.clone());
+            control
+                .set_registration(registration)
+                .await
+                .expect("registration");
+            control.set_latency(0).await.expect("latency");
+
+            let browser = BenchBrowser::launch().await;
+            let app_url = match side {
+                Side::Ours => emulator.app_url(),
+                Side::Baseline => format!("{}baseline/", emulator.app_url()),
+            };
+            let page = AppPage {
+                client: &browser.client,
+                app_url: app_url.clone(),
+            };
+
+            // Start-up, cache empty (a fresh profile).
+            control.clear_log().await.expect("clear log");
+            let first = match side {
+                Side::Ours => app_url.clone(),
+                Side::Baseline => baseline_uri.clone(),
+            };
+            page.client.goto(&first).await.expect("the page opens");
+            wait_true(
+                &page,
+                "return performance.getEntriesByName('pps:interactive').length > 0",
+            )
+            .await;
+            let interactive = number(
+                &page,
+                "return performance.getEntriesByName('pps:interactive')[0].startTime",
+            )
+            .await;
+            let fcp_script = "const p = performance.getEntriesByType('paint')
+                .find(e => e.name === 'first-contentful-paint'); return p ? p.startTime : null";
+            let mut fcp = number(&page, fcp_script).await;
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while fcp.is_none() && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                fcp = number(&page, fcp_script).await;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let files = first_screen_files(&control.log().await.expect("log"), side);
+
+            // Sign in (the last click on the identity pages and all after it with the latency of
+            // the sync), and wait until the page is ready for the sync click: ours has then
+            // compared both photos, the baseline has only redeemed its code.
+            control.clear_log().await.expect("clear log");
+            page.click("sign-in").await;
+            let latency = if with_latency { SYNC_LATENCY_MS } else { 0 };
+            sign_in(&page, &control, upn, latency).await;
+            let ready_script = match side {
+                Side::Ours => {
+                    "return document.querySelector('[data-testid=\"sync-view\"][data-phase=\"compared\"]')
+                        ? performance.now() : null"
+                }
+                Side::Baseline => {
+                    "const b = document.getElementById('sync');
+                     return b && !b.hidden ? performance.now() : null"
+                }
+            };
+            let ready_ms = wait_number(&page, ready_script).await;
+            let ready_requests = after_return(&control.log().await.expect("log"), side).len();
+
+            // One sync.
+            // One sync.
+            if with_latency {
+                control.set_latency(SYNC_LATENCY_MS).await.expect("latency");
+            }
+            page.eval(TIMING_PROBE).await;
+            control.clear_log().await.expect("clear log");
+            page.click("sync-button").await;
+            wait_true(&page, "return window.__bench.done !== undefined").await;
+            let timing = page
+                .eval("const b = window.__bench; return [b.click, b.done, b.heap]")
+                .await;
+            control.set_latency(0).await.expect("latency");
+            let at = |i: usize| timing.get(i).and_then(Value::as_f64);
+            let wall_ms = at(1).unwrap_or(f64::NAN) - at(0).unwrap_or(f64::NAN);
+            let heap = at(2).filter(|h| *h > 0.0);
+            let log = control.log().await.expect("log");
+            let sync_log = within(&log, wall_ms);
+            let photo_ms = number(
+                &page,
+                "const m = performance.getEntriesByName('pps:photo-process');
+                 return m.length ? m[m.length - 1].duration : null",
+            )
+            .await;
+            let wasm = match side {
+                Side::Ours => page
+                    .client
+                    .execute_async(
+                        "const done = arguments[arguments.length - 1];
+                         if (!window.wasmBindings) { done(null); } else {
+                           window.wasmBindings.default()
+                             .then(w => done(w.memory.buffer.byteLength), () => done(null)); }",
+                        vec![],
+                    )
+                    .await
+                    .ok()
+                    .and_then(|v| v.as_f64()),
+                Side::Baseline => None,
+            };
+            let request_lines = sync_log
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{:>6} +{:>4} ms {:>4} ms {} {}{}",
+                        e.status,
+                        e.started_ms - sync_log[0].started_ms,
+                        e.duration_ms,
+                        e.method,
+                        e.host,
+                        e.path_and_query.chars().take(90).collect::<String>()
+                    )
+                })
+                .collect();
+            Session {
+                fcp,
+                interactive,
+                files,
+                wall_ms,
+                requests: sync_log.len(),
+                critical: critical_path(&sync_log),
+                ready_requests,
+                ready_ms,
+                request_lines,
+                photo_ms,
+                heap,
+                wasm,
+            }
+        }
+    }
+
+    /// Records the click, the moment anything in the page says `data-phase="done"`, and the
+    /// peak JS heap in between (`performance.memory`, precise with the flag the browser gets).
+    const TIMING_PROBE: &str = "
+        const b = window.__bench = { heap: 0 };
+        const sample = () => { if (performance.memory)
+            b.heap = Math.max(b.heap, performance.memory.usedJSHeapSize); };
+        sample();
+        b.timer = setInterval(sample, 5);
+        document.addEventListener('click', () => {
+            if (b.click === undefined) { b.click = performance.now(); sample(); } }, true);
+        const check = () => {
+            if (b.done === undefined && document.querySelector('[data-phase=\"done\"]')) {
+                b.done = performance.now(); sample(); clearInterval(b.timer); } };
+        new MutationObserver(check).observe(document.documentElement,
+            { subtree: true, childList: true, attributes: true, attributeFilter: ['data-phase'] });
+        return true;";
+
+    /// The requests of the sync: from the first one after the click, for as long as it took.
+    fn within(log: &[LogEntry], wall_ms: f64) -> Vec<LogEntry> {
+        let mut entries: Vec<LogEntry> = log.to_vec();
+        entries.sort_by_key(|e| e.started_ms);
+        let Some(start) = entries.first().map(|e| e.started_ms) else {
+            return entries;
+        };
+        let end = start as f64 + if wall_ms.is_finite() { wall_ms } else { 0.0 };
+        entries.retain(|e| e.started_ms as f64 <= end);
+        entries
+    }
+
+    /// The longest chain of requests each of which starts after the previous one ended: how
+    /// many round trips the sync waits for one after another.
+    pub(crate) fn critical_path(entries: &[LogEntry]) -> usize {
+        let spans: Vec<(u64, u64)> = entries
+            .iter()
+            .map(|e| (e.started_ms, e.started_ms + e.duration_ms))
+            .collect();
+        longest_chain(&spans)
+    }
+
+    fn longest_chain(spans: &[(u64, u64)]) -> usize {
+        let mut order: Vec<usize> = (0..spans.len()).collect();
+        order.sort_by_key(|&i| spans[i].0);
+        let mut best = vec![1usize; spans.len()];
+        for (k, &i) in order.iter().enumerate() {
+            for &j in &order[..k] {
+                if spans[j].1 <= spans[i].0 {
+                    best[i] = best[i].max(best[j] + 1);
+                }
+            }
+        }
+        best.into_iter().max().unwrap_or(0)
+    }
+
+    /// Files the browser fetched from the app's origin for the first screen, as paths in the
+    /// staged site.
+    fn first_screen_files(log: &[LogEntry], side: Side) -> Vec<String> {
+        let mut files = Vec::new();
+        for e in log {
+            if e.host != "app.localhost" || e.method != "GET" || e.status != 200 {
+                continue;
+            }
+            let path = e.path_and_query.split('?').next().unwrap_or_default();
+            let mut rel = path.trim_start_matches('/').to_owned();
+            if rel.is_empty() || rel.ends_with('/') {
+                rel.push_str("index.html");
+            }
+            let in_side = rel.starts_with("baseline/") == (side == Side::Baseline);
+            if in_side && !files.contains(&rel) {
+                files.push(rel);
+            }
+        }
+        files
+    }
+
+    async fn wait_true(page: &AppPage<'_>, script: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if page.client.execute(script, vec![]).await.ok() == Some(Value::Bool(true)) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited {PATIENCE:?} for `{script}`; the page shows:\n{}",
+                page.body_text().await
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// On the emulator's identity pages: picks the account, then sets the latency and accepts
+    /// consent (asked on every first sign-in after a reset), which sends the browser back to
+    /// the page.
+    async fn sign_in(
+        page: &AppPage<'_>,
+        control: &emulator::ControlClient,
+        upn: &str,
+        latency: u64,
+    ) {
+        page.click(&format!("account-{upn}")).await;
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if page.has("consent-accept").await {
+                control.set_latency(latency).await.expect("latency");
+                page.click("consent-accept").await;
+                return;
+            }
+            let url = page
+                .client
+                .current_url()
+                .await
+                .map(|u| u.to_string())
+                .unwrap_or_default();
+            if url.starts_with(&page.app_url) && !url.contains("/oauth2/") {
+                control.set_latency(latency).await.expect("latency");
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "stuck on the identity pages: {}",
+                page.body_text().await
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Polls a script until it returns a number (the page's clock when it saw what it waits
+    /// for: accurate to the polling interval, about 20 ms).
+    async fn wait_number(page: &AppPage<'_>, script: &str) -> Option<f64> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(n) = number(page, script).await {
+                return Some(n);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited {PATIENCE:?} for `{script}`; the page shows:\n{}",
+                page.body_text().await
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The requests from the page's load after the sign-in redirect: the last fetch of the
+    /// page's document and everything after it.
+    fn after_return(log: &[LogEntry], side: Side) -> Vec<LogEntry> {
+        let document = |e: &LogEntry| {
+            let path = e.path_and_query.split('?').next().unwrap_or_default();
+            e.host == "app.localhost"
+                && e.method == "GET"
+                && match side {
+                    Side::Ours => path == "/" || path == "/index.html",
+                    Side::Baseline => path == "/baseline/index.html" || path == "/baseline/",
+                }
+        };
+        let mut entries = log.to_vec();
+        entries.sort_by_key(|e| e.started_ms);
+        let start = entries.iter().rposition(document).unwrap_or(0);
+        entries.split_off(start)
+    }
+
+    async fn number(page: &AppPage<'_>, script: &str) -> Option<f64> {
+        page.client
+            .execute(script, vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_f64())
+    }
+
+    /// A headless Chromium like the end-to-end tests' (`support::Browser`), plus precise
+    /// `performance.memory`; a fresh profile each time, so nothing is cached.
+    struct BenchBrowser {
+        client: Client,
+        driver: Child,
+        profile: PathBuf,
+    }
+
+    impl BenchBrowser {
+        async fn launch() -> BenchBrowser {
+            let chromedriver =
+                std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+            let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .expect("a free port");
+            let driver = Command::new(&chromedriver)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {chromedriver} ({e}): cargo xtask setup"));
+            let profile =
+                std::env::temp_dir().join(format!("pps-bench-{}-{}", std::process::id(), port));
+            let args = [
+                "--headless=new".to_owned(),
+                "--no-sandbox".into(),
+                "--disable-gpu".into(),
+                "--disable-dev-shm-usage".into(),
+                "--disable-background-networking".into(),
+                "--disable-component-update".into(),
+                "--disable-sync".into(),
+                "--disable-quic".into(),
+                "--no-first-run".into(),
+                "--disable-features=Translate,MediaRouter,OptimizationHints".into(),
+                "--enable-precise-memory-info".into(),
+                format!("--user-data-dir={}", profile.display()),
+                "--window-size=1280,900".into(),
+                "--lang=en-US".into(),
+            ];
+            let mut caps = Capabilities::new();
+            caps.insert(
+                "goog:chromeOptions".into(),
+                json!({ "binary": chromium, "args": args }),
+            );
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            let url = format!("http://127.0.0.1:{port}");
+            // A loaded machine (the build of another crate, say) can take long to start Chromium.
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let client = loop {
+                match ClientBuilder::new(connector.clone())
+                    .capabilities(caps.clone())
+                    .connect(&url)
+                    .await
+                {
+                    Ok(client) => break client,
+                    Err(_) if Instant::now() < deadline => {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    Err(e) => panic!("ChromeDriver did not start a session: {e}"),
+                }
+            };
+            BenchBrowser {
+                client,
+                driver,
+                profile,
+            }
+        }
+    }
+
+    impl Drop for BenchBrowser {
+        fn drop(&mut self) {
+            let _ = self.driver.kill();
+            let _ = self.driver.wait();
+            let _ = std::fs::remove_dir_all(&self.profile);
+        }
+    }
+}

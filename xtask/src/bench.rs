@@ -25,19 +25,33 @@ pub fn bench(args: &[String]) -> Result {
             .unwrap_or(DEFAULT_RUNS)
             .max(1)
     };
-    let out = root().join("target/bench-results.tsv");
-    let _ = fs::remove_file(&out);
-    run(
-        &format!("benchmarks in headless Chromium ({runs} run(s), ours and the MSAL.js baseline)"),
-        cmd("cargo")
-            .args(["test", "--test", "bench", "--locked"])
-            .env("PPS_BENCH", "1")
-            .env("PPS_BENCH_RUNS", runs.to_string())
-            .env("PPS_BENCH_OUT", &out)
-            .env("PPS_DIST", root().join("dist"))
-            .env("CHROMEDRIVER", CHROMEDRIVER)
-            .env("CHROMIUM", CHROMIUM),
-    )?;
+    // `--report FILE`: only the table and RESULTS.md, from the `PPS_BENCH_OUT` file of an
+    // earlier run of the bench target (e.g. its binary run by hand on a busy machine).
+    let report = args
+        .windows(2)
+        .find(|w| w[0] == "--report")
+        .map(|w| PathBuf::from(&w[1]));
+    let out = match report {
+        Some(file) => file,
+        None => {
+            crate::setup()?;
+            crate::dist()?;
+            let out = root().join("target/bench-results.tsv");
+            let _ = fs::remove_file(&out);
+            run(
+                &format!("benchmarks in headless Chromium ({runs} run(s), ours and the MSAL.js baseline)"),
+                cmd("cargo")
+                    .args(["test", "--test", "bench", "--locked"])
+                    .env("PPS_BENCH", "1")
+                    .env("PPS_BENCH_RUNS", runs.to_string())
+                    .env("PPS_BENCH_OUT", &out)
+                    .env("PPS_DIST", root().join("dist"))
+                    .env("CHROMEDRIVER", CHROMEDRIVER)
+                    .env("CHROMIUM", CHROMIUM),
+            )?;
+            out
+        }
+    };
     let raw = fs::read_to_string(&out).map_err(|e| format!("no results ({e})"))?;
     let results = Results::parse(&raw)?;
     let table = results.table();

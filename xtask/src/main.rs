@@ -38,9 +38,7 @@ fn main() -> ExitCode {
         "demo" => setup().and_then(|_| dist()).and_then(|_| demo(rest)),
         "test" => setup().and_then(|_| test(rest)),
         "size" => size(),
-        "bench" => setup()
-            .and_then(|_| dist())
-            .and_then(|_| bench::bench(rest)),
+        "bench" => bench::bench(rest),
         "help" | "--help" | "-h" => {
             print_help();
             Ok(())

@@ -22,6 +22,12 @@ use crate::ui;
 pub fn mount() {
     console_error_panic_hook_lite();
     let base = take_hash_route();
+    if crate::embed::browser::is_embedded() {
+        // The compact widget's layout (style/embed.css).
+        if let Some(body) = document().body() {
+            let _ = body.class_list().add_1("embedded");
+        }
+    }
     leptos::mount::mount_to_body(move || view! { <App base=base.clone()/> })
 }
 
@@ -42,6 +48,7 @@ pub fn App(base: String) -> impl IntoView {
         <ui::Shell>
             <Suspense fallback=move || view! { <ui::Loading/> }>
                 {move || config.get().map(|loaded| match loaded {
+                    Err(error) if on_setup_page(&base) => view! { <ui::SetupConfigFailed error=error/> }.into_any(),
                     Err(error) => view! { <ui::ConfigProblem error=error/> }.into_any(),
                     Ok(config) => view! { <SignedInApp config=config base=base.clone()/> }.into_any(),
                 })}
@@ -78,9 +85,17 @@ fn SignedInApp(config: AppConfig, base: String) -> impl IntoView {
         <Router base=base>
             <Routes fallback=|| view! { <ui::NotFound/> }>
                 <Route path=path!("/") view=ui::Home/>
+                <Route path=path!("/setup") view=ui::SetupView/>
+                <Route path=path!("/links") view=ui::LinksView/>
             </Routes>
         </Router>
     }
+}
+
+/// True on the setup check, which shows a broken `config.json` as its first red row.
+fn on_setup_page(base: &str) -> bool {
+    let path = window().location().pathname().unwrap_or_default();
+    path.strip_prefix(base).map(|p| p.trim_end_matches('/')) == Some("/setup")
 }
 
 /// Fetches and validates `config.json` from beside the page.

@@ -9,10 +9,13 @@
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod embed;
 pub mod graph;
 pub mod http;
 pub mod i18n;
+pub mod links;
 pub mod photo;
+pub mod setup;
 pub mod sharepoint;
 pub mod sync;
 pub mod ui;

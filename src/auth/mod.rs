@@ -70,6 +70,13 @@ pub enum AuthError {
     /// The popup was blocked by the browser.
     #[error("the sign-in window was blocked by the browser")]
     PopupBlocked,
+    /// The sign-in popup was closed before it came back with an answer (the user closed it,
+    /// often after the identity platform showed an error page there, e.g. AADSTS50011).
+    #[error("the sign-in window was closed before sign-in finished")]
+    PopupClosed,
+    /// The sign-in popup never came back with an answer.
+    #[error("the sign-in window did not answer in time")]
+    PopupTimedOut,
     /// The response did not match a request this page made (tampered or replayed `state`).
     #[error("the sign-in response did not match a request from this page")]
     StateMismatch,

@@ -196,11 +196,12 @@ impl Session {
             }
             if popup.closed().unwrap_or(true) {
                 self.cache.take_pending(&pending.state, nav::now_ms());
-                return Err(AuthError::Cancelled);
+                return Err(AuthError::PopupClosed);
             }
             if nav::now_ms() > deadline {
                 let _ = popup.close();
-                return Err(AuthError::Cancelled);
+                self.cache.take_pending(&pending.state, nav::now_ms());
+                return Err(AuthError::PopupTimedOut);
             }
         };
         self.complete(response).await?;

@@ -72,6 +72,23 @@ impl AuthContext {
         }
     }
 
+    /// Starts a popup sign-in from a click, and says at once when the browser refused to open
+    /// the window (`Err(PopupBlocked)`), so that the same click can still open a new tab. The
+    /// sign-in's end shows in [`AuthContext::state`].
+    pub fn sign_in_by_popup(&self) -> Result<(), AuthError> {
+        let popup = nav::open_popup()?;
+        let session = self.session();
+        let state = self.state;
+        let options = sign_in_options(&self.base.get_value());
+        spawn_local(async move {
+            match session.sign_in_popup(popup, options).await {
+                Ok(account) => state.set(AuthState::SignedIn(account)),
+                Err(error) => state.set(AuthState::SignedOut(Some(error))),
+            }
+        });
+        Ok(())
+    }
+
     /// The way to sign in when the user has not chosen: a popup inside a frame (the identity
     /// platform refuses to be framed), else the whole window.
     pub fn default_interaction() -> Interaction {
@@ -183,6 +200,8 @@ pub fn auth_error_kind(error: &AuthError) -> &'static str {
         AuthError::UserNotInTenant => "user-not-in-tenant",
         AuthError::InteractionRequired => "interaction-required",
         AuthError::PopupBlocked => "popup-blocked",
+        AuthError::PopupClosed => "popup-closed",
+        AuthError::PopupTimedOut => "popup-timed-out",
         AuthError::StateMismatch => "state-mismatch",
         AuthError::NonceMismatch => "nonce-mismatch",
         AuthError::InvalidGrant { .. } => "invalid-grant",

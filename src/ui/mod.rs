@@ -5,10 +5,15 @@
 //! `data-testid`.
 
 mod auth_view;
+mod embed_view;
+mod links_view;
+mod setup_view;
 mod shell;
 mod sync_view;
 
 pub use auth_view::{AuthContext, AuthState};
+pub use links_view::LinksView;
+pub use setup_view::{SetupConfigFailed, SetupView};
 pub use shell::{ConfigProblem, Home, Loading, NotFound, Shell};
 pub use sync_view::SyncView;
 

@@ -107,13 +107,17 @@ fn kind(error: &ConfigError) -> &'static str {
 /// The start page: what the page does and sign-in, then (signed in) the self-service flow.
 #[component]
 pub fn Home() -> impl IntoView {
+    if crate::embed::browser::is_embedded() {
+        return view! { <super::embed_view::EmbedHome/> }.into_any();
+    }
     let auth = AuthContext::get();
-    move || match auth.state.get() {
+    (move || match auth.state.get() {
         AuthState::Checking => view! { <Loading/> }.into_any(),
         AuthState::InPopup => view! { <PopupReturn/> }.into_any(),
         AuthState::SignedOut(error) => view! { <Landing error=error/> }.into_any(),
         AuthState::SignedIn(account) => view! { <SignedInHome account=account/> }.into_any(),
-    }
+    })
+    .into_any()
 }
 
 /// Before sign-in: what the page does, and the way in. A help-article link with
@@ -149,10 +153,15 @@ pub fn autostart_requested() -> bool {
 /// Signed in: who, and the self-service flow. The photos are read and compared at once; a
 /// help-article link with `autostart=1` also syncs without a click.
 #[component]
-pub fn SignedInHome(account: Account) -> impl IntoView {
+pub fn SignedInHome(
+    account: Account,
+    /// Where the sync is; given by an owner that also watches it (the intranet widget).
+    #[prop(optional)]
+    phase: Option<RwSignal<SyncPhase>>,
+) -> impl IntoView {
     let auth = AuthContext::get();
     let config = StoredValue::new(expect_context::<AppConfig>());
-    let phase = RwSignal::new(SyncPhase::Idle);
+    let phase = phase.unwrap_or_else(|| RwSignal::new(SyncPhase::Idle));
     mark_interactive();
 
     // `None` reads and compares only; `Some(force)` syncs.

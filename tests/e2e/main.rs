@@ -2,6 +2,9 @@
 //! emulator, over real HTTP with real CORS and redirects. See `support.rs` for the harness.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod embed;
+mod links;
+mod setup;
 mod shell;
 mod signin;
 mod support;

@@ -492,7 +492,7 @@ mod native {
         const sample = () => { if (performance.memory)
             b.heap = Math.max(b.heap, performance.memory.usedJSHeapSize); };
         sample();
-        b.timer = setInterval(sample, 5);
+        b.timer = setInterval(sample, 50);
         document.addEventListener('click', () => {
             if (b.click === undefined) { b.click = performance.now(); sample(); } }, true);
         const check = () => {

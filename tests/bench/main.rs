@@ -726,8 +726,13 @@ mod native {
 
     impl Drop for BenchBrowser {
         fn drop(&mut self) {
+            // Killing ChromeDriver orphans its Chromium: end it by its own profile folder too.
             let _ = self.driver.kill();
             let _ = self.driver.wait();
+            let _ = Command::new("pkill")
+                .args(["-KILL", "-f"])
+                .arg(format!("--user-data-dir={}", self.profile.display()))
+                .status();
             let _ = std::fs::remove_dir_all(&self.profile);
         }
     }

@@ -730,7 +730,7 @@ mod native {
             let _ = self.driver.kill();
             let _ = self.driver.wait();
             let _ = Command::new("pkill")
-                .args(["-KILL", "-f"])
+                .args(["-KILL", "-f", "--"])
                 .arg(format!("--user-data-dir={}", self.profile.display()))
                 .status();
             let _ = std::fs::remove_dir_all(&self.profile);

@@ -144,7 +144,7 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         let _ = Command::new("pkill")
-            .args(["-KILL", "-f"])
+            .args(["-KILL", "-f", "--"])
             .arg(format!("--user-data-dir={}", self.profile.display()))
             .status();
         let _ = std::fs::remove_dir_all(&self.profile);

@@ -191,6 +191,17 @@ pub fn is_loopback_host(host: &str) -> bool {
     host == "localhost" || host.ends_with(".localhost") || host == "127.0.0.1" || host == "[::1]"
 }
 
+/// True for `https` URLs with a host, and `http` ones on a loopback host: the only URLs the
+/// page sends anything to.
+pub fn is_safe_endpoint(url: &Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    match url.scheme() {
+        "https" => !host.is_empty(),
+        "http" => is_loopback_host(host),
+        _ => false,
+    }
+}
+
 fn checked_url(field: &'static str, value: &str) -> Result<Url, ConfigError> {
     let url = Url::parse(value).map_err(|e| ConfigError::BadUrl {
         field,

@@ -43,11 +43,7 @@ pub fn parse_metadata(json: &[u8]) -> Result<OpenIdMetadata, AuthError> {
         description: format!("the authority's discovery document could not be read: {e}"),
     })?;
     for endpoint in [&metadata.authorization_endpoint, &metadata.token_endpoint] {
-        let ok = url::Url::parse(endpoint).is_ok_and(|u| {
-            u.scheme() == "https"
-                || (u.scheme() == "http"
-                    && crate::config::is_loopback_host(u.host_str().unwrap_or_default()))
-        });
+        let ok = url::Url::parse(endpoint).is_ok_and(|u| crate::config::is_safe_endpoint(&u));
         if !ok {
             return Err(AuthError::Other {
                 code: "invalid_discovery".into(),

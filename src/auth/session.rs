@@ -335,11 +335,7 @@ impl Session {
         match resource {
             Resource::Graph => Ok(()),
             Resource::SharePoint { origin } => {
-                let ok = url::Url::parse(origin).is_ok_and(|u| {
-                    u.scheme() == "https"
-                        || (u.scheme() == "http"
-                            && crate::config::is_loopback_host(u.host_str().unwrap_or_default()))
-                });
+                let ok = url::Url::parse(origin).is_ok_and(|u| crate::config::is_safe_endpoint(&u));
                 if ok {
                     Ok(())
                 } else {

@@ -51,6 +51,18 @@ pub fn is_in_sync(
         && sharepoint_fingerprint.is_some_and(|sp| same_picture(exchange_fingerprint, sp))
 }
 
+/// How long the photos read before a click may be written by that click without reading them
+/// again: five minutes.
+pub const REUSE_COMPARISON_MS: f64 = 5.0 * 60_000.0;
+
+/// True when a comparison read at `read_at_ms` may still be used at `now_ms` (both
+/// milliseconds since the epoch): the page shows those photos, so the click writes the one it
+/// shows. An older one, or one from the future (the clock moved), is read again.
+pub fn can_reuse(read_at_ms: f64, now_ms: f64) -> bool {
+    let age = now_ms - read_at_ms;
+    (0.0..=REUSE_COMPARISON_MS).contains(&age)
+}
+
 /// What SharePoint should do after the comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -105,6 +117,17 @@ pub fn check_written(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_comparison_is_reused_for_five_minutes_only() {
+        let read = 1_700_000_000_000.0;
+        assert!(can_reuse(read, read));
+        assert!(can_reuse(read, read + 299_999.0));
+        assert!(can_reuse(read, read + REUSE_COMPARISON_MS));
+        assert!(!can_reuse(read, read + REUSE_COMPARISON_MS + 1.0));
+        assert!(!can_reuse(read, read - 1.0), "clock moved back");
+        assert!(!can_reuse(f64::NAN, read));
+    }
 
     fn flat(rgb: [u8; 3]) -> Vec<u8> {
         (0..16 * 16)

@@ -17,4 +17,4 @@ mod runner;
 
 pub use phase::{PhotoSummary, Service, SharePointSummary, SyncFailure, SyncPhase};
 pub use retry::RetryPolicy;
-pub use runner::{run_compare, run_sync};
+pub use runner::{run_compare, run_sync, Comparison};

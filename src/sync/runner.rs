@@ -12,7 +12,7 @@ use crate::photo::{self, browser, DEFAULT_EDGE};
 use crate::sharepoint::{self, large_thumbnail_url, SharePointProfile};
 
 use super::compare::{
-    check_written, decide, is_in_sync, same_picture, Decision, VerificationProblem,
+    can_reuse, check_written, decide, is_in_sync, same_picture, Decision, VerificationProblem,
 };
 use super::phase::{write_failed, PhotoSummary, SharePointSummary, SyncFailure, SyncPhase};
 use super::retry::{RetryPolicy, Retryable};
@@ -27,29 +27,63 @@ const VERIFY_PAUSE_MS: u32 = 1_000;
 /// phase (`Reading`, `Compared`, `Writing`, `Verifying`, then `Done`, `NothingToDo` or
 /// `Failed`) and returns the last one.
 ///
+/// `earlier` is what [`run_compare`] read before the click. When it is still fresh
+/// ([`can_reuse`]) nothing is read again: the photo the user was shown is the one written,
+/// and the sync starts at `Writing`. It is used once: the write makes it stale.
+///
 /// ```ignore
 /// let phase = RwSignal::new(SyncPhase::Idle);
 /// spawn_local(async move {
-///     sync::run_sync(&config, &session, false, move |p| phase.set(p)).await;
+///     sync::run_sync(&config, &session, false, None, move |p| phase.set(p)).await;
 /// });
 /// ```
 pub async fn run_sync(
     config: &AppConfig,
     tokens: &impl TokenSource,
     force: bool,
+    earlier: Option<Comparison>,
     on_phase: impl Fn(SyncPhase),
 ) -> SyncPhase {
-    run(config, tokens, Some(force), &on_phase).await
+    let started = now_ms();
+    let snapshot = match earlier.filter(|c| can_reuse(c.read_at_ms, now_ms())) {
+        Some(earlier) => earlier.snapshot,
+        None => match read_and_compare(config, tokens, &on_phase).await {
+            Ok(comparison) => comparison.snapshot,
+            Err(failed) => return failed,
+        },
+    };
+    write_and_verify(tokens, snapshot, force, started, &on_phase).await
 }
 
 /// Reads and compares only (`Reading`, then `Compared` or `Failed`): what the page shows
-/// before the user clicks. Writes nothing.
+/// before the user clicks. Writes nothing. Returns the last phase and, when both photos were
+/// read, what [`run_sync`] may write without reading again.
 pub async fn run_compare(
     config: &AppConfig,
     tokens: &impl TokenSource,
     on_phase: impl Fn(SyncPhase),
-) -> SyncPhase {
-    run(config, tokens, None, &on_phase).await
+) -> (SyncPhase, Option<Comparison>) {
+    match read_and_compare(config, tokens, &on_phase).await {
+        Ok(comparison) => (comparison.phase(), Some(comparison)),
+        Err(failed) => (failed, None),
+    }
+}
+
+/// Both photos as read and compared at one moment: the JPEG that would be written and
+/// SharePoint's profile before the write.
+pub struct Comparison {
+    snapshot: Snapshot,
+    read_at_ms: f64,
+}
+
+impl Comparison {
+    fn phase(&self) -> SyncPhase {
+        SyncPhase::Compared {
+            exchange: self.snapshot.exchange.clone(),
+            sharepoint: self.snapshot.sharepoint.clone(),
+            in_sync: self.snapshot.in_sync,
+        }
+    }
 }
 
 /// What was read, and what it became.
@@ -64,36 +98,47 @@ struct Snapshot {
     in_sync: bool,
 }
 
-async fn run(
+/// `Reading`, then `Compared` (returned with what was read) or `Failed` (returned as the
+/// error).
+async fn read_and_compare(
     config: &AppConfig,
     tokens: &impl TokenSource,
-    force: Option<bool>,
+    on_phase: &dyn Fn(SyncPhase),
+) -> Result<Comparison, SyncPhase> {
+    on_phase(SyncPhase::Reading);
+    let read_at_ms = now_ms();
+    match read(config, tokens).await {
+        Ok(snapshot) => {
+            let comparison = Comparison {
+                snapshot,
+                read_at_ms,
+            };
+            on_phase(comparison.phase());
+            Ok(comparison)
+        }
+        Err(reason) => {
+            let failed = SyncPhase::Failed {
+                reason,
+                wrote_anything: false,
+            };
+            on_phase(failed.clone());
+            Err(failed)
+        }
+    }
+}
+
+/// `Writing` (unless already in sync and not forced), `Verifying`, then `Done` with the time
+/// since `started`, `NothingToDo` or `Failed`.
+async fn write_and_verify(
+    tokens: &impl TokenSource,
+    snapshot: Snapshot,
+    force: bool,
+    started: f64,
     on_phase: &dyn Fn(SyncPhase),
 ) -> SyncPhase {
-    let started = now_ms();
     let emit = |phase: SyncPhase| {
         on_phase(phase.clone());
         phase
-    };
-    let failed = |reason, wrote_anything| {
-        emit(SyncPhase::Failed {
-            reason,
-            wrote_anything,
-        })
-    };
-
-    emit(SyncPhase::Reading);
-    let snapshot = match read(config, tokens).await {
-        Ok(snapshot) => snapshot,
-        Err(reason) => return failed(reason, false),
-    };
-    let compared = emit(SyncPhase::Compared {
-        exchange: snapshot.exchange.clone(),
-        sharepoint: snapshot.sharepoint.clone(),
-        in_sync: snapshot.in_sync,
-    });
-    let Some(force) = force else {
-        return compared;
     };
     if decide(snapshot.in_sync, force) == Decision::NothingToDo {
         return emit(SyncPhase::NothingToDo);
@@ -106,17 +151,21 @@ async fn run(
     {
         return emit(write_failed(&e));
     }
-    // SharePoint's own pull from Exchange; the write above already did the work, so a failure
-    // here changes nothing the verification would not see.
-    let _ = retrying(|| sharepoint::request_user_photo(host, tokens, &snapshot.upn)).await;
 
     emit(SyncPhase::Verifying);
-    match verify(tokens, &snapshot).await {
+    // SharePoint's own pull from Exchange goes alongside the verification: the write above
+    // already did the work, so its answer changes nothing the verification would not see.
+    let pull = retrying(|| sharepoint::request_user_photo(host, tokens, &snapshot.upn));
+    let (_, verified) = join(pull, verify(tokens, &snapshot)).await;
+    match verified {
         Ok(new_thumbnail) => emit(SyncPhase::Done {
             elapsed_ms: (now_ms() - started).max(0.0) as u32,
             new_thumbnail,
         }),
-        Err(reason) => failed(reason, true),
+        Err(reason) => emit(SyncPhase::Failed {
+            reason,
+            wrote_anything: true,
+        }),
     }
 }
 

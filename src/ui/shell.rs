@@ -164,6 +164,10 @@ pub fn SignedInHome(
     let phase = phase.unwrap_or_else(|| RwSignal::new(SyncPhase::Idle));
     mark_interactive();
 
+    // What the last comparison read: the click writes the photo the page shows without
+    // reading it again (while fresh; see `sync::run_sync`).
+    let comparison = StoredValue::new_local(None::<sync::Comparison>);
+
     // `None` reads and compares only; `Some(force)` syncs.
     let start = move |sync: Option<bool>| {
         let session = auth.session();
@@ -172,8 +176,15 @@ pub fn SignedInHome(
             let run = || async {
                 let report = move |p: SyncPhase| phase.set(p);
                 match sync {
-                    Some(force) => sync::run_sync(&config, &*session, force, report).await,
-                    None => sync::run_compare(&config, &*session, report).await,
+                    Some(force) => {
+                        let earlier = comparison.try_update_value(Option::take).flatten();
+                        sync::run_sync(&config, &*session, force, earlier, report).await
+                    }
+                    None => {
+                        let (last, read) = sync::run_compare(&config, &*session, report).await;
+                        comparison.set_value(read);
+                        last
+                    }
                 }
             };
             let refused = |last: &SyncPhase| {

@@ -144,6 +144,14 @@ async fn an_out_of_sync_user_syncs_with_one_click() {
     assert_sharepoint_shows_exchange_photo(&emulator, "adele").await;
     let log = emulator.control().log().await.unwrap();
     assert_eq!(writes(&log), 1);
+    let photo_reads = log
+        .iter()
+        .filter(|e| e.method == "GET" && e.path_and_query.ends_with("/me/photo/$value"))
+        .count();
+    assert_eq!(
+        photo_reads, 1,
+        "the click writes the photo the comparison read, without reading it again"
+    );
     assert_tokens_only_to_allowed_hosts(&log);
 }
 

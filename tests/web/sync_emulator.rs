@@ -67,7 +67,7 @@ fn user(key: &str) -> MintedTokens {
 async fn sync(key: &str, force: bool) -> (Vec<&'static str>, SyncPhase) {
     let seen = Rc::new(RefCell::new(Vec::new()));
     let record = seen.clone();
-    let last = sync::run_sync(&config(), &user(key), force, move |p| {
+    let last = sync::run_sync(&config(), &user(key), force, None, move |p| {
         record.borrow_mut().push(p.name())
     })
     .await;
@@ -92,7 +92,7 @@ async fn out_of_sync_user_is_written_and_verified_then_in_sync() {
     };
     assert!(new_thumbnail.unwrap().starts_with("blob:"));
 
-    let compared = sync::run_compare(&config(), &user("adele"), |_| {}).await;
+    let compared = sync::run_compare(&config(), &user("adele"), |_| {}).await.0;
     assert!(
         matches!(compared, SyncPhase::Compared { in_sync: true, .. }),
         "after the write SharePoint shows the Exchange photo: {compared:?}"
@@ -102,12 +102,50 @@ async fn out_of_sync_user_is_written_and_verified_then_in_sync() {
 }
 
 #[wasm_bindgen_test]
+async fn a_click_after_the_comparison_writes_what_was_read_without_reading_again() {
+    if PORT.is_none() {
+        return;
+    }
+    fresh().await;
+    let (compared, comparison) = sync::run_compare(&config(), &user("adele"), |_| {}).await;
+    assert!(
+        matches!(compared, SyncPhase::Compared { in_sync: false, .. }),
+        "{compared:?}"
+    );
+    control("DELETE", "log", serde_json::Value::Null).await;
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let record = seen.clone();
+    let last = sync::run_sync(&config(), &user("adele"), false, comparison, move |p| {
+        record.borrow_mut().push(p.name())
+    })
+    .await;
+    assert_eq!(*seen.borrow(), ["writing", "verifying", "done"], "{last:?}");
+    let log = request_log().await;
+    assert!(
+        !log.iter()
+            .any(|(_, path)| path.contains("/photo") || path.ends_with("/me")),
+        "Graph is not read again: {log:?}"
+    );
+    assert_eq!(
+        log.iter()
+            .filter(|(m, p)| m == "POST" && p.contains("SetMyProfilePicture"))
+            .count(),
+        1,
+        "{log:?}"
+    );
+    assert!(
+        log.iter().any(|(_, p)| p.contains("userphoto.aspx")),
+        "SharePoint's own pull is still requested: {log:?}"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn in_sync_user_has_nothing_to_do_unless_forced() {
     if PORT.is_none() {
         return;
     }
     fresh().await;
-    let compared = sync::run_compare(&config(), &user("alex"), |_| {}).await;
+    let compared = sync::run_compare(&config(), &user("alex"), |_| {}).await.0;
     let SyncPhase::Compared {
         exchange,
         sharepoint,
@@ -269,7 +307,7 @@ async fn transient_faults_are_retried_and_permanent_ones_write_nothing() {
         (4_000.0..15_000.0).contains(&waited),
         "four 1 s retries: {waited} ms"
     );
-    let after = sync::run_compare(&config(), &user("janis"), |_| {}).await;
+    let after = sync::run_compare(&config(), &user("janis"), |_| {}).await.0;
     assert!(
         matches!(&after, SyncPhase::Compared { sharepoint, in_sync: false, .. } if !sharepoint.has_picture),
         "SharePoint still shows the placeholder: {after:?}"

@@ -28,6 +28,10 @@ pub fn mount() {
             let _ = body.class_list().add_1("embedded");
         }
     }
+    // The static header index.html paints while the wasm loads; the app draws its own.
+    if let Some(boot) = document().get_element_by_id("boot") {
+        boot.remove();
+    }
     leptos::mount::mount_to_body(move || view! { <App base=base.clone()/> })
 }
 

@@ -14,6 +14,29 @@ async fn the_shell_renders_the_landing_view() {
     page.wait_for("sign-in").await;
     let lang = page.eval("return document.documentElement.lang").await;
     assert_eq!(lang, "en");
+    // index.html paints a header of its own while the wasm loads; the app replaces it.
+    let headers = page
+        .eval("return [document.querySelectorAll('.app-header').length, !!document.getElementById('boot')]")
+        .await;
+    assert_eq!(
+        headers,
+        serde_json::json!([1, false]),
+        "one header, the app's"
+    );
+    let served = page
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(location.href).then(r => r.text()).then(done, e => done(String(e)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let served = served.as_str().unwrap_or_default();
+    assert!(
+        served.contains(r#"<div id="boot""#) && served.contains(r#"class="app-header""#),
+        "the first paint does not wait for the wasm: {served}"
+    );
     page.assert_accessible("landing").await;
     page.screenshot("landing").await;
 }

@@ -262,29 +262,39 @@ async fn current_thumbnail(
         .ok()
 }
 
-/// Reads SharePoint back until it shows a new real picture, then fetches the new large
-/// thumbnail and checks it is the photo written. Returns a `blob:` URL of it.
+/// Reads SharePoint back until it shows a new real picture, then checks that its new large
+/// thumbnail is the photo written. Returns a `blob:` URL of that thumbnail.
+///
+/// SharePoint keeps a user's thumbnails at the same address, so when the profile had a
+/// picture before, that address is fetched alongside the first read-back (with a fresh
+/// version parameter, so no cache answers) and the round trip after it is saved. If what it
+/// returns is not the photo written (not there yet, or elsewhere now), the thumbnail is
+/// fetched again from the address the profile gives.
 async fn verify(
     tokens: &impl TokenSource,
     snapshot: &Snapshot,
 ) -> Result<Option<String>, SyncFailure> {
     let host = snapshot.host.as_str();
-    let mut attempt = 1;
-    let after = loop {
-        let after = retrying(|| sharepoint::my_properties(host, tokens))
-            .await
-            .map_err(|e| SyncFailure::from(&e))?;
-        match check_written(&snapshot.profile, &after) {
-            Ok(()) => break after,
-            Err(problem) if attempt >= VERIFY_ATTEMPTS => {
-                return Err(SyncFailure::VerificationFailed { problem })
-            }
-            Err(_) => {
-                attempt += 1;
-                sleep(VERIFY_PAUSE_MS).await;
-            }
+    let early_url = snapshot.profile.picture_url.as_deref().and_then(|picture| {
+        let version = format!("{}", now_ms() as u64);
+        large_thumbnail_url(picture, host, Some(&version))
+    });
+    let early = async {
+        match &early_url {
+            Some(url) => retrying(|| sharepoint::thumbnail(host, tokens, url))
+                .await
+                .ok(),
+            None => None,
         }
     };
+    let (after, early) = join(read_back(tokens, snapshot), early).await;
+    let after = after?;
+    if let Some(bytes) = early {
+        if written_photo(snapshot, &bytes).await {
+            return Ok(browser::object_url(&bytes, photo::sniff(&bytes).mime()));
+        }
+    }
+
     let missing = SyncFailure::VerificationFailed {
         problem: VerificationProblem::ThumbnailMissing,
     };
@@ -306,6 +316,39 @@ async fn verify(
         });
     }
     Ok(browser::object_url(&bytes, photo::sniff(&bytes).mime()))
+}
+
+/// Reads the profile until it shows a new real picture ([`check_written`]), at most
+/// [`VERIFY_ATTEMPTS`] times.
+async fn read_back(
+    tokens: &impl TokenSource,
+    snapshot: &Snapshot,
+) -> Result<SharePointProfile, SyncFailure> {
+    let host = snapshot.host.as_str();
+    let mut attempt = 1;
+    loop {
+        let after = retrying(|| sharepoint::my_properties(host, tokens))
+            .await
+            .map_err(|e| SyncFailure::from(&e))?;
+        match check_written(&snapshot.profile, &after) {
+            Ok(()) => return Ok(after),
+            Err(problem) if attempt >= VERIFY_ATTEMPTS => {
+                return Err(SyncFailure::VerificationFailed { problem })
+            }
+            Err(_) => {
+                attempt += 1;
+                sleep(VERIFY_PAUSE_MS).await;
+            }
+        }
+    }
+}
+
+/// True when `thumbnail` decodes to the picture that was written.
+async fn written_photo(snapshot: &Snapshot, thumbnail: &[u8]) -> bool {
+    match browser::fingerprint(thumbnail).await {
+        Ok(fingerprint) => same_picture(&snapshot.fingerprint, &fingerprint),
+        Err(_) => false,
+    }
 }
 
 /// Sends a request through `call` until it succeeds, fails for good, or the

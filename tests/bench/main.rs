@@ -195,6 +195,10 @@ mod native {
                         samples.add("memory.js_heap", side, session.heap);
                         samples.add("memory.wasm", side, session.wasm);
                         if run == 0 {
+                            eprintln!("bench: {} start-up timeline:", side.name());
+                            for line in &session.startup_lines {
+                                eprintln!("  {line}");
+                            }
                             eprintln!("bench: {} sync requests:", side.name());
                             for line in &session.request_lines {
                                 eprintln!("  {line}");
@@ -339,6 +343,7 @@ mod native {
         ready_requests: usize,
         ready_ms: Option<f64>,
         request_lines: Vec<String>,
+        startup_lines: Vec<String>,
         photo_ms: Option<f64>,
         heap: Option<f64>,
         wasm: Option<f64>,
@@ -393,6 +398,31 @@ mod native {
                 fcp = number(&page, fcp_script).await;
             }
             tokio::time::sleep(Duration::from_millis(300)).await;
+            // Where the start-up time goes: each file's fetch, then the page's own marks.
+            let timeline = page
+                .eval(
+                    "const r = performance.getEntriesByType('resource').map(e =>
+                        [e.startTime, e.responseEnd, e.name.split('/').pop()]);
+                     const nav = performance.getEntriesByType('navigation')[0];
+                     const marks = performance.getEntriesByType('mark')
+                        .concat(performance.getEntriesByType('paint'))
+                        .map(e => [e.startTime, e.startTime, e.name]);
+                     return [[0, nav ? nav.responseEnd : 0, 'document']].concat(r, marks)
+                        .sort((a, b) => a[0] - b[0]);",
+                )
+                .await;
+            let startup_lines = timeline
+                .as_array()
+                .map(|rows| {
+                    rows.iter()
+                        .map(|row| {
+                            let at = |i: usize| row.get(i).and_then(Value::as_f64).unwrap_or(0.0);
+                            let name = row.get(2).and_then(Value::as_str).unwrap_or_default();
+                            format!("{:>7.1} ms {:>7.1} ms  {name}", at(0), at(1))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
             let files = first_screen_files(&control.log().await.expect("log"), side);
 
             // Sign in (the last click on the identity pages and all after it with the latency of
@@ -478,6 +508,7 @@ mod native {
                 ready_requests,
                 ready_ms,
                 request_lines,
+                startup_lines,
                 photo_ms,
                 heap,
                 wasm,

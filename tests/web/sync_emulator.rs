@@ -137,6 +137,48 @@ async fn a_click_after_the_comparison_writes_what_was_read_without_reading_again
         log.iter().any(|(_, p)| p.contains("userphoto.aspx")),
         "SharePoint's own pull is still requested: {log:?}"
     );
+    assert_eq!(
+        thumbnail_reads(&log),
+        1,
+        "the new thumbnail is read once, at the address it had: {log:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_new_thumbnail_not_at_its_old_address_is_read_from_the_profile() {
+    if PORT.is_none() {
+        return;
+    }
+    fresh().await;
+    let (_, comparison) = sync::run_compare(&config(), &user("adele"), |_| {}).await;
+    // The first read of the large thumbnail after the write finds nothing.
+    control(
+        "POST",
+        "faults",
+        serde_json::json!({"host": "contoso-my", "path_contains": "_LThumb", "method": "GET",
+            "status": 404, "times": 1}),
+    )
+    .await;
+    control("DELETE", "log", serde_json::Value::Null).await;
+    let last = sync::run_sync(&config(), &user("adele"), false, comparison, |_| {}).await;
+    assert!(
+        matches!(
+            &last,
+            SyncPhase::Done {
+                new_thumbnail: Some(_),
+                ..
+            }
+        ),
+        "{last:?}"
+    );
+    assert_eq!(thumbnail_reads(&request_log().await), 2);
+}
+
+/// GET requests for a large thumbnail in a request log.
+fn thumbnail_reads(log: &[(String, String)]) -> usize {
+    log.iter()
+        .filter(|(m, p)| m == "GET" && p.contains("_LThumb"))
+        .count()
 }
 
 #[wasm_bindgen_test]

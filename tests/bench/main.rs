@@ -199,6 +199,10 @@ mod native {
                             for line in &session.startup_lines {
                                 eprintln!("  {line}");
                             }
+                            eprintln!("bench: {} sign-in return requests:", side.name());
+                            for line in &session.ready_lines {
+                                eprintln!("  {line}");
+                            }
                             eprintln!("bench: {} sync requests:", side.name());
                             for line in &session.request_lines {
                                 eprintln!("  {line}");
@@ -344,6 +348,7 @@ mod native {
         ready_ms: Option<f64>,
         request_lines: Vec<String>,
         startup_lines: Vec<String>,
+        ready_lines: Vec<String>,
         photo_ms: Option<f64>,
         heap: Option<f64>,
         wasm: Option<f64>,
@@ -443,7 +448,9 @@ mod native {
                 }
             };
             let ready_ms = wait_number(&page, ready_script).await;
-            let ready_requests = after_return(&control.log().await.expect("log"), side).len();
+            let ready_log = after_return(&control.log().await.expect("log"), side);
+            let ready_requests = ready_log.len();
+            let ready_lines = log_lines(&ready_log);
 
             // One sync.
             // One sync.
@@ -484,20 +491,7 @@ mod native {
                     .and_then(|v| v.as_f64()),
                 Side::Baseline => None,
             };
-            let request_lines = sync_log
-                .iter()
-                .map(|e| {
-                    format!(
-                        "{:>6} +{:>4} ms {:>4} ms {} {}{}",
-                        e.status,
-                        e.started_ms - sync_log[0].started_ms,
-                        e.duration_ms,
-                        e.method,
-                        e.host,
-                        e.path_and_query.chars().take(90).collect::<String>()
-                    )
-                })
-                .collect();
+            let request_lines = log_lines(&sync_log);
             Session {
                 fcp,
                 interactive,
@@ -509,6 +503,7 @@ mod native {
                 ready_ms,
                 request_lines,
                 startup_lines,
+                ready_lines,
                 photo_ms,
                 heap,
                 wasm,
@@ -663,6 +658,25 @@ mod native {
 
     /// The requests from the page's load after the sign-in redirect: the last fetch of the
     /// page's document and everything after it.
+    /// One line per request: status, start relative to the first, duration, method, URL.
+    fn log_lines(entries: &[LogEntry]) -> Vec<String> {
+        let first = entries.first().map(|e| e.started_ms).unwrap_or_default();
+        entries
+            .iter()
+            .map(|e| {
+                format!(
+                    "{:>6} +{:>4} ms {:>4} ms {} {}{}",
+                    e.status,
+                    e.started_ms - first,
+                    e.duration_ms,
+                    e.method,
+                    e.host,
+                    e.path_and_query.chars().take(90).collect::<String>()
+                )
+            })
+            .collect()
+    }
+
     fn after_return(log: &[LogEntry], side: Side) -> Vec<LogEntry> {
         let document = |e: &LogEntry| {
             let path = e.path_and_query.split('?').next().unwrap_or_default();

@@ -29,15 +29,13 @@ mod native {
     use std::collections::BTreeMap;
     use std::fmt::Write as _;
     use std::path::{Path, PathBuf};
-    use std::process::{Child, Command, Stdio};
+    use std::process::Command;
     use std::time::{Duration, Instant};
 
     use emulator::{Emulator, EmulatorOptions, LogEntry};
-    use fantoccini::wd::Capabilities;
-    use fantoccini::{Client, ClientBuilder};
     use serde_json::{json, Value};
 
-    use crate::support::{dist_dir, AppPage, PATIENCE};
+    use crate::support::{dist_dir, AppPage, Browser, BrowserOptions, PATIENCE};
 
     /// Latency added to every request during the measured sync.
     const SYNC_LATENCY_MS: u64 = 100;
@@ -367,7 +365,11 @@ mod native {
                 .expect("registration");
             control.set_latency(0).await.expect("latency");
 
-            let browser = BenchBrowser::launch().await;
+            let browser = Browser::launch(BrowserOptions {
+                precise_memory: true,
+                ..Default::default()
+            })
+            .await;
             let app_url = match side {
                 Side::Ours => emulator.app_url(),
                 Side::Baseline => format!("{}baseline/", emulator.app_url()),
@@ -699,89 +701,5 @@ mod native {
             .await
             .ok()
             .and_then(|v| v.as_f64())
-    }
-
-    /// A headless Chromium like the end-to-end tests' (`support::Browser`), plus precise
-    /// `performance.memory`; a fresh profile each time, so nothing is cached.
-    struct BenchBrowser {
-        client: Client,
-        driver: Child,
-        profile: PathBuf,
-    }
-
-    impl BenchBrowser {
-        async fn launch() -> BenchBrowser {
-            let chromedriver =
-                std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-            let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .map(|a| a.port())
-                .expect("a free port");
-            let driver = Command::new(&chromedriver)
-                .arg(format!("--port={port}"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {chromedriver} ({e}): cargo xtask setup"));
-            let profile =
-                std::env::temp_dir().join(format!("pps-bench-{}-{}", std::process::id(), port));
-            let args = [
-                "--headless=new".to_owned(),
-                "--no-sandbox".into(),
-                "--disable-gpu".into(),
-                "--disable-dev-shm-usage".into(),
-                "--disable-background-networking".into(),
-                "--disable-component-update".into(),
-                "--disable-sync".into(),
-                "--disable-quic".into(),
-                "--no-first-run".into(),
-                "--disable-features=Translate,MediaRouter,OptimizationHints".into(),
-                "--enable-precise-memory-info".into(),
-                format!("--user-data-dir={}", profile.display()),
-                "--window-size=1280,900".into(),
-                "--lang=en-US".into(),
-            ];
-            let mut caps = Capabilities::new();
-            caps.insert(
-                "goog:chromeOptions".into(),
-                json!({ "binary": chromium, "args": args }),
-            );
-            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            let url = format!("http://127.0.0.1:{port}");
-            // A loaded machine (the build of another crate, say) can take long to start Chromium.
-            let deadline = Instant::now() + Duration::from_secs(60);
-            let client = loop {
-                match ClientBuilder::new(connector.clone())
-                    .capabilities(caps.clone())
-                    .connect(&url)
-                    .await
-                {
-                    Ok(client) => break client,
-                    Err(_) if Instant::now() < deadline => {
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                    }
-                    Err(e) => panic!("ChromeDriver did not start a session: {e}"),
-                }
-            };
-            BenchBrowser {
-                client,
-                driver,
-                profile,
-            }
-        }
-    }
-
-    impl Drop for BenchBrowser {
-        fn drop(&mut self) {
-            // Killing ChromeDriver orphans its Chromium: end it by its own profile folder too.
-            let _ = self.driver.kill();
-            let _ = self.driver.wait();
-            let _ = Command::new("pkill")
-                .args(["-KILL", "-f", "--"])
-                .arg(format!("--user-data-dir={}", self.profile.display()))
-                .status();
-            let _ = std::fs::remove_dir_all(&self.profile);
-        }
     }
 }

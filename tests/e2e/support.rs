@@ -52,6 +52,8 @@ pub struct BrowserOptions {
     pub lang: Option<String>,
     /// Window size in CSS pixels (1280×900 when unset).
     pub size: Option<(u32, u32)>,
+    /// Exact `performance.memory` figures (the benchmarks' heap measurement).
+    pub precise_memory: bool,
 }
 
 /// A headless Chromium with its own ChromeDriver and profile; both end when this is dropped.
@@ -99,6 +101,9 @@ impl Browser {
             format!("--window-size={width},{height}"),
             format!("--lang={lang}"),
         ];
+        if options.precise_memory {
+            args.push("--enable-precise-memory-info".into());
+        }
         if options.dark {
             args.push("--force-dark-mode".into());
             args.push(
@@ -114,7 +119,8 @@ impl Browser {
         caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(15);
+        // A loaded machine (the build of another crate, say) can take long to start Chromium.
+        let deadline = Instant::now() + PATIENCE;
         let client = loop {
             match ClientBuilder::new(connector.clone())
                 .capabilities(caps.clone())

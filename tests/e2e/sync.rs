@@ -33,6 +33,18 @@ fn thumbnails(state: &State, user: &str) -> Vec<(String, u32, u32, String)> {
     files
 }
 
+/// A busy answer (`status`, `Retry-After: 1`) to every request to `host` whose path contains
+/// `path`.
+fn busy(host: &str, path: &str, status: u16) -> FaultRule {
+    FaultRule {
+        host: Some(host.into()),
+        path_contains: Some(path.into()),
+        status,
+        retry_after_secs: Some(1),
+        ..Default::default()
+    }
+}
+
 fn writes(log: &[emulator::LogEntry]) -> usize {
     log.iter()
         .filter(|e| e.method == "POST" && e.path_and_query.contains("SetMyProfilePicture"))
@@ -305,39 +317,19 @@ async fn throttling_and_brief_outages_are_retried() {
     let emulator = emulator().await;
     let control = emulator.control();
     control.set_expose_retry_after(false).await.unwrap();
-    control
-        .set_fault(FaultRule {
-            host: Some("graph".into()),
-            path_contains: Some("/photo/$value".into()),
-            status: 429,
-            retry_after_secs: Some(1),
-            times: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    control
-        .set_fault(FaultRule {
-            host: Some("contoso-my".into()),
-            path_contains: Some("SetMyProfilePicture".into()),
-            status: 503,
-            retry_after_secs: Some(1),
-            times: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    control
-        .set_fault(FaultRule {
-            host: Some("contoso-my".into()),
-            path_contains: Some("GetMyProperties".into()),
-            status: 429,
-            retry_after_secs: Some(1),
-            times: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    for (host, path, status) in [
+        ("graph", "/photo/$value", 429),
+        ("contoso-my", "SetMyProfilePicture", 503),
+        ("contoso-my", "GetMyProperties", 429),
+    ] {
+        control
+            .set_fault(FaultRule {
+                times: Some(1),
+                ..busy(host, path, status)
+            })
+            .await
+            .unwrap();
+    }
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "adele").await;
@@ -357,13 +349,7 @@ async fn a_lasting_outage_stops_after_bounded_retries_and_writes_nothing() {
     let control = emulator.control();
     let before = control.state().await.unwrap().files;
     control
-        .set_fault(FaultRule {
-            host: Some("contoso-my".into()),
-            path_contains: Some("SetMyProfilePicture".into()),
-            status: 503,
-            retry_after_secs: Some(1),
-            ..Default::default()
-        })
+        .set_fault(busy("contoso-my", "SetMyProfilePicture", 503))
         .await
         .unwrap();
     let browser = Browser::launch(BrowserOptions::default()).await;

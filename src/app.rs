@@ -20,6 +20,10 @@ use crate::ui;
 
 /// Mounts the app on `<body>`.
 pub fn mount() {
+    // When the wasm has been compiled and started (the benchmarks' start-up timeline).
+    if let Some(performance) = window().performance() {
+        let _ = performance.mark("pps:start");
+    }
     console_error_panic_hook_lite();
     let base = take_hash_route();
     if crate::embed::browser::is_embedded() {

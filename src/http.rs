@@ -106,6 +106,54 @@ impl HttpResponse {
     }
 }
 
+/// Reading fields of a JSON answer parsed into a [`serde_json::Value`]. The answers' own types
+/// are read through these rather than `#[derive(Deserialize)]`: every derived type put another
+/// copy of serde_json's parser into the page.
+pub mod json {
+    use serde_json::Value;
+
+    /// Parses a body.
+    pub fn parse(body: &[u8]) -> Result<Value, serde_json::Error> {
+        serde_json::from_slice(body)
+    }
+
+    /// A body that must be a JSON object; the error says why it is not one.
+    pub fn object(body: &[u8]) -> Result<Value, String> {
+        let value = parse(body).map_err(|e| e.to_string())?;
+        if value.is_object() {
+            Ok(value)
+        } else {
+            Err("not a JSON object".to_owned())
+        }
+    }
+
+    /// A string member: `Ok(None)` when absent or null, an error when it is not a string.
+    pub fn string(object: &Value, key: &str) -> Result<Option<String>, String> {
+        match object.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(format!("`{key}` is not a string")),
+        }
+    }
+
+    /// A string member that must be there.
+    pub fn required_string(object: &Value, key: &str) -> Result<String, String> {
+        string(object, key)?.ok_or_else(|| format!("missing `{key}`"))
+    }
+
+    /// A whole-number member that fits a `u32`: `Ok(None)` when absent or null.
+    pub fn u32(object: &Value, key: &str) -> Result<Option<u32>, String> {
+        match object.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| format!("`{key}` is not a whole number")),
+        }
+    }
+}
+
 /// The origin of a URL, for messages (`https://graph.microsoft.com`).
 pub fn origin_of(url: &str) -> String {
     url::Url::parse(url)
@@ -231,6 +279,20 @@ mod tests {
             origin_of("http://graph.localhost:8080/v1.0"),
             "http://graph.localhost:8080"
         );
+    }
+
+    #[test]
+    fn json_members_are_read_or_refused() {
+        let v = json::parse(br#"{"a":"x","n":648,"z":null,"b":true,"neg":-1}"#).unwrap();
+        assert_eq!(json::string(&v, "a"), Ok(Some("x".into())));
+        assert_eq!(json::string(&v, "z"), Ok(None));
+        assert_eq!(json::string(&v, "missing"), Ok(None));
+        assert!(json::string(&v, "b").is_err());
+        assert!(json::required_string(&v, "missing").is_err());
+        assert_eq!(json::u32(&v, "n"), Ok(Some(648)));
+        assert_eq!(json::u32(&v, "missing"), Ok(None));
+        assert!(json::u32(&v, "neg").is_err());
+        assert!(json::u32(&v, "a").is_err());
     }
 
     #[test]

@@ -141,6 +141,17 @@ pub mod json {
         string(object, key)?.ok_or_else(|| format!("missing `{key}`"))
     }
 
+    /// A whole-number member: `Ok(None)` when absent or null.
+    pub fn i64(object: &Value, key: &str) -> Result<Option<i64>, String> {
+        match object.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| format!("`{key}` is not a whole number")),
+        }
+    }
+
     /// A whole-number member that fits a `u32`: `Ok(None)` when absent or null.
     pub fn u32(object: &Value, key: &str) -> Result<Option<u32>, String> {
         match object.get(key) {
@@ -293,6 +304,8 @@ mod tests {
         assert_eq!(json::u32(&v, "missing"), Ok(None));
         assert!(json::u32(&v, "neg").is_err());
         assert!(json::u32(&v, "a").is_err());
+        assert_eq!(json::i64(&v, "neg"), Ok(Some(-1)));
+        assert!(json::i64(&v, "b").is_err());
     }
 
     #[test]

@@ -14,16 +14,16 @@ use oauth2::{
 use serde::{Deserialize, Serialize};
 
 use super::AuthError;
+use crate::http::json;
 
 /// The OpenID Connect scopes asked for at sign-in, besides the resource's own.
 pub const OIDC_SCOPES: [&str; 3] = ["openid", "profile", "offline_access"];
 
 /// What the authority's discovery document says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenIdMetadata {
     pub authorization_endpoint: String,
     pub token_endpoint: String,
-    #[serde(default)]
     pub end_session_endpoint: Option<String>,
     pub issuer: String,
 }
@@ -37,8 +37,17 @@ pub fn discovery_url(authority: &str) -> String {
 }
 
 /// Reads a discovery document and checks its endpoints are https (or loopback http).
-pub fn parse_metadata(json: &[u8]) -> Result<OpenIdMetadata, AuthError> {
-    let metadata: OpenIdMetadata = serde_json::from_slice(json).map_err(|e| AuthError::Other {
+pub fn parse_metadata(body: &[u8]) -> Result<OpenIdMetadata, AuthError> {
+    let read = || -> Result<OpenIdMetadata, String> {
+        let v = json::object(body)?;
+        Ok(OpenIdMetadata {
+            authorization_endpoint: json::required_string(&v, "authorization_endpoint")?,
+            token_endpoint: json::required_string(&v, "token_endpoint")?,
+            end_session_endpoint: json::string(&v, "end_session_endpoint")?,
+            issuer: json::required_string(&v, "issuer")?,
+        })
+    };
+    let metadata = read().map_err(|e| AuthError::Other {
         code: "invalid_discovery".into(),
         description: format!("the authority's discovery document could not be read: {e}"),
     })?;

@@ -122,8 +122,7 @@ pub fn oauth_client(
 }
 
 /// How the user is sent to the identity platform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interaction {
     /// The whole page goes to the sign-in page and comes back.
     Redirect,
@@ -146,7 +145,7 @@ pub struct SignInOptions {
 
 /// A sign-in in flight, remembered (in sessionStorage) between leaving and coming back.
 /// Found again by its `state`, and used once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingRequest {
     pub state: String,
     pub verifier: String,

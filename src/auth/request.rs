@@ -3,13 +3,15 @@
 //! between leaving and coming back, parsing the response, and turning the identity platform's
 //! errors (AADSTS codes) into [`AuthError`]s. No `web_sys` here.
 
+use base64::Engine as _;
 use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
     BasicTokenType,
 };
 use oauth2::{
     AuthType, AuthUrl, ClientId, CsrfToken, EndpointNotSet, EndpointSet, ExtraTokenFields,
-    PkceCodeChallenge, RedirectUrl, Scope, StandardRevocableToken, StandardTokenResponse, TokenUrl,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, StandardRevocableToken,
+    StandardTokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 
@@ -160,6 +162,12 @@ pub struct PendingRequest {
 /// How long a pending sign-in may wait for its response.
 pub const PENDING_REQUEST_TTL_MS: u64 = 15 * 60 * 1000;
 
+/// Random bytes a sign-in needs, from the browser's `crypto.getRandomValues`: 32 for the
+/// PKCE verifier, 16 for `state`, 16 for the `nonce` (the sizes `oauth2`'s own
+/// `new_random_sha256` and `CsrfToken::new_random` use; those draw on `rand`, which would put
+/// a ChaCha generator and `getrandom` in the page for three calls).
+pub type SignInRandom = [u8; 64];
+
 /// Builds the authorize URL (code flow, PKCE S256, `state`, `nonce`, `response_mode=query`)
 /// and the request to remember.
 pub fn authorize(
@@ -168,13 +176,17 @@ pub fn authorize(
     options: &SignInOptions,
     interaction: Interaction,
     now_ms: u64,
+    random: &SignInRandom,
 ) -> (String, PendingRequest) {
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let nonce = CsrfToken::new_random().secret().clone();
+    let encode = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let verifier = PkceCodeVerifier::new(encode(&random[..32]));
+    let challenge = PkceCodeChallenge::from_code_verifier_sha256(&verifier);
+    let state = CsrfToken::new(encode(&random[32..48]));
+    let nonce = encode(&random[48..]);
     let mut scopes: Vec<String> = OIDC_SCOPES.iter().map(|s| s.to_string()).collect();
     scopes.extend(resource_scopes.iter().cloned());
     let mut request = client
-        .authorize_url(CsrfToken::new_random)
+        .authorize_url(|| state)
         .add_scopes(
             scopes
                 .iter()
@@ -346,6 +358,18 @@ mod tests {
         .unwrap()
     }
 
+    /// Random bytes for tests, from std's randomly keyed hasher.
+    fn random() -> SignInRandom {
+        use std::hash::{BuildHasher, Hasher};
+        let mut bytes = [0u8; 64];
+        for chunk in bytes.chunks_mut(8) {
+            let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+            hasher.write_u8(0);
+            chunk.copy_from_slice(&hasher.finish().to_le_bytes());
+        }
+        bytes
+    }
+
     fn client() -> OAuthClient {
         oauth_client("client-id", &metadata(), "https://app.example/").unwrap()
     }
@@ -402,6 +426,7 @@ mod tests {
             &options,
             Interaction::Redirect,
             5,
+            &random(),
         );
         let q = query_of(&url);
         assert!(url.starts_with("https://login.example/t/oauth2/v2.0/authorize?"));
@@ -441,12 +466,37 @@ mod tests {
     #[test]
     fn every_sign_in_gets_fresh_state_nonce_and_verifier() {
         let options = SignInOptions::default();
-        let (_, a) = authorize(&client(), &[], &options, Interaction::Popup, 0);
-        let (_, b) = authorize(&client(), &[], &options, Interaction::Popup, 0);
+        let (_, a) = authorize(&client(), &[], &options, Interaction::Popup, 0, &random());
+        let (_, b) = authorize(&client(), &[], &options, Interaction::Popup, 0, &random());
         assert_ne!(a.state, b.state);
         assert_ne!(a.nonce, b.nonce);
         assert_ne!(a.verifier, b.verifier);
+        // Each secret has its own bytes.
+        assert_ne!(a.state, a.nonce);
+        assert!(!a.verifier.contains(&a.state) && !a.verifier.contains(&a.nonce));
         assert!(a.state.len() >= 16 && a.verifier.len() >= 43);
+    }
+
+    #[test]
+    fn secrets_are_the_random_bytes_base64url_encoded() {
+        let mut bytes = [0u8; 64];
+        bytes[32..48].fill(0xff);
+        bytes[48..].fill(0x01);
+        let (url, pending) = authorize(
+            &client(),
+            &[],
+            &SignInOptions::default(),
+            Interaction::Redirect,
+            0,
+            &bytes,
+        );
+        assert_eq!(pending.verifier, "A".repeat(43));
+        assert_eq!(pending.state, "_____________________w");
+        assert_eq!(pending.nonce, "AQEBAQEBAQEBAQEBAQEBAQ");
+        assert_eq!(
+            param(&query_of(&url), "state"),
+            Some(pending.state.as_str())
+        );
     }
 
     #[test]

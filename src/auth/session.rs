@@ -146,12 +146,14 @@ impl Session {
     pub async fn sign_in_redirect(&self, options: SignInOptions) -> Result<(), AuthError> {
         let metadata = self.metadata().await?;
         let client = request::oauth_client(&self.config.client_id, &metadata, &self.redirect_uri)?;
+        let random = sign_in_random()?;
         let (url, pending) = request::authorize(
             &client,
             &Resource::Graph.scopes(),
             &self.sign_in_options(options),
             Interaction::Redirect,
             nav::now_ms(),
+            &random,
         );
         self.cache.put_pending(&pending);
         nav::leave_for(&url);
@@ -173,12 +175,20 @@ impl Session {
             }
         };
         let client = request::oauth_client(&self.config.client_id, &metadata, &self.redirect_uri)?;
+        let random = match sign_in_random() {
+            Ok(random) => random,
+            Err(e) => {
+                let _ = popup.close();
+                return Err(e);
+            }
+        };
         let (url, pending) = request::authorize(
             &client,
             &Resource::Graph.scopes(),
             &self.sign_in_options(options),
             Interaction::Popup,
             nav::now_ms(),
+            &random,
         );
         self.cache.put_pending(&pending);
         let _ = popup.location().set_href(&url);
@@ -402,6 +412,20 @@ impl TokenSource for Session {
     async fn access_token(&self, resource: &Resource) -> Result<String, AuthError> {
         self.acquire_token_silent(resource).await
     }
+}
+
+/// Fresh random bytes for a sign-in's PKCE verifier, `state` and `nonce`, from
+/// `crypto.getRandomValues`. A browser without it cannot sign in safely, so none starts.
+fn sign_in_random() -> Result<request::SignInRandom, AuthError> {
+    let mut random = [0u8; 64];
+    web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .and_then(|c| c.get_random_values_with_u8_array(&mut random).ok())
+        .ok_or_else(|| AuthError::Other {
+            code: "no_secure_random".into(),
+            description: "this browser offers no crypto.getRandomValues".into(),
+        })?;
+    Ok(random)
 }
 
 /// The `oauth2` crate's HTTP client: `fetch` through [`crate::http`], no credentials.

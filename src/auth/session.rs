@@ -439,9 +439,17 @@ async fn token_endpoint_client(
         },
         request.uri().to_string(),
     );
-    for (name, value) in request.headers() {
-        if let Ok(value) = value.to_str() {
-            outgoing = outgoing.header(name.as_str(), value);
+    // The headers oauth2 sets (Authorization only with a client secret, which an SPA has
+    // not), looked up by their constants: `HeaderName::as_str` would bring `http`'s table of
+    // every standard header name into the page.
+    use oauth2::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+    for (name, header) in [
+        ("Accept", ACCEPT),
+        ("Content-Type", CONTENT_TYPE),
+        ("Authorization", AUTHORIZATION),
+    ] {
+        if let Some(value) = request.headers().get(header).and_then(|v| v.to_str().ok()) {
+            outgoing = outgoing.header(name, value);
         }
     }
     let body = request.into_body();

@@ -7,7 +7,7 @@
 
 use gloo_net::http::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
-use wasm_bindgen::{closure::Closure, JsCast};
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use web_sys::{AbortController, RequestCredentials};
 
 /// How long a request may take before it is abandoned, unless the caller says otherwise.
@@ -185,24 +185,16 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
     for (name, value) in &request.headers {
         builder = builder.header(name, value);
     }
-    let sent = match request.body {
+    // One `send().await` for every kind of body: each await point is another copy of
+    // gloo's send future in this function's state machine.
+    let built = match request.body {
         Some(Body::Bytes(bytes)) => {
-            let array = js_sys::Uint8Array::from(bytes.as_slice());
-            builder
-                .body(array)
-                .map_err(|e| network(&origin, e))?
-                .send()
-                .await
+            builder.body(JsValue::from(js_sys::Uint8Array::from(bytes.as_slice())))
         }
-        Some(Body::Text(text)) => {
-            builder
-                .body(text)
-                .map_err(|e| network(&origin, e))?
-                .send()
-                .await
-        }
-        None => builder.send().await,
+        Some(Body::Text(text)) => builder.body(JsValue::from_str(&text)),
+        None => builder.build(),
     };
+    let sent = built.map_err(|e| network(&origin, e))?.send().await;
     let result = match sent {
         Ok(response) => {
             let status = response.status();

@@ -5,7 +5,6 @@
 //! Nothing here goes to localStorage: a closed tab forgets the session.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
@@ -31,22 +30,31 @@ pub trait Store {
     fn keys(&self) -> Vec<String>;
 }
 
-/// A store in the page's memory (the `memory` cache location, and tests).
+/// A store in the page's memory (the `memory` cache location, and tests). A handful of
+/// entries: a list searched in order is enough, and smaller in the page than a `BTreeMap`.
 #[derive(Debug, Default)]
-pub struct MemoryStore(RefCell<BTreeMap<String, String>>);
+pub struct MemoryStore(RefCell<Vec<(String, String)>>);
 
 impl Store for MemoryStore {
     fn get(&self, key: &str) -> Option<String> {
-        self.0.borrow().get(key).cloned()
+        let entries = self.0.borrow();
+        entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
     }
     fn set(&self, key: &str, value: &str) {
-        self.0.borrow_mut().insert(key.to_owned(), value.to_owned());
+        let mut entries = self.0.borrow_mut();
+        match entries.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) => *v = value.to_owned(),
+            None => entries.push((key.to_owned(), value.to_owned())),
+        }
     }
     fn remove(&self, key: &str) {
-        self.0.borrow_mut().remove(key);
+        self.0.borrow_mut().retain(|(k, _)| k != key);
     }
     fn keys(&self) -> Vec<String> {
-        self.0.borrow().keys().cloned().collect()
+        self.0.borrow().iter().map(|(k, _)| k.clone()).collect()
     }
 }
 
@@ -389,6 +397,19 @@ mod tests {
             .as_deref(),
             Some("g")
         );
+    }
+
+    #[test]
+    fn memory_store_replaces_and_removes() {
+        let store = MemoryStore::default();
+        store.set("a", "1");
+        store.set("b", "2");
+        store.set("a", "3");
+        assert_eq!(store.get("a").as_deref(), Some("3"));
+        assert_eq!(store.keys(), vec!["a".to_owned(), "b".to_owned()]);
+        store.remove("a");
+        assert_eq!(store.get("a"), None);
+        assert_eq!(store.keys(), vec!["b".to_owned()]);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use gloo_net::http::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
-use wasm_bindgen::{closure::Closure, JsCast};
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use web_sys::{AbortController, RequestCredentials};
 
 /// How long a request may take before it is abandoned, unless the caller says otherwise.
@@ -106,6 +106,65 @@ impl HttpResponse {
     }
 }
 
+/// Reading fields of a JSON answer parsed into a [`serde_json::Value`]. The answers' own types
+/// are read through these rather than `#[derive(Deserialize)]`: every derived type put another
+/// copy of serde_json's parser into the page.
+pub mod json {
+    use serde_json::Value;
+
+    /// Parses a body.
+    pub fn parse(body: &[u8]) -> Result<Value, serde_json::Error> {
+        serde_json::from_slice(body)
+    }
+
+    /// A body that must be a JSON object; the error says why it is not one.
+    pub fn object(body: &[u8]) -> Result<Value, String> {
+        let value = parse(body).map_err(|e| e.to_string())?;
+        if value.is_object() {
+            Ok(value)
+        } else {
+            Err("not a JSON object".to_owned())
+        }
+    }
+
+    /// A string member: `Ok(None)` when absent or null, an error when it is not a string.
+    pub fn string(object: &Value, key: &str) -> Result<Option<String>, String> {
+        match object.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(format!("`{key}` is not a string")),
+        }
+    }
+
+    /// A string member that must be there.
+    pub fn required_string(object: &Value, key: &str) -> Result<String, String> {
+        string(object, key)?.ok_or_else(|| format!("missing `{key}`"))
+    }
+
+    /// A whole-number member: `Ok(None)` when absent or null.
+    pub fn i64(object: &Value, key: &str) -> Result<Option<i64>, String> {
+        match object.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| format!("`{key}` is not a whole number")),
+        }
+    }
+
+    /// A whole-number member that fits a `u32`: `Ok(None)` when absent or null.
+    pub fn u32(object: &Value, key: &str) -> Result<Option<u32>, String> {
+        match object.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| format!("`{key}` is not a whole number")),
+        }
+    }
+}
+
 /// The origin of a URL, for messages (`https://graph.microsoft.com`).
 pub fn origin_of(url: &str) -> String {
     url::Url::parse(url)
@@ -126,24 +185,16 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
     for (name, value) in &request.headers {
         builder = builder.header(name, value);
     }
-    let sent = match request.body {
+    // One `send().await` for every kind of body: each await point is another copy of
+    // gloo's send future in this function's state machine.
+    let built = match request.body {
         Some(Body::Bytes(bytes)) => {
-            let array = js_sys::Uint8Array::from(bytes.as_slice());
-            builder
-                .body(array)
-                .map_err(|e| network(&origin, e))?
-                .send()
-                .await
+            builder.body(JsValue::from(js_sys::Uint8Array::from(bytes.as_slice())))
         }
-        Some(Body::Text(text)) => {
-            builder
-                .body(text)
-                .map_err(|e| network(&origin, e))?
-                .send()
-                .await
-        }
-        None => builder.send().await,
+        Some(Body::Text(text)) => builder.body(JsValue::from_str(&text)),
+        None => builder.build(),
     };
+    let sent = built.map_err(|e| network(&origin, e))?.send().await;
     let result = match sent {
         Ok(response) => {
             let status = response.status();
@@ -231,6 +282,22 @@ mod tests {
             origin_of("http://graph.localhost:8080/v1.0"),
             "http://graph.localhost:8080"
         );
+    }
+
+    #[test]
+    fn json_members_are_read_or_refused() {
+        let v = json::parse(br#"{"a":"x","n":648,"z":null,"b":true,"neg":-1}"#).unwrap();
+        assert_eq!(json::string(&v, "a"), Ok(Some("x".into())));
+        assert_eq!(json::string(&v, "z"), Ok(None));
+        assert_eq!(json::string(&v, "missing"), Ok(None));
+        assert!(json::string(&v, "b").is_err());
+        assert!(json::required_string(&v, "missing").is_err());
+        assert_eq!(json::u32(&v, "n"), Ok(Some(648)));
+        assert_eq!(json::u32(&v, "missing"), Ok(None));
+        assert!(json::u32(&v, "neg").is_err());
+        assert!(json::u32(&v, "a").is_err());
+        assert_eq!(json::i64(&v, "neg"), Ok(Some(-1)));
+        assert!(json::i64(&v, "b").is_err());
     }
 
     #[test]

@@ -5,12 +5,12 @@
 //! Nothing here goes to localStorage: a closed tab forgets the session.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
-use super::request::{PendingRequest, PENDING_REQUEST_TTL_MS};
+use super::request::{Interaction, PendingRequest, PENDING_REQUEST_TTL_MS};
 use super::Resource;
+use crate::http::json as read;
 
 /// Every key this module writes starts with this, so sign-out can remove them all.
 pub const PREFIX: &str = "pps.auth.";
@@ -30,27 +30,36 @@ pub trait Store {
     fn keys(&self) -> Vec<String>;
 }
 
-/// A store in the page's memory (the `memory` cache location, and tests).
+/// A store in the page's memory (the `memory` cache location, and tests). A handful of
+/// entries: a list searched in order is enough, and smaller in the page than a `BTreeMap`.
 #[derive(Debug, Default)]
-pub struct MemoryStore(RefCell<BTreeMap<String, String>>);
+pub struct MemoryStore(RefCell<Vec<(String, String)>>);
 
 impl Store for MemoryStore {
     fn get(&self, key: &str) -> Option<String> {
-        self.0.borrow().get(key).cloned()
+        let entries = self.0.borrow();
+        entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
     }
     fn set(&self, key: &str, value: &str) {
-        self.0.borrow_mut().insert(key.to_owned(), value.to_owned());
+        let mut entries = self.0.borrow_mut();
+        match entries.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) => *v = value.to_owned(),
+            None => entries.push((key.to_owned(), value.to_owned())),
+        }
     }
     fn remove(&self, key: &str) {
-        self.0.borrow_mut().remove(key);
+        self.0.borrow_mut().retain(|(k, _)| k != key);
     }
     fn keys(&self) -> Vec<String> {
-        self.0.borrow().keys().cloned().collect()
+        self.0.borrow().iter().map(|(k, _)| k.clone()).collect()
     }
 }
 
 /// The signed-in user, from the id token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     /// `{oid}.{tid}`, as MSAL names accounts.
     pub home_account_id: String,
@@ -60,16 +69,98 @@ pub struct Account {
     pub username: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct AccessTokenEntry {
+/// A token and when it expires: the access and refresh token entries have the same shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TokenEntry {
     secret: String,
     expires_at_secs: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct RefreshTokenEntry {
-    secret: String,
-    expires_at_secs: u64,
+/// What the cache keeps, written as JSON objects with the members named as the fields.
+/// Written by hand rather than derived: each derived type compiled in its own copy of
+/// serde_json's (de)serializer.
+trait Entry: Sized {
+    fn to_json(&self) -> Value;
+    fn from_json(value: &Value) -> Option<Self>;
+}
+
+fn text(value: &Value, key: &str) -> Option<String> {
+    read::required_string(value, key).ok()
+}
+
+fn number(value: &Value, key: &str) -> Option<u64> {
+    value.get(key)?.as_u64()
+}
+
+impl Entry for Account {
+    fn to_json(&self) -> Value {
+        json!({
+            "home_account_id": self.home_account_id,
+            "oid": self.oid,
+            "tid": self.tid,
+            "name": self.name,
+            "username": self.username,
+        })
+    }
+    fn from_json(v: &Value) -> Option<Self> {
+        Some(Account {
+            home_account_id: text(v, "home_account_id")?,
+            oid: text(v, "oid")?,
+            tid: text(v, "tid")?,
+            name: text(v, "name")?,
+            username: text(v, "username")?,
+        })
+    }
+}
+
+impl Entry for TokenEntry {
+    fn to_json(&self) -> Value {
+        json!({ "secret": self.secret, "expires_at_secs": self.expires_at_secs })
+    }
+    fn from_json(v: &Value) -> Option<Self> {
+        Some(TokenEntry {
+            secret: text(v, "secret")?,
+            expires_at_secs: number(v, "expires_at_secs")?,
+        })
+    }
+}
+
+impl Entry for PendingRequest {
+    fn to_json(&self) -> Value {
+        json!({
+            "state": self.state,
+            "verifier": self.verifier,
+            "nonce": self.nonce,
+            "redirect_uri": self.redirect_uri,
+            "scopes": self.scopes,
+            "return_to": self.return_to,
+            "interaction": match self.interaction {
+                Interaction::Redirect => "redirect",
+                Interaction::Popup => "popup",
+            },
+            "created_at_ms": self.created_at_ms,
+        })
+    }
+    fn from_json(v: &Value) -> Option<Self> {
+        let scopes = v.get("scopes")?.as_array()?;
+        Some(PendingRequest {
+            state: text(v, "state")?,
+            verifier: text(v, "verifier")?,
+            nonce: text(v, "nonce")?,
+            redirect_uri: text(v, "redirect_uri")?,
+            scopes: scopes
+                .iter()
+                .map(|s| s.as_str().map(str::to_owned))
+                .collect::<Option<_>>()?,
+            return_to: text(v, "return_to")?,
+            interaction: match v.get("interaction")?.as_str()? {
+                "redirect" => Interaction::Redirect,
+                "popup" => Interaction::Popup,
+                _ => return None,
+            },
+            created_at_ms: number(v, "created_at_ms")?,
+        })
+    }
 }
 
 /// The cache over a store.
@@ -98,7 +189,7 @@ impl TokenCache {
         scopes: &[String],
         now_secs: u64,
     ) -> Option<String> {
-        let entry: AccessTokenEntry = self.read(&access_key(account, resource, scopes))?;
+        let entry: TokenEntry = self.read(&access_key(account, resource, scopes))?;
         is_fresh(entry.expires_at_secs, now_secs).then_some(entry.secret)
     }
 
@@ -113,7 +204,7 @@ impl TokenCache {
     ) {
         self.write(
             &access_key(account, resource, scopes),
-            &AccessTokenEntry {
+            &TokenEntry {
                 secret: secret.to_owned(),
                 expires_at_secs: now_secs + expires_in_secs,
             },
@@ -131,7 +222,7 @@ impl TokenCache {
 
     /// The refresh token, if it has not reached its fixed lifetime.
     pub fn refresh_token(&self, account: &Account, now_secs: u64) -> Option<String> {
-        let entry: RefreshTokenEntry = self.read(&refresh_key(account))?;
+        let entry: TokenEntry = self.read(&refresh_key(account))?;
         (entry.expires_at_secs > now_secs).then_some(entry.secret)
     }
 
@@ -145,13 +236,13 @@ impl TokenCache {
         fresh_sign_in: bool,
     ) {
         let key = refresh_key(account);
-        let expires_at_secs = match (fresh_sign_in, self.read::<RefreshTokenEntry>(&key)) {
+        let expires_at_secs = match (fresh_sign_in, self.read::<TokenEntry>(&key)) {
             (false, Some(previous)) => previous.expires_at_secs,
             _ => now_secs + SPA_REFRESH_LIFETIME_SECS,
         };
         self.write(
             &key,
-            &RefreshTokenEntry {
+            &TokenEntry {
                 secret: secret.to_owned(),
                 expires_at_secs,
             },
@@ -189,14 +280,12 @@ impl TokenCache {
         }
     }
 
-    fn read<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Option<T> {
-        serde_json::from_str(&self.store.get(key)?).ok()
+    fn read<T: Entry>(&self, key: &str) -> Option<T> {
+        T::from_json(&read::parse(self.store.get(key)?.as_bytes()).ok()?)
     }
 
-    fn write<T: Serialize>(&self, key: &str, value: &T) {
-        if let Ok(text) = serde_json::to_string(value) {
-            self.store.set(key, &text);
-        }
+    fn write<T: Entry>(&self, key: &str, value: &T) {
+        self.store.set(key, &value.to_json().to_string());
     }
 }
 
@@ -214,7 +303,15 @@ fn resource_key(resource: &Resource) -> String {
 
 fn access_key(account: &Account, resource: &Resource, scopes: &[String]) -> String {
     let mut scopes: Vec<String> = scopes.iter().map(|s| s.to_ascii_lowercase()).collect();
-    scopes.sort();
+    // Two or three scopes: an insertion sort, so the standard library's stable sort (~4 KB
+    // of wasm for `String`s) stays out of the page.
+    for i in 1..scopes.len() {
+        let mut j = i;
+        while j > 0 && scopes[j - 1] > scopes[j] {
+            scopes.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     format!(
         "{PREFIX}at|{}|{}|{}",
         account.home_account_id,
@@ -229,7 +326,6 @@ fn refresh_key(account: &Account) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::request::Interaction;
     use super::*;
 
     fn cache() -> TokenCache {
@@ -301,6 +397,38 @@ mod tests {
             .as_deref(),
             Some("g")
         );
+    }
+
+    #[test]
+    fn memory_store_replaces_and_removes() {
+        let store = MemoryStore::default();
+        store.set("a", "1");
+        store.set("b", "2");
+        store.set("a", "3");
+        assert_eq!(store.get("a").as_deref(), Some("3"));
+        assert_eq!(store.keys(), vec!["a".to_owned(), "b".to_owned()]);
+        store.remove("a");
+        assert_eq!(store.get("a"), None);
+        assert_eq!(store.keys(), vec!["b".to_owned()]);
+    }
+
+    #[test]
+    fn every_order_of_several_scopes_gives_one_key() {
+        let a = adele();
+        let key = |scopes: [&str; 4]| {
+            let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+            access_key(&a, &Resource::Graph, &scopes)
+        };
+        let expected = key(["a", "b", "c", "d"]);
+        assert!(expected.ends_with("|a b c d"), "{expected}");
+        for order in [
+            ["d", "c", "b", "a"],
+            ["b", "d", "a", "c"],
+            ["c", "a", "d", "b"],
+            ["A", "B", "D", "C"],
+        ] {
+            assert_eq!(key(order), expected, "{order:?}");
+        }
     }
 
     #[test]

@@ -5,27 +5,21 @@
 //! what it does check is the `nonce` (bound to the request) and the audience (this client).
 
 use base64::Engine as _;
-use serde::Deserialize;
 
 use super::AuthError;
+use crate::http::json;
 
 /// The claims the app uses.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdTokenClaims {
     pub aud: String,
-    #[serde(default)]
     pub iss: String,
     pub oid: String,
     pub tid: String,
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub preferred_username: Option<String>,
-    #[serde(default)]
     pub nonce: Option<String>,
-    #[serde(default)]
     pub iat: Option<i64>,
-    #[serde(default)]
     pub exp: Option<i64>,
 }
 
@@ -38,7 +32,21 @@ pub fn decode(id_token: &str) -> Result<IdTokenClaims, AuthError> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .map_err(|_| malformed())?;
-    serde_json::from_slice(&bytes).map_err(|_| malformed())
+    let read = || -> Result<IdTokenClaims, String> {
+        let v = json::object(&bytes)?;
+        Ok(IdTokenClaims {
+            aud: json::required_string(&v, "aud")?,
+            iss: json::string(&v, "iss")?.unwrap_or_default(),
+            oid: json::required_string(&v, "oid")?,
+            tid: json::required_string(&v, "tid")?,
+            name: json::string(&v, "name")?,
+            preferred_username: json::string(&v, "preferred_username")?,
+            nonce: json::string(&v, "nonce")?,
+            iat: json::i64(&v, "iat")?,
+            exp: json::i64(&v, "exp")?,
+        })
+    };
+    read().map_err(|_| malformed())
 }
 
 /// Checks the claims against the request: audience is this client, nonce matches, and the

@@ -3,27 +3,29 @@
 //! between leaving and coming back, parsing the response, and turning the identity platform's
 //! errors (AADSTS codes) into [`AuthError`]s. No `web_sys` here.
 
+use base64::Engine as _;
 use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
     BasicTokenType,
 };
 use oauth2::{
     AuthType, AuthUrl, ClientId, CsrfToken, EndpointNotSet, EndpointSet, ExtraTokenFields,
-    PkceCodeChallenge, RedirectUrl, Scope, StandardRevocableToken, StandardTokenResponse, TokenUrl,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, StandardRevocableToken,
+    StandardTokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 
 use super::AuthError;
+use crate::http::json;
 
 /// The OpenID Connect scopes asked for at sign-in, besides the resource's own.
 pub const OIDC_SCOPES: [&str; 3] = ["openid", "profile", "offline_access"];
 
 /// What the authority's discovery document says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenIdMetadata {
     pub authorization_endpoint: String,
     pub token_endpoint: String,
-    #[serde(default)]
     pub end_session_endpoint: Option<String>,
     pub issuer: String,
 }
@@ -37,8 +39,17 @@ pub fn discovery_url(authority: &str) -> String {
 }
 
 /// Reads a discovery document and checks its endpoints are https (or loopback http).
-pub fn parse_metadata(json: &[u8]) -> Result<OpenIdMetadata, AuthError> {
-    let metadata: OpenIdMetadata = serde_json::from_slice(json).map_err(|e| AuthError::Other {
+pub fn parse_metadata(body: &[u8]) -> Result<OpenIdMetadata, AuthError> {
+    let read = || -> Result<OpenIdMetadata, String> {
+        let v = json::object(body)?;
+        Ok(OpenIdMetadata {
+            authorization_endpoint: json::required_string(&v, "authorization_endpoint")?,
+            token_endpoint: json::required_string(&v, "token_endpoint")?,
+            end_session_endpoint: json::string(&v, "end_session_endpoint")?,
+            issuer: json::required_string(&v, "issuer")?,
+        })
+    };
+    let metadata = read().map_err(|e| AuthError::Other {
         code: "invalid_discovery".into(),
         description: format!("the authority's discovery document could not be read: {e}"),
     })?;
@@ -113,8 +124,7 @@ pub fn oauth_client(
 }
 
 /// How the user is sent to the identity platform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interaction {
     /// The whole page goes to the sign-in page and comes back.
     Redirect,
@@ -137,7 +147,7 @@ pub struct SignInOptions {
 
 /// A sign-in in flight, remembered (in sessionStorage) between leaving and coming back.
 /// Found again by its `state`, and used once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingRequest {
     pub state: String,
     pub verifier: String,
@@ -152,6 +162,12 @@ pub struct PendingRequest {
 /// How long a pending sign-in may wait for its response.
 pub const PENDING_REQUEST_TTL_MS: u64 = 15 * 60 * 1000;
 
+/// Random bytes a sign-in needs, from the browser's `crypto.getRandomValues`: 32 for the
+/// PKCE verifier, 16 for `state`, 16 for the `nonce` (the sizes `oauth2`'s own
+/// `new_random_sha256` and `CsrfToken::new_random` use; those draw on `rand`, which would put
+/// a ChaCha generator and `getrandom` in the page for three calls).
+pub type SignInRandom = [u8; 64];
+
 /// Builds the authorize URL (code flow, PKCE S256, `state`, `nonce`, `response_mode=query`)
 /// and the request to remember.
 pub fn authorize(
@@ -160,13 +176,17 @@ pub fn authorize(
     options: &SignInOptions,
     interaction: Interaction,
     now_ms: u64,
+    random: &SignInRandom,
 ) -> (String, PendingRequest) {
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let nonce = CsrfToken::new_random().secret().clone();
+    let encode = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let verifier = PkceCodeVerifier::new(encode(&random[..32]));
+    let challenge = PkceCodeChallenge::from_code_verifier_sha256(&verifier);
+    let state = CsrfToken::new(encode(&random[32..48]));
+    let nonce = encode(&random[48..]);
     let mut scopes: Vec<String> = OIDC_SCOPES.iter().map(|s| s.to_string()).collect();
     scopes.extend(resource_scopes.iter().cloned());
     let mut request = client
-        .authorize_url(CsrfToken::new_random)
+        .authorize_url(|| state)
         .add_scopes(
             scopes
                 .iter()
@@ -338,6 +358,18 @@ mod tests {
         .unwrap()
     }
 
+    /// Random bytes for tests, from std's randomly keyed hasher.
+    fn random() -> SignInRandom {
+        use std::hash::{BuildHasher, Hasher};
+        let mut bytes = [0u8; 64];
+        for chunk in bytes.chunks_mut(8) {
+            let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+            hasher.write_u8(0);
+            chunk.copy_from_slice(&hasher.finish().to_le_bytes());
+        }
+        bytes
+    }
+
     fn client() -> OAuthClient {
         oauth_client("client-id", &metadata(), "https://app.example/").unwrap()
     }
@@ -394,6 +426,7 @@ mod tests {
             &options,
             Interaction::Redirect,
             5,
+            &random(),
         );
         let q = query_of(&url);
         assert!(url.starts_with("https://login.example/t/oauth2/v2.0/authorize?"));
@@ -433,12 +466,37 @@ mod tests {
     #[test]
     fn every_sign_in_gets_fresh_state_nonce_and_verifier() {
         let options = SignInOptions::default();
-        let (_, a) = authorize(&client(), &[], &options, Interaction::Popup, 0);
-        let (_, b) = authorize(&client(), &[], &options, Interaction::Popup, 0);
+        let (_, a) = authorize(&client(), &[], &options, Interaction::Popup, 0, &random());
+        let (_, b) = authorize(&client(), &[], &options, Interaction::Popup, 0, &random());
         assert_ne!(a.state, b.state);
         assert_ne!(a.nonce, b.nonce);
         assert_ne!(a.verifier, b.verifier);
+        // Each secret has its own bytes.
+        assert_ne!(a.state, a.nonce);
+        assert!(!a.verifier.contains(&a.state) && !a.verifier.contains(&a.nonce));
         assert!(a.state.len() >= 16 && a.verifier.len() >= 43);
+    }
+
+    #[test]
+    fn secrets_are_the_random_bytes_base64url_encoded() {
+        let mut bytes = [0u8; 64];
+        bytes[32..48].fill(0xff);
+        bytes[48..].fill(0x01);
+        let (url, pending) = authorize(
+            &client(),
+            &[],
+            &SignInOptions::default(),
+            Interaction::Redirect,
+            0,
+            &bytes,
+        );
+        assert_eq!(pending.verifier, "A".repeat(43));
+        assert_eq!(pending.state, "_____________________w");
+        assert_eq!(pending.nonce, "AQEBAQEBAQEBAQEBAQEBAQ");
+        assert_eq!(
+            param(&query_of(&url), "state"),
+            Some(pending.state.as_str())
+        );
     }
 
     #[test]

@@ -1,35 +1,29 @@
 //! Graph response parsing and error classification. Pure.
 
-use serde::Deserialize;
+use serde_json::Value;
 
 use crate::auth::AuthError;
-use crate::http::{HttpError, HttpResponse};
+use crate::http::{json, HttpError, HttpResponse};
 
 /// The signed-in user, as `/me?$select=id,displayName,userPrincipalName,mySite` gives it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GraphUser {
     pub id: String,
-    #[serde(default)]
     pub display_name: String,
     pub user_principal_name: String,
     /// The user's OneDrive URL (`https://contoso-my.sharepoint.com/personal/adele_contoso_com/`);
     /// absent for users without a personal site.
-    #[serde(default)]
     pub my_site: Option<String>,
 }
 
 /// The Exchange photo's metadata (`/me/photo`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhotoMetadata {
-    #[serde(default)]
     pub width: u32,
-    #[serde(default)]
     pub height: u32,
-    #[serde(rename = "@odata.mediaContentType", default)]
+    /// `@odata.mediaContentType`.
     pub content_type: Option<String>,
-    /// Changes whenever the photo changes.
-    #[serde(rename = "@odata.mediaEtag", default)]
+    /// `@odata.mediaEtag`: changes whenever the photo changes.
     pub media_etag: Option<String>,
 }
 
@@ -108,19 +102,19 @@ impl GraphError {
     }
 }
 
-/// Graph's error body: `{"error":{"code":"…","message":"…"}}`.
-#[derive(Debug, Default, Deserialize)]
-struct ErrorBody {
-    #[serde(default)]
-    error: ErrorDetail,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct ErrorDetail {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    message: String,
+/// Graph's error body, `{"error":{"code":"…","message":"…"}}`: its code and message, empty
+/// when the body is something else.
+fn error_detail(body: &[u8]) -> (String, String) {
+    let value = json::parse(body).unwrap_or_default();
+    let error = value.get("error").unwrap_or(&Value::Null);
+    let member = |key: &str| {
+        error
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    (member("code"), member("message"))
 }
 
 /// Error codes Exchange gives when a user has no usable mailbox.
@@ -146,9 +140,7 @@ pub fn classify(
     retry_after: Option<&str>,
     body: &[u8],
 ) -> GraphError {
-    let ErrorDetail { code, message } = serde_json::from_slice::<ErrorBody>(body)
-        .map(|b| b.error)
-        .unwrap_or_default();
+    let (code, message) = error_detail(body);
     let is_photo = matches!(call, GraphCall::PhotoMetadata | GraphCall::PhotoBytes);
     if is_photo
         && (400..500).contains(&status)
@@ -190,17 +182,34 @@ pub fn classify_response(call: GraphCall, response: &HttpResponse) -> GraphError
 
 /// Reads `/me`.
 pub fn parse_user(body: &[u8]) -> Result<GraphUser, GraphError> {
-    serde_json::from_slice(body).map_err(|e| GraphError::Malformed {
+    let read = || -> Result<GraphUser, String> {
+        let v = json::object(body)?;
+        Ok(GraphUser {
+            id: json::required_string(&v, "id")?,
+            display_name: json::string(&v, "displayName")?.unwrap_or_default(),
+            user_principal_name: json::required_string(&v, "userPrincipalName")?,
+            my_site: json::string(&v, "mySite")?,
+        })
+    };
+    read().map_err(|e| GraphError::Malformed {
         detail: format!("/me: {e}"),
     })
 }
 
 /// Reads `/me/photo`; a 1 × 1 placeholder means there is no photo.
 pub fn parse_photo_metadata(body: &[u8]) -> Result<PhotoMetadata, GraphError> {
-    let metadata: PhotoMetadata =
-        serde_json::from_slice(body).map_err(|e| GraphError::Malformed {
-            detail: format!("/me/photo: {e}"),
-        })?;
+    let read = || -> Result<PhotoMetadata, String> {
+        let v = json::object(body)?;
+        Ok(PhotoMetadata {
+            width: json::u32(&v, "width")?.unwrap_or_default(),
+            height: json::u32(&v, "height")?.unwrap_or_default(),
+            content_type: json::string(&v, "@odata.mediaContentType")?,
+            media_etag: json::string(&v, "@odata.mediaEtag")?,
+        })
+    };
+    let metadata = read().map_err(|e| GraphError::Malformed {
+        detail: format!("/me/photo: {e}"),
+    })?;
     if metadata.is_placeholder() {
         return Err(GraphError::NoExchangePhoto);
     }

@@ -1,9 +1,9 @@
 //! SharePoint response parsing and error classification. Pure.
 
-use serde::Deserialize;
+use serde_json::Value;
 
 use crate::auth::AuthError;
-use crate::http::{HttpError, HttpResponse};
+use crate::http::{json, HttpError, HttpResponse};
 
 /// The picture-related part of the user's SharePoint profile, from `GetMyProperties`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -98,41 +98,21 @@ impl SharePointError {
     }
 }
 
+/// The code and message of an error body, empty when the body is something else:
 /// `{"odata.error":{"code":"…","message":{"lang":"en-US","value":"…"}}}` (nometadata), or
-/// `{"error":{…}}` (verbose).
-#[derive(Debug, Default, Deserialize)]
-struct ErrorBody {
-    #[serde(rename = "odata.error", alias = "error", default)]
-    error: ErrorDetail,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct ErrorDetail {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    message: ErrorMessage,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(untagged)]
-enum ErrorMessage {
-    Localised {
-        value: String,
-    },
-    Plain(String),
-    #[default]
-    #[serde(skip)]
-    None,
-}
-
-impl ErrorMessage {
-    fn into_text(self) -> String {
-        match self {
-            ErrorMessage::Localised { value } | ErrorMessage::Plain(value) => value,
-            ErrorMessage::None => String::new(),
-        }
-    }
+/// `{"error":{…}}` (verbose); the message may also be a plain string.
+fn error_detail(body: &[u8]) -> (String, String) {
+    let value = json::parse(body).unwrap_or_default();
+    let error = value
+        .get("odata.error")
+        .or_else(|| value.get("error"))
+        .unwrap_or(&Value::Null);
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_owned();
+    let message = match error.get("message") {
+        Some(Value::Object(m)) => text(m.get("value")),
+        other => text(other),
+    };
+    (text(error.get("code")), message)
 }
 
 /// Classifies an error answer (`status` not 2xx) to `call`.
@@ -151,11 +131,7 @@ pub fn classify(
     retry_after: Option<&str>,
     body: &[u8],
 ) -> SharePointError {
-    let detail = serde_json::from_slice::<ErrorBody>(body)
-        .map(|b| b.error)
-        .unwrap_or_default();
-    let code = detail.code;
-    let message = detail.message.into_text();
+    let (code, message) = error_detail(body);
     match status {
         400 if call == SharePointCall::SetMyProfilePicture
             && message.contains("Parameter is not valid") =>
@@ -188,66 +164,49 @@ pub fn classify_response(call: SharePointCall, response: &HttpResponse) -> Share
     )
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct RawProperties {
-    #[serde(default)]
-    account_name: Option<String>,
-    #[serde(default)]
-    display_name: Option<String>,
-    #[serde(default)]
-    picture_url: Option<String>,
-    #[serde(default)]
-    user_profile_properties: Option<RawPropertyList>,
-}
-
-/// nometadata gives a plain array; verbose wraps it in `results`.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawPropertyList {
-    Plain(Vec<KeyValue>),
-    Verbose { results: Vec<KeyValue> },
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct KeyValue {
-    key: String,
-    #[serde(default)]
-    value: Option<String>,
-}
-
-/// Reads `GetMyProperties` (nometadata JSON; verbose JSON is accepted too).
+/// Reads `GetMyProperties` (nometadata JSON; verbose JSON, wrapped in `d`, is accepted too).
 pub fn parse_profile(body: &[u8]) -> Result<SharePointProfile, SharePointError> {
-    let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| SharePointError::Malformed {
-            detail: format!("GetMyProperties is not JSON: {e}"),
-        })?;
-    let value = value.get("d").cloned().unwrap_or(value);
-    let raw: RawProperties =
-        serde_json::from_value(value).map_err(|e| SharePointError::Malformed {
+    json::object(body)
+        .and_then(|value| read_profile(value.get("d").unwrap_or(&value)))
+        .map_err(|e| SharePointError::Malformed {
             detail: format!("GetMyProperties: {e}"),
-        })?;
-    let properties = match raw.user_profile_properties {
-        Some(RawPropertyList::Plain(p)) | Some(RawPropertyList::Verbose { results: p }) => p,
+        })
+}
+
+fn read_profile(raw: &Value) -> Result<SharePointProfile, String> {
+    // nometadata gives the properties as a plain array; verbose wraps it in `results`.
+    let list = match raw.get("UserProfileProperties") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(verbose)) => verbose.get("results"),
+        plain => plain,
+    };
+    let properties = match list {
         None => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| {
+                Ok((
+                    json::required_string(item, "Key")?,
+                    json::string(item, "Value")?,
+                ))
+            })
+            .collect::<Result<Vec<_>, String>>()?,
+        Some(_) => return Err("`UserProfileProperties` is not a list".to_owned()),
     };
     let property = |key: &str| {
         properties
             .iter()
-            .find(|p| p.key.eq_ignore_ascii_case(key))
-            .and_then(|p| non_empty(p.value.clone()))
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .and_then(|(_, v)| non_empty(v.clone()))
     };
-    let account_name = non_empty(raw.account_name)
+    let account_name = non_empty(json::string(raw, "AccountName")?)
         .or_else(|| property("AccountName"))
-        .ok_or_else(|| SharePointError::Malformed {
-            detail: "GetMyProperties has no AccountName".to_owned(),
-        })?;
-    let picture_url = property("PictureURL").or_else(|| non_empty(raw.picture_url));
+        .ok_or("no AccountName")?;
+    let picture_url = property("PictureURL").or(non_empty(json::string(raw, "PictureUrl")?));
     let small_number = |key: &str| property(key).and_then(|v| v.trim().parse::<u8>().ok());
     Ok(SharePointProfile {
         account_name,
-        display_name: non_empty(raw.display_name),
+        display_name: non_empty(json::string(raw, "DisplayName")?),
         picture_url,
         placeholder_state: small_number("SPS-PicturePlaceholderState"),
         exchange_sync_state: small_number("SPS-PictureExchangeSyncState"),

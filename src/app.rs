@@ -108,9 +108,8 @@ fn on_setup_page(base: &str) -> bool {
 
 /// Fetches and validates `config.json` from beside the page.
 async fn load_config() -> Result<AppConfig, ConfigError> {
-    let request = HttpRequest::get(CONFIG_PATH)
-        .header("Accept", "application/json")
-        .timeout_ms(15_000);
+    // index.html preloads it while the wasm loads; this request is answered from that.
+    let request = HttpRequest::get(CONFIG_PATH).own_file().timeout_ms(15_000);
     let response = http::send(request)
         .await
         .map_err(|e| ConfigError::Unreachable {

@@ -3,7 +3,9 @@
 //! Owns timeouts (an `AbortController` per request), the mapping of browser failures to
 //! [`HttpError`], and reading bodies as bytes, text or JSON. It knows nothing about tokens,
 //! Graph or SharePoint: `auth`, `graph` and `sharepoint` build requests and read responses;
-//! only they call this module. No credentials (cookies) are ever sent: every call is `omit`.
+//! only they call this module. No credentials (cookies) are ever sent: every call is `omit`,
+//! except the page's own files ([`HttpRequest::own_file`]), which go as `same-origin` so that
+//! the browser can answer them from a `<link rel="preload" crossorigin>` of `index.html`.
 
 use gloo_net::http::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
@@ -21,6 +23,8 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     pub body: Option<Body>,
     pub timeout_ms: u32,
+    /// A file beside the page (`config.json`): sent with `credentials: same-origin`.
+    pub own_file: bool,
 }
 
 /// A request body.
@@ -65,6 +69,7 @@ impl HttpRequest {
             headers: Vec::new(),
             body: None,
             timeout_ms: DEFAULT_TIMEOUT_MS,
+            own_file: false,
         }
     }
 
@@ -75,6 +80,13 @@ impl HttpRequest {
 
     pub fn body(mut self, body: Body) -> Self {
         self.body = Some(body);
+        self
+    }
+
+    /// Marks a relative URL of a file beside the page, fetched as a preload of `index.html`
+    /// would fetch it (`same-origin` credentials; the page sets no cookies of its own).
+    pub fn own_file(mut self) -> Self {
+        self.own_file = true;
         self
     }
 
@@ -180,7 +192,11 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
 
     let mut builder = RequestBuilder::new(&request.url)
         .method(request.method.clone())
-        .credentials(RequestCredentials::Omit)
+        .credentials(if request.own_file {
+            RequestCredentials::SameOrigin
+        } else {
+            RequestCredentials::Omit
+        })
         .abort_signal(Some(&controller.signal()));
     for (name, value) in &request.headers {
         builder = builder.header(name, value);

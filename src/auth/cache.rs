@@ -163,6 +163,34 @@ impl Entry for PendingRequest {
     }
 }
 
+/// An authority's discovery document and when to fetch it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DiscoveryEntry {
+    document: String,
+    expires_at_secs: u64,
+}
+
+impl Entry for DiscoveryEntry {
+    fn to_json(&self) -> Value {
+        json!({ "document": self.document, "expires_at_secs": self.expires_at_secs })
+    }
+    fn from_json(v: &Value) -> Option<Self> {
+        Some(DiscoveryEntry {
+            document: text(v, "document")?,
+            expires_at_secs: number(v, "expires_at_secs")?,
+        })
+    }
+}
+
+/// Discovery documents are public and belong to no user, so they are kept under their own
+/// prefix, which sign-in and sign-out leave alone: the page that comes back from the sign-in
+/// page does not fetch the document again.
+pub const DISCOVERY_PREFIX: &str = "pps.discovery|";
+
+/// How long a discovery document is used before it is fetched again (as MSAL.js keeps an
+/// authority's metadata).
+pub const DISCOVERY_LIFETIME_SECS: u64 = 24 * 60 * 60;
+
 /// The cache over a store.
 pub struct TokenCache {
     store: Box<dyn Store>,
@@ -271,7 +299,24 @@ impl TokenCache {
         self.read(&format!("{PREFIX}request|{state}"))
     }
 
-    /// Removes everything this cache ever wrote.
+    /// The discovery document fetched from `url`, if it is younger than
+    /// [`DISCOVERY_LIFETIME_SECS`].
+    pub fn discovery(&self, url: &str, now_secs: u64) -> Option<String> {
+        let entry: DiscoveryEntry = self.read(&format!("{DISCOVERY_PREFIX}{url}"))?;
+        (now_secs < entry.expires_at_secs).then_some(entry.document)
+    }
+
+    pub fn put_discovery(&self, url: &str, document: &str, now_secs: u64) {
+        self.write(
+            &format!("{DISCOVERY_PREFIX}{url}"),
+            &DiscoveryEntry {
+                document: document.to_owned(),
+                expires_at_secs: now_secs + DISCOVERY_LIFETIME_SECS,
+            },
+        );
+    }
+
+    /// Removes everything this cache ever wrote about the user (not discovery documents).
     pub fn clear(&self) {
         for key in self.store.keys() {
             if key.starts_with(PREFIX) {
@@ -396,6 +441,27 @@ mod tests {
             )
             .as_deref(),
             Some("g")
+        );
+    }
+
+    #[test]
+    fn a_discovery_document_is_kept_for_a_day_across_sign_in_and_sign_out() {
+        let c = cache();
+        let url = "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration";
+        assert_eq!(c.discovery(url, 1_000), None);
+        c.put_discovery(url, "{\"issuer\":\"x\"}", 1_000);
+        c.clear();
+        assert_eq!(
+            c.discovery(url, 1_000).as_deref(),
+            Some("{\"issuer\":\"x\"}")
+        );
+        assert!(c
+            .discovery(url, 1_000 + DISCOVERY_LIFETIME_SECS - 1)
+            .is_some());
+        assert_eq!(c.discovery(url, 1_000 + DISCOVERY_LIFETIME_SECS), None);
+        assert_eq!(
+            c.discovery("https://login.microsoftonline.com/other", 1_000),
+            None
         );
     }
 

@@ -110,11 +110,23 @@ impl Session {
         }
     }
 
-    /// The authority's metadata, fetched once per page.
+    /// The authority's metadata: fetched once a day (kept in the cache's store), checked
+    /// every time it is read.
     pub async fn metadata(&self) -> Result<OpenIdMetadata, AuthError> {
         if let Some(metadata) = self.metadata.borrow().clone() {
             return Ok(metadata);
         }
+        let url = request::discovery_url(&self.config.authority);
+        let kept = self.cache.discovery(&url, nav::now_secs());
+        if let Some(metadata) = kept.and_then(|d| request::parse_metadata(d.as_bytes()).ok()) {
+            *self.metadata.borrow_mut() = Some(metadata.clone());
+            return Ok(metadata);
+        }
+        self.fetch_metadata().await
+    }
+
+    /// Fetches the authority's discovery document now (the setup check's test), and keeps it.
+    pub async fn fetch_metadata(&self) -> Result<OpenIdMetadata, AuthError> {
         let url = request::discovery_url(&self.config.authority);
         let response = http::send(HttpRequest::get(&url).timeout_ms(15_000))
             .await
@@ -128,6 +140,8 @@ impl Session {
             });
         }
         let metadata = request::parse_metadata(&response.body)?;
+        self.cache
+            .put_discovery(&url, &response.text(), nav::now_secs());
         *self.metadata.borrow_mut() = Some(metadata.clone());
         Ok(metadata)
     }

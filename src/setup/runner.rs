@@ -7,10 +7,10 @@ use crate::sharepoint;
 
 use super::check::{CheckOutcome, Evidence, SetupProblem};
 
-/// Reads the authority's discovery document.
+/// Fetches the authority's discovery document (now, not from the page's cache).
 pub async fn check_discovery(session: &Session) -> CheckOutcome {
     let url = discovery_url(&session.config().authority);
-    match session.metadata().await {
+    match session.fetch_metadata().await {
         Ok(_) => CheckOutcome::Passed(Evidence::DiscoveryFound { url }),
         Err(error) => CheckOutcome::Failed(SetupProblem::DiscoveryUnreachable {
             url,

@@ -53,6 +53,17 @@ async fn redirect_sign_in_shows_the_user_and_redeems_one_code_with_pkce() {
         tokens[0].origin_header.as_deref(),
         Some(app_origin.as_str())
     );
+    let discovery = log
+        .iter()
+        .filter(|e| {
+            e.path_and_query
+                .ends_with("/.well-known/openid-configuration")
+        })
+        .count();
+    assert_eq!(
+        discovery, 1,
+        "the page back from the sign-in page uses the discovery document it fetched before"
+    );
     assert_tokens_only_to_allowed_hosts(&log);
     page.assert_accessible("signed in").await;
 }

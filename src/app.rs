@@ -21,9 +21,7 @@ use crate::ui;
 /// Mounts the app on `<body>`.
 pub fn mount() {
     // When the wasm has been compiled and started (the benchmarks' start-up timeline).
-    if let Some(performance) = window().performance() {
-        let _ = performance.mark("pps:start");
-    }
+    mark("pps:start");
     console_error_panic_hook_lite();
     let base = take_hash_route();
     if crate::embed::browser::is_embedded() {
@@ -36,7 +34,15 @@ pub fn mount() {
     if let Some(boot) = document().get_element_by_id("boot") {
         boot.remove();
     }
-    leptos::mount::mount_to_body(move || view! { <App base=base.clone()/> })
+    leptos::mount::mount_to_body(move || view! { <App base=base.clone()/> });
+    mark("pps:mounted");
+}
+
+/// A `performance.mark` for the benchmarks' start-up timeline.
+fn mark(name: &str) {
+    if let Some(performance) = window().performance() {
+        let _ = performance.mark(name);
+    }
 }
 
 /// The app, given the folder the page is served from (`""` at the root of its host).
@@ -50,7 +56,11 @@ pub fn App(base: String) -> impl IntoView {
         }
     });
 
-    let config = LocalResource::new(load_config);
+    let config = LocalResource::new(|| async {
+        let loaded = load_config().await;
+        mark("pps:config");
+        loaded
+    });
 
     view! {
         <ui::Shell>

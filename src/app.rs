@@ -30,12 +30,17 @@ pub fn mount() {
             let _ = body.class_list().add_1("embedded");
         }
     }
-    // The static header index.html paints while the wasm loads; the app draws its own.
-    if let Some(boot) = document().get_element_by_id("boot") {
-        boot.remove();
-    }
-    leptos::mount::mount_to_body(move || view! { <App base=base.clone()/> });
-    mark("pps:mounted");
+    // The configuration first (index.html has preloaded it): the app's first screen is then
+    // its real one, drawn once, and until then the header index.html painted stays.
+    wasm_bindgen_futures::spawn_local(async move {
+        let config = load_config().await;
+        mark("pps:config");
+        if let Some(boot) = document().get_element_by_id("boot") {
+            boot.remove();
+        }
+        leptos::mount::mount_to_body(move || view! { <App base=base config=config/> });
+        mark("pps:mounted");
+    });
 }
 
 /// A `performance.mark` for the benchmarks' start-up timeline.
@@ -45,9 +50,10 @@ fn mark(name: &str) {
     }
 }
 
-/// The app, given the folder the page is served from (`""` at the root of its host).
+/// The app, given the folder the page is served from (`""` at the root of its host) and its
+/// configuration (or what is wrong with it).
 #[component]
-pub fn App(base: String) -> impl IntoView {
+pub fn App(base: String, config: Result<AppConfig, ConfigError>) -> impl IntoView {
     let lang = RwSignal::new(initial_language());
     provide_context(lang);
     Effect::new(move |_| {
@@ -55,24 +61,14 @@ pub fn App(base: String) -> impl IntoView {
             let _ = root.set_attribute("lang", lang.get().tag());
         }
     });
-
-    let config = LocalResource::new(|| async {
-        let loaded = load_config().await;
-        mark("pps:config");
-        loaded
-    });
-
-    view! {
-        <ui::Shell>
-            <Suspense fallback=move || view! { <ui::Loading/> }>
-                {move || config.get().map(|loaded| match loaded {
-                    Err(error) if on_setup_page(&base) => view! { <ui::SetupConfigFailed error=error/> }.into_any(),
-                    Err(error) => view! { <ui::ConfigProblem error=error/> }.into_any(),
-                    Ok(config) => view! { <SignedInApp config=config base=base.clone()/> }.into_any(),
-                })}
-            </Suspense>
-        </ui::Shell>
-    }
+    let screen = match config {
+        Err(error) if on_setup_page(&base) => {
+            view! { <ui::SetupConfigFailed error=error/> }.into_any()
+        }
+        Err(error) => view! { <ui::ConfigProblem error=error/> }.into_any(),
+        Ok(config) => view! { <SignedInApp config=config base=base/> }.into_any(),
+    };
+    view! { <ui::Shell>{screen}</ui::Shell> }
 }
 
 /// The app once its configuration is known: the session, finishing a sign-in that came back,

@@ -37,6 +37,27 @@ async fn the_shell_renders_the_landing_view() {
         served.contains(r#"<div id="boot""#) && served.contains(r#"class="app-header""#),
         "the first paint does not wait for the wasm: {served}"
     );
+    let log = emulator.control().log().await.unwrap();
+    let config_reads = log
+        .iter()
+        .filter(|e| e.path_and_query.ends_with("/config.json"))
+        .count();
+    assert_eq!(
+        config_reads, 1,
+        "the app reads config.json from index.html's preload, not a second time"
+    );
+    let early = page
+        .eval(
+            "const c = performance.getEntriesByName(new URL('config.json', location.href).href)[0];
+             const s = performance.getEntriesByName('pps:start')[0];
+             return !!c && !!s && c.startTime < s.startTime",
+        )
+        .await;
+    assert_eq!(
+        early,
+        serde_json::json!(true),
+        "config.json is fetched before the wasm starts"
+    );
     page.assert_accessible("landing").await;
     page.screenshot("landing").await;
 }

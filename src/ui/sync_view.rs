@@ -59,6 +59,27 @@ pub fn SyncView(
         _ => None,
     };
 
+    // The `blob:` URLs of the photos are this view's: each is released once it is no longer
+    // shown (a new comparison, a new result), and all of them when the view goes.
+    let shown = StoredValue::new_local(Vec::<String>::new());
+    Effect::new(move |_| {
+        let mut now: Vec<String> = Vec::new();
+        if let Some(c) = compared.get() {
+            now.extend(c.exchange.image_url);
+            now.extend(c.sharepoint.image_url);
+        }
+        now.extend(new_thumbnail());
+        for old in shown.get_value().iter().filter(|url| !now.contains(url)) {
+            release(old);
+        }
+        shown.set_value(now);
+    });
+    on_cleanup(move || {
+        for url in shown.try_get_value().unwrap_or_default() {
+            release(&url);
+        }
+    });
+
     let exchange_photo = move || match compared.get().and_then(|c| c.exchange.image_url) {
         Some(url) => view! {
             <img class="sync-photo-image" src=url alt=move || t().sync_exchange_alt
@@ -193,6 +214,13 @@ pub fn SyncView(
                 </Show>
             </div>
         </section>
+    }
+}
+
+/// Releases a `blob:` URL (other URLs, as in tests, are left alone).
+fn release(url: &str) {
+    if url.starts_with("blob:") {
+        crate::photo::browser::revoke_object_url(url);
     }
 }
 

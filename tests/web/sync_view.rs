@@ -250,3 +250,57 @@ async fn unexpected_answers_show_details_for_it_and_a_possible_write() {
     assert!(text.contains("HTTP 500"), "{text}");
     assert!(text.contains(Lang::En.text().sync_maybe_written), "{text}");
 }
+
+/// True when the browser can still read `url`.
+async fn readable(url: &str) -> bool {
+    let window = web_sys::window().unwrap();
+    JsFuture::from(window.fetch_with_str(url)).await.is_ok()
+}
+
+/// A comparison showing two real `blob:` URLs.
+fn compared_with(exchange_url: &str, sharepoint_url: &str) -> SyncPhase {
+    let SyncPhase::Compared {
+        mut exchange,
+        mut sharepoint,
+        in_sync,
+    } = compared(false)
+    else {
+        unreachable!()
+    };
+    exchange.image_url = Some(exchange_url.to_owned());
+    sharepoint.image_url = Some(sharepoint_url.to_owned());
+    SyncPhase::Compared {
+        exchange,
+        sharepoint,
+        in_sync,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn photos_no_longer_shown_are_released() {
+    let url = || profile_photo_sync::photo::browser::object_url(b"x", "image/jpeg").unwrap();
+    let (a, b, c, d, e) = (url(), url(), url(), url(), url());
+    let m = Mounted::new();
+    m.set(compared_with(&a, &b)).await;
+    assert!(readable(&a).await && readable(&b).await);
+
+    // A new comparison replaces both photos: the old ones are released.
+    m.set(compared_with(&c, &d)).await;
+    assert!(
+        !readable(&a).await && !readable(&b).await,
+        "old photos released"
+    );
+    assert!(
+        readable(&c).await && readable(&d).await,
+        "shown photos kept"
+    );
+
+    // Writing, then the result: the comparison stays on screen beside the new photo.
+    m.set(SyncPhase::Writing).await;
+    m.set(SyncPhase::Done {
+        elapsed_ms: 500,
+        new_thumbnail: Some(e.clone()),
+    })
+    .await;
+    assert!(readable(&c).await && readable(&d).await && readable(&e).await);
+}

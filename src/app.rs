@@ -1,8 +1,13 @@
-//! The top of the page: loads the configuration, picks the language, and routes views.
+//! The top of the pages: loads the configuration, picks the language, and routes views.
 //!
-//! Views live at paths under the page's own folder (`/`, `/setup`, `/links`, `/admin`);
-//! `#/setup`-style links, which work on any static host, are turned into those paths at start.
-//! This module renders no screen of its own beyond the shell: screens live in [`crate::ui`].
+//! Two pages, two wasm modules: `index.html` (the self-service sync and the intranet widget,
+//! what nearly every visit needs: [`mount`]) and `tools.html` (the setup check and the link
+//! builder, for whoever deploys the page: [`mount_tools`]), so that the first does not carry
+//! the second. `…/setup`, `…/links` and their `#/setup`-style forms on the first page go to
+//! `tools.html#/setup` and `tools.html#/links`. Views of the first page live at paths under its
+//! folder (`/`, `/admin`); `#/admin`-style links, which work on any static host, are turned into
+//! those paths at start. This module renders no screen of its own beyond the shell: screens live
+//! in [`crate::ui`].
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -18,11 +23,25 @@ use crate::http::{self, HttpRequest};
 use crate::i18n::Lang;
 use crate::ui;
 
-/// Mounts the app on `<body>`.
+/// Mounts the sync page (`index.html`) on `<body>`, or sends the address to `tools.html` when
+/// it asks for the setup check or the link builder.
 pub fn mount() {
     // When the wasm has been compiled and started (the benchmarks' start-up timeline).
     mark("pps:start");
     console_error_panic_hook_lite();
+    let location = window().location();
+    let (pathname, hash) = (
+        location.pathname().unwrap_or_default(),
+        location.hash().unwrap_or_default(),
+    );
+    if let Some(view) = tool_view(&pathname, &hash) {
+        let search = location.search().unwrap_or_default();
+        let _ = location.replace(&format!(
+            "{}/{TOOLS_PAGE}{search}#/{view}",
+            route_base(&pathname)
+        ));
+        return;
+    }
     let base = take_hash_route();
     if crate::embed::browser::is_embedded() {
         // The compact widget's layout (style/embed.css).
@@ -35,12 +54,39 @@ pub fn mount() {
     wasm_bindgen_futures::spawn_local(async move {
         let config = load_config().await;
         mark("pps:config");
-        if let Some(boot) = document().get_element_by_id("boot") {
-            boot.remove();
-        }
-        leptos::mount::mount_to_body(move || view! { <App base=base config=config/> });
+        show(move || view! { <App base=base config=config/> });
         mark("pps:mounted");
     });
+}
+
+/// Mounts the tools page (`tools.html`: `#/setup`, the default, or `#/links`) on `<body>`.
+pub fn mount_tools() {
+    console_error_panic_hook_lite();
+    let location = window().location();
+    let base = route_base(&location.pathname().unwrap_or_default());
+    let view = RwSignal::new(tools_view(&location.hash().unwrap_or_default()));
+    let on_hash = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+        let hash = window().location().hash().unwrap_or_default();
+        view.set(tools_view(&hash));
+    });
+    window().set_onhashchange(Some(wasm_bindgen::JsCast::unchecked_ref(on_hash.as_ref())));
+    on_hash.forget();
+    wasm_bindgen_futures::spawn_local(async move {
+        let config = load_config().await;
+        show(move || view! { <ToolsApp base=base config=config view=view/> });
+    });
+}
+
+/// Replaces the static header `index.html` or `tools.html` painted with the app.
+fn show<F, N>(app: F)
+where
+    F: FnOnce() -> N + 'static,
+    N: IntoView,
+{
+    if let Some(boot) = document().get_element_by_id("boot") {
+        boot.remove();
+    }
+    leptos::mount::mount_to_body(app);
 }
 
 /// A `performance.mark` for the benchmarks' start-up timeline.
@@ -50,10 +96,47 @@ fn mark(name: &str) {
     }
 }
 
-/// The app, given the folder the page is served from (`""` at the root of its host) and its
+/// The sync page, given the folder it is served from (`""` at the root of its host) and its
 /// configuration (or what is wrong with it).
 #[component]
 pub fn App(base: String, config: Result<AppConfig, ConfigError>) -> impl IntoView {
+    provide_language();
+    let screen = match config {
+        Err(error) => view! { <ui::ConfigProblem error=error/> }.into_any(),
+        Ok(config) => view! { <SignedInApp config=config base=base/> }.into_any(),
+    };
+    view! { <ui::Shell>{screen}</ui::Shell> }
+}
+
+/// The tools page: the setup check (which shows a broken `config.json` as its first red row)
+/// or the link builder, as `view` says.
+#[component]
+fn ToolsApp(
+    base: String,
+    config: Result<AppConfig, ConfigError>,
+    view: RwSignal<&'static str>,
+) -> impl IntoView {
+    provide_language();
+    let screen = match config {
+        Err(error) => (move || match view.get() {
+            "links" => view! { <ui::ConfigProblem error=error.clone()/> }.into_any(),
+            _ => view! { <ui::SetupConfigFailed error=error.clone()/> }.into_any(),
+        })
+        .into_any(),
+        Ok(config) => {
+            start_session(config, base);
+            (move || match view.get() {
+                "links" => view! { <ui::LinksView/> }.into_any(),
+                _ => view! { <ui::SetupView/> }.into_any(),
+            })
+            .into_any()
+        }
+    };
+    view! { <ui::Shell>{screen}</ui::Shell> }
+}
+
+/// The page's language (the user's choice, else the browser's), as context, and `<html lang>`.
+fn provide_language() {
     let lang = RwSignal::new(initial_language());
     provide_context(lang);
     Effect::new(move |_| {
@@ -61,20 +144,24 @@ pub fn App(base: String, config: Result<AppConfig, ConfigError>) -> impl IntoVie
             let _ = root.set_attribute("lang", lang.get().tag());
         }
     });
-    let screen = match config {
-        Err(error) if on_setup_page(&base) => {
-            view! { <ui::SetupConfigFailed error=error/> }.into_any()
-        }
-        Err(error) => view! { <ui::ConfigProblem error=error/> }.into_any(),
-        Ok(config) => view! { <SignedInApp config=config base=base/> }.into_any(),
-    };
-    view! { <ui::Shell>{screen}</ui::Shell> }
 }
 
-/// The app once its configuration is known: the session, finishing a sign-in that came back,
-/// and the routes.
+/// The sync page once its configuration is known: the session and the routes.
 #[component]
 fn SignedInApp(config: AppConfig, base: String) -> impl IntoView {
+    start_session(config, base.clone());
+    view! {
+        <Router base=base>
+            <Routes fallback=|| view! { <ui::NotFound/> }>
+                <Route path=path!("/") view=ui::Home/>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The session for `config` (with the page's folder `base`) as context, finishing a sign-in
+/// that came back to this page, if one did.
+fn start_session(config: AppConfig, base: String) {
     let session = Rc::new(Session::new(config.clone(), &base));
     provide_context(config);
     let auth = ui::AuthContext {
@@ -83,9 +170,8 @@ fn SignedInApp(config: AppConfig, base: String) -> impl IntoView {
         base: StoredValue::new(base.clone()),
     };
     provide_context(auth);
-    let start_base = base.clone();
     spawn_local(async move {
-        let state = match session.start(&start_base).await {
+        let state = match session.start(&base).await {
             Startup::InPopup => ui::AuthState::InPopup,
             Startup::Failed(error) => ui::AuthState::SignedOut(Some(error)),
             Startup::Ready | Startup::SignedIn { .. } => match session.account() {
@@ -95,21 +181,6 @@ fn SignedInApp(config: AppConfig, base: String) -> impl IntoView {
         };
         auth.state.set(state);
     });
-    view! {
-        <Router base=base>
-            <Routes fallback=|| view! { <ui::NotFound/> }>
-                <Route path=path!("/") view=ui::Home/>
-                <Route path=path!("/setup") view=ui::SetupView/>
-                <Route path=path!("/links") view=ui::LinksView/>
-            </Routes>
-        </Router>
-    }
-}
-
-/// True on the setup check, which shows a broken `config.json` as its first red row.
-fn on_setup_page(base: &str) -> bool {
-    let path = window().location().pathname().unwrap_or_default();
-    path.strip_prefix(base).map(|p| p.trim_end_matches('/')) == Some("/setup")
 }
 
 /// Fetches and validates `config.json` from beside the page.
@@ -179,28 +250,56 @@ fn take_hash_route() -> String {
     base
 }
 
-/// The views the router knows, as the last path segment.
-pub const VIEWS: [&str; 3] = ["setup", "links", "admin"];
+/// The views of the sync page's router, as the last path segment.
+pub const VIEWS: [&str; 1] = ["admin"];
 
-/// The folder the page is served from, without a trailing slash: `/tools/photo/setup` → `/tools/photo`.
+/// The page beside `index.html` with the setup check and the link builder.
+pub const TOOLS_PAGE: &str = "tools.html";
+
+/// The views of [`TOOLS_PAGE`].
+pub const TOOL_VIEWS: [&str; 2] = ["setup", "links"];
+
+/// The folder the page is served from, without a trailing slash: `/tools/photo/admin` →
+/// `/tools/photo`, `/photo/tools.html` → `/photo`.
 pub fn route_base(pathname: &str) -> String {
     let mut path = pathname.trim_end_matches('/');
-    if let Some(stripped) = path.strip_suffix("/index.html") {
-        path = stripped;
+    for page in ["/index.html", "/tools.html"] {
+        if let Some(stripped) = path.strip_suffix(page) {
+            path = stripped;
+        }
     }
     if let Some((parent, last)) = path.rsplit_once('/') {
-        if VIEWS.contains(&last) {
+        if VIEWS.contains(&last) || TOOL_VIEWS.contains(&last) {
             path = parent;
         }
     }
     path.to_owned()
 }
 
-/// `#/setup` → `/setup`; anything else (including OAuth fragments) is not a route.
+/// `#/admin` → `/admin`; anything else (including OAuth fragments) is not a route.
 pub fn hash_route(hash: &str) -> Option<String> {
     let route = hash.strip_prefix("#/")?;
     let route = route.trim_end_matches('/');
     (route.is_empty() || VIEWS.contains(&route)).then(|| format!("/{route}"))
+}
+
+/// The tools view an address of the sync page asks for (`…/setup`, `…/#/links`), if any.
+pub fn tool_view(pathname: &str, hash: &str) -> Option<&'static str> {
+    let in_hash = hash
+        .strip_prefix("#/")
+        .map(|route| route.trim_end_matches('/'));
+    let last = pathname.trim_end_matches('/').rsplit('/').next();
+    TOOL_VIEWS
+        .into_iter()
+        .find(|view| in_hash == Some(*view) || (in_hash.is_none() && last == Some(*view)))
+}
+
+/// The view `tools.html` shows for its fragment: `#/links`, else the setup check.
+pub fn tools_view(hash: &str) -> &'static str {
+    match hash.trim_start_matches("#/").trim_end_matches('/') {
+        "links" => "links",
+        _ => "setup",
+    }
 }
 
 /// Panics show up in the console with their message (the page also shows a generic error).
@@ -230,8 +329,35 @@ mod tests {
     }
 
     #[test]
+    fn base_of_the_tools_page() {
+        assert_eq!(route_base("/tools.html"), "");
+        assert_eq!(route_base("/tools/photo/tools.html"), "/tools/photo");
+        assert_eq!(route_base("/tools/photo/setup"), "/tools/photo");
+        assert_eq!(route_base("/tools/photo/links/"), "/tools/photo");
+    }
+
+    #[test]
+    fn the_setup_check_and_the_link_builder_are_on_the_tools_page() {
+        assert_eq!(tool_view("/photo/", "#/setup"), Some("setup"));
+        assert_eq!(tool_view("/photo/index.html", "#/links/"), Some("links"));
+        assert_eq!(tool_view("/photo/setup", ""), Some("setup"));
+        assert_eq!(tool_view("/photo/links/", ""), Some("links"));
+        assert_eq!(tool_view("/photo/", ""), None);
+        assert_eq!(tool_view("/photo/", "#/admin"), None);
+        assert_eq!(
+            tool_view("/photo/setup", "#/admin"),
+            None,
+            "the fragment decides"
+        );
+        assert_eq!(tool_view("/setup-guide/", ""), None);
+        assert_eq!(tools_view("#/links"), "links");
+        assert_eq!(tools_view("#/setup"), "setup");
+        assert_eq!(tools_view(""), "setup");
+    }
+
+    #[test]
     fn hash_routes() {
-        assert_eq!(hash_route("#/setup").as_deref(), Some("/setup"));
+        assert_eq!(hash_route("#/setup"), None, "on the tools page");
         assert_eq!(hash_route("#/admin/").as_deref(), Some("/admin"));
         assert_eq!(hash_route("#/").as_deref(), Some("/"));
         assert_eq!(hash_route("#code=abc"), None);

@@ -312,12 +312,46 @@ fn chromium() -> Result<&'static str> {
 fn dist() -> Result {
     // Trunk's offline mode still needs every crate in the local cache.
     run("cargo fetch", cmd("cargo").args(["fetch", "--locked"]))?;
+    let dist = root().join("dist");
     run(
         "trunk build --release",
         cmd("trunk").args(["build", "--release", "--offline"]),
     )?;
-    externalize_loader(&root().join("dist"))?;
-    bundle_stylesheets(&root().join("dist"))?;
+    externalize_loader(&dist.join("index.html"))?;
+    bundle_stylesheets(&dist.join("index.html"))?;
+
+    // tools.html (the setup check and the link builder) is a second page with a wasm module of
+    // its own, so that the sync page does not carry them. Trunk builds one page at a time and
+    // empties its output folder first: built aside, then copied beside index.html.
+    let tools = root().join("target/dist-tools");
+    run(
+        "trunk build --release tools.html",
+        cmd("trunk")
+            .args(["build", "--release", "--offline", "--dist"])
+            .arg(&tools)
+            .arg("tools.html"),
+    )?;
+    let page = ["tools.html", "index.html"]
+        .iter()
+        .map(|name| tools.join(name))
+        .find(|path| path.is_file())
+        .ok_or("Trunk wrote no page for tools.html (has Trunk changed?)")?;
+    externalize_loader(&page)?;
+    bundle_stylesheets(&page)?;
+    for entry in fs::read_dir(&tools).map_err(|e| format!("{}: {e}", tools.display()))? {
+        let from = entry
+            .map_err(|e| format!("{}: {e}", tools.display()))?
+            .path();
+        let name = if from == page {
+            "tools.html".into()
+        } else {
+            from.file_name().unwrap_or_default().to_owned()
+        };
+        if from.is_file() {
+            fs::copy(&from, dist.join(&name))
+                .map_err(|e| format!("cannot copy {} into dist/: {e}", from.display()))?;
+        }
+    }
     Ok(())
 }
 
@@ -325,10 +359,10 @@ fn dist() -> Result {
 /// into one file: one request instead of four, so the wasm is not left waiting for a
 /// connection (browsers open six per host over HTTP/1.1). Same-origin files need no
 /// `integrity`, so the joined file has none.
-fn bundle_stylesheets(dist: &Path) -> Result {
-    let index = dist.join("index.html");
+fn bundle_stylesheets(index: &Path) -> Result {
+    let dist = index.parent().ok_or("a page outside any folder")?;
     let html =
-        fs::read_to_string(&index).map_err(|e| format!("cannot read dist/index.html: {e}"))?;
+        fs::read_to_string(index).map_err(|e| format!("cannot read {}: {e}", index.display()))?;
     let mut kept = String::with_capacity(html.len());
     let (mut css, mut names, mut first_link) = (String::new(), Vec::new(), None);
     for line in html.split_inclusive('\n') {
@@ -350,7 +384,10 @@ fn bundle_stylesheets(dist: &Path) -> Result {
         }
     }
     let Some(at) = first_link else {
-        return Err("dist/index.html links no stylesheet (has Trunk changed?)".into());
+        return Err(format!(
+            "{} links no stylesheet (has Trunk changed?)",
+            index.display()
+        ));
     };
     let name = format!("style-{:016x}.css", fnv1a(css.as_bytes()));
     fs::write(dist.join(&name), css).map_err(|e| format!("cannot write dist/{name}: {e}"))?;
@@ -361,24 +398,27 @@ fn bundle_stylesheets(dist: &Path) -> Result {
         at,
         &format!("  <link rel=\"stylesheet\" href=\"./{name}\"/>\n"),
     );
-    fs::write(&index, kept).map_err(|e| format!("cannot write dist/index.html: {e}"))?;
+    fs::write(index, kept).map_err(|e| format!("cannot write {}: {e}", index.display()))?;
     Ok(())
 }
 
 /// Moves Trunk's inline `<script type="module">` loader into a file beside it, so the page
 /// runs under a Content-Security-Policy without `'unsafe-inline'`.
-fn externalize_loader(dist: &Path) -> Result {
-    let index = dist.join("index.html");
+fn externalize_loader(index: &Path) -> Result {
+    let dist = index.parent().ok_or("a page outside any folder")?;
     let html =
-        fs::read_to_string(&index).map_err(|e| format!("cannot read dist/index.html: {e}"))?;
+        fs::read_to_string(index).map_err(|e| format!("cannot read {}: {e}", index.display()))?;
     let open = "<script type=\"module\">";
     let Some(start) = html.find(open) else {
-        return Err("dist/index.html has no inline loader to move (has Trunk changed?)".into());
+        return Err(format!(
+            "{} has no inline loader to move (has Trunk changed?)",
+            index.display()
+        ));
     };
     let end = html[start..]
         .find("</script>")
         .map(|i| start + i)
-        .ok_or("unterminated loader script in dist/index.html")?;
+        .ok_or("unterminated loader script")?;
     let script = html[start + open.len()..end].trim();
     if script.contains("unsafe") {
         return Err("unexpected loader content".into());
@@ -393,7 +433,7 @@ fn externalize_loader(dist: &Path) -> Result {
         tag,
         &html[end + "</script>".len()..]
     );
-    fs::write(&index, rewritten).map_err(|e| format!("cannot write dist/index.html: {e}"))?;
+    fs::write(index, rewritten).map_err(|e| format!("cannot write {}: {e}", index.display()))?;
     Ok(())
 }
 

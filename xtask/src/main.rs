@@ -613,6 +613,7 @@ fn size() -> Result {
         "file", "raw", "gzip -9", "brotli"
     );
     let mut total = [0usize; 3];
+    let mut sized: Vec<(String, [usize; 3])> = Vec::new();
     for file in &files {
         let bytes = fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
         let sizes = [bytes.len(), gzip_size(&bytes), brotli_size(&bytes)];
@@ -629,12 +630,42 @@ fn size() -> Result {
             "{name:<48} {:>10} {:>10} {:>10}",
             sizes[0], sizes[1], sizes[2]
         );
+        sized.push((name, sizes));
     }
     let _ = writeln!(
         table,
         "{:<48} {:>10} {:>10} {:>10}",
-        "total", total[0], total[1], total[2]
+        "all files", total[0], total[1], total[2]
     );
+    // Each page with what it loads: the files its HTML names, and the wasm of its glue.
+    for page in ["index.html", "tools.html"] {
+        let Ok(html) = fs::read_to_string(dist.join(page)) else {
+            continue;
+        };
+        let mut sum = [0usize; 3];
+        for (name, sizes) in &sized {
+            let glue = name
+                .strip_suffix("_bg.wasm")
+                .map(|stem| format!("{stem}.js"));
+            let loaded = name == page
+                || html.contains(&format!("\"./{name}\""))
+                || html.contains(&format!("\"{name}\""))
+                || glue.is_some_and(|js| html.contains(&js));
+            if loaded {
+                for (t, s) in sum.iter_mut().zip(sizes) {
+                    *t += s;
+                }
+            }
+        }
+        let _ = writeln!(
+            table,
+            "{:<48} {:>10} {:>10} {:>10}",
+            format!("{page} and what it loads"),
+            sum[0],
+            sum[1],
+            sum[2]
+        );
+    }
     print!("{table}");
     std::io::stdout().flush().ok();
     Ok(())

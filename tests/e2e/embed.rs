@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{emulator, AppPage, Browser, BrowserOptions, PATIENCE};
+use crate::support::{emulator, generated_config, AppPage, Browser, BrowserOptions, PATIENCE};
 
 const ADELE: &str = "adele@contoso.onmicrosoft.com";
 
@@ -73,25 +73,6 @@ async fn wait_for_host_event(page: &AppPage<'_>, app_origin: &str, wanted: &str)
     }
 }
 
-async fn wait_for_phase(page: &AppPage<'_>, wanted: &str) {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let phase = page
-            .attribute_of("sync-view", "data-phase")
-            .await
-            .unwrap_or_default();
-        if phase == wanted {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "phase {phase}, wanted {wanted}: {}",
-            page.body_text().await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 async fn in_sync(emulator: &emulator::Emulator, upn: &str) -> bool {
     let state = emulator.control().state().await.unwrap();
     state.user(upn).expect("a demo user").in_sync
@@ -123,9 +104,9 @@ async fn the_widget_in_a_cross_origin_frame_signs_in_by_popup_syncs_and_tells_it
     page.wait_for_single_window(first).await;
 
     enter_widget(&page).await;
-    wait_for_phase(&page, "compared").await;
+    page.wait_for_phase(&["compared"]).await;
     page.click("sync-button").await;
-    wait_for_phase(&page, "done").await;
+    page.wait_for_phase(&["done"]).await;
     assert!(
         in_sync(&emulator, ADELE).await,
         "SharePoint shows the Exchange photo"
@@ -185,7 +166,7 @@ async fn with_popups_blocked_the_widget_opens_the_full_page_in_a_new_tab_that_sy
     // The new tab is the full page: it signs in at top level and syncs by itself.
     let first = page.switch_to_new_window().await;
     page.sign_in_on_identity_page(ADELE).await;
-    wait_for_phase(&page, "done").await;
+    page.wait_for_phase(&["done"]).await;
     assert!(
         !page
             .client
@@ -224,16 +205,7 @@ async fn a_host_page_not_in_embed_origins_hears_nothing() {
     wait_for_host_event(&page, &app_origin, "photo-sync:ready").await;
 
     // The same page, with the intranet's origin left out of embedOrigins.
-    let generated = emulator
-        .http_client()
-        .get(format!("{}/control/app-config", emulator.origin("control")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let mut config: Value = serde_json::from_str(&generated).unwrap();
+    let mut config = generated_config(&emulator).await;
     assert_eq!(
         config["embedOrigins"],
         serde_json::json!([emulator.origin("intranet")])

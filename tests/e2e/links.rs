@@ -65,22 +65,7 @@ async fn the_built_link_signs_in_as_the_hinted_account_and_syncs_by_itself() {
     // Opened, the link signs in as Adele and syncs without a click.
     page.client.goto(&url).await.unwrap();
     page.sign_in_on_identity_page(ADELE).await;
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let phase = page
-            .attribute_of("sync-view", "data-phase")
-            .await
-            .unwrap_or_default();
-        if phase == "done" {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "phase {phase}: {}",
-            page.body_text().await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    page.wait_for_phase(&["done"]).await;
     let control = emulator.control();
     let log = control.log().await.unwrap();
     let authorize = log

@@ -4,10 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use emulator::Registration;
 use serde_json::Value;
 
-use crate::support::{emulator, AppPage, Browser, BrowserOptions, PATIENCE};
+use crate::support::{
+    emulator, generated_config, register_another_redirect_uri, AppPage, Browser, BrowserOptions,
+    PATIENCE,
+};
 
 const ADELE: &str = "adele@contoso.onmicrosoft.com";
 
@@ -27,20 +29,6 @@ async fn wait_for_row(page: &AppPage<'_>, step: &str, status: &str) -> Option<St
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// The emulator's generated `config.json`, to change one key of.
-async fn generated_config(emulator: &emulator::Emulator) -> Value {
-    let text = emulator
-        .http_client()
-        .get(format!("{}/control/app-config", emulator.origin("control")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    serde_json::from_str(&text).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -149,15 +137,7 @@ async fn a_wrong_authority_is_the_discovery_row() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unregistered_redirect_uri_is_named_when_the_sign_in_window_is_closed() {
     let emulator = emulator().await;
-    let control = emulator.control();
-    let registration = control.registration().await.unwrap();
-    control
-        .set_registration(Registration {
-            spa_redirect_uris: vec!["http://app.localhost:1/".into()],
-            ..registration.clone()
-        })
-        .await
-        .unwrap();
+    let registration = register_another_redirect_uri(&emulator).await;
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     page.open("#/setup").await;
@@ -189,7 +169,11 @@ async fn an_unregistered_redirect_uri_is_named_when_the_sign_in_window_is_closed
     page.assert_accessible("setup, sign-in failed").await;
 
     // Registered: the same button works.
-    control.set_registration(registration).await.unwrap();
+    emulator
+        .control()
+        .set_registration(registration)
+        .await
+        .unwrap();
     page.click("setup-test-sign-in").await;
     let first = page.switch_to_new_window().await;
     page.sign_in_on_identity_page(ADELE).await;

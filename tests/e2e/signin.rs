@@ -4,7 +4,8 @@
 use emulator::Registration;
 
 use crate::support::{
-    assert_tokens_only_to_allowed_hosts, emulator, AppPage, Browser, BrowserOptions,
+    assert_tokens_only_to_allowed_hosts, emulator, register_another_redirect_uri, AppPage, Browser,
+    BrowserOptions,
 };
 
 const ADELE: &str = "adele@contoso.onmicrosoft.com";
@@ -142,14 +143,7 @@ async fn cancelled_consent_says_so_and_a_retry_works() {
 async fn an_unregistered_redirect_uri_is_named_by_the_identity_platform() {
     let emulator = emulator().await;
     let control = emulator.control();
-    let registration = control.registration().await.unwrap();
-    control
-        .set_registration(Registration {
-            spa_redirect_uris: vec!["http://app.localhost:1/".into()],
-            ..registration.clone()
-        })
-        .await
-        .unwrap();
+    let registration = register_another_redirect_uri(&emulator).await;
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     page.open("").await;

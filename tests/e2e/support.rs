@@ -269,6 +269,26 @@ impl<'a> AppPage<'a> {
     }
 
     /// All text in the page, for failure messages.
+    /// Waits until the sync view's `data-phase` is one of `wanted`, and returns it.
+    pub async fn wait_for_phase(&self, wanted: &[&str]) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let phase = self
+                .attribute_of("sync-view", "data-phase")
+                .await
+                .unwrap_or_default();
+            if wanted.contains(&phase.as_str()) {
+                return phase;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "phase {phase}, wanted {wanted:?}: {}",
+                self.body_text().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn body_text(&self) -> String {
         match self.client.find(Locator::Css("body")).await {
             Ok(body) => body.text().await.unwrap_or_default(),
@@ -451,4 +471,33 @@ pub fn assert_tokens_only_to_allowed_hosts(log: &[emulator::LogEntry]) {
             );
         }
     }
+}
+
+/// The emulator's generated `config.json`, to change a key of.
+pub async fn generated_config(emulator: &Emulator) -> Value {
+    let text = emulator
+        .http_client()
+        .get(format!("{}/control/app-config", emulator.origin("control")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Registers only a redirect URI that is not the page's, as a misconfigured tenant has it;
+/// returns the registration as it was, to put back.
+pub async fn register_another_redirect_uri(emulator: &Emulator) -> emulator::Registration {
+    let control = emulator.control();
+    let registration = control.registration().await.unwrap();
+    control
+        .set_registration(emulator::Registration {
+            spa_redirect_uris: vec!["http://app.localhost:1/".into()],
+            ..registration.clone()
+        })
+        .await
+        .unwrap();
+    registration
 }

@@ -57,25 +57,6 @@ async fn signed_in<'a>(page: &AppPage<'a>, user: &str) {
     page.sign_in(&upn(user)).await;
 }
 
-async fn wait_for_phase(page: &AppPage<'_>, wanted: &[&str]) -> String {
-    let deadline = std::time::Instant::now() + crate::support::PATIENCE;
-    loop {
-        let phase = page
-            .attribute_of("sync-view", "data-phase")
-            .await
-            .unwrap_or_default();
-        if wanted.contains(&phase.as_str()) {
-            return phase;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "phase {phase}, wanted {wanted:?}: {}",
-            page.body_text().await
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-}
-
 /// Asserts SharePoint's large thumbnail shows the user's Exchange photo.
 async fn assert_sharepoint_shows_exchange_photo(emulator: &emulator::Emulator, user: &str) {
     let control = emulator.control();
@@ -112,7 +93,7 @@ async fn an_out_of_sync_user_syncs_with_one_click() {
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "adele").await;
-    wait_for_phase(&page, &["compared"]).await;
+    page.wait_for_phase(&["compared"]).await;
     assert!(image_loaded(&page, "exchange-photo").await);
     assert!(image_loaded(&page, "sharepoint-photo").await);
     page.assert_accessible("compared").await;
@@ -124,7 +105,7 @@ async fn an_out_of_sync_user_syncs_with_one_click() {
     );
 
     page.click("sync-button").await;
-    wait_for_phase(&page, &["done"]).await;
+    page.wait_for_phase(&["done"]).await;
     assert!(image_loaded(&page, "new-sharepoint-photo").await);
     page.wait_for("sync-elapsed").await;
     page.assert_accessible("done").await;
@@ -175,7 +156,7 @@ async fn the_help_article_link_syncs_without_a_click() {
     page.open(&format!("?login_hint={}&autostart=1", upn("janis")))
         .await;
     page.sign_in_on_identity_page(&upn("janis")).await;
-    wait_for_phase(&page, &["done"]).await;
+    page.wait_for_phase(&["done"]).await;
     assert_eq!(page.text_of("signed-in-user").await, "Jānis Bērziņš");
     let state = emulator.control().state().await.unwrap();
     assert!(state.user(&upn("janis")).unwrap().in_sync);
@@ -201,13 +182,13 @@ async fn already_in_sync_writes_nothing_unless_asked() {
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "alex").await;
-    wait_for_phase(&page, &["compared"]).await;
+    page.wait_for_phase(&["compared"]).await;
     page.wait_for("sync-anyway").await;
     page.assert_accessible("in sync").await;
     assert_eq!(writes(&emulator.control().log().await.unwrap()), 0);
 
     page.click("sync-anyway").await;
-    wait_for_phase(&page, &["done"]).await;
+    page.wait_for_phase(&["done"]).await;
     assert_eq!(writes(&emulator.control().log().await.unwrap()), 1);
 }
 
@@ -221,7 +202,7 @@ async fn refuses(user: &str, reason: &str, prepare: impl std::future::Future<Out
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, user).await;
-    wait_for_phase(&page, &["failed"]).await;
+    page.wait_for_phase(&["failed"]).await;
     assert_eq!(
         page.attribute_of("sync-error", "data-reason")
             .await
@@ -265,7 +246,7 @@ async fn bytes_that_are_not_an_image_are_never_written() {
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "adele").await;
-    wait_for_phase(&page, &["failed"]).await;
+    page.wait_for_phase(&["failed"]).await;
     assert_eq!(
         page.attribute_of("sync-error", "data-reason")
             .await
@@ -283,9 +264,9 @@ async fn a_4_mb_photo_and_a_transparent_png_are_written_correctly() {
         let browser = Browser::launch(BrowserOptions::default()).await;
         let page = AppPage::new(&browser, &emulator);
         signed_in(&page, user).await;
-        wait_for_phase(&page, &["compared"]).await;
+        page.wait_for_phase(&["compared"]).await;
         page.click("sync-button").await;
-        wait_for_phase(&page, &["done"]).await;
+        page.wait_for_phase(&["done"]).await;
         let state = emulator.control().state().await.unwrap();
         let sizes: Vec<_> = thumbnails(&state, user)
             .iter()
@@ -333,9 +314,9 @@ async fn throttling_and_brief_outages_are_retried() {
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "adele").await;
-    wait_for_phase(&page, &["compared"]).await;
+    page.wait_for_phase(&["compared"]).await;
     page.click("sync-button").await;
-    wait_for_phase(&page, &["done"]).await;
+    page.wait_for_phase(&["done"]).await;
     let log = control.log().await.unwrap();
     let injected = log.iter().filter(|e| e.injected.is_some()).count();
     assert_eq!(injected, 3, "each fault was met once and retried");
@@ -355,9 +336,9 @@ async fn a_lasting_outage_stops_after_bounded_retries_and_writes_nothing() {
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "adele").await;
-    wait_for_phase(&page, &["compared"]).await;
+    page.wait_for_phase(&["compared"]).await;
     page.click("sync-button").await;
-    wait_for_phase(&page, &["failed"]).await;
+    page.wait_for_phase(&["failed"]).await;
     assert_eq!(
         page.attribute_of("sync-error", "data-reason")
             .await
@@ -406,7 +387,7 @@ async fn screenshots_light_and_dark_in_english_and_latvian() {
         .await;
         let page = AppPage::new(&browser, &emulator);
         signed_in(&page, "adele").await;
-        wait_for_phase(&page, &["compared"]).await;
+        page.wait_for_phase(&["compared"]).await;
         let html_lang = page.eval("return document.documentElement.lang").await;
         assert_eq!(html_lang, &lang[..2]);
         let scheme = page
@@ -430,7 +411,7 @@ async fn an_expired_access_token_is_renewed_without_a_prompt() {
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "adele").await;
-    wait_for_phase(&page, &["compared"]).await;
+    page.wait_for_phase(&["compared"]).await;
     let log = emulator.control().log().await.unwrap();
     let grants: Vec<_> = log.iter().filter_map(|e| e.grant_type.clone()).collect();
     assert_eq!(
@@ -451,7 +432,7 @@ async fn an_expired_access_token_is_renewed_without_a_prompt() {
     emulator.control().expire_tokens().await.unwrap();
     emulator.control().clear_log().await.unwrap();
     page.click("sync-button").await;
-    wait_for_phase(&page, &["done"]).await;
+    page.wait_for_phase(&["done"]).await;
     let log = emulator.control().log().await.unwrap();
     assert!(
         log.iter().all(|e| !e.path_and_query.contains("/authorize")),
@@ -468,13 +449,13 @@ async fn an_expired_refresh_token_signs_in_again_and_returns_to_the_view() {
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "adele").await;
-    wait_for_phase(&page, &["compared"]).await;
+    page.wait_for_phase(&["compared"]).await;
     emulator.control().expire_all_tokens().await.unwrap();
     // The page's cache still thinks its tokens are fresh; a reload asks again.
     page.eval("Object.keys(sessionStorage).filter(k => k.startsWith('pps.auth.at|')).forEach(k => sessionStorage.removeItem(k)); return 1").await;
     page.open("").await;
     page.accept_consent_if_asked().await;
-    wait_for_phase(&page, &["compared"]).await;
+    page.wait_for_phase(&["compared"]).await;
     assert_eq!(page.text_of("signed-in-user").await, "Adele Vance");
     let log = emulator.control().log().await.unwrap();
     assert!(

@@ -177,11 +177,17 @@ pub mod json {
     }
 }
 
-/// The origin of a URL, for messages (`https://graph.microsoft.com`).
+/// `scheme://host[:port]` of a URL, lower-cased and without a default port; `None` when it is
+/// not a URL or its origin is opaque (`null`, `data:`, `file:`). What same-origin checks compare.
+pub fn origin(url: &str) -> Option<String> {
+    let origin = url::Url::parse(url).ok()?.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
+}
+
+/// The origin of a URL for messages (`https://graph.microsoft.com`); the text itself when it
+/// has none.
 pub fn origin_of(url: &str) -> String {
-    url::Url::parse(url)
-        .map(|u| u.origin().ascii_serialization())
-        .unwrap_or_else(|_| url.to_owned())
+    origin(url).unwrap_or_else(|| url.to_owned())
 }
 
 /// Sends a request and reads the whole body.
@@ -298,6 +304,17 @@ mod tests {
             origin_of("http://graph.localhost:8080/v1.0"),
             "http://graph.localhost:8080"
         );
+    }
+
+    #[test]
+    fn origins_are_compared_in_one_form_and_opaque_ones_are_none() {
+        assert_eq!(
+            origin("HTTPS://Contoso-My.SharePoint.com:443/personal/x").as_deref(),
+            Some("https://contoso-my.sharepoint.com")
+        );
+        assert_eq!(origin("data:image/png;base64,AAAA"), None);
+        assert_eq!(origin("not a url"), None);
+        assert_eq!(origin_of("not a url"), "not a url");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 
 pub mod browser;
 
-use url::Url;
+use crate::http;
 
 /// What the widget tells its host page, as `{type: "photo-sync:…", reason?: "…"}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,22 +80,14 @@ pub fn target_origin(
     referrer: Option<&str>,
 ) -> Option<String> {
     let parent = match ancestor_origin.map(str::trim).filter(|o| !o.is_empty()) {
-        Some(origin) => origin_of(origin)?,
-        None => origin_of(referrer.map(str::trim).filter(|r| !r.is_empty())?)?,
+        Some(origin) => http::origin(origin)?,
+        None => http::origin(referrer.map(str::trim).filter(|r| !r.is_empty())?)?,
     };
     embed_origins
         .iter()
-        .filter_map(|allowed| origin_of(allowed))
+        .filter_map(|allowed| http::origin(allowed))
         .any(|allowed| allowed == parent)
         .then_some(parent)
-}
-
-/// `scheme://host[:port]` of a URL, lower-cased and without a default port; `None` for
-/// opaque origins (`null`, `data:`, `file:`).
-fn origin_of(value: &str) -> Option<String> {
-    let url = Url::parse(value).ok()?;
-    let origin = url.origin();
-    origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
 /// The full page (top level, not compact) that starts by itself: the widget's fallback when

@@ -56,7 +56,7 @@ pub async fn thumbnail(
     tokens: &impl TokenSource,
     url: &str,
 ) -> Result<Vec<u8>, SharePointError> {
-    if http::origin_of(url) != http::origin_of(host) {
+    if http::origin(url).is_none() || http::origin(url) != http::origin(host) {
         return Err(SharePointError::ForeignUrl {
             url: url.to_owned(),
         });

@@ -1,4 +1,5 @@
-//! `cargo xtask bench [--quick] [--runs N]`: our page against the MSAL.js baseline, side by side.
+//! `cargo xtask bench [--quick] [--runs N] [--report FILE]`: our page against the MSAL.js
+//! baseline, side by side.
 //!
 //! The browser work is done by the `bench` test target (`tests/bench/main.rs`, which needs
 //! the emulator, ChromeDriver and tokio, none of which this task runner should compile). It
@@ -7,58 +8,63 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::{brotli_size, cmd, gzip_size, root, run, Result, CHROMEDRIVER, CHROMIUM};
+use crate::error::{Error, Result};
+use crate::process::{cmd, output_of, root, run, CHROMIUM};
+use crate::size::{brotli_size, gzip_size};
 
 /// Runs of each measurement unless `--runs N` or `--quick` (one run) says otherwise.
-const DEFAULT_RUNS: usize = 5;
+pub const DEFAULT_RUNS: u16 = 5;
 
-pub fn bench(args: &[String]) -> Result {
-    let runs = if args.iter().any(|a| a == "--quick") {
+/// The bench task's arguments.
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    /// One run of each measurement (a smoke run).
+    #[arg(long, conflicts_with = "runs")]
+    quick: bool,
+    /// Runs of each measurement; the table shows medians.
+    #[arg(long, default_value_t = DEFAULT_RUNS, value_parser = clap::value_parser!(u16).range(1..))]
+    runs: u16,
+    /// Only the table and RESULTS.md, from the results file of an earlier run of the bench
+    /// target (e.g. its binary run by hand on a busy machine).
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+}
+
+pub fn bench(args: BenchArgs) -> Result {
+    let runs = if args.quick {
         1
     } else {
-        args.windows(2)
-            .find(|w| w[0] == "--runs")
-            .map(|w| w[1].parse::<usize>().map_err(|e| format!("--runs: {e}")))
-            .transpose()?
-            .unwrap_or(DEFAULT_RUNS)
-            .max(1)
+        usize::from(args.runs)
     };
-    // `--report FILE`: only the table and RESULTS.md, from the `PPS_BENCH_OUT` file of an
-    // earlier run of the bench target (e.g. its binary run by hand on a busy machine).
-    let report = args
-        .windows(2)
-        .find(|w| w[0] == "--report")
-        .map(|w| PathBuf::from(&w[1]));
-    let out = match report {
+    let out = match args.report {
         Some(file) => file,
         None => {
-            crate::setup()?;
-            crate::dist()?;
+            crate::setup::setup()?;
+            crate::dist::dist()?;
             let out = root().join("target/bench-results.tsv");
             let _ = fs::remove_file(&out);
             run(
                 &format!("benchmarks in headless Chromium ({runs} run(s), ours and the MSAL.js baseline)"),
-                cmd("cargo")
-                    .args(["test", "--test", "bench", "--locked"])
-                    .env("PPS_BENCH", "1")
-                    .env("PPS_BENCH_RUNS", runs.to_string())
-                    .env("PPS_BENCH_OUT", &out)
-                    .env("PPS_DIST", root().join("dist"))
-                    .env("CHROMEDRIVER", CHROMEDRIVER)
-                    .env("CHROMIUM", CHROMIUM),
+                crate::test::browsers(
+                    cmd("cargo")
+                        .args(["test", "--test", "bench", "--locked"])
+                        .env("PPS_BENCH", "1")
+                        .env("PPS_BENCH_RUNS", runs.to_string())
+                        .env("PPS_BENCH_OUT", &out),
+                ),
             )?;
             out
         }
     };
-    let raw = fs::read_to_string(&out).map_err(|e| format!("no results ({e})"))?;
+    let raw = fs::read_to_string(&out).map_err(Error::file(&out))?;
     let results = Results::parse(&raw)?;
     let table = results.table();
     println!("\n{table}");
     let markdown = results.markdown(runs);
     let path = root().join("bench/RESULTS.md");
-    fs::write(&path, markdown).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    fs::write(&path, markdown).map_err(Error::file(&path))?;
     eprintln!("==> written to bench/RESULTS.md");
     Ok(())
 }
@@ -92,8 +98,8 @@ impl Results {
             match cols.as_slice() {
                 ["site", dir] => site = PathBuf::from(dir),
                 ["file", side, path, ..] => {
-                    let bytes = fs::read(site.join(path))
-                        .map_err(|e| format!("{}: {e}", Path::new(path).display()))?;
+                    let file = site.join(path);
+                    let bytes = fs::read(&file).map_err(Error::file(&file))?;
                     files.push(Weighed {
                         side: (*side).to_owned(),
                         path: (*path).to_owned(),
@@ -168,7 +174,7 @@ impl Results {
         let _ = writeln!(
             out,
             "- date: {}",
-            command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"])
+            output_of("date", &["-u", "+%Y-%m-%d %H:%M UTC"])
         );
         let _ = writeln!(out, "- commit: {}", commit());
         let _ = writeln!(out, "- machine: {}\n", machine());
@@ -213,19 +219,9 @@ fn ratio(ours: Option<f64>, baseline: Option<f64>) -> String {
     }
 }
 
-fn command_line(program: &str, args: &[&str]) -> String {
-    cmd(program)
-        .args(args)
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
 fn commit() -> String {
-    let hash = command_line("git", &["rev-parse", "--short=12", "HEAD"]);
-    let dirty = !command_line("git", &["status", "--porcelain", "--untracked-files=no"]).is_empty();
+    let hash = output_of("git", &["rev-parse", "--short=12", "HEAD"]);
+    let dirty = !output_of("git", &["status", "--porcelain", "--untracked-files=no"]).is_empty();
     if dirty {
         format!("{hash} (with uncommitted changes)")
     } else {
@@ -244,6 +240,6 @@ fn machine() -> String {
                 .map(|m| m.trim().to_owned())
         })
         .unwrap_or_else(|| "unknown CPU".to_owned());
-    let chromium = command_line(CHROMIUM, &["--version"]);
+    let chromium = output_of(CHROMIUM, &["--version"]);
     format!("{cores} cores, {model}; {chromium}")
 }

@@ -1,0 +1,168 @@
+//! `cargo xtask dist`: the release build of the page into `dist/`, and Trunk's post-build hook.
+//!
+//! Trunk builds one page at a time; its `post_build` hook (`Trunk.toml`) runs
+//! `cargo xtask trunk-post-build`, which makes each page CSP-safe and light before Trunk moves it
+//! into place: the inline `<script type="module">` loader moves into a file (no
+//! `'unsafe-inline'` needed) and the stylesheets are joined into one. This module must not
+//! change what the page does, only how its files are laid out.
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::process::{cmd, dist_dir, root, run};
+
+/// Builds `index.html` into `dist/`, then `tools.html` (the setup check and the link builder, a
+/// second page with a wasm module of its own) beside it.
+pub fn dist() -> Result {
+    // Trunk's offline mode still needs every crate in the local cache.
+    run("cargo fetch", cmd("cargo").args(["fetch", "--locked"]))?;
+    run(
+        "trunk build --release",
+        cmd("trunk").args(["build", "--release", "--offline"]),
+    )?;
+    // Trunk empties its output folder first: tools.html is built aside, then copied.
+    let tools = root().join("target/dist-tools");
+    run(
+        "trunk build --release tools.html",
+        cmd("trunk")
+            .args(["build", "--release", "--offline", "--dist"])
+            .arg(&tools)
+            .arg("tools.html"),
+    )?;
+    let page = ["tools.html", "index.html"]
+        .iter()
+        .map(|name| tools.join(name))
+        .find(|path| path.is_file())
+        .ok_or_else(|| Error::TrunkOutput("Trunk wrote no page for tools.html".into()))?;
+    let dist = dist_dir();
+    for entry in fs::read_dir(&tools).map_err(Error::file(&tools))? {
+        let from = entry.map_err(Error::file(&tools))?.path();
+        let name = if from == page {
+            "tools.html".into()
+        } else {
+            from.file_name().unwrap_or_default().to_owned()
+        };
+        if from.is_file() {
+            let to = dist.join(&name);
+            fs::copy(&from, &to).map_err(Error::file(&to))?;
+        }
+    }
+    Ok(())
+}
+
+/// Trunk's `post_build` hook: every page in `$TRUNK_STAGING_DIR` gets its loader moved into a
+/// file and its stylesheets joined.
+pub fn post_build() -> Result {
+    let staging = env::var_os("TRUNK_STAGING_DIR")
+        .map(PathBuf::from)
+        .ok_or_else(|| {
+            Error::Usage("trunk-post-build runs as Trunk's post_build hook (see Trunk.toml)".into())
+        })?;
+    let mut pages = 0;
+    for entry in fs::read_dir(&staging).map_err(Error::file(&staging))? {
+        let path = entry.map_err(Error::file(&staging))?.path();
+        if path.extension().is_some_and(|e| e == "html") {
+            externalize_loader(&path)?;
+            bundle_stylesheets(&path)?;
+            pages += 1;
+        }
+    }
+    if pages == 0 {
+        return Err(Error::TrunkOutput(format!(
+            "no page in Trunk's staging folder {}",
+            staging.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Joins the stylesheets Trunk emitted (one per `style/*.css`, in the order of index.html)
+/// into one file: one request instead of four, so the wasm is not left waiting for a
+/// connection (browsers open six per host over HTTP/1.1). Same-origin files need no
+/// `integrity`, so the joined file has none.
+fn bundle_stylesheets(index: &Path) -> Result {
+    let dist = index.parent().unwrap_or(Path::new("."));
+    let html = fs::read_to_string(index).map_err(Error::file(index))?;
+    let mut kept = String::with_capacity(html.len());
+    let (mut css, mut names, mut first_link) = (String::new(), Vec::new(), None);
+    for line in html.split_inclusive('\n') {
+        let link = line.trim();
+        let href = link
+            .strip_prefix("<link rel=\"stylesheet\" href=\"./")
+            .and_then(|rest| rest.split('"').next())
+            .filter(|name| name.ends_with(".css") && !name.contains('/'));
+        match href {
+            Some(name) => {
+                let path = dist.join(name);
+                let text = fs::read_to_string(&path).map_err(Error::file(&path))?;
+                css.push_str(&text);
+                css.push('\n');
+                names.push(name.to_owned());
+                first_link.get_or_insert(kept.len());
+            }
+            None => kept.push_str(line),
+        }
+    }
+    let Some(at) = first_link else {
+        return Err(Error::TrunkOutput(format!(
+            "{} links no stylesheet",
+            index.display()
+        )));
+    };
+    let name = format!("style-{:016x}.css", fnv1a(css.as_bytes()));
+    let path = dist.join(&name);
+    fs::write(&path, css).map_err(Error::file(&path))?;
+    for old in &names {
+        let path = dist.join(old);
+        fs::remove_file(&path).map_err(Error::file(&path))?;
+    }
+    kept.insert_str(
+        at,
+        &format!("  <link rel=\"stylesheet\" href=\"./{name}\"/>\n"),
+    );
+    fs::write(index, kept).map_err(Error::file(index))?;
+    Ok(())
+}
+
+/// Moves Trunk's inline `<script type="module">` loader into a file beside it, so the page
+/// runs under a Content-Security-Policy without `'unsafe-inline'`.
+fn externalize_loader(index: &Path) -> Result {
+    let dist = index.parent().unwrap_or(Path::new("."));
+    let html = fs::read_to_string(index).map_err(Error::file(index))?;
+    let open = "<script type=\"module\">";
+    let Some(start) = html.find(open) else {
+        return Err(Error::TrunkOutput(format!(
+            "{} has no inline loader to move",
+            index.display()
+        )));
+    };
+    let end = html[start..]
+        .find("</script>")
+        .map(|i| start + i)
+        .ok_or_else(|| Error::TrunkOutput("an unterminated loader script".into()))?;
+    let script = html[start + open.len()..end].trim();
+    if script.contains("unsafe") {
+        return Err(Error::TrunkOutput("unexpected loader content".into()));
+    }
+    let name = format!("boot-{:016x}.js", fnv1a(script.as_bytes()));
+    let path = dist.join(&name);
+    fs::write(&path, format!("{script}\n")).map_err(Error::file(&path))?;
+    let tag = format!("<script type=\"module\" src=\"./{name}\"></script>");
+    let rewritten = format!(
+        "{}{}{}",
+        &html[..start],
+        tag,
+        &html[end + "</script>".len()..]
+    );
+    fs::write(index, rewritten).map_err(Error::file(index))?;
+    Ok(())
+}
+
+/// A stable content hash for cache-busting file names.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}

@@ -1,0 +1,114 @@
+//! `cargo xtask size`: what the page weighs, file by file and page by page (raw, gzip -9,
+//! brotli q11). Builds `dist/` first when there is none, so it works on a fresh clone.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::process::dist_dir;
+
+pub fn size() -> Result {
+    let dist = dist_dir();
+    if !dist.join("index.html").is_file() {
+        eprintln!("==> no release build in dist/ yet: building it first");
+        crate::setup::setup()?;
+        crate::dist::dist()?;
+    }
+    let mut files: Vec<PathBuf> = Vec::new();
+    collect_files(&dist, &mut files).map_err(Error::file(&dist))?;
+    files.sort();
+    let mut table = String::new();
+    let _ = writeln!(
+        table,
+        "{:<48} {:>10} {:>10} {:>10}",
+        "file", "raw", "gzip -9", "brotli"
+    );
+    let mut total = [0usize; 3];
+    let mut sized: Vec<(String, [usize; 3])> = Vec::new();
+    for file in &files {
+        let bytes = fs::read(file).map_err(Error::file(file))?;
+        let sizes = [bytes.len(), gzip_size(&bytes), brotli_size(&bytes)];
+        for (t, s) in total.iter_mut().zip(sizes) {
+            *t += s;
+        }
+        let name = file
+            .strip_prefix(&dist)
+            .unwrap_or(file)
+            .display()
+            .to_string();
+        let _ = writeln!(
+            table,
+            "{name:<48} {:>10} {:>10} {:>10}",
+            sizes[0], sizes[1], sizes[2]
+        );
+        sized.push((name, sizes));
+    }
+    let _ = writeln!(
+        table,
+        "{:<48} {:>10} {:>10} {:>10}",
+        "all files", total[0], total[1], total[2]
+    );
+    // Each page with what it loads: the files its HTML names, and the wasm of its glue.
+    for page in ["index.html", "tools.html"] {
+        let Ok(html) = fs::read_to_string(dist.join(page)) else {
+            continue;
+        };
+        let mut sum = [0usize; 3];
+        for (name, sizes) in &sized {
+            let glue = name
+                .strip_suffix("_bg.wasm")
+                .map(|stem| format!("{stem}.js"));
+            let loaded = name == page
+                || html.contains(&format!("\"./{name}\""))
+                || html.contains(&format!("\"{name}\""))
+                || glue.is_some_and(|js| html.contains(&js));
+            if loaded {
+                for (t, s) in sum.iter_mut().zip(sizes) {
+                    *t += s;
+                }
+            }
+        }
+        let _ = writeln!(
+            table,
+            "{:<48} {:>10} {:>10} {:>10}",
+            format!("{page} and what it loads"),
+            sum[0],
+            sum[1],
+            sum[2]
+        );
+    }
+    print!("{table}");
+    std::io::stdout().flush().ok();
+    Ok(())
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_files(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+pub fn gzip_size(bytes: &[u8]) -> usize {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).expect("writing to memory");
+    encoder.finish().expect("writing to memory").len()
+}
+
+pub fn brotli_size(bytes: &[u8]) -> usize {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).expect("compressing in memory");
+    out.len()
+}

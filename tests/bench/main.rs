@@ -8,9 +8,7 @@
 //! adding gzip and brotli sizes of the files listed there). See `bench/README.md`.
 
 #[cfg(not(target_arch = "wasm32"))]
-#[allow(dead_code)]
-#[path = "../e2e/support.rs"]
-mod support;
+use e2e_harness as support;
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
@@ -374,10 +372,7 @@ mod native {
                 Side::Ours => emulator.app_url(),
                 Side::Baseline => format!("{}baseline/", emulator.app_url()),
             };
-            let page = AppPage {
-                client: &browser.client,
-                app_url: app_url.clone(),
-            };
+            let page = AppPage::at(&browser, app_url.clone());
 
             // Start-up, cache empty (a fresh profile).
             control.clear_log().await.expect("clear log");

@@ -2,11 +2,11 @@
 //! popup and syncs; with popups blocked it opens the full page in a new tab and says so; its
 //! host page hears what happened only when `embedOrigins` lists the host's origin.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{emulator, generated_config, AppPage, Browser, BrowserOptions, PATIENCE};
+use crate::support::{emulator, generated_config, AppPage, Browser, BrowserOptions, Engine};
 
 const ADELE: &str = "adele@contoso.onmicrosoft.com";
 
@@ -62,15 +62,15 @@ async fn host_events(page: &AppPage<'_>, app_origin: &str) -> Vec<String> {
 }
 
 async fn wait_for_host_event(page: &AppPage<'_>, app_origin: &str, wanted: &str) -> Vec<String> {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
+    page.until(&format!("the host never heard {wanted}"), || async {
         let events = host_events(page, app_origin).await;
         if events.iter().any(|e| e == wanted) {
-            return events;
+            Ok(events)
+        } else {
+            Err(format!("it heard {events:?}"))
         }
-        assert!(Instant::now() < deadline, "no {wanted} among {events:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 async fn in_sync(emulator: &emulator::Emulator, upn: &str) -> bool {
@@ -78,12 +78,17 @@ async fn in_sync(emulator: &emulator::Emulator, upn: &str) -> bool {
     state.user(upn).expect("a demo user").in_sync
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_widget_in_a_cross_origin_frame_signs_in_by_popup_syncs_and_tells_its_host() {
+async fn the_widget_in_a_cross_origin_frame_signs_in_by_popup_syncs_and_tells_its_host(
+    engine: Engine,
+) {
     let emulator = emulator().await;
     intranet_page_with_widget(&emulator).await;
     assert!(!in_sync(&emulator, ADELE).await);
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let browser = Browser::launch(BrowserOptions {
+        engine,
+        ..Default::default()
+    })
+    .await;
     let page = AppPage::new(&browser, &emulator);
     let app_origin = emulator.origin("app");
     open_intranet(&page, &emulator).await;
@@ -227,3 +232,7 @@ async fn a_host_page_not_in_embed_origins_hears_nothing() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(host_events(&page, &app_origin).await, Vec::<String>::new());
 }
+
+crate::in_chromium_and_firefox!(
+    the_widget_in_a_cross_origin_frame_signs_in_by_popup_syncs_and_tells_its_host,
+);

@@ -1,25 +1,20 @@
 //! The link builder (`#/links`): the link it shows does what it says when opened — sign in as
 //! the hinted account and sync without a click; the admin link goes to `#/admin`.
 
-use std::time::{Duration, Instant};
-
-use crate::support::{emulator, AppPage, Browser, BrowserOptions, PATIENCE};
+use crate::support::{emulator, AppPage, Browser, BrowserOptions};
 
 const ADELE: &str = "adele@contoso.onmicrosoft.com";
 
 async fn wait_for_text(page: &AppPage<'_>, testid: &str, wanted: &str) -> String {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
+    page.until(&format!("{testid} never showed {wanted}"), || async {
         let text = page.text_of(testid).await;
         if text == wanted {
-            return text;
+            Ok(text)
+        } else {
+            Err(format!("it shows {text}"))
         }
-        assert!(
-            Instant::now() < deadline,
-            "{testid} shows {text}, wanted {wanted}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread")]

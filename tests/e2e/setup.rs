@@ -2,13 +2,10 @@
 //! misconfiguration in its own red row with its fix — no client id, a wrong authority, an
 //! unregistered redirect URI.
 
-use std::time::{Duration, Instant};
-
 use serde_json::Value;
 
 use crate::support::{
     emulator, generated_config, register_another_redirect_uri, AppPage, Browser, BrowserOptions,
-    PATIENCE,
 };
 
 const ADELE: &str = "adele@contoso.onmicrosoft.com";
@@ -16,19 +13,14 @@ const ADELE: &str = "adele@contoso.onmicrosoft.com";
 /// Waits until the row of `step` has `status`, and returns its `data-problem`.
 async fn wait_for_row(page: &AppPage<'_>, step: &str, status: &str) -> Option<String> {
     let testid = format!("setup-{step}");
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let now = page.attribute_of(&testid, "data-status").await;
-        if now.as_deref() == Some(status) {
-            return page.attribute_of(&testid, "data-problem").await;
+    page.until(&format!("{testid} never {status}"), || async {
+        match page.attribute_of(&testid, "data-status").await {
+            Some(now) if now == status => Ok(()),
+            now => Err(format!("it is {now:?}")),
         }
-        assert!(
-            Instant::now() < deadline,
-            "{testid} is {now:?}, wanted {status}: {}",
-            page.body_text().await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await;
+    page.attribute_of(&testid, "data-problem").await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -5,7 +5,7 @@ use emulator::Registration;
 
 use crate::support::{
     assert_tokens_only_to_allowed_hosts, emulator, register_another_redirect_uri, AppPage, Browser,
-    BrowserOptions,
+    BrowserOptions, Engine,
 };
 
 const ADELE: &str = "adele@contoso.onmicrosoft.com";
@@ -21,10 +21,13 @@ fn token_posts(log: &[emulator::LogEntry]) -> Vec<&emulator::LogEntry> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn redirect_sign_in_shows_the_user_and_redeems_one_code_with_pkce() {
+async fn redirect_sign_in_shows_the_user_and_redeems_one_code_with_pkce(engine: Engine) {
     let emulator = emulator().await;
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let browser = Browser::launch(BrowserOptions {
+        engine,
+        ..Default::default()
+    })
+    .await;
     let page = AppPage::new(&browser, &emulator);
     page.open("").await;
     page.sign_in(ADELE).await;
@@ -69,10 +72,13 @@ async fn redirect_sign_in_shows_the_user_and_redeems_one_code_with_pkce() {
     page.assert_accessible("signed in").await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn popup_sign_in_keeps_the_page() {
+async fn popup_sign_in_keeps_the_page(engine: Engine) {
     let emulator = emulator().await;
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let browser = Browser::launch(BrowserOptions {
+        engine,
+        ..Default::default()
+    })
+    .await;
     let page = AppPage::new(&browser, &emulator);
     page.open("").await;
     page.click("sign-in-other-way").await;
@@ -297,3 +303,8 @@ async fn tokens_never_go_to_origins_named_in_the_address() {
     );
     assert_tokens_only_to_allowed_hosts(&log);
 }
+
+crate::in_chromium_and_firefox!(
+    redirect_sign_in_shows_the_user_and_redeems_one_code_with_pkce,
+    popup_sign_in_keeps_the_page,
+);

@@ -6,7 +6,7 @@ use emulator::{FaultRule, State};
 use emulator_pixels::{decode_any, Fingerprint};
 
 use crate::support::{
-    assert_tokens_only_to_allowed_hosts, emulator, AppPage, Browser, BrowserOptions,
+    assert_tokens_only_to_allowed_hosts, emulator, AppPage, Browser, BrowserOptions, Engine,
 };
 
 fn upn(user: &str) -> String {
@@ -86,11 +86,14 @@ async fn image_loaded(page: &AppPage<'_>, testid: &str) -> bool {
         == serde_json::Value::Bool(true)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn an_out_of_sync_user_syncs_with_one_click() {
+async fn an_out_of_sync_user_syncs_with_one_click(engine: Engine) {
     let emulator = emulator().await;
     let before = thumbnails(&emulator.control().state().await.unwrap(), "adele");
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let browser = Browser::launch(BrowserOptions {
+        engine,
+        ..Default::default()
+    })
+    .await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "adele").await;
     page.wait_for_phase(&["compared"]).await;
@@ -148,13 +151,19 @@ async fn an_out_of_sync_user_syncs_with_one_click() {
     assert_tokens_only_to_allowed_hosts(&log);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_help_article_link_syncs_without_a_click() {
+async fn the_help_article_link_syncs_without_a_click(engine: Engine) {
     let emulator = emulator().await;
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let browser = Browser::launch(BrowserOptions {
+        engine,
+        ..Default::default()
+    })
+    .await;
     let page = AppPage::new(&browser, &emulator);
     page.open(&format!("?login_hint={}&autostart=1", upn("janis")))
         .await;
+    // The page sends the browser to the sign-in page once its wasm runs; Firefox's navigation
+    // returns before that, so wait for the account picker rather than take the page for done.
+    page.wait_for(&format!("account-{}", upn("janis"))).await;
     page.sign_in_on_identity_page(&upn("janis")).await;
     page.wait_for_phase(&["done"]).await;
     assert_eq!(page.text_of("signed-in-user").await, "Jānis Bērziņš");
@@ -466,3 +475,8 @@ async fn an_expired_refresh_token_signs_in_again_and_returns_to_the_view() {
         "signed in again"
     );
 }
+
+crate::in_chromium_and_firefox!(
+    an_out_of_sync_user_syncs_with_one_click,
+    the_help_article_link_syncs_without_a_click,
+);

@@ -1,7 +1,7 @@
 //! The sync runner against the local Microsoft 365 emulator, from a real browser: real
-//! requests, real CORS, real images. Built only when `PPS_EMULATOR_PORT` names the port of a
-//! running emulator with the demo seed (tokens are minted through its control API, so
-//! sign-in is not involved):
+//! requests, real CORS, real images. `PPS_EMULATOR_PORT` must name, when they are built, the
+//! port of a running emulator with the demo seed (tokens are minted through its control API,
+//! so sign-in is not involved):
 //!
 //! ```text
 //! m365-emulator --port 18765 --seed demo --quiet &
@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Each test resets the emulator to the demo seed first. Without the variable these tests
-//! pass trivially. The end-to-end tests (through the page, with sign-in) are in `tests/e2e/`.
+//! fail (they never pass without having run). The end-to-end tests (through the page, with
+//! sign-in) are in `tests/e2e/`.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -22,6 +23,14 @@ use wasm_bindgen_test::*;
 
 const PORT: Option<&str> = option_env!("PPS_EMULATOR_PORT");
 
+/// The running emulator's port; a test that needs it fails when it was not given.
+fn port() -> &'static str {
+    PORT.expect(
+        "PPS_EMULATOR_PORT was not set when the browser tests were built, so there is no \
+         emulator to run against: run `cargo xtask test`, or start one as this module's doc says",
+    )
+}
+
 /// Tokens minted by the emulator's control API for one demo user.
 struct MintedTokens {
     upn: String,
@@ -31,12 +40,9 @@ impl TokenSource for MintedTokens {
     async fn access_token(&self, resource: &Resource) -> Result<String, AuthError> {
         let body = serde_json::json!({"upn": self.upn, "scope": resource.scopes().join(" ")});
         let response = http::send(
-            HttpRequest::post(format!(
-                "http://control.localhost:{}/control/token",
-                PORT.unwrap()
-            ))
-            .header("Content-Type", "application/json")
-            .body(Body::Text(body.to_string())),
+            HttpRequest::post(format!("http://control.localhost:{}/control/token", port()))
+                .header("Content-Type", "application/json")
+                .body(Body::Text(body.to_string())),
         )
         .await
         .map_err(|e| AuthError::Network {
@@ -52,7 +58,7 @@ fn config() -> AppConfig {
     AppConfig::parse(&format!(
         r#"{{"clientId":"7d1b2c3e-4f50-4a61-8b72-9c83d4e5f601","authority":"http://login.localhost:{p}/contoso.onmicrosoft.com",
             "graphBaseUrl":"http://graph.localhost:{p}/v1.0"}}"#,
-        p = PORT.unwrap()
+        p = port()
     ))
     .unwrap()
 }
@@ -77,9 +83,6 @@ async fn sync(key: &str, force: bool) -> (Vec<&'static str>, SyncPhase) {
 
 #[wasm_bindgen_test]
 async fn out_of_sync_user_is_written_and_verified_then_in_sync() {
-    if PORT.is_none() {
-        return;
-    }
     fresh().await;
     let (phases, last) = sync("adele", false).await;
     assert_eq!(
@@ -103,9 +106,6 @@ async fn out_of_sync_user_is_written_and_verified_then_in_sync() {
 
 #[wasm_bindgen_test]
 async fn a_click_after_the_comparison_writes_what_was_read_without_reading_again() {
-    if PORT.is_none() {
-        return;
-    }
     fresh().await;
     let (compared, comparison) = sync::run_compare(&config(), &user("adele"), |_| {}).await;
     assert!(
@@ -146,9 +146,6 @@ async fn a_click_after_the_comparison_writes_what_was_read_without_reading_again
 
 #[wasm_bindgen_test]
 async fn a_new_thumbnail_not_at_its_old_address_is_read_from_the_profile() {
-    if PORT.is_none() {
-        return;
-    }
     fresh().await;
     let (_, comparison) = sync::run_compare(&config(), &user("adele"), |_| {}).await;
     // The first read of the large thumbnail after the write finds nothing.
@@ -183,9 +180,6 @@ fn thumbnail_reads(log: &[(String, String)]) -> usize {
 
 #[wasm_bindgen_test]
 async fn in_sync_user_has_nothing_to_do_unless_forced() {
-    if PORT.is_none() {
-        return;
-    }
     fresh().await;
     let compared = sync::run_compare(&config(), &user("alex"), |_| {}).await.0;
     let SyncPhase::Compared {
@@ -215,9 +209,6 @@ async fn in_sync_user_has_nothing_to_do_unless_forced() {
 
 #[wasm_bindgen_test]
 async fn placeholder_user_with_a_png_photo_is_written() {
-    if PORT.is_none() {
-        return;
-    }
     fresh().await;
     let (phases, last) = sync("pradeep", false).await;
     assert_eq!(phases.last(), Some(&"done"), "{last:?}");
@@ -225,9 +216,6 @@ async fn placeholder_user_with_a_png_photo_is_written() {
 
 #[wasm_bindgen_test]
 async fn no_exchange_photo_and_no_mailbox_write_nothing() {
-    if PORT.is_none() {
-        return;
-    }
     fresh().await;
     let (_, last) = sync("megan", false).await;
     assert_eq!(
@@ -248,7 +236,7 @@ async fn no_exchange_photo_and_no_mailbox_write_nothing() {
 }
 
 async fn control(method: &str, path: &str, body: serde_json::Value) {
-    let url = format!("http://control.localhost:{}/control/{path}", PORT.unwrap());
+    let url = format!("http://control.localhost:{}/control/{path}", port());
     let request = match method {
         "DELETE" => HttpRequest::new(gloo_net::http::Method::DELETE, url),
         _ => HttpRequest::post(url)
@@ -261,7 +249,7 @@ async fn control(method: &str, path: &str, body: serde_json::Value) {
 
 /// The emulator's request log as (method, path and query), preflights and control calls left out.
 async fn request_log() -> Vec<(String, String)> {
-    let url = format!("http://control.localhost:{}/control/log", PORT.unwrap());
+    let url = format!("http://control.localhost:{}/control/log", port());
     let response = http::send(HttpRequest::get(url)).await.unwrap();
     let entries: Vec<serde_json::Value> = response.json().unwrap();
     entries
@@ -286,9 +274,6 @@ async fn fresh() {
 /// One test for every fault, so that no other test runs while the faults are set.
 #[wasm_bindgen_test]
 async fn transient_faults_are_retried_and_permanent_ones_write_nothing() {
-    if PORT.is_none() {
-        return;
-    }
     fresh().await;
     control(
         "POST",

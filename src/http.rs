@@ -96,6 +96,32 @@ impl HttpRequest {
     }
 }
 
+/// What `fetch` does with a 3xx answer to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redirects {
+    /// Follow it (requests that carry nothing secret).
+    Follow,
+    /// Fail the request: a redirect is never followed with the token (`redirect: "error"`).
+    Refuse,
+}
+
+impl HttpRequest {
+    /// Whether `fetch` may follow a redirect for this request: never when it carries an
+    /// `Authorization` header, so a 3xx from Graph or SharePoint is an error, not a second
+    /// request with the token to wherever the `Location` points.
+    pub fn redirects(&self) -> Redirects {
+        let carries_token = self
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("authorization"));
+        if carries_token {
+            Redirects::Refuse
+        } else {
+            Redirects::Follow
+        }
+    }
+}
+
 impl HttpResponse {
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
@@ -204,6 +230,9 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
             RequestCredentials::Omit
         })
         .abort_signal(Some(&controller.signal()));
+    if request.redirects() == Redirects::Refuse {
+        builder = builder.redirect(web_sys::RequestRedirect::Error);
+    }
     for (name, value) in &request.headers {
         builder = builder.header(name, value);
     }
@@ -331,6 +360,21 @@ mod tests {
         assert!(json::u32(&v, "a").is_err());
         assert_eq!(json::i64(&v, "neg"), Ok(Some(-1)));
         assert!(json::i64(&v, "b").is_err());
+    }
+
+    #[test]
+    fn request_with_a_token_never_follows_a_redirect() {
+        let with_token = HttpRequest::get("https://contoso-my.sharepoint.com/_api/x")
+            .header("authorization", "Bearer t");
+        assert_eq!(with_token.redirects(), Redirects::Refuse);
+        let graph = HttpRequest::get("https://graph.microsoft.com/v1.0/me")
+            .header("Accept", "application/json")
+            .header("Authorization", "Bearer t");
+        assert_eq!(graph.redirects(), Redirects::Refuse);
+        assert_eq!(
+            HttpRequest::get("config.json").own_file().redirects(),
+            Redirects::Follow
+        );
     }
 
     #[test]

@@ -133,6 +133,8 @@ pub enum SyncFailure {
     UnsupportedFormat { format: &'static str },
     #[error("the photo in Exchange is {bytes} bytes, over the 4.76 MB limit")]
     TooLarge { bytes: usize },
+    #[error("the photo in Exchange declares {width} × {height} pixels, too many to open safely")]
+    TooManyPixels { width: u32, height: u32 },
     #[error("the photo in Exchange could not be read by the browser")]
     ImageUnreadable,
     #[error("SharePoint refused the photo")]
@@ -275,6 +277,10 @@ impl From<&PhotoError> for SyncFailure {
                 format: format.name(),
             },
             PhotoError::TooLarge { bytes } => SyncFailure::TooLarge { bytes: *bytes },
+            PhotoError::TooManyPixels { width, height } => SyncFailure::TooManyPixels {
+                width: *width,
+                height: *height,
+            },
             PhotoError::DecodeFailed | PhotoError::EncodeFailed => SyncFailure::ImageUnreadable,
         }
     }

@@ -9,3 +9,4 @@ mod shell;
 mod signin;
 mod support;
 mod sync;
+mod trust;

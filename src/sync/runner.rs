@@ -48,10 +48,20 @@ pub async fn run_sync(
     let written_elsewhere = super::tabs::last_written();
     let snapshot = match earlier.filter(|c| can_reuse(c.read_at_ms, now_ms(), written_elsewhere)) {
         Some(earlier) => earlier.snapshot,
-        None => match read_and_compare(config, tokens, &on_phase).await {
-            Ok(comparison) => comparison.snapshot,
-            Err(failed) => return failed,
-        },
+        None => {
+            let mut comparison = match read_and_compare(config, tokens, &on_phase).await {
+                Ok(comparison) => comparison,
+                Err(failed) => return failed,
+            };
+            // Another tab wrote while this one read: read again rather than write over it.
+            if !can_reuse(comparison.read_at_ms, now_ms(), super::tabs::last_written()) {
+                comparison = match read_and_compare(config, tokens, &on_phase).await {
+                    Ok(comparison) => comparison,
+                    Err(failed) => return failed,
+                };
+            }
+            comparison.snapshot
+        }
     };
     write_and_verify(tokens, snapshot, force, started, &on_phase).await
 }

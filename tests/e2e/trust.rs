@@ -246,3 +246,36 @@ async fn two_tabs_sign_out_in_one_signs_out_the_other() {
         "the other tab kept: {keys:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn png_declaring_20000_by_20000_is_refused_before_decoding() {
+    let emulator = emulator().await;
+    // A PNG signature and an IHDR that declares 20000 × 20000 RGBA pixels (1.6 GB decoded).
+    let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
+    png.extend_from_slice(b"IHDR");
+    png.extend_from_slice(&20_000u32.to_be_bytes());
+    png.extend_from_slice(&20_000u32.to_be_bytes());
+    png.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    emulator
+        .control()
+        .set_exchange_photo_raw(ADELE, png, "image/png")
+        .await
+        .unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    page.open("").await;
+    page.sign_in(ADELE).await;
+    page.wait_for_phase(&["failed"]).await;
+    assert_eq!(
+        page.attribute_of("sync-error", "data-reason")
+            .await
+            .as_deref(),
+        Some("too-many-pixels")
+    );
+    let message = page.text_of("sync-error-message").await;
+    assert!(message.contains("20000 × 20000"), "{message}");
+    assert_eq!(
+        sharepoint_writes(&emulator.control().log().await.unwrap()),
+        0
+    );
+}

@@ -36,10 +36,8 @@ pub fn mount() {
     );
     if let Some(view) = tool_view(&pathname, &hash) {
         let search = location.search().unwrap_or_default();
-        let _ = location.replace(&format!(
-            "{}/{TOOLS_PAGE}{search}#/{view}",
-            route_base(&pathname)
-        ));
+        let origin = location.origin().unwrap_or_default();
+        let _ = location.replace(&tools_target(&origin, &pathname, &search, view));
         return;
     }
     let base = take_hash_route();
@@ -170,11 +168,29 @@ fn start_session(config: AppConfig, base: String) {
         base: StoredValue::new(base.clone()),
     };
     provide_context(auth);
+    // A sign-out in another tab signs this one out too.
+    let forget = session.clone();
+    crate::auth::navigation::on_sign_out_elsewhere(move || {
+        forget.forget();
+        auth.state.set(ui::AuthState::SignedOut(None));
+    });
     spawn_local(async move {
         let state = match session.start(&base).await {
             Startup::InPopup => ui::AuthState::InPopup,
             Startup::Failed(error) => ui::AuthState::SignedOut(Some(error)),
-            Startup::Ready | Startup::SignedIn { .. } => match session.account() {
+            // A link for someone else (`login_hint`) does not sync whoever is signed in.
+            Startup::Ready => match session.account() {
+                Some(account) => {
+                    let query = crate::auth::navigation::query();
+                    match crate::auth::request::hint_for_another_account(&query, &account.username)
+                    {
+                        Some(hint) => ui::AuthState::OtherAccount { account, hint },
+                        None => ui::AuthState::SignedIn(account),
+                    }
+                }
+                None => ui::AuthState::SignedOut(None),
+            },
+            Startup::SignedIn { .. } => match session.account() {
                 Some(account) => ui::AuthState::SignedIn(account),
                 None => ui::AuthState::SignedOut(None),
             },
@@ -242,7 +258,8 @@ fn take_hash_route() -> String {
     let search = location.search().unwrap_or_default();
     let base = route_base(&pathname);
     if let Some(route) = hash_route(&hash) {
-        let target = format!("{base}{route}{search}");
+        let origin = location.origin().unwrap_or_default();
+        let target = format!("{origin}{base}{route}{search}");
         if let Ok(history) = window().history() {
             let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&target));
         }
@@ -260,9 +277,16 @@ pub const TOOLS_PAGE: &str = "tools.html";
 pub const TOOL_VIEWS: [&str; 2] = ["setup", "links"];
 
 /// The folder the page is served from, without a trailing slash: `/tools/photo/admin` →
-/// `/tools/photo`, `/photo/tools.html` → `/photo`.
+/// `/tools/photo`, `/photo/tools.html` → `/photo`. Always `""` or an absolute path with one
+/// slash between segments: empty segments (`//evil.example`) and backslashes, which browsers
+/// read as slashes, are dropped, so the base never reads as another host.
 pub fn route_base(pathname: &str) -> String {
-    let mut path = pathname.trim_end_matches('/');
+    let normalised: String = pathname
+        .split(['/', '\\'])
+        .filter(|segment| !segment.is_empty())
+        .flat_map(|segment| ["/", segment])
+        .collect();
+    let mut path = normalised.as_str();
     for page in ["/index.html", "/tools.html"] {
         if let Some(stripped) = path.strip_suffix(page) {
             path = stripped;
@@ -274,6 +298,21 @@ pub fn route_base(pathname: &str) -> String {
         }
     }
     path.to_owned()
+}
+
+/// The address of `tools.html` showing `view`, for the sync page at `pathname` (with its
+/// query `search`) on `origin`.
+///
+/// Built from `origin` (never from the path alone: `https://host//evil.example` has the path
+/// `//evil.example`, which a browser reads as another host), with the query kept only when it
+/// is one.
+pub fn tools_target(origin: &str, pathname: &str, search: &str, view: &str) -> String {
+    let search = if search.starts_with('?') { search } else { "" };
+    let search = search.split('#').next().unwrap_or_default();
+    format!(
+        "{origin}{}/{TOOLS_PAGE}{search}#/{view}",
+        route_base(pathname)
+    )
 }
 
 /// `#/admin` → `/admin`; anything else (including OAuth fragments) is not a route.
@@ -353,6 +392,58 @@ mod tests {
         assert_eq!(tools_view("#/links"), "links");
         assert_eq!(tools_view("#/setup"), "setup");
         assert_eq!(tools_view(""), "setup");
+    }
+
+    /// Where a target resolves when the page at `https://intranet.example{pathname}` goes there.
+    fn resolved(pathname: &str, target: &str) -> url::Url {
+        let page = url::Url::parse(&format!("https://intranet.example{pathname}")).unwrap();
+        page.join(target).unwrap()
+    }
+
+    #[test]
+    fn open_redirect_double_slash_path_stays_on_origin() {
+        // https://intranet.example//evil.example#/setup: the browser's pathname is `//evil.example`.
+        for pathname in ["//evil.example", "//evil.example/", "///evil.example/setup"] {
+            let target = tools_target("https://intranet.example", pathname, "", "setup");
+            let url = resolved(pathname, &target);
+            assert_eq!(
+                url.origin().ascii_serialization(),
+                "https://intranet.example",
+                "{pathname} -> {target}"
+            );
+            assert!(url.path().ends_with("/tools.html"), "{url}");
+        }
+    }
+
+    // Property tests run natively (`cargo test`); proptest is a native dev-dependency.
+
+    #[cfg(not(target_arch = "wasm32"))]
+
+    proptest::proptest! {
+        /// No address the page can be opened at sends it to another origin: the tools page's
+        /// address resolves on the page's own origin, and the base is a plain absolute path.
+        #[test]
+        fn no_path_yields_a_target_on_another_origin(
+            pathname in proptest::prop_oneof![
+                "/[ -~]{0,40}",
+                proptest::string::string_regex("(/|\\\\){1,4}[a-z.@:]{0,20}(/(setup|links|admin|index\\.html|tools\\.html))?/?").unwrap(),
+            ],
+            search in "[ -~]{0,20}",
+            view in proptest::sample::select(TOOL_VIEWS.to_vec()),
+        ) {
+            // The page as the browser has it: `location.pathname` is the path after the host.
+            let Ok(page) = url::Url::parse(&format!("https://intranet.example{pathname}")) else {
+                return Ok(());
+            };
+            proptest::prop_assume!(page.host_str() == Some("intranet.example"));
+            let target = tools_target("https://intranet.example", page.path(), &search, view);
+            let url = page.join(&target).unwrap();
+            proptest::prop_assert_eq!(url.origin().ascii_serialization(), "https://intranet.example");
+            let base = route_base(page.path());
+            proptest::prop_assert!(base.is_empty() || (base.starts_with('/') && !base.starts_with("//")), "{}", base);
+            let routed = page.join(&format!("{base}/admin")).unwrap();
+            proptest::prop_assert_eq!(routed.origin().ascii_serialization(), "https://intranet.example");
+        }
     }
 
     #[test]

@@ -97,6 +97,19 @@ pub enum ConfigError {
 }
 
 impl AppConfig {
+    /// True when the identity platform and Graph named here are on this machine (a local
+    /// emulator): only then may a My Site host found through Graph be plain-http
+    /// `*-my.localhost`. A deployment with https endpoints trusts https My Site hosts only.
+    pub fn is_local(&self) -> bool {
+        [&self.authority, &self.graph_base_url]
+            .into_iter()
+            .all(|endpoint| {
+                Url::parse(endpoint).is_ok_and(|u| {
+                    u.scheme() == "http" && u.host_str().is_some_and(is_loopback_host)
+                })
+            })
+    }
+
     /// Parses and validates the text of `config.json`.
     ///
     /// ```
@@ -179,7 +192,7 @@ fn non_empty(value: Option<String>) -> Option<String> {
 }
 
 /// `8-4-4-4-12` hexadecimal digits, as Entra ID shows client ids.
-fn is_guid(value: &str) -> bool {
+pub fn is_guid(value: &str) -> bool {
     let groups: Vec<&str> = value.split('-').collect();
     groups.len() == 5
         && groups
@@ -289,6 +302,20 @@ mod tests {
         );
         assert_eq!(c.embed_origins, vec!["http://intranet.localhost:8080"]);
         assert_eq!(c.cache_location, CacheLocation::Memory);
+        assert!(c.is_local(), "the emulator's endpoints are loopback");
+    }
+
+    #[test]
+    fn a_deployment_with_https_endpoints_is_not_local() {
+        let c = parse(&format!(
+            r#"{{"clientId":"{ID}","authority":"https://login.microsoftonline.com/contoso.onmicrosoft.com",
+                "graphBaseUrl":"http://graph.localhost:8080/v1.0"}}"#
+        ))
+        .unwrap();
+        assert!(
+            !c.is_local(),
+            "one https endpoint makes it a real deployment"
+        );
     }
 
     #[test]

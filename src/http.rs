@@ -1,7 +1,8 @@
 //! The one way the page talks to the network: a `fetch` wrapper over `gloo-net`.
 //!
 //! Owns timeouts (an `AbortController` per request), the mapping of browser failures to
-//! [`HttpError`], and reading bodies as bytes, text or JSON. It knows nothing about tokens,
+//! [`HttpError`], and reading bodies as bytes, text or JSON, never more than the request's
+//! [`HttpRequest::max_body_bytes`] (1 MB unless it says otherwise). It knows nothing about tokens,
 //! Graph or SharePoint: `auth`, `graph` and `sharepoint` build requests and read responses;
 //! only they call this module. No credentials (cookies) are ever sent: every call is `omit`,
 //! except the page's own files ([`HttpRequest::own_file`]), which go as `same-origin` so that
@@ -15,6 +16,10 @@ use web_sys::{AbortController, RequestCredentials};
 /// How long a request may take before it is abandoned, unless the caller says otherwise.
 pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
 
+/// The most a response body may hold unless the caller says otherwise: 1 MB, far above any
+/// JSON answer the page reads (a discovery document, a token, a profile: a few KB each).
+pub const MAX_JSON_BYTES: usize = 1_000_000;
+
 /// A request to send.
 #[derive(Debug, Clone)]
 pub struct HttpRequest {
@@ -25,6 +30,9 @@ pub struct HttpRequest {
     pub timeout_ms: u32,
     /// A file beside the page (`config.json`): sent with `credentials: same-origin`.
     pub own_file: bool,
+    /// The body is read up to this many bytes; a longer one is abandoned while it is read
+    /// ([`HttpError::TooLarge`]).
+    pub max_body_bytes: usize,
 }
 
 /// A request body.
@@ -51,6 +59,42 @@ pub enum HttpError {
     Network { origin: String, detail: String },
     #[error("{origin} did not answer within {seconds} s")]
     Timeout { origin: String, seconds: u32 },
+    /// The body was longer than the request allowed; reading stopped there.
+    #[error("the answer from {origin} is longer than {limit_bytes} bytes")]
+    TooLarge { origin: String, limit_bytes: usize },
+}
+
+impl HttpError {
+    /// True when the same request may well succeed later (not an answer that is too long).
+    pub fn is_transient(&self) -> bool {
+        !matches!(self, HttpError::TooLarge { .. })
+    }
+}
+
+/// Counts a body's bytes as they arrive, and says when they go over the limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyLimit {
+    limit: usize,
+    read: usize,
+}
+
+impl BodyLimit {
+    pub fn new(limit: usize) -> BodyLimit {
+        BodyLimit { limit, read: 0 }
+    }
+
+    /// False when the `Content-Length` the server declared is already over the limit.
+    pub fn allows_declared(&self, content_length: Option<&str>) -> bool {
+        content_length
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .is_none_or(|declared| declared <= self.limit as u64)
+    }
+
+    /// Counts `chunk` more bytes; false once the body is over the limit.
+    pub fn take(&mut self, chunk: usize) -> bool {
+        self.read = self.read.saturating_add(chunk);
+        self.read <= self.limit
+    }
 }
 
 impl HttpRequest {
@@ -70,7 +114,14 @@ impl HttpRequest {
             body: None,
             timeout_ms: DEFAULT_TIMEOUT_MS,
             own_file: false,
+            max_body_bytes: MAX_JSON_BYTES,
         }
+    }
+
+    /// Reads at most `bytes` of the body (default [`MAX_JSON_BYTES`]).
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
@@ -93,6 +144,32 @@ impl HttpRequest {
     pub fn timeout_ms(mut self, ms: u32) -> Self {
         self.timeout_ms = ms;
         self
+    }
+}
+
+/// What `fetch` does with a 3xx answer to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redirects {
+    /// Follow it (requests that carry nothing secret).
+    Follow,
+    /// Fail the request: a redirect is never followed with the token (`redirect: "error"`).
+    Refuse,
+}
+
+impl HttpRequest {
+    /// Whether `fetch` may follow a redirect for this request: never when it carries an
+    /// `Authorization` header, so a 3xx from Graph or SharePoint is an error, not a second
+    /// request with the token to wherever the `Location` points.
+    pub fn redirects(&self) -> Redirects {
+        let carries_token = self
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("authorization"));
+        if carries_token {
+            Redirects::Refuse
+        } else {
+            Redirects::Follow
+        }
     }
 }
 
@@ -204,6 +281,9 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
             RequestCredentials::Omit
         })
         .abort_signal(Some(&controller.signal()));
+    if request.redirects() == Redirects::Refuse {
+        builder = builder.redirect(web_sys::RequestRedirect::Error);
+    }
     for (name, value) in &request.headers {
         builder = builder.header(name, value);
     }
@@ -220,14 +300,14 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
     let result = match sent {
         Ok(response) => {
             let status = response.status();
-            let headers = response.headers().entries().collect();
-            match response.binary().await {
+            let headers: Vec<(String, String)> = response.headers().entries().collect();
+            match read_capped(&response, &headers, request.max_body_bytes, &origin).await {
                 Ok(body) => Ok(HttpResponse {
                     status,
                     headers,
                     body,
                 }),
-                Err(e) => Err(network(&origin, e)),
+                Err(e) => Err(e),
             }
         }
         Err(e) => Err(network(&origin, e)),
@@ -239,6 +319,55 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
         });
     }
     result
+}
+
+/// Reads a body chunk by chunk from its stream, stopping (and cancelling the stream) as soon
+/// as it goes over `limit`: a hostile or broken server cannot make the page hold more.
+async fn read_capped(
+    response: &gloo_net::http::Response,
+    headers: &[(String, String)],
+    limit: usize,
+    origin: &str,
+) -> Result<Vec<u8>, HttpError> {
+    let mut counted = BodyLimit::new(limit);
+    let too_large = || HttpError::TooLarge {
+        origin: origin.to_owned(),
+        limit_bytes: limit,
+    };
+    let content_length = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .map(|(_, v)| v.as_str());
+    if !counted.allows_declared(content_length) {
+        return Err(too_large());
+    }
+    let Some(stream) = response.body() else {
+        return Ok(Vec::new());
+    };
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut body = Vec::new();
+    loop {
+        let chunk = wasm_bindgen_futures::JsFuture::from(reader.read())
+            .await
+            .map_err(|e| network(origin, format!("{e:?}")))?;
+        let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true);
+        if done {
+            return Ok(body);
+        }
+        let value = js_sys::Reflect::get(&chunk, &JsValue::from_str("value"))
+            .map_err(|e| network(origin, format!("{e:?}")))?;
+        let bytes = js_sys::Uint8Array::new(&value);
+        if !counted.take(bytes.length() as usize) {
+            let _ = reader.cancel();
+            return Err(too_large());
+        }
+        let start = body.len();
+        body.resize(start + bytes.length() as usize, 0);
+        bytes.copy_to(&mut body[start..]);
+    }
 }
 
 fn network(origin: &str, error: impl std::fmt::Display) -> HttpError {
@@ -331,6 +460,44 @@ mod tests {
         assert!(json::u32(&v, "a").is_err());
         assert_eq!(json::i64(&v, "neg"), Ok(Some(-1)));
         assert!(json::i64(&v, "b").is_err());
+    }
+
+    #[test]
+    fn request_with_a_token_never_follows_a_redirect() {
+        let with_token = HttpRequest::get("https://contoso-my.sharepoint.com/_api/x")
+            .header("authorization", "Bearer t");
+        assert_eq!(with_token.redirects(), Redirects::Refuse);
+        let graph = HttpRequest::get("https://graph.microsoft.com/v1.0/me")
+            .header("Accept", "application/json")
+            .header("Authorization", "Bearer t");
+        assert_eq!(graph.redirects(), Redirects::Refuse);
+        assert_eq!(
+            HttpRequest::get("config.json").own_file().redirects(),
+            Redirects::Follow
+        );
+    }
+
+    #[test]
+    fn json_body_over_one_megabyte_is_refused_while_reading() {
+        let mut limit = BodyLimit::new(MAX_JSON_BYTES);
+        assert!(limit.allows_declared(None));
+        assert!(limit.allows_declared(Some("1000000")));
+        assert!(!limit.allows_declared(Some("1000001")));
+        assert!(
+            limit.allows_declared(Some("not a number")),
+            "the count decides"
+        );
+        assert!(limit.take(600_000));
+        assert!(limit.take(400_000));
+        assert!(!limit.take(1), "the byte after the megabyte stops the read");
+        assert!(!limit.take(usize::MAX), "no overflow");
+        let photo = BodyLimit::new(crate::photo::MAX_SOURCE_BYTES);
+        assert!(!photo.allows_declared(Some("4990001")));
+        assert!(!HttpError::TooLarge {
+            origin: "o".into(),
+            limit_bytes: 1
+        }
+        .is_transient());
     }
 
     #[test]

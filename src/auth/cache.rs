@@ -191,14 +191,18 @@ pub const DISCOVERY_PREFIX: &str = "pps.discovery|";
 /// authority's metadata).
 pub const DISCOVERY_LIFETIME_SECS: u64 = 24 * 60 * 60;
 
-/// The cache over a store.
+/// The cache over its stores: `store` for the account and tokens (sessionStorage or memory,
+/// as `cacheLocation` says) and `requests` for sign-ins in flight (sessionStorage whatever
+/// `cacheLocation` says, as msal-browser keeps them: a redirect sign-in leaves the page, and
+/// the request must be there when it comes back).
 pub struct TokenCache {
     store: Box<dyn Store>,
+    requests: Box<dyn Store>,
 }
 
 impl TokenCache {
-    pub fn new(store: Box<dyn Store>) -> TokenCache {
-        TokenCache { store }
+    pub fn new(store: Box<dyn Store>, requests: Box<dyn Store>) -> TokenCache {
+        TokenCache { store, requests }
     }
 
     pub fn account(&self) -> Option<Account> {
@@ -234,7 +238,7 @@ impl TokenCache {
             &access_key(account, resource, scopes),
             &TokenEntry {
                 secret: secret.to_owned(),
-                expires_at_secs: now_secs + expires_in_secs,
+                expires_at_secs: now_secs.saturating_add(expires_in_secs),
             },
         );
     }
@@ -266,7 +270,7 @@ impl TokenCache {
         let key = refresh_key(account);
         let expires_at_secs = match (fresh_sign_in, self.read::<TokenEntry>(&key)) {
             (false, Some(previous)) => previous.expires_at_secs,
-            _ => now_secs + SPA_REFRESH_LIFETIME_SECS,
+            _ => now_secs.saturating_add(SPA_REFRESH_LIFETIME_SECS),
         };
         self.write(
             &key,
@@ -282,21 +286,23 @@ impl TokenCache {
     }
 
     pub fn put_pending(&self, request: &PendingRequest) {
-        self.write(&format!("{PREFIX}request|{}", request.state), request);
+        let key = format!("{PREFIX}request|{}", request.state);
+        self.requests.set(&key, &request.to_json().to_string());
     }
 
     /// The sign-in in flight with this `state`, removed as it is read (one use). `None` when
     /// no such request was made here, or it is too old.
     pub fn take_pending(&self, state: &str, now_ms: u64) -> Option<PendingRequest> {
         let key = format!("{PREFIX}request|{state}");
-        let request: PendingRequest = self.read(&key)?;
-        self.store.remove(&key);
+        let request = self.peek_pending(state)?;
+        self.requests.remove(&key);
         (now_ms.saturating_sub(request.created_at_ms) <= PENDING_REQUEST_TTL_MS).then_some(request)
     }
 
     /// Looks at a pending request without using it up (the popup's opener checks first).
     pub fn peek_pending(&self, state: &str) -> Option<PendingRequest> {
-        self.read(&format!("{PREFIX}request|{state}"))
+        let text = self.requests.get(&format!("{PREFIX}request|{state}"))?;
+        PendingRequest::from_json(&read::parse(text.as_bytes()).ok()?)
     }
 
     /// The discovery document fetched from `url`, if it is younger than
@@ -311,16 +317,19 @@ impl TokenCache {
             &format!("{DISCOVERY_PREFIX}{url}"),
             &DiscoveryEntry {
                 document: document.to_owned(),
-                expires_at_secs: now_secs + DISCOVERY_LIFETIME_SECS,
+                expires_at_secs: now_secs.saturating_add(DISCOVERY_LIFETIME_SECS),
             },
         );
     }
 
-    /// Removes everything this cache ever wrote about the user (not discovery documents).
+    /// Removes everything this cache ever wrote about the user (not discovery documents),
+    /// sign-ins in flight included.
     pub fn clear(&self) {
-        for key in self.store.keys() {
-            if key.starts_with(PREFIX) {
-                self.store.remove(&key);
+        for store in [&self.store, &self.requests] {
+            for key in store.keys() {
+                if key.starts_with(PREFIX) {
+                    store.remove(&key);
+                }
             }
         }
     }
@@ -336,7 +345,7 @@ impl TokenCache {
 
 /// Fresh means it will still be valid after the margin.
 pub fn is_fresh(expires_at_secs: u64, now_secs: u64) -> bool {
-    expires_at_secs > now_secs + EXPIRY_MARGIN_SECS
+    expires_at_secs > now_secs.saturating_add(EXPIRY_MARGIN_SECS)
 }
 
 fn resource_key(resource: &Resource) -> String {
@@ -374,7 +383,24 @@ mod tests {
     use super::*;
 
     fn cache() -> TokenCache {
-        TokenCache::new(Box::<MemoryStore>::default())
+        TokenCache::new(Box::<MemoryStore>::default(), Box::<MemoryStore>::default())
+    }
+
+    /// A store that outlives the cache reading it, as sessionStorage outlives a page.
+    struct Shared(std::rc::Rc<MemoryStore>);
+    impl Store for Shared {
+        fn get(&self, k: &str) -> Option<String> {
+            self.0.get(k)
+        }
+        fn set(&self, k: &str, v: &str) {
+            self.0.set(k, v)
+        }
+        fn remove(&self, k: &str) {
+            self.0.remove(k)
+        }
+        fn keys(&self) -> Vec<String> {
+            self.0.keys()
+        }
     }
 
     fn adele() -> Account {
@@ -559,23 +585,11 @@ mod tests {
     #[test]
     fn clear_removes_everything_it_wrote_and_nothing_else() {
         let store = std::rc::Rc::new(MemoryStore::default());
-        struct Shared(std::rc::Rc<MemoryStore>);
-        impl Store for Shared {
-            fn get(&self, k: &str) -> Option<String> {
-                self.0.get(k)
-            }
-            fn set(&self, k: &str, v: &str) {
-                self.0.set(k, v)
-            }
-            fn remove(&self, k: &str) {
-                self.0.remove(k)
-            }
-            fn keys(&self) -> Vec<String> {
-                self.0.keys()
-            }
-        }
         store.set("pps.lang", "lv");
-        let c = TokenCache::new(Box::new(Shared(store.clone())));
+        let c = TokenCache::new(
+            Box::new(Shared(store.clone())),
+            Box::new(Shared(store.clone())),
+        );
         let a = adele();
         c.set_account(&a);
         c.put_refresh_token(&a, "rt", 0, true);
@@ -583,5 +597,52 @@ mod tests {
         c.put_pending(&pending("s", 0));
         c.clear();
         assert_eq!(store.keys(), vec!["pps.lang".to_owned()]);
+    }
+
+    #[test]
+    fn token_with_a_huge_expires_in_does_not_overflow() {
+        let c = cache();
+        let a = adele();
+        let scopes = Resource::Graph.scopes();
+        // `expires_in` comes from the token endpoint: any number it sends is kept without
+        // wrapping around to "already expired" or panicking.
+        c.put_access_token(&a, &Resource::Graph, &scopes, "g", u64::MAX, 1_000);
+        assert_eq!(
+            c.access_token(&a, &Resource::Graph, &scopes, 1_000)
+                .as_deref(),
+            Some("g")
+        );
+        assert!(!is_fresh(u64::MAX, u64::MAX));
+        assert!(is_fresh(u64::MAX, 1_000));
+    }
+
+    #[test]
+    fn memory_cache_keeps_the_pending_request_across_a_navigation() {
+        // `cacheLocation: "memory"`: tokens in the page's memory, sign-ins in flight in
+        // sessionStorage, which outlives the page that leaves for the identity platform.
+        let session_storage = std::rc::Rc::new(MemoryStore::default());
+        let before = TokenCache::new(
+            Box::<MemoryStore>::default(),
+            Box::new(Shared(session_storage.clone())),
+        );
+        before.put_pending(&pending("s1", 0));
+        drop(before);
+        let after = TokenCache::new(
+            Box::<MemoryStore>::default(),
+            Box::new(Shared(session_storage.clone())),
+        );
+        assert!(
+            after.take_pending("s1", 1).is_some(),
+            "the page that comes back finds its request"
+        );
+        let a = adele();
+        after.set_account(&a);
+        after.put_access_token(&a, &Resource::Graph, &[], "g", 3600, 0);
+        after.put_refresh_token(&a, "rt", 0, true);
+        assert!(
+            session_storage.keys().is_empty(),
+            "no token or account in sessionStorage: {:?}",
+            session_storage.keys()
+        );
     }
 }

@@ -49,14 +49,36 @@ pub fn decode(id_token: &str) -> Result<IdTokenClaims, AuthError> {
     read().map_err(|_| malformed())
 }
 
-/// Checks the claims against the request: audience is this client, nonce matches, and the
-/// device clock agrees with the token's issue time.
+/// Checks the claims as OpenID Connect Core 1.0 §3.1.3.7 asks of a client that received its
+/// id token straight from the token endpoint (items 2-4, 9-11; the signature check, item 6,
+/// may then be skipped): the issuer is the one the authority's discovery document names (its
+/// `{tenantid}` filled with the token's own `tid`, which must be a tenant id), the audience
+/// is this client, the token has not expired, the device clock agrees with its issue time,
+/// and the nonce is the one sent. Numbers from the token are compared without overflow.
+/// <https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation>
 pub fn check(
     claims: &IdTokenClaims,
     client_id: &str,
     nonce: &str,
+    issuer: &str,
     now_secs: i64,
 ) -> Result<(), AuthError> {
+    if !is_tenant_id(&claims.tid) {
+        return Err(AuthError::Other {
+            code: "invalid_tenant".into(),
+            description: format!("the id token names no tenant id (\"{}\")", claims.tid),
+        });
+    }
+    let expected_issuer = issuer.replace("{tenantid}", &claims.tid);
+    if claims.iss != expected_issuer {
+        return Err(AuthError::Other {
+            code: "invalid_issuer".into(),
+            description: format!(
+                "the id token was issued by {}, not by {expected_issuer}; check \"authority\" in config.json",
+                claims.iss
+            ),
+        });
+    }
     if claims.aud != client_id {
         return Err(AuthError::Other {
             code: "invalid_audience".into(),
@@ -66,13 +88,25 @@ pub fn check(
     if claims.nonce.as_deref() != Some(nonce) {
         return Err(AuthError::NonceMismatch);
     }
+    // A token that expired by this device's clock just after it was issued: the clock is off.
+    let exp = claims.exp.ok_or_else(malformed)?;
+    if now_secs > exp.saturating_add(MAX_CLOCK_SKEW_SECS) {
+        return Err(AuthError::ClockSkew {
+            seconds: now_secs.saturating_sub(exp),
+        });
+    }
     if let Some(iat) = claims.iat {
-        let skew = now_secs - iat;
-        if skew.abs() > MAX_CLOCK_SKEW_SECS {
+        let skew = now_secs.saturating_sub(iat);
+        if skew.saturating_abs() > MAX_CLOCK_SKEW_SECS {
             return Err(AuthError::ClockSkew { seconds: skew });
         }
     }
     Ok(())
+}
+
+/// A tenant id as Entra ID issues them: a GUID.
+fn is_tenant_id(tid: &str) -> bool {
+    crate::config::is_guid(tid)
 }
 
 fn malformed() -> AuthError {
@@ -97,9 +131,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const TID: &str = "11111111-2222-3333-4444-555555555555";
+    /// The `organizations` authority's issuer, as its discovery document gives it.
+    const ISSUER: &str = "https://login.example/{tenantid}/v2.0";
+
     fn token(nonce: &str, iat: i64) -> String {
         fake_id_token(&json!({
-            "aud": "client", "iss": "https://login.example/tid/v2.0", "oid": "o1", "tid": "t1",
+            "aud": "client", "iss": format!("https://login.example/{TID}/v2.0"), "oid": "o1", "tid": TID,
             "name": "Adele Vance", "preferred_username": "adele@contoso.onmicrosoft.com",
             "nonce": nonce, "iat": iat, "exp": iat + 3600
         }))
@@ -122,9 +160,9 @@ mod tests {
     #[test]
     fn nonce_must_match() {
         let claims = decode(&token("n1", 1_000)).unwrap();
-        assert_eq!(check(&claims, "client", "n1", 1_000), Ok(()));
+        assert_eq!(check(&claims, "client", "n1", ISSUER, 1_000), Ok(()));
         assert_eq!(
-            check(&claims, "client", "other", 1_000),
+            check(&claims, "client", "other", ISSUER, 1_000),
             Err(AuthError::NonceMismatch)
         );
     }
@@ -132,16 +170,141 @@ mod tests {
     #[test]
     fn audience_must_be_this_client() {
         let claims = decode(&token("n1", 1_000)).unwrap();
-        assert!(check(&claims, "another-client", "n1", 1_000).is_err());
+        assert!(check(&claims, "another-client", "n1", ISSUER, 1_000).is_err());
     }
 
     #[test]
     fn a_far_off_clock_is_reported() {
         let claims = decode(&token("n1", 1_000)).unwrap();
         assert_eq!(
-            check(&claims, "client", "n1", 1_000 + 3_600),
+            check(&claims, "client", "n1", ISSUER, 1_000 + 3_600),
             Err(AuthError::ClockSkew { seconds: 3_600 })
         );
-        assert_eq!(check(&claims, "client", "n1", 1_000 + 300), Ok(()));
+        assert_eq!(check(&claims, "client", "n1", ISSUER, 1_000 + 300), Ok(()));
+    }
+
+    fn claims_with(changes: serde_json::Value) -> IdTokenClaims {
+        let mut value = json!({
+            "aud": "client", "iss": format!("https://login.example/{TID}/v2.0"), "oid": "o1",
+            "tid": TID, "nonce": "n1", "iat": 1_000, "exp": 4_600
+        });
+        for (key, v) in changes.as_object().unwrap() {
+            value[key] = v.clone();
+        }
+        decode(&fake_id_token(&value)).unwrap()
+    }
+
+    #[test]
+    fn id_token_from_another_issuer_is_refused() {
+        let claims = claims_with(json!({ "iss": "https://evil.example/{tenantid}/v2.0" }));
+        assert!(matches!(
+            check(&claims, "client", "n1", ISSUER, 1_000),
+            Err(AuthError::Other { ref code, .. }) if code == "invalid_issuer"
+        ));
+        // An issuer for another tenant than the token's own `tid`.
+        let claims = claims_with(json!({
+            "iss": "https://login.example/99999999-2222-3333-4444-555555555555/v2.0"
+        }));
+        assert!(check(&claims, "client", "n1", ISSUER, 1_000).is_err());
+        // A tenant-specific authority's issuer names its tenant: another tenant's token fails.
+        let claims = claims_with(json!({}));
+        assert!(check(
+            &claims,
+            "client",
+            "n1",
+            "https://login.example/99999999-2222-3333-4444-555555555555/v2.0",
+            1_000
+        )
+        .is_err());
+        assert_eq!(check(&claims, "client", "n1", ISSUER, 1_000), Ok(()));
+    }
+
+    #[test]
+    fn id_token_with_a_tid_that_is_not_a_tenant_id_is_refused() {
+        // `{tenantid}` filled with a tid that is a path, not a GUID, would let any issuer match.
+        let claims = claims_with(json!({
+            "tid": "x/../evil", "iss": "https://login.example/x/../evil/v2.0"
+        }));
+        assert!(matches!(
+            check(&claims, "client", "n1", ISSUER, 1_000),
+            Err(AuthError::Other { ref code, .. }) if code == "invalid_tenant"
+        ));
+    }
+
+    #[test]
+    fn expired_id_token_is_refused() {
+        // No `iat` (it is optional to check): `exp` alone decides.
+        let claims = claims_with(json!({ "iat": null, "exp": 1_500 }));
+        assert_eq!(check(&claims, "client", "n1", ISSUER, 1_400), Ok(()));
+        // Within the allowed skew after `exp`, still taken; beyond it, refused.
+        assert_eq!(
+            check(&claims, "client", "n1", ISSUER, 1_500 + MAX_CLOCK_SKEW_SECS),
+            Ok(())
+        );
+        assert!(check(&claims, "client", "n1", ISSUER, 1_501 + MAX_CLOCK_SKEW_SECS).is_err());
+        // Expired before it was issued.
+        let claims = claims_with(json!({ "iat": 1_000, "exp": 100 }));
+        assert!(check(&claims, "client", "n1", ISSUER, 1_000).is_err());
+        let no_exp = IdTokenClaims {
+            exp: None,
+            ..claims_with(json!({}))
+        };
+        assert!(
+            check(&no_exp, "client", "n1", ISSUER, 1_000).is_err(),
+            "exp is required"
+        );
+    }
+
+    #[test]
+    fn id_token_iat_far_in_the_past_or_future_does_not_overflow() {
+        for iat in [i64::MIN, i64::MIN + 1, i64::MAX, -1] {
+            let claims = claims_with(json!({ "iat": iat, "exp": i64::MAX }));
+            for now in [0, 1_000, i64::MAX, i64::MIN] {
+                let far =
+                    (i128::from(now) - i128::from(iat)).abs() > i128::from(MAX_CLOCK_SKEW_SECS);
+                let result = check(&claims, "client", "n1", ISSUER, now);
+                assert_eq!(result.is_err(), far, "iat {iat}, now {now}: {result:?}");
+            }
+        }
+    }
+
+    // Property tests run natively (`cargo test`); proptest is a native dev-dependency.
+
+    #[cfg(not(target_arch = "wasm32"))]
+
+    proptest::proptest! {
+        /// Whatever the claims say, checking them does not panic, and a token that passes was
+        /// issued by the expected issuer for its own tenant, to this client, with this nonce,
+        /// and is not expired.
+        #[test]
+        fn id_token_checks_hold_for_any_claims(
+            iss in proptest::prop_oneof![
+                proptest::string::string_regex("https://login\\.example/[a-z0-9{}/.-]{0,40}/v2\\.0").unwrap(),
+                ".{0,60}",
+            ],
+            tid in proptest::prop_oneof![
+                proptest::string::string_regex("[0-9a-f-]{36}").unwrap(),
+                proptest::string::string_regex("[a-z0-9/.{}-]{0,40}").unwrap(),
+                proptest::strategy::Just(TID.to_owned()),
+            ],
+            aud in proptest::prop_oneof![proptest::strategy::Just("client".to_owned()), ".{0,10}"],
+            nonce in proptest::prop_oneof![proptest::strategy::Just("n1".to_owned()), ".{0,10}"],
+            iat in proptest::option::of(proptest::num::i64::ANY),
+            exp in proptest::option::of(proptest::num::i64::ANY),
+            now in proptest::num::i64::ANY,
+        ) {
+            let claims = IdTokenClaims {
+                aud: aud.clone(), iss: iss.clone(), oid: "o1".into(), tid: tid.clone(),
+                name: None, preferred_username: None, nonce: Some(nonce.clone()), iat, exp,
+            };
+            if check(&claims, "client", "n1", ISSUER, now).is_ok() {
+                proptest::prop_assert_eq!(aud, "client");
+                proptest::prop_assert_eq!(nonce, "n1");
+                proptest::prop_assert_eq!(iss, format!("https://login.example/{tid}/v2.0"));
+                proptest::prop_assert!(is_tenant_id(&tid));
+                let exp = exp.unwrap();
+                proptest::prop_assert!(now <= exp.saturating_add(MAX_CLOCK_SKEW_SECS));
+            }
+        }
     }
 }

@@ -12,6 +12,7 @@ pub mod claims;
 pub mod navigation;
 pub mod request;
 pub mod session;
+pub mod single_flight;
 mod storage;
 
 pub use cache::Account;

@@ -103,3 +103,40 @@ pub fn now_ms() -> u64 {
 pub fn now_secs() -> u64 {
     now_ms() / 1000
 }
+
+/// The channel the page's tabs in this browser hear each other's sign-outs on. Its messages
+/// carry no token and no account: only that a tab signed out.
+const SESSION_CHANNEL: &str = "pps-session";
+
+thread_local! {
+    /// This page's end of [`SESSION_CHANNEL`]: it posts through the same object it listens
+    /// on, so that it does not hear its own sign-out.
+    static CHANNEL: std::cell::RefCell<Option<web_sys::BroadcastChannel>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Tells the page's other tabs in this browser that the user signed out here.
+pub fn announce_sign_out() {
+    CHANNEL.with(|channel| {
+        if let Some(channel) = channel.borrow().as_ref() {
+            let _ = channel.post_message(&JsValue::from_str("signed-out"));
+        }
+    });
+}
+
+/// Calls `signed_out` whenever another tab of the page signs out (for the page's lifetime).
+pub fn on_sign_out_elsewhere(signed_out: impl Fn() + 'static) {
+    let Ok(channel) = web_sys::BroadcastChannel::new(SESSION_CHANNEL) else {
+        return;
+    };
+    let callback = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::MessageEvent)>::new(
+        move |event: web_sys::MessageEvent| {
+            if event.data().as_string().as_deref() == Some("signed-out") {
+                signed_out();
+            }
+        },
+    );
+    channel.set_onmessage(Some(callback.as_ref().unchecked_ref()));
+    callback.forget();
+    CHANNEL.with(|kept| *kept.borrow_mut() = Some(channel));
+}

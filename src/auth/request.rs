@@ -132,6 +132,37 @@ pub enum Interaction {
     Popup,
 }
 
+/// Whether the page that received a sign-in response (`?code=…&state=…`) finishes the sign-in
+/// itself, or is the sign-in popup whose opener reads the response from its address.
+/// `stored` is the interaction of the pending request with the response's `state`, if this
+/// window's sessionStorage holds one; `opened_by_same_origin` and `framed` describe the window.
+pub fn finishes_here(
+    stored: Option<Interaction>,
+    opened_by_same_origin: bool,
+    framed: bool,
+) -> bool {
+    match stored {
+        // This window made the request by leaving for the identity platform: whoever opened
+        // it (an intranet page on this origin, say), the response is this window's to finish.
+        Some(Interaction::Redirect) => true,
+        // A popup's request: its opener finishes it, if the opener is still there.
+        Some(Interaction::Popup) => !opened_by_same_origin,
+        // The opener's request, made after this popup was opened (so not copied here).
+        None => !opened_by_same_origin || framed,
+    }
+}
+
+/// The `login_hint` of the address (`?login_hint=…`) when it names another account than
+/// `signed_in` (compared as the identity platform compares user names: without case). A link
+/// made for someone else must not sync the account that happens to be signed in.
+pub fn hint_for_another_account(query: &str, signed_in: &str) -> Option<String> {
+    let hint = url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+        .find(|(k, _)| k == "login_hint")
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())?;
+    (!hint.eq_ignore_ascii_case(signed_in.trim())).then_some(hint)
+}
+
 /// What the app may add to a sign-in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SignInOptions {
@@ -347,6 +378,38 @@ fn first_line(description: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn login_hint_for_another_account_than_the_signed_in_one_is_noticed() {
+        let signed_in = "adele@contoso.onmicrosoft.com";
+        assert_eq!(
+            hint_for_another_account(
+                "?login_hint=megan%40contoso.onmicrosoft.com&autostart=1",
+                signed_in
+            ),
+            Some("megan@contoso.onmicrosoft.com".to_owned())
+        );
+        assert_eq!(
+            hint_for_another_account("?login_hint=Adele%40Contoso.onmicrosoft.com", signed_in),
+            None,
+            "the same account, written otherwise"
+        );
+        assert_eq!(hint_for_another_account("?autostart=1", signed_in), None);
+        assert_eq!(hint_for_another_account("?login_hint=", signed_in), None);
+    }
+
+    #[test]
+    fn same_origin_opener_window_completes_a_redirect_sign_in() {
+        // An intranet page on the same origin opened this window, and the user signed in here
+        // by redirect: the request stored with the state says so, and this window finishes.
+        assert!(finishes_here(Some(Interaction::Redirect), true, false));
+        // The popup (its request is in the opener's storage, or copied here as a popup).
+        assert!(!finishes_here(Some(Interaction::Popup), true, false));
+        assert!(!finishes_here(None, true, false));
+        // Nobody opened this window: it finishes (an unknown state is refused there).
+        assert!(finishes_here(None, false, false));
+        assert!(finishes_here(Some(Interaction::Redirect), false, false));
+    }
 
     fn metadata() -> OpenIdMetadata {
         parse_metadata(

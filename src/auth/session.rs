@@ -18,6 +18,7 @@ use super::navigation as nav;
 use super::request::{
     self, AuthResponse, Interaction, OpenIdMetadata, PendingRequest, SignInOptions, TokenResponse,
 };
+use super::single_flight::SingleFlight;
 use super::storage::SessionStore;
 use super::{AuthError, Resource, TokenSource};
 use crate::config::{AppConfig, CacheLocation};
@@ -47,19 +48,26 @@ pub struct Session {
     redirect_uri: String,
     cache: TokenCache,
     metadata: RefCell<Option<OpenIdMetadata>>,
+    /// The refresh in flight per resource.
+    refreshes: SingleFlight<Resource, Result<String, AuthError>>,
 }
 
 impl Session {
     /// A session for this deployment. The redirect URI is `config.redirectUri`, else the page's
     /// folder (`https://intranet.example/photo/`), the same for every view.
     pub fn new(config: AppConfig, base: &str) -> Session {
-        let store: Box<dyn Store> = match config.cache_location {
-            CacheLocation::SessionStorage => match SessionStore::open() {
+        let session_storage = || -> Box<dyn Store> {
+            match SessionStore::open() {
                 Some(store) => Box::new(store),
                 None => Box::<MemoryStore>::default(),
-            },
+            }
+        };
+        let store: Box<dyn Store> = match config.cache_location {
+            CacheLocation::SessionStorage => session_storage(),
             CacheLocation::Memory => Box::<MemoryStore>::default(),
         };
+        // Sign-ins in flight outlive the page that leaves for the identity platform.
+        let requests = session_storage();
         let redirect_uri = config
             .redirect_uri
             .clone()
@@ -67,8 +75,9 @@ impl Session {
         Session {
             config,
             redirect_uri,
-            cache: TokenCache::new(store),
+            cache: TokenCache::new(store, requests),
             metadata: RefCell::new(None),
+            refreshes: SingleFlight::default(),
         }
     }
 
@@ -92,7 +101,11 @@ impl Session {
         let Some(response) = request::parse_response(&query) else {
             return Startup::Ready;
         };
-        if nav::opened_by_same_origin_page() && !nav::is_framed() {
+        let stored = response
+            .state()
+            .and_then(|state| self.cache.peek_pending(state))
+            .map(|pending| pending.interaction);
+        if !request::finishes_here(stored, nav::opened_by_same_origin_page(), nav::is_framed()) {
             return Startup::InPopup;
         }
         nav::replace_address(&format!(
@@ -100,6 +113,11 @@ impl Session {
             nav::pathname(),
             request::strip_response_params(&query)
         ));
+        // A response to no request of this page (a stale or forged link) leaves a valid
+        // session as it is.
+        if stored.is_none() && self.account().is_some() {
+            return Startup::Ready;
+        }
         match self.complete(response).await {
             Ok(pending) => {
                 let return_to = format!("{base}{}", pending.return_to);
@@ -276,6 +294,7 @@ impl Session {
             &claims,
             &self.config.client_id,
             &pending.nonce,
+            &metadata.issuer,
             nav::now_secs() as i64,
         )?;
         let account = Account {
@@ -319,17 +338,35 @@ impl Session {
 
     /// A token for `resource` without showing anything: the cache, else the refresh token
     /// (which redeems a token for any consented resource, one resource per request).
+    ///
+    /// One refresh per resource is in flight at a time: callers that need the same resource
+    /// meanwhile wait for its answer instead of redeeming the refresh token again.
     pub async fn acquire_token_silent(&self, resource: &Resource) -> Result<String, AuthError> {
         self.check_resource(resource)?;
         let account = self.account().ok_or(AuthError::InteractionRequired)?;
         let scopes = resource.scopes();
+        if let Some(token) = self
+            .cache
+            .access_token(&account, resource, &scopes, nav::now_secs())
+        {
+            return Ok(token);
+        }
+        self.refreshes
+            .run(resource, || self.refresh(&account, resource))
+            .await
+    }
+
+    /// Redeems the refresh token for a token for `resource`, and keeps what comes back.
+    async fn refresh(&self, account: &Account, resource: &Resource) -> Result<String, AuthError> {
+        let scopes = resource.scopes();
         let now = nav::now_secs();
-        if let Some(token) = self.cache.access_token(&account, resource, &scopes, now) {
+        // Another caller's refresh may have finished between the cache check and now.
+        if let Some(token) = self.cache.access_token(account, resource, &scopes, now) {
             return Ok(token);
         }
         let refresh = self
             .cache
-            .refresh_token(&account, now)
+            .refresh_token(account, now)
             .ok_or(AuthError::InteractionRequired)?;
         let metadata = self.metadata().await?;
         let client = request::oauth_client(&self.config.client_id, &metadata, &self.redirect_uri)?;
@@ -344,12 +381,12 @@ impl Session {
         let tokens = match tokens {
             Ok(tokens) => tokens,
             Err(AuthError::InteractionRequired) | Err(AuthError::InvalidGrant { .. }) => {
-                self.cache.forget_refresh_token(&account);
+                self.cache.forget_refresh_token(account);
                 return Err(AuthError::InteractionRequired);
             }
             Err(other) => return Err(other),
         };
-        self.keep(&account, resource, &tokens, false);
+        self.keep(account, resource, &tokens, false);
         Ok(tokens.access_token().secret().clone())
     }
 
@@ -359,7 +396,12 @@ impl Session {
         match resource {
             Resource::Graph => Ok(()),
             Resource::SharePoint { origin } => {
-                let ok = url::Url::parse(origin).is_ok_and(|u| crate::config::is_safe_endpoint(&u));
+                // The host config.json names, or a My Site host by the rule Graph's `mySite`
+                // is held to (plain-http `*-my.localhost` only in a local deployment).
+                let configured = self.config.my_site_host.as_deref() == Some(origin.as_str());
+                let ok = configured
+                    || crate::graph::my_site::trusted_origin(origin, self.config.is_local())
+                        .is_ok_and(|trusted| &trusted == origin);
                 if ok {
                     Ok(())
                 } else {
@@ -376,6 +418,7 @@ impl Session {
     pub async fn sign_out(&self) {
         let hint = self.account().map(|a| a.username);
         self.cache.clear();
+        nav::announce_sign_out();
         if let Some(store) = SessionStore::open() {
             store.remove(REAUTH_KEY);
         }
@@ -414,6 +457,12 @@ impl Session {
             store.set(REAUTH_KEY, &now_ms.to_string());
         }
         true
+    }
+
+    /// Forgets the session here because another tab signed out (the identity platform has
+    /// already ended it there).
+    pub fn forget(&self) {
+        self.cache.clear();
     }
 
     /// Forgets access tokens (after a service said 401), keeping the refresh token.

@@ -5,7 +5,7 @@
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 
-use super::{embed_requested, target_origin, EmbedEvent};
+use super::{embed_requested, EmbedEvent, Placement};
 
 fn window() -> web_sys::Window {
     web_sys::window().expect("a window")
@@ -27,8 +27,16 @@ pub fn is_embedded() -> bool {
 
 /// The parent page's origin, if it is one of `embed_origins`.
 pub fn parent_origin(embed_origins: &[String]) -> Option<String> {
+    match placement(embed_origins) {
+        Placement::AllowedFrame { parent } => Some(parent),
+        _ => None,
+    }
+}
+
+/// Where the widget is: top level, framed by an allowed page, or framed by a stranger.
+pub fn placement(embed_origins: &[String]) -> Placement {
     if !is_framed() {
-        return None;
+        return Placement::TopLevel;
     }
     let location = window().location();
     // `location.ancestorOrigins` (Chromium, Safari): the parent's origin, whatever its
@@ -40,7 +48,12 @@ pub fn parent_origin(embed_origins: &[String]) -> Option<String> {
         .and_then(|list| Reflect::get(&list, &JsValue::from_f64(0.0)).ok())
         .and_then(|first| first.as_string());
     let referrer = window().document().map(|d| d.referrer());
-    target_origin(embed_origins, ancestor.as_deref(), referrer.as_deref())
+    super::placement(
+        true,
+        embed_origins,
+        ancestor.as_deref(),
+        referrer.as_deref(),
+    )
 }
 
 /// Posts `event` to the parent page, only if its origin is one of `embed_origins`, and only

@@ -90,6 +90,54 @@ pub fn target_origin(
         .then_some(parent)
 }
 
+/// Where the widget finds itself, and so what it may do there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    /// Not in a frame: the page is the top-level window.
+    TopLevel,
+    /// In a frame of a page whose origin `embedOrigins` lists: it signs in, syncs and
+    /// reports to that origin.
+    AllowedFrame { parent: String },
+    /// In a frame of any other page (or one whose origin cannot be told): it shows nothing
+    /// that signs in or syncs, and says why; `autostart` does nothing there. `parent` is the
+    /// framing page's origin when the browser gives it.
+    StrangerFrame { parent: Option<String> },
+}
+
+/// The widget's [`Placement`], from whether it is framed and what the browser says of the
+/// parent (as in [`target_origin`]).
+///
+/// ```
+/// use profile_photo_sync::embed::{placement, Placement};
+/// let allowed = vec!["https://intranet.contoso.com".to_owned()];
+/// assert_eq!(
+///     placement(true, &allowed, Some("https://evil.example"), None),
+///     Placement::StrangerFrame { parent: Some("https://evil.example".to_owned()) }
+/// );
+/// ```
+pub fn placement(
+    framed: bool,
+    embed_origins: &[String],
+    ancestor_origin: Option<&str>,
+    referrer: Option<&str>,
+) -> Placement {
+    if !framed {
+        return Placement::TopLevel;
+    }
+    match target_origin(embed_origins, ancestor_origin, referrer) {
+        Some(parent) => Placement::AllowedFrame { parent },
+        None => {
+            let told = ancestor_origin
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .or(referrer.map(str::trim).filter(|r| !r.is_empty()));
+            Placement::StrangerFrame {
+                parent: told.and_then(http::origin),
+            }
+        }
+    }
+}
+
 /// The full page (top level, not compact) that starts by itself: the widget's fallback when
 /// sign-in cannot happen in a popup. Keeps `login_hint` and `domain_hint`, drops `embed`.
 ///
@@ -115,6 +163,37 @@ pub fn full_page_url(page: &str, query: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stranger_frame_is_told_apart_from_an_allowed_one() {
+        assert_eq!(
+            placement(false, &allowed(), None, None),
+            Placement::TopLevel
+        );
+        assert_eq!(
+            placement(true, &allowed(), Some("https://intranet.contoso.com"), None),
+            Placement::AllowedFrame {
+                parent: "https://intranet.contoso.com".to_owned()
+            }
+        );
+        assert_eq!(
+            placement(true, &allowed(), Some("https://evil.example"), None),
+            Placement::StrangerFrame {
+                parent: Some("https://evil.example".to_owned())
+            }
+        );
+        // A parent the browser does not name is no allowed parent.
+        assert_eq!(
+            placement(true, &allowed(), None, None),
+            Placement::StrangerFrame { parent: None }
+        );
+        assert_eq!(
+            placement(true, &[], Some("https://intranet.contoso.com"), None),
+            Placement::StrangerFrame {
+                parent: Some("https://intranet.contoso.com".to_owned())
+            }
+        );
+    }
 
     fn allowed() -> Vec<String> {
         vec![

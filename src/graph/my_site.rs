@@ -3,8 +3,9 @@
 //! `config.json` may name the host; otherwise it is the origin of Graph's `mySite`. A value
 //! from a service is checked before any token is sent to it: it must be a My Site host in one
 //! of Microsoft's SharePoint clouds (`{tenant}-my.sharepoint.com`, `.sharepoint.us`,
-//! `.sharepoint.de`, `.sharepoint.cn`, `.sharepoint-mil.us`) over https, or the local
-//! emulator's `{tenant}-my.localhost` over http.
+//! `.sharepoint.de`, `.sharepoint.cn`, `.sharepoint-mil.us`) over https, or, only when
+//! `config.json` points at loopback endpoints, the local emulator's `{tenant}-my.localhost`
+//! over http.
 
 use url::Url;
 
@@ -34,25 +35,31 @@ pub enum MySiteError {
 /// ```
 /// use profile_photo_sync::graph::my_site_host;
 /// assert_eq!(
-///     my_site_host(None, Some("https://contoso-my.sharepoint.com/personal/adelev_contoso_com/")),
+///     my_site_host(None, Some("https://contoso-my.sharepoint.com/personal/adelev_contoso_com/"), false),
 ///     Ok("https://contoso-my.sharepoint.com".to_owned())
 /// );
-/// assert!(my_site_host(None, Some("https://evil.example/personal/x")).is_err());
+/// assert!(my_site_host(None, Some("https://evil.example/personal/x"), false).is_err());
 /// ```
 pub fn my_site_host(
     configured: Option<&str>,
     my_site: Option<&str>,
+    local_deployment: bool,
 ) -> Result<String, MySiteError> {
     // config.json is validated as an origin by `config` and chosen by whoever deploys the page.
     if let Some(host) = configured {
         return Ok(host.trim_end_matches('/').to_owned());
     }
     let my_site = my_site.map(str::trim).filter(|s| !s.is_empty());
-    trusted_origin(my_site.ok_or(MySiteError::Unknown)?)
+    trusted_origin(my_site.ok_or(MySiteError::Unknown)?, local_deployment)
 }
 
 /// The origin of `url` if it is a My Site host a token may be sent to.
-pub fn trusted_origin(url: &str) -> Result<String, MySiteError> {
+///
+/// Plain-http `{tenant}-my.localhost` (the local emulator) is a My Site host only when
+/// `local_deployment` is true: `config.json` itself points at loopback endpoints
+/// ([`crate::config::AppConfig::is_local`]). A deployment with https endpoints never sends a
+/// token over plain http because a service said so.
+pub fn trusted_origin(url: &str, local_deployment: bool) -> Result<String, MySiteError> {
     let untrusted = || MySiteError::Untrusted {
         value: url.to_owned(),
     };
@@ -68,7 +75,7 @@ pub fn trusted_origin(url: &str) -> Result<String, MySiteError> {
                     .iter()
                     .any(|domain| is_my_site_label_under(host, domain))
         }
-        "http" => is_my_site_label_under(host, "localhost"),
+        "http" => local_deployment && is_my_site_label_under(host, "localhost"),
         _ => false,
     };
     if trusted {
@@ -110,12 +117,13 @@ mod tests {
         assert_eq!(
             my_site_host(
                 Some("https://contoso-my.sharepoint.com"),
-                Some("https://other-my.sharepoint.com/personal/x")
+                Some("https://other-my.sharepoint.com/personal/x"),
+                false
             ),
             Ok("https://contoso-my.sharepoint.com".to_owned())
         );
         assert_eq!(
-            my_site_host(Some("http://contoso-my.localhost:8080"), None),
+            my_site_host(Some("http://contoso-my.localhost:8080"), None, true),
             Ok("http://contoso-my.localhost:8080".to_owned())
         );
     }
@@ -157,7 +165,7 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                my_site_host(None, Some(url)),
+                my_site_host(None, Some(url), false),
                 Ok(origin.to_owned()),
                 "{url}"
             );
@@ -169,7 +177,8 @@ mod tests {
         assert_eq!(
             my_site_host(
                 None,
-                Some("http://contoso-my.localhost:8080/personal/adele/")
+                Some("http://contoso-my.localhost:8080/personal/adele/"),
+                true
             ),
             Ok("http://contoso-my.localhost:8080".to_owned())
         );
@@ -177,8 +186,11 @@ mod tests {
 
     #[test]
     fn no_my_site_and_no_config_is_unknown() {
-        assert_eq!(my_site_host(None, None), Err(MySiteError::Unknown));
-        assert_eq!(my_site_host(None, Some("  ")), Err(MySiteError::Unknown));
+        assert_eq!(my_site_host(None, None, false), Err(MySiteError::Unknown));
+        assert_eq!(
+            my_site_host(None, Some("  "), false),
+            Err(MySiteError::Unknown)
+        );
     }
 
     #[test]
@@ -200,7 +212,68 @@ mod tests {
             "javascript:alert(1)",
             "not a url",
         ] {
-            assert_eq!(my_site_host(None, Some(url)), untrusted(url), "{url}");
+            for local in [false, true] {
+                assert_eq!(
+                    my_site_host(None, Some(url), local),
+                    untrusted(url),
+                    "{url}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn my_site_over_http_localhost_is_trusted_only_in_a_local_deployment() {
+        // A deployment whose config.json names https endpoints: Graph's `mySite` cannot send a
+        // token over plain http, to a loopback name or anywhere else.
+        let url = "http://contoso-my.localhost:8080/personal/adele/";
+        assert_eq!(my_site_host(None, Some(url), false), untrusted(url));
+        assert_eq!(
+            my_site_host(None, Some(url), true),
+            Ok("http://contoso-my.localhost:8080".to_owned())
+        );
+    }
+
+    // Property tests run natively (`cargo test`); proptest is a native dev-dependency.
+
+    #[cfg(not(target_arch = "wasm32"))]
+
+    proptest::proptest! {
+        /// Whatever Graph says `mySite` is, a token only goes to a My Site host origin: https on
+        /// a SharePoint cloud domain with no port, or (local deployments only) http on
+        /// `*-my.localhost`; and the result is the origin of the value given.
+        #[test]
+        fn my_site_host_rule_holds_for_any_value(
+            url in proptest::prop_oneof![
+                proptest::string::string_regex(
+                    "(https?|ftp)://([a-z0-9.@:-]{0,12}\\.)?[a-z0-9-]{0,8}-my\\.(sharepoint\\.(com|us|de|cn)|localhost|evil\\.example)(:[0-9]{1,5})?(/[ -~]{0,20})?"
+                ).unwrap(),
+                "[ -~]{0,60}",
+            ],
+            local in proptest::bool::ANY,
+        ) {
+            if let Ok(origin) = my_site_host(None, Some(&url), local) {
+                let parsed = url::Url::parse(&origin).unwrap();
+                let host = parsed.host_str().unwrap().to_owned();
+                proptest::prop_assert_eq!(
+                    url::Url::parse(url.trim()).unwrap().origin().ascii_serialization(),
+                    origin.clone()
+                );
+                match parsed.scheme() {
+                    "https" => proptest::prop_assert!(
+                        parsed.port().is_none()
+                            && SHAREPOINT_CLOUD_DOMAINS
+                                .iter()
+                                .any(|d| host.ends_with(&format!("-my.{d}"))),
+                        "{}", origin
+                    ),
+                    "http" => proptest::prop_assert!(
+                        local && host.ends_with("-my.localhost"),
+                        "{}", origin
+                    ),
+                    _ => proptest::prop_assert!(false, "{}", origin),
+                }
+            }
         }
     }
 }

@@ -18,7 +18,9 @@ pub fn photo_metadata(base_url: &str, token: &str) -> HttpRequest {
 
 /// `GET {base}/me/photo/$value`: the photo's bytes (the largest size Exchange keeps).
 pub fn photo_bytes(base_url: &str, token: &str) -> HttpRequest {
+    // Read no further than the largest photo accepted (the photo's documented limit).
     authorized(format!("{}/me/photo/$value", trim(base_url)), token)
+        .max_body_bytes(crate::photo::MAX_SOURCE_BYTES)
 }
 
 fn authorized(url: String, token: &str) -> HttpRequest {

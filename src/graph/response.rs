@@ -87,10 +87,8 @@ impl GraphError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            GraphError::Transient { .. }
-                | GraphError::Http(_)
-                | GraphError::Auth(AuthError::Network { .. })
-        )
+            GraphError::Transient { .. } | GraphError::Auth(AuthError::Network { .. })
+        ) || matches!(self, GraphError::Http(h) if h.is_transient())
     }
 
     /// The `Retry-After` header of a transient answer, when the browser exposed it.

@@ -90,6 +90,7 @@ pub static EN: Catalogue = Catalogue {
     fail_not_an_image: "The photo stored for you in Outlook is not an image file, so it was not copied.",
     fail_unsupported_format: |format| format!("The photo stored for you in Outlook is a {format} image, which SharePoint does not accept."),
     fail_too_large: |mb| format!("The photo stored for you in Outlook is {} MB; SharePoint accepts at most 4.76 MB.", super::one_decimal(mb)),
+    fail_too_many_pixels: |w, h| format!("The photo stored for you in Outlook says it is {w} × {h} pixels, too large to open safely in the browser."),
     fail_unreadable: "Your browser could not read the photo stored for you in Outlook.",
     fail_bad_photo_fix: "Set your photo again in Outlook or Teams with a JPEG or PNG file under 4 MB, then try again.",
     fail_rejected: "SharePoint refused the photo.",
@@ -114,7 +115,17 @@ pub static EN: Catalogue = Catalogue {
     fail_tell_it_fix: "Try again later. If it keeps happening, send the details below to your IT department.",
     // --- end of self-service sync ---
     // --- Embedding, links and setup (ui/embed_view.rs, ui/links_view.rs, ui/setup_view.rs) ---
+    other_account_title: "Someone else is signed in",
+    other_account_notice: |signed_in, hint| format!("You are signed in as {signed_in}, but this link is for {hint}. Nothing has been synced. Sign in as {hint} to sync that account's photo, or continue as {signed_in}."),
+    other_account_switch: |hint| format!("Sign in as {hint}"),
+    other_account_continue: |signed_in| format!("Continue as {signed_in}"),
     embed_intro: "Make SharePoint show the photo you have in Outlook and Teams.",
+    embed_stranger: |parent| if parent.is_empty() {
+        "This page is shown inside another site that your organisation has not allowed to show it, so it does not sign in or sync here. Open Profile Photo Sync on its own instead.".to_owned()
+    } else {
+        format!("This page is shown inside {parent}, which your organisation has not allowed to show it, so it does not sign in or sync here. Open Profile Photo Sync on its own instead.")
+    },
+    embed_stranger_open: "Open Profile Photo Sync on its own",
     embed_open_tab: "Open in a new tab",
     embed_opened_tab: "Sign-in cannot finish inside this page, so Profile Photo Sync opened in a new tab. Sign in there: your photo syncs by itself. If no tab opened, use the link below.",
     embed_popup_failed: "The sign-in window could not report back to this page. Open Profile Photo Sync in a new tab and sign in there: your photo syncs by itself.",

@@ -90,6 +90,7 @@ pub static LV: Catalogue = Catalogue {
     fail_not_an_image: "Outlook saglabātais jūsu foto nav attēla fails, tāpēc tas netika nokopēts.",
     fail_unsupported_format: |format| format!("Outlook saglabātais jūsu foto ir {format} attēls, ko SharePoint nepieņem."),
     fail_too_large: |mb| format!("Outlook saglabātais jūsu foto ir {} MB; SharePoint pieņem ne vairāk kā 4,76 MB.", super::one_decimal(mb)),
+    fail_too_many_pixels: |w, h| format!("Outlook saglabātais jūsu foto norāda, ka tas ir {w} × {h} pikseļi — par lielu, lai to droši atvērtu pārlūkā."),
     fail_unreadable: "Jūsu pārlūks nevarēja nolasīt Outlook saglabāto foto.",
     fail_bad_photo_fix: "Iestatiet foto vēlreiz Outlook vai Teams ar JPEG vai PNG failu, kas mazāks par 4 MB, un mēģiniet vēlreiz.",
     fail_rejected: "SharePoint noraidīja foto.",
@@ -114,7 +115,17 @@ pub static LV: Catalogue = Catalogue {
     fail_tell_it_fix: "Mēģiniet vēlāk vēlreiz. Ja tas atkārtojas, nosūtiet tālāk redzamo informāciju IT nodaļai.",
     // --- end of self-service sync ---
     // --- Embedding, links and setup (ui/embed_view.rs, ui/links_view.rs, ui/setup_view.rs) ---
+    other_account_title: "Ir pierakstījies kāds cits",
+    other_account_notice: |signed_in, hint| format!("Jūs esat pierakstījies kā {signed_in}, bet šī saite ir paredzēta {hint}. Nekas nav sinhronizēts. Pierakstieties kā {hint}, lai sinhronizētu šī konta foto, vai turpiniet kā {signed_in}."),
+    other_account_switch: |hint| format!("Pierakstīties kā {hint}"),
+    other_account_continue: |signed_in| format!("Turpināt kā {signed_in}"),
     embed_intro: "Lai SharePoint rāda to pašu foto, kas jums ir Outlook un Teams.",
+    embed_stranger: |parent| if parent.is_empty() {
+        "Šī lapa ir parādīta citā vietnē, kurai jūsu organizācija to nav atļāvusi rādīt, tāpēc šeit tā nepierakstās un nesinhronizē. Atveriet Profile Photo Sync atsevišķi.".to_owned()
+    } else {
+        format!("Šī lapa ir parādīta vietnē {parent}, kurai jūsu organizācija to nav atļāvusi rādīt, tāpēc šeit tā nepierakstās un nesinhronizē. Atveriet Profile Photo Sync atsevišķi.")
+    },
+    embed_stranger_open: "Atvērt Profile Photo Sync atsevišķi",
     embed_open_tab: "Atvērt jaunā cilnē",
     embed_opened_tab: "Pierakstīšanos nevar pabeigt šīs lapas iekšienē, tāpēc profila foto sinhronizācija atvērās jaunā cilnē. Pierakstieties tur: jūsu foto sinhronizēsies pats. Ja cilne neatvērās, izmantojiet saiti zemāk.",
     embed_popup_failed: "Pierakstīšanās logs nevarēja atbildēt šai lapai. Atveriet profila foto sinhronizāciju jaunā cilnē un pierakstieties tur: jūsu foto sinhronizēsies pats.",

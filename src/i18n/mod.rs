@@ -145,6 +145,8 @@ pub struct Catalogue {
     pub fail_not_an_image: &'static str,
     pub fail_unsupported_format: fn(&str) -> String,
     pub fail_too_large: fn(f64) -> String,
+    /// A photo whose header declares too many pixels (width, height).
+    pub fail_too_many_pixels: fn(u32, u32) -> String,
     pub fail_unreadable: &'static str,
     pub fail_bad_photo_fix: &'static str,
     pub fail_rejected: &'static str,
@@ -169,7 +171,15 @@ pub struct Catalogue {
     pub fail_tell_it_fix: &'static str,
     // --- end of self-service sync ---
     // --- Embedding, links and setup (ui/embed_view.rs, ui/links_view.rs, ui/setup_view.rs) ---
+    /// A link for another account than the signed-in one: (signed in, the link's account).
+    pub other_account_title: &'static str,
+    pub other_account_notice: fn(&str, &str) -> String,
+    pub other_account_switch: fn(&str) -> String,
+    pub other_account_continue: fn(&str) -> String,
     pub embed_intro: &'static str,
+    /// Framed by a page not in `embedOrigins` (its origin, or empty when unknown).
+    pub embed_stranger: fn(&str) -> String,
+    pub embed_stranger_open: &'static str,
     pub embed_open_tab: &'static str,
     pub embed_opened_tab: &'static str,
     pub embed_popup_failed: &'static str,

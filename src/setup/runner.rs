@@ -61,6 +61,7 @@ pub async fn check_my_site(session: &Session, user: &GraphUser) -> CheckOutcome 
     let host = match graph::my_site_host(
         session.config().my_site_host.as_deref(),
         user.my_site.as_deref(),
+        session.config().is_local(),
     ) {
         Ok(host) => host,
         Err(MySiteError::Unknown) => return CheckOutcome::Failed(SetupProblem::MySiteUnknown),

@@ -46,7 +46,8 @@ pub fn user_photo(host: &str, token: &str, upn: &str) -> HttpRequest {
 
 /// `GET` of a file on the My Site host (a thumbnail), with the bearer token.
 pub fn file(url: &str, token: &str) -> HttpRequest {
-    authorized(HttpRequest::get(url), token)
+    // An image: read no further than the largest photo SharePoint takes.
+    authorized(HttpRequest::get(url), token).max_body_bytes(crate::photo::MAX_SOURCE_BYTES)
 }
 
 /// The URL of the large (200 px) thumbnail, from the `PictureURL` SharePoint stores (which

@@ -83,10 +83,8 @@ impl SharePointError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            SharePointError::Transient { .. }
-                | SharePointError::Http(_)
-                | SharePointError::Auth(AuthError::Network { .. })
-        )
+            SharePointError::Transient { .. } | SharePointError::Auth(AuthError::Network { .. })
+        ) || matches!(self, SharePointError::Http(h) if h.is_transient())
     }
 
     /// The `Retry-After` header of a transient answer, when the browser exposed it.

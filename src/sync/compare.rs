@@ -58,7 +58,15 @@ pub const REUSE_COMPARISON_MS: f64 = 5.0 * 60_000.0;
 /// True when a comparison read at `read_at_ms` may still be used at `now_ms` (both
 /// milliseconds since the epoch): the page shows those photos, so the click writes the one it
 /// shows. An older one, or one from the future (the clock moved), is read again.
-pub fn can_reuse(read_at_ms: f64, now_ms: f64) -> bool {
+///
+/// `written_elsewhere_at_ms` is when another tab of this browser last wrote a photo, if it
+/// did.
+pub fn can_reuse(read_at_ms: f64, now_ms: f64, written_elsewhere_at_ms: Option<f64>) -> bool {
+    // A write at or after the read (or at a time that does not compare) may be newer.
+    let newer = |written: f64| written.partial_cmp(&read_at_ms) != Some(std::cmp::Ordering::Less);
+    if written_elsewhere_at_ms.is_some_and(newer) {
+        return false;
+    }
     let age = now_ms - read_at_ms;
     (0.0..=REUSE_COMPARISON_MS).contains(&age)
 }
@@ -121,12 +129,22 @@ mod tests {
     #[test]
     fn a_comparison_is_reused_for_five_minutes_only() {
         let read = 1_700_000_000_000.0;
-        assert!(can_reuse(read, read));
-        assert!(can_reuse(read, read + 299_999.0));
-        assert!(can_reuse(read, read + REUSE_COMPARISON_MS));
-        assert!(!can_reuse(read, read + REUSE_COMPARISON_MS + 1.0));
-        assert!(!can_reuse(read, read - 1.0), "clock moved back");
-        assert!(!can_reuse(f64::NAN, read));
+        assert!(can_reuse(read, read, None));
+        assert!(can_reuse(read, read + 299_999.0, None));
+        assert!(can_reuse(read, read + REUSE_COMPARISON_MS, None));
+        assert!(!can_reuse(read, read + REUSE_COMPARISON_MS + 1.0, None));
+        assert!(!can_reuse(read, read - 1.0, None), "clock moved back");
+        assert!(!can_reuse(f64::NAN, read, None));
+    }
+
+    #[test]
+    fn older_photo_is_not_written_over_a_newer_one_from_another_tab() {
+        let read = 1_700_000_000_000.0;
+        // Another tab wrote a photo after this one read its photos: what this tab shows may be
+        // older than what SharePoint has now, so it reads again before writing.
+        assert!(!can_reuse(read, read + 60_000.0, Some(read + 30_000.0)));
+        // A write before this tab read is already in what it read.
+        assert!(can_reuse(read, read + 60_000.0, Some(read - 1.0)));
     }
 
     fn flat(rgb: [u8; 3]) -> Vec<u8> {

@@ -14,6 +14,7 @@ pub mod compare;
 pub mod phase;
 pub mod retry;
 mod runner;
+pub mod tabs;
 
 pub use phase::{PhotoSummary, Service, SharePointSummary, SyncFailure, SyncPhase};
 pub use retry::RetryPolicy;

@@ -5,7 +5,7 @@
 use crate::auth::AuthError;
 use crate::graph::{GraphError, MySiteError};
 use crate::http::HttpError;
-use crate::photo::PhotoError;
+use crate::photo::{PhotoError, MAX_SOURCE_BYTES};
 use crate::sharepoint::SharePointError;
 
 use super::compare::VerificationProblem;
@@ -133,6 +133,8 @@ pub enum SyncFailure {
     UnsupportedFormat { format: &'static str },
     #[error("the photo in Exchange is {bytes} bytes, over the 4.76 MB limit")]
     TooLarge { bytes: usize },
+    #[error("the photo in Exchange declares {width} × {height} pixels, too many to open safely")]
+    TooManyPixels { width: u32, height: u32 },
     #[error("the photo in Exchange could not be read by the browser")]
     ImageUnreadable,
     #[error("SharePoint refused the photo")]
@@ -191,15 +193,24 @@ fn busy(service: Service, status: u16) -> SyncFailure {
     }
 }
 
-impl From<&HttpError> for SyncFailure {
-    fn from(e: &HttpError) -> Self {
-        match e {
-            HttpError::Network { origin, .. } | HttpError::Timeout { origin, .. } => {
-                SyncFailure::Network {
-                    origin: origin.clone(),
-                }
+/// A request to `service` that got no usable answer.
+fn http_failure(service: Service, e: &HttpError) -> SyncFailure {
+    match e {
+        HttpError::Network { origin, .. } | HttpError::Timeout { origin, .. } => {
+            SyncFailure::Network {
+                origin: origin.clone(),
             }
         }
+        // Only the photo may be as long as the photo limit: a longer one is the photo's size.
+        HttpError::TooLarge { limit_bytes, .. } if *limit_bytes == MAX_SOURCE_BYTES => {
+            SyncFailure::TooLarge {
+                bytes: limit_bytes.saturating_add(1),
+            }
+        }
+        HttpError::TooLarge { .. } => SyncFailure::Unexpected {
+            service,
+            detail: e.to_string(),
+        },
     }
 }
 
@@ -239,7 +250,7 @@ impl From<&GraphError> for SyncFailure {
                 detail: e.to_string(),
             },
             GraphError::Auth(a) => a.into(),
-            GraphError::Http(h) => h.into(),
+            GraphError::Http(h) => http_failure(service, h),
         }
     }
 }
@@ -262,7 +273,7 @@ impl From<&SharePointError> for SyncFailure {
                 detail: e.to_string(),
             },
             SharePointError::Auth(a) => a.into(),
-            SharePointError::Http(h) => h.into(),
+            SharePointError::Http(h) => http_failure(service, h),
         }
     }
 }
@@ -275,6 +286,10 @@ impl From<&PhotoError> for SyncFailure {
                 format: format.name(),
             },
             PhotoError::TooLarge { bytes } => SyncFailure::TooLarge { bytes: *bytes },
+            PhotoError::TooManyPixels { width, height } => SyncFailure::TooManyPixels {
+                width: *width,
+                height: *height,
+            },
             PhotoError::DecodeFailed | PhotoError::EncodeFailed => SyncFailure::ImageUnreadable,
         }
     }
@@ -295,6 +310,32 @@ impl From<&MySiteError> for SyncFailure {
 mod tests {
     use super::*;
     use crate::photo::ImageFormat;
+
+    #[test]
+    fn a_photo_over_its_limit_while_read_is_too_large_and_other_long_answers_are_unexpected() {
+        let photo = GraphError::Http(HttpError::TooLarge {
+            origin: "http://graph.localhost".into(),
+            limit_bytes: MAX_SOURCE_BYTES,
+        });
+        assert_eq!(
+            SyncFailure::from(&photo),
+            SyncFailure::TooLarge {
+                bytes: MAX_SOURCE_BYTES + 1
+            }
+        );
+        assert!(!photo.is_transient(), "a too long answer is not retried");
+        let json = SharePointError::Http(HttpError::TooLarge {
+            origin: "http://contoso-my.localhost".into(),
+            limit_bytes: crate::http::MAX_JSON_BYTES,
+        });
+        assert!(matches!(
+            SyncFailure::from(&json),
+            SyncFailure::Unexpected {
+                service: Service::SharePoint,
+                ..
+            }
+        ));
+    }
 
     #[test]
     fn busy_and_final_phases() {

@@ -151,7 +151,14 @@ pub fn parse_http_date(value: &str) -> Option<f64> {
     if parts.next()? != "GMT" || parts.next().is_some() || time.next().is_some() {
         return None;
     }
-    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+    // Four-digit years only (RFC 9110 §5.6.7), and no negative times: the sums below stay
+    // far inside an i64 whatever the header says.
+    if !(1..=31).contains(&day)
+        || !(1..=9999).contains(&year)
+        || !(0..=23).contains(&h)
+        || !(0..=59).contains(&m)
+        || !(0..=60).contains(&s)
+    {
         return None;
     }
     let days = days_from_civil(year, month, day);
@@ -298,5 +305,47 @@ mod tests {
         assert!(Retryable::is_transient(&s));
         assert_eq!(Retryable::retry_after(&s), Some("4"));
         assert!(!Retryable::is_transient(&GraphError::NoExchangePhoto));
+    }
+
+    #[test]
+    fn retry_after_http_date_in_a_far_year_does_not_overflow() {
+        for value in [
+            "Sun, 06 Nov 9223372036854775807 08:49:37 GMT",
+            "Sun, 06 Nov -9223372036854775808 08:49:37 GMT",
+            "Sun, 06 Jan -9223372036854775808 08:49:37 GMT",
+            "Sun, 06 Nov 1994 -9223372036854775808:49:37 GMT",
+        ] {
+            let wait = parse_retry_after(value, 0.0);
+            assert!(wait.is_none() || wait == Some(0), "{value}: {wait:?}");
+        }
+        assert_eq!(
+            parse_retry_after("18446744073709551615", 0.0),
+            Some(u32::MAX)
+        );
+    }
+
+    // Property tests run natively (`cargo test`); proptest is a native dev-dependency.
+
+    #[cfg(not(target_arch = "wasm32"))]
+
+    proptest::proptest! {
+        /// No `Retry-After` value panics, and a wait is never beyond the policy's budget.
+        #[test]
+        fn any_retry_after_value_is_read_without_panic(
+            value in proptest::prop_oneof![
+                "[ -~]{0,40}",
+                proptest::string::string_regex(
+                    "(Mon|Sun), -?[0-9]{1,20} (Jan|Feb|Nov) -?[0-9]{1,20} -?[0-9]{1,20}:[0-9]{1,3}:[0-9]{1,3} GMT"
+                ).unwrap(),
+            ],
+            now in proptest::num::f64::ANY,
+            retry in 0u32..8,
+            waited in proptest::num::u32::ANY,
+        ) {
+            let _ = parse_retry_after(&value, now);
+            if let Some(wait) = P.delay_ms(retry, waited, Some(&value), now, 0.5) {
+                proptest::prop_assert!(wait <= P.max_total_wait_ms.saturating_sub(waited));
+            }
+        }
     }
 }

@@ -45,12 +45,23 @@ pub async fn run_sync(
     on_phase: impl Fn(SyncPhase),
 ) -> SyncPhase {
     let started = now_ms();
-    let snapshot = match earlier.filter(|c| can_reuse(c.read_at_ms, now_ms())) {
+    let written_elsewhere = super::tabs::last_written();
+    let snapshot = match earlier.filter(|c| can_reuse(c.read_at_ms, now_ms(), written_elsewhere)) {
         Some(earlier) => earlier.snapshot,
-        None => match read_and_compare(config, tokens, &on_phase).await {
-            Ok(comparison) => comparison.snapshot,
-            Err(failed) => return failed,
-        },
+        None => {
+            let mut comparison = match read_and_compare(config, tokens, &on_phase).await {
+                Ok(comparison) => comparison,
+                Err(failed) => return failed,
+            };
+            // Another tab wrote while this one read: read again rather than write over it.
+            if !can_reuse(comparison.read_at_ms, now_ms(), super::tabs::last_written()) {
+                comparison = match read_and_compare(config, tokens, &on_phase).await {
+                    Ok(comparison) => comparison,
+                    Err(failed) => return failed,
+                };
+            }
+            comparison.snapshot
+        }
     };
     write_and_verify(tokens, snapshot, force, started, &on_phase).await
 }
@@ -151,6 +162,7 @@ async fn write_and_verify(
     {
         return emit(write_failed(&e));
     }
+    super::tabs::note_written(now_ms());
 
     emit(SyncPhase::Verifying);
     // SharePoint's own pull from Exchange goes alongside the verification: the write above
@@ -189,7 +201,8 @@ async fn read(config: &AppConfig, tokens: &impl TokenSource) -> Result<Snapshot,
             Some(host) => host.to_owned(),
             None => {
                 let user = user_for_host.await.map_err(|e| SyncFailure::from(&e))?;
-                my_site_host(None, user.my_site.as_deref()).map_err(|e| SyncFailure::from(&e))?
+                my_site_host(None, user.my_site.as_deref(), config.is_local())
+                    .map_err(|e| SyncFailure::from(&e))?
             }
         };
         let profile = retrying(|| sharepoint::my_properties(&host, tokens))

@@ -23,6 +23,12 @@ pub enum AuthState {
     InPopup,
     SignedOut(Option<AuthError>),
     SignedIn(Account),
+    /// Signed in, but the link names another account (`login_hint`): the page asks before it
+    /// syncs anyone.
+    OtherAccount {
+        account: Account,
+        hint: String,
+    },
 }
 
 /// The app-wide sign-in context: the session, its state, and the page's base folder.
@@ -70,6 +76,11 @@ impl AuthContext {
                 Err(error) => state.set(AuthState::SignedOut(Some(error))),
             },
         }
+    }
+
+    /// Signs in as `hint` instead of the account signed in now (from a click).
+    pub fn switch_account(&self, hint: String) {
+        self.sign_in_with(AuthContext::default_interaction(), Some(hint));
     }
 
     /// Starts a popup sign-in from a click, and says at once when the browser refused to open
@@ -208,6 +219,39 @@ pub fn auth_error_kind(error: &AuthError) -> &'static str {
         AuthError::ClockSkew { .. } => "clock-skew",
         AuthError::Network { .. } => "network",
         AuthError::Other { .. } => "other",
+    }
+}
+
+/// Signed in as one account, opened with a link for another: say so, and offer both.
+#[component]
+pub fn OtherAccount(account: Account, hint: String) -> impl IntoView {
+    let t = text();
+    let auth = AuthContext::get();
+    super::mark_interactive();
+    let username = account.username.clone();
+    let (notice_user, notice_hint) = (username.clone(), hint.clone());
+    let (switch_hint, switch_label) = (hint.clone(), hint.clone());
+    let continue_label = username.clone();
+    view! {
+        <section class="card" data-testid="other-account" aria-labelledby="other-account-title">
+            <h1 id="other-account-title">{move || t().other_account_title}</h1>
+            <p role="status" data-testid="other-account-message">
+                {move || (t().other_account_notice)(&notice_user, &notice_hint)}
+            </p>
+            <div class="actions">
+                <button class="button primary" type="button" data-testid="switch-account"
+                    on:click=move |_| auth.switch_account(switch_hint.clone())>
+                    {move || (t().other_account_switch)(&switch_label)}
+                </button>
+                <button class="button subtle" type="button" data-testid="continue-as-signed-in"
+                    on:click=move |_| {
+                        super::shell::forget_autostart();
+                        auth.state.set(AuthState::SignedIn(account.clone()));
+                    }>
+                    {move || (t().other_account_continue)(&continue_label)}
+                </button>
+            </div>
+        </section>
     }
 }
 

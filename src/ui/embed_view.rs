@@ -4,18 +4,22 @@
 //! Sign-in goes through a popup (the identity platform refuses to be framed). When the popup
 //! cannot report back — the browser blocks it, or it never answers — the widget opens the full
 //! page in a new tab with `autostart` (from the same click when it can) and says so. Events go
-//! only to an `embedOrigins` parent ([`crate::embed::target_origin`]). No I/O here.
+//! only to an `embedOrigins` parent ([`crate::embed::target_origin`]); framed by any other
+//! page, the widget signs nobody in and syncs nothing ([`crate::embed::Placement`]). No I/O
+//! here.
 
 use leptos::prelude::*;
 
-use super::auth_view::{auth_error_kind, AuthContext, AuthProblem, AuthState, PopupReturn};
+use super::auth_view::{
+    auth_error_kind, AuthContext, AuthProblem, AuthState, OtherAccount, PopupReturn,
+};
 use super::shell::{Loading, SignedInHome};
 use super::sync_view::failure_kind;
 use super::{mark_interactive, text};
 use crate::auth::AuthError;
 use crate::config::AppConfig;
 use crate::embed::browser as frame;
-use crate::embed::{full_page_url, EmbedEvent};
+use crate::embed::{full_page_url, EmbedEvent, Placement};
 use crate::sync::SyncPhase;
 
 /// How the widget fell back to a top-level tab.
@@ -27,9 +31,40 @@ enum Fallback {
     OfferTab,
 }
 
-/// The compact start page.
+/// The compact start page; inside a frame of a page `embedOrigins` does not list, only a
+/// notice that says why it does nothing there.
 #[component]
 pub fn EmbedHome() -> impl IntoView {
+    let config = expect_context::<AppConfig>();
+    if let Placement::StrangerFrame { parent } = frame::placement(&config.embed_origins) {
+        return view! { <StrangerFrame parent=parent/> }.into_any();
+    }
+    view! { <TrustedEmbedHome/> }.into_any()
+}
+
+/// Framed by a page that may not embed the widget: no sign-in, no sync, no events; the
+/// notice names the framing page when the browser tells it, and the way to the page itself.
+#[component]
+fn StrangerFrame(parent: Option<String>) -> impl IntoView {
+    let t = text();
+    let auth = AuthContext::get();
+    let page = frame::page_url(&auth.base.get_value());
+    mark_interactive();
+    let parent = parent.unwrap_or_default();
+    view! {
+        <section class="card embed-card" data-testid="embed-stranger" role="alert" aria-labelledby="embed-title">
+            <h1 id="embed-title">{move || t().sync_title}</h1>
+            <p data-testid="embed-stranger-message">{move || (t().embed_stranger)(&parent)}</p>
+            <a href=page.clone() target="_blank" rel="noopener" data-testid="embed-stranger-open">
+                {move || t().embed_stranger_open}
+            </a>
+        </section>
+    }
+}
+
+/// The compact start page in a frame of an allowed page, or at top level with `?embed=1`.
+#[component]
+fn TrustedEmbedHome() -> impl IntoView {
     let auth = AuthContext::get();
     let config = StoredValue::new(expect_context::<AppConfig>());
     let phase = RwSignal::new(SyncPhase::Idle);
@@ -130,6 +165,9 @@ pub fn EmbedHome() -> impl IntoView {
         AuthState::SignedOut(error) => signed_out(error).into_any(),
         AuthState::SignedIn(account) => {
             view! { <SignedInHome account=account phase=phase/> }.into_any()
+        }
+        AuthState::OtherAccount { account, hint } => {
+            view! { <OtherAccount account=account hint=hint/> }.into_any()
         }
     }
 }

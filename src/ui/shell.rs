@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::auth_view::{
-    AuthContext, AuthProblem, AuthState, PopupReturn, SignInButtons, UserBadge,
+    AuthContext, AuthProblem, AuthState, OtherAccount, PopupReturn, SignInButtons, UserBadge,
 };
 use super::{mark_interactive, text};
 use leptos::task::spawn_local;
@@ -116,6 +116,9 @@ pub fn Home() -> impl IntoView {
         AuthState::InPopup => view! { <PopupReturn/> }.into_any(),
         AuthState::SignedOut(error) => view! { <Landing error=error/> }.into_any(),
         AuthState::SignedIn(account) => view! { <SignedInHome account=account/> }.into_any(),
+        AuthState::OtherAccount { account, hint } => {
+            view! { <OtherAccount account=account hint=hint/> }.into_any()
+        }
     })
     .into_any()
 }
@@ -224,7 +227,7 @@ pub fn SignedInHome(
 }
 
 /// Removes `autostart` from the address, so a reload does not sync again by itself.
-fn forget_autostart() {
+pub(crate) fn forget_autostart() {
     let nav_query = crate::auth::navigation::query();
     let kept: Vec<(String, String)> =
         url::form_urlencoded::parse(nav_query.trim_start_matches('?').as_bytes())

@@ -262,6 +262,10 @@ pub fn failure_text(t: &'static Catalogue, failure: &SyncFailure) -> (String, St
             (t.fail_too_large)(*bytes as f64 / (1024.0 * 1024.0)),
             s(t.fail_bad_photo_fix),
         ),
+        SyncFailure::TooManyPixels { width, height } => (
+            (t.fail_too_many_pixels)(*width, *height),
+            s(t.fail_bad_photo_fix),
+        ),
         SyncFailure::ImageUnreadable => (s(t.fail_unreadable), s(t.fail_bad_photo_fix)),
         SyncFailure::PhotoRejected => (s(t.fail_rejected), s(t.fail_bad_photo_fix)),
         SyncFailure::Throttled { service } => {
@@ -315,6 +319,7 @@ pub fn failure_kind(failure: &SyncFailure) -> &'static str {
         SyncFailure::NotAnImage => "not-an-image",
         SyncFailure::UnsupportedFormat { .. } => "unsupported-format",
         SyncFailure::TooLarge { .. } => "too-large",
+        SyncFailure::TooManyPixels { .. } => "too-many-pixels",
         SyncFailure::ImageUnreadable => "image-unreadable",
         SyncFailure::PhotoRejected => "photo-rejected",
         SyncFailure::Throttled { .. } => "throttled",

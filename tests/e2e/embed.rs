@@ -223,11 +223,9 @@ async fn a_host_page_not_in_embed_origins_hears_nothing() {
         .unwrap();
     open_intranet(&page, &emulator).await;
     enter_widget(&page).await;
-    page.wait_for("embed-landing").await;
-    page.eval("window.open = function () { return null; }; return 1")
-        .await;
-    page.click("sign-in").await;
-    page.wait_for("embed-fallback").await;
+    // A stranger's frame offers no sign-in (issue 11, defect 8): it says why instead.
+    page.wait_for("embed-stranger").await;
+    assert!(!page.has("sign-in").await);
     page.client.enter_parent_frame().await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(host_events(&page, &app_origin).await, Vec::<String>::new());

@@ -34,4 +34,5 @@ mod shell;
 mod signin;
 mod support;
 mod sync;
+mod trust;
 mod watch;

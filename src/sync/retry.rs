@@ -125,7 +125,8 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u32> {
     Some((at - now_ms).clamp(0.0, f64::from(u32::MAX)) as u32)
 }
 
-/// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) as Unix ms.
+/// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) as Unix ms. Every field must be in its
+/// range (a four-digit year, no negative time), so no value from a server overflows the sum.
 pub fn parse_http_date(value: &str) -> Option<f64> {
     let mut parts = value.split_ascii_whitespace();
     let _weekday = parts.next()?.strip_suffix(',')?;
@@ -151,7 +152,12 @@ pub fn parse_http_date(value: &str) -> Option<f64> {
     if parts.next()? != "GMT" || parts.next().is_some() || time.next().is_some() {
         return None;
     }
-    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+    if !(1..=31).contains(&day)
+        || !(0..=9999).contains(&year)
+        || !(0..=23).contains(&h)
+        || !(0..=59).contains(&m)
+        || !(0..=60).contains(&s)
+    {
         return None;
     }
     let days = days_from_civil(year, month, day);
@@ -281,6 +287,30 @@ mod tests {
         ] {
             assert_eq!(parse_http_date(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn http_date_with_a_huge_year_is_refused_not_overflowed() {
+        assert_eq!(parse_http_date("Thu, 1 Jan 292278995 00:00:00 GMT"), None);
+        assert_eq!(parse_http_date("Thu, 1 Jan -5 00:00:00 GMT"), None);
+        assert_eq!(
+            parse_retry_after("Thu, 01 Jan 9223372036854775807 00:00:00 GMT", 0.0),
+            None
+        );
+        assert_eq!(
+            parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT"),
+            Some(253_402_300_799_000.0)
+        );
+    }
+
+    #[test]
+    fn http_date_with_a_negative_time_is_refused() {
+        assert_eq!(parse_http_date("Thu, 01 Jan 1970 -2:00:00 GMT"), None);
+        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:-1:00 GMT"), None);
+        assert_eq!(
+            parse_http_date("Thu, 01 Jan 1970 00:00:-9223309869635576 GMT"),
+            None
+        );
     }
 
     #[test]

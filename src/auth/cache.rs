@@ -234,7 +234,8 @@ impl TokenCache {
             &access_key(account, resource, scopes),
             &TokenEntry {
                 secret: secret.to_owned(),
-                expires_at_secs: now_secs + expires_in_secs,
+                // `expires_in` comes from the token endpoint: any number, never an overflow.
+                expires_at_secs: now_secs.saturating_add(expires_in_secs),
             },
         );
     }
@@ -336,7 +337,7 @@ impl TokenCache {
 
 /// Fresh means it will still be valid after the margin.
 pub fn is_fresh(expires_at_secs: u64, now_secs: u64) -> bool {
-    expires_at_secs > now_secs + EXPIRY_MARGIN_SECS
+    expires_at_secs > now_secs.saturating_add(EXPIRY_MARGIN_SECS)
 }
 
 fn resource_key(resource: &Resource) -> String {
@@ -583,5 +584,22 @@ mod tests {
         c.put_pending(&pending("s", 0));
         c.clear();
         assert_eq!(store.keys(), vec!["pps.lang".to_owned()]);
+    }
+
+    #[test]
+    fn an_absurd_expires_in_neither_overflows_nor_expires_the_token() {
+        let c = cache();
+        let a = adele();
+        let scopes = Resource::Graph.scopes();
+        c.put_access_token(&a, &Resource::Graph, &scopes, "g", u64::MAX, 1_000);
+        assert_eq!(
+            c.access_token(&a, &Resource::Graph, &scopes, 1_000)
+                .as_deref(),
+            Some("g")
+        );
+        assert_eq!(
+            c.access_token(&a, &Resource::Graph, &scopes, u64::MAX),
+            None
+        );
     }
 }

@@ -17,6 +17,7 @@ mod config;
 mod embed;
 mod graph_response;
 mod http_json;
+mod photo_plan;
 mod retry;
 mod sharepoint_request;
 mod sharepoint_response;

@@ -6,9 +6,9 @@
 //! and so on).
 //!
 //! One file per module under test. Each property runs proptest's default 256 cases;
-//! `PROPTEST_CASES=10000 cargo test --release --test properties` runs them long. A failing
-//! case is printed shrunk to its smallest form; add it as a named regression test in the
-//! module it breaks.
+//! `cargo xtask fuzz` (`PROPTEST_CASES=10000 cargo test --release --test properties`) runs them
+//! long. A failing case is printed shrunk to its smallest form; add it as a named regression
+//! test in the module it breaks.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod auth_cache;

@@ -38,6 +38,7 @@ fn main() -> ExitCode {
         "demo" => setup().and_then(|_| dist()).and_then(|_| demo(rest)),
         "test" => setup().and_then(|_| test(rest)),
         "size" => size(),
+        "fuzz" => fuzz(rest),
         "bench" => bench::bench(rest),
         "help" | "--help" | "-h" => {
             print_help();
@@ -68,6 +69,7 @@ fn print_help() {
   setup            install the tools only (idempotent; skips what is present)
   dist             release build of the page into dist/
   size             transfer size of dist/ (raw, gzip -9, brotli)
+  fuzz [--cases N] the property tests of every parser, long (10000 cases a property unless N)
   bench [--quick]  our page against the MSAL.js baseline in headless Chromium; writes bench/RESULTS.md"
     );
 }
@@ -474,6 +476,25 @@ fn demo(args: &[String]) -> Result {
 
 // ---------------------------------------------------------------------------------------
 // test
+
+/// How many cases `cargo xtask fuzz` runs a property; `cargo test` runs proptest's 256.
+const FUZZ_CASES: &str = "10000";
+
+/// The property tests (`tests/properties/`), optimised and with many more cases than the
+/// 256 a property that `cargo xtask test` runs.
+fn fuzz(args: &[String]) -> Result {
+    let cases = match args {
+        [] => FUZZ_CASES.to_owned(),
+        [flag, n] if flag == "--cases" && n.parse::<u32>().is_ok_and(|n| n > 0) => n.clone(),
+        _ => return Err("usage: cargo xtask fuzz [--cases N]".to_owned()),
+    };
+    run(
+        &format!("property tests, {cases} cases a property"),
+        cmd("cargo")
+            .args(["test", "--release", "--locked", "--test", "properties"])
+            .env("PROPTEST_CASES", &cases),
+    )
+}
 
 fn test(args: &[String]) -> Result {
     let quick = args.iter().any(|a| a == "--no-lint");

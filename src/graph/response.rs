@@ -125,7 +125,9 @@ const MAILBOX_CODES: [&str; 6] = [
     "ErrorInvalidUser",
 ];
 
-/// Classifies an error answer (`status` not 2xx) to `call`.
+/// Classifies an error answer (`status` not 2xx) to `call`. Throttling (429) and
+/// unavailability are transient whatever the body says: a busy service is not telling us
+/// there is no mailbox.
 ///
 /// ```
 /// use profile_photo_sync::graph::{response::classify, GraphCall, GraphError};
@@ -142,6 +144,7 @@ pub fn classify(
     let is_photo = matches!(call, GraphCall::PhotoMetadata | GraphCall::PhotoBytes);
     if is_photo
         && (400..500).contains(&status)
+        && status != 429
         && MAILBOX_CODES.iter().any(|c| c.eq_ignore_ascii_case(&code))
     {
         return GraphError::NoMailbox { code };
@@ -378,6 +381,25 @@ mod tests {
         let e = classify(GraphCall::Me, 429, None, b"");
         assert!(e.is_transient());
         assert_eq!(e.retry_after(), None);
+    }
+
+    #[test]
+    fn throttled_photo_call_with_a_mailbox_code_is_transient() {
+        for status in [429, 503, 504] {
+            let e = classify(
+                GraphCall::PhotoBytes,
+                status,
+                Some("3"),
+                &body("MailboxNotEnabledForRESTAPI"),
+            );
+            assert_eq!(
+                e,
+                GraphError::Transient {
+                    status,
+                    retry_after: Some("3".into())
+                }
+            );
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub static EN: Catalogue = Catalogue {
     config_problem_help: "Whoever deployed this page needs to fix its config.json. The README's deployment guide shows every setting.",
     config_missing: |status| format!("config.json was not found next to the page (HTTP {status}). Copy config.json into the same folder as index.html."),
     config_unreachable: |reason| format!("config.json could not be loaded: {reason}. Check that the page's host serves it."),
+    config_empty: "config.json is empty. Copy the example config.json from the release and fill in your tenant's values.",
     config_bad_json: |line, column, message| format!("config.json is not valid JSON (line {line}, column {column}): {message}."),
     config_missing_field: |field, hint| format!("config.json has no \"{field}\". Add it: {hint}"),
     config_bad_client_id: |value| format!("\"clientId\" in config.json is \"{value}\", which is not an application (client) ID. Copy the GUID from the app registration's Overview page in Entra ID."),

@@ -12,6 +12,7 @@ pub static LV: Catalogue = Catalogue {
     config_problem_help: "Lapas uzturētājam jāizlabo tās config.json. README izvietošanas ceļvedī ir aprakstīti visi iestatījumi.",
     config_missing: |status| format!("Blakus lapai nav atrasts config.json (HTTP {status}). Iekopējiet config.json tajā pašā mapē, kur index.html."),
     config_unreachable: |reason| format!("Neizdevās ielādēt config.json: {reason}. Pārbaudiet, vai lapas serveris to piedāvā."),
+    config_empty: "config.json ir tukšs. Nokopējiet laidiena config.json paraugu un ierakstiet savas organizācijas vērtības.",
     config_bad_json: |line, column, message| format!("config.json nav derīgs JSON ({line}. rinda, {column}. kolonna): {message}."),
     config_missing_field: |field, hint| format!("config.json nav lauka \"{field}\". Pievienojiet to: {hint}"),
     config_bad_client_id: |value| format!("\"clientId\" config.json failā ir \"{value}\", un tas nav lietojumprogrammas (klienta) ID. Nokopējiet GUID no lietotnes reģistrācijas pārskata lapas Entra ID."),

@@ -94,6 +94,7 @@ fn kind(error: &ConfigError) -> &'static str {
     match error {
         ConfigError::Missing { .. } => "missing",
         ConfigError::Unreachable { .. } => "unreachable",
+        ConfigError::Empty => "empty",
         ConfigError::BadJson { .. } => "bad-json",
         ConfigError::MissingField { .. } => "missing-field",
         ConfigError::BadClientId { .. } => "bad-client-id",

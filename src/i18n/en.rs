@@ -82,6 +82,7 @@ pub static EN: Catalogue = Catalogue {
     sync_done_note: "Pages you already have open may show the old photo until you reload them.",
     sync_failed_title: "Your photo was not synced",
     sync_nothing_written: "Nothing was changed in SharePoint.",
+    sync_answer_lost: "Your photo was sent to SharePoint, but no answer came back, so it may or may not have been saved. Reload the page to see which photo SharePoint shows now.",
     sync_maybe_written: "Your photo was sent to SharePoint, but the check afterwards did not pass.",
     sync_details_label: "Details for your IT department:",
     fail_no_exchange_photo: "You have no photo in Outlook or Teams yet, so there is nothing to copy.",

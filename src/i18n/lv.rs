@@ -82,6 +82,7 @@ pub static LV: Catalogue = Catalogue {
     sync_done_note: "Jau atvērtās lapās vecais foto var redzēties, līdz tās pārlādēsiet.",
     sync_failed_title: "Jūsu foto netika sinhronizēts",
     sync_nothing_written: "SharePoint nekas netika mainīts.",
+    sync_answer_lost: "Jūsu foto tika nosūtīts uz SharePoint, bet atbilde nepienāca, tāpēc tas var būt vai nebūt saglabāts. Pārlādējiet lapu, lai redzētu, kuru foto SharePoint rāda tagad.",
     sync_maybe_written: "Jūsu foto tika nosūtīts uz SharePoint, bet pēcpārbaude neizdevās.",
     sync_details_label: "Informācija jūsu IT nodaļai:",
     fail_no_exchange_photo: "Jums vēl nav foto Outlook vai Teams, tāpēc nav ko kopēt.",

@@ -138,6 +138,7 @@ pub struct Catalogue {
     pub sync_failed_title: &'static str,
     pub sync_nothing_written: &'static str,
     pub sync_maybe_written: &'static str,
+    pub sync_answer_lost: &'static str,
     pub sync_details_label: &'static str,
     pub fail_no_exchange_photo: &'static str,
     pub fail_no_exchange_photo_fix: &'static str,

@@ -3,6 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod embed;
+mod faults;
 mod links;
 mod setup;
 mod shell;

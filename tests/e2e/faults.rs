@@ -470,6 +470,80 @@ async fn sharepoint_forbidding_the_write_is_explained_and_nothing_written() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn graph_forbidding_the_photo_is_explained_and_nothing_written() {
+    let emulator = emulator().await;
+    let before = files(&emulator).await;
+    // A scope taken away by a policy: Graph answers 403 for the photo.
+    emulator
+        .control()
+        .set_fault(fault("graph", "/me/photo", 403))
+        .await
+        .unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    signed_in(&page, "adele").await;
+    assert_failed(&page, "access-denied", false).await;
+    assert!(page
+        .text_of("sync-error-message")
+        .await
+        .contains("Microsoft Graph"));
+    let log = tokens_stayed_home(&emulator).await;
+    assert_eq!(writes(&log), 0);
+    assert_eq!(files(&emulator).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sharepoint_failing_its_own_pull_from_exchange_still_ends_done() {
+    let emulator = emulator().await;
+    // The documented trigger of SharePoint's own refresh (userphoto.aspx) is down; the write
+    // already did the work, so the sync still ends verified.
+    emulator
+        .control()
+        .set_fault(fault("contoso-my", "userphoto.aspx", 500))
+        .await
+        .unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    signed_in(&page, "adele").await;
+    page.wait_for_phase(&["compared"]).await;
+    page.click("sync-button").await;
+    page.wait_for_phase(&["done"]).await;
+    assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
+    let log = tokens_stayed_home(&emulator).await;
+    assert_eq!(writes(&log), 1);
+    assert!(
+        requests(&log, "userphoto.aspx") >= 1,
+        "the pull was asked for"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_verification_that_never_sees_the_new_thumbnail_says_possibly_written() {
+    let emulator = emulator().await;
+    let control = emulator.control();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    signed_in(&page, "adele").await;
+    page.wait_for_phase(&["compared"]).await;
+    // From now on the large thumbnail cannot be read: the write goes through, the check
+    // afterwards never sees the new picture.
+    control
+        .set_fault(FaultRule {
+            method: Some("GET".into()),
+            ..fault("contoso-my", "_LThumb.jpg", 404)
+        })
+        .await
+        .unwrap();
+    page.click("sync-button").await;
+    assert_failed(&page, "verification-failed", true).await;
+    let said = page.text_of("sync-error").await;
+    assert!(said.contains("check afterwards did not pass"), "{said}");
+    let log = tokens_stayed_home(&emulator).await;
+    assert_eq!(writes(&log), 1, "the photo is not sent again");
+    assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_429_storm_exhausts_the_retries_and_writes_nothing() {
     let emulator = emulator().await;
     let control = emulator.control();

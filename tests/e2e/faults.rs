@@ -733,6 +733,34 @@ async fn a_connection_dropped_on_every_write_never_claims_nothing_changed() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn sharepoint_unreachable_on_read_says_nothing_changed() {
+    let emulator = emulator().await;
+    let before = files(&emulator).await;
+    // Every read of the profile loses its connection: the page never got as far as writing,
+    // so here (unlike a lost write) it knows nothing changed.
+    emulator
+        .control()
+        .set_fault(FaultRule {
+            kind: FaultKind::DropConnection,
+            ..fault("contoso-my", PROPERTIES, 0)
+        })
+        .await
+        .unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    signed_in(&page, "adele").await;
+    assert_failed(&page, "network", false).await;
+    assert!(page
+        .text_of("sync-error-message")
+        .await
+        .contains(&emulator.origin("contoso-my")));
+    let log = tokens_stayed_home(&emulator).await;
+    assert!(requests(&log, PROPERTIES) >= 2, "retried before giving up");
+    assert_eq!(writes(&log), 0);
+    assert_eq!(files(&emulator).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_connection_dropped_once_during_the_write_is_sent_again_and_verified() {
     let emulator = emulator().await;
     let control = emulator.control();

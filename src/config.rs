@@ -67,6 +67,9 @@ pub enum ConfigError {
     Missing { status: u16 },
     #[error("config.json could not be loaded: {reason}. Check that the page's host serves it.")]
     Unreachable { reason: String },
+    /// The file is there but holds nothing (or only whitespace): an upload that went wrong.
+    #[error("config.json is empty. Copy the example config.json from the release and fill in your tenant's values.")]
+    Empty,
     #[error("config.json is not valid JSON (line {line}, column {column}): {message}.")]
     BadJson {
         line: usize,
@@ -121,6 +124,9 @@ impl AppConfig {
     /// assert_eq!(config.authority, "https://login.microsoftonline.com/contoso.onmicrosoft.com");
     /// ```
     pub fn parse(text: &str) -> Result<AppConfig, ConfigError> {
+        if text.trim().is_empty() {
+            return Err(ConfigError::Empty);
+        }
         // from_slice, as every other JSON read: one copy of serde_json's parser in the page.
         let raw: RawConfig =
             serde_json::from_slice(text.as_bytes()).map_err(|e| ConfigError::BadJson {
@@ -326,6 +332,15 @@ mod tests {
             "{err:?}"
         );
         assert!(err.to_string().contains("line 3"));
+    }
+
+    #[test]
+    fn an_empty_file_is_called_empty_not_bad_json() {
+        for text in ["", "  \n\t"] {
+            let err = parse(text).unwrap_err();
+            assert_eq!(err, ConfigError::Empty, "{text:?}");
+            assert!(err.to_string().starts_with("config.json is empty"));
+        }
     }
 
     #[test]

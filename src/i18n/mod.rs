@@ -70,6 +70,7 @@ pub struct Catalogue {
     pub config_problem_help: &'static str,
     pub config_missing: fn(u16) -> String,
     pub config_unreachable: fn(&str) -> String,
+    pub config_empty: &'static str,
     pub config_bad_json: fn(usize, usize, &str) -> String,
     pub config_missing_field: fn(&str, &str) -> String,
     pub config_bad_client_id: fn(&str) -> String,
@@ -137,6 +138,7 @@ pub struct Catalogue {
     pub sync_failed_title: &'static str,
     pub sync_nothing_written: &'static str,
     pub sync_maybe_written: &'static str,
+    pub sync_answer_lost: &'static str,
     pub sync_details_label: &'static str,
     pub fail_no_exchange_photo: &'static str,
     pub fail_no_exchange_photo_fix: &'static str,
@@ -254,6 +256,7 @@ impl Catalogue {
         match error {
             ConfigError::Missing { status } => (self.config_missing)(*status),
             ConfigError::Unreachable { reason } => (self.config_unreachable)(reason),
+            ConfigError::Empty => self.config_empty.to_owned(),
             ConfigError::BadJson {
                 line,
                 column,

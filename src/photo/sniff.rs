@@ -11,6 +11,9 @@ pub enum ImageFormat {
     WebP,
     Tiff,
     Heic,
+    /// AV1 in a HEIF container (`ftyp` brand `avif`/`avis`): the same box structure as HEIC,
+    /// a different codec and name.
+    Avif,
     /// Not a format this module recognises: most likely not an image at all.
     Other,
 }
@@ -26,6 +29,7 @@ impl ImageFormat {
             ImageFormat::WebP => "WebP",
             ImageFormat::Tiff => "TIFF",
             ImageFormat::Heic => "HEIC",
+            ImageFormat::Avif => "AVIF",
             ImageFormat::Other => "unknown",
         }
     }
@@ -40,6 +44,7 @@ impl ImageFormat {
             ImageFormat::WebP => "image/webp",
             ImageFormat::Tiff => "image/tiff",
             ImageFormat::Heic => "image/heic",
+            ImageFormat::Avif => "image/avif",
             ImageFormat::Other => "application/octet-stream",
         }
     }
@@ -75,8 +80,13 @@ pub fn sniff(bytes: &[u8]) -> ImageFormat {
         [b'B', b'M', _, _, _, _, 0, 0, 0, 0, ..] => ImageFormat::Bmp,
         [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => ImageFormat::WebP,
         [b'I', b'I', 0x2A, 0x00, ..] | [b'M', b'M', 0x00, 0x2A, ..] => ImageFormat::Tiff,
-        [_, _, _, _, b'f', b't', b'y', b'p', brand @ ..] if is_heif_brand(brand) => {
-            ImageFormat::Heic
+        [s0, s1, s2, s3, b'f', b't', b'y', b'p', brand @ ..] if is_heif_brand(brand) => {
+            let size = u32::from_be_bytes([*s0, *s1, *s2, *s3]) as usize;
+            if is_avif(bytes, size) {
+                ImageFormat::Avif
+            } else {
+                ImageFormat::Heic
+            }
         }
         _ => ImageFormat::Other,
     }
@@ -85,10 +95,21 @@ pub fn sniff(bytes: &[u8]) -> ImageFormat {
 fn is_heif_brand(brand: &[u8]) -> bool {
     let brand = &brand[..brand.len().min(4)];
     [
-        b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif",
+        b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis",
     ]
     .iter()
     .any(|b| brand == &b[..])
+}
+
+/// True when the `ftyp` box (`size` bytes from the start) names AVIF as its major brand or
+/// among its compatible brands (after the 4-byte minor version at offset 12); a generic
+/// `mif1` file is HEIC unless it says AVIF.
+fn is_avif(bytes: &[u8], size: usize) -> bool {
+    let ftyp = &bytes[..size.clamp(12, bytes.len().max(12)).min(bytes.len())];
+    let major = ftyp.get(8..12);
+    let compatible = ftyp.get(16..).unwrap_or_default();
+    let avif = |brand: &[u8]| brand == b"avif" || brand == b"avis";
+    major.is_some_and(avif) || compatible.chunks_exact(4).any(avif)
 }
 
 #[cfg(test)]
@@ -127,9 +148,36 @@ mod tests {
             sniff(b"\x00\x00\x00\x18ftypheic\x00\x00"),
             ImageFormat::Heic
         );
-        for format in [ImageFormat::WebP, ImageFormat::Tiff, ImageFormat::Heic] {
+        assert_eq!(
+            sniff(b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1heic"),
+            ImageFormat::Heic
+        );
+        for format in [
+            ImageFormat::WebP,
+            ImageFormat::Tiff,
+            ImageFormat::Heic,
+            ImageFormat::Avif,
+        ] {
             assert!(format.is_image() && !format.is_supported(), "{format:?}");
         }
+    }
+
+    #[test]
+    fn avif_is_told_apart_from_heic() {
+        let avif = b"\x00\x00\x00\x20ftypavif\x00\x00\x00\x00avifmif1miafMA1B";
+        assert_eq!(sniff(avif), ImageFormat::Avif);
+        assert_eq!(ImageFormat::Avif.name(), "AVIF");
+        let generic = b"\x00\x00\x00\x1cftypmif1\x00\x00\x00\x00mif1avifmiaf";
+        assert_eq!(
+            sniff(generic),
+            ImageFormat::Avif,
+            "AVIF among compatible brands"
+        );
+        let sequence = b"\x00\x00\x00\x18ftypavis\x00\x00\x00\x00avis";
+        assert_eq!(sniff(sequence), ImageFormat::Avif);
+        // A box size larger than the bytes, or too small, reads what there is.
+        assert_eq!(sniff(b"\xff\xff\xff\xffftypavif"), ImageFormat::Avif);
+        assert_eq!(sniff(b"\x00\x00\x00\x00ftypheic"), ImageFormat::Heic);
     }
 
     #[test]

@@ -94,6 +94,7 @@ fn kind(error: &ConfigError) -> &'static str {
     match error {
         ConfigError::Missing { .. } => "missing",
         ConfigError::Unreachable { .. } => "unreachable",
+        ConfigError::Empty => "empty",
         ConfigError::BadJson { .. } => "bad-json",
         ConfigError::MissingField { .. } => "missing-field",
         ConfigError::BadClientId { .. } => "bad-client-id",
@@ -171,8 +172,16 @@ pub fn SignedInHome(
     // reading it again (while fresh; see `sync::run_sync`).
     let comparison = StoredValue::new_local(None::<sync::Comparison>);
 
+    // One run at a time. The button is disabled while a run is busy, but only once the run's
+    // first phase has rendered: two clicks in a row (a double click) both reach this point.
+    let running = StoredValue::new(false);
+
     // `None` reads and compares only; `Some(force)` syncs.
     let start = move |sync: Option<bool>| {
+        if running.try_get_value().unwrap_or(true) {
+            return;
+        }
+        running.set_value(true);
         let session = auth.session();
         let config = config.get_value();
         spawn_local(async move {
@@ -209,6 +218,7 @@ pub fn SignedInHome(
             if refused(&last) {
                 auth.reauthenticate();
             }
+            let _ = running.try_update_value(|r| *r = false);
         });
     };
     if autostart_requested() {

@@ -152,6 +152,7 @@ pub fn SyncView(
             wrote_anything,
         } => {
             let kind = failure_kind(&reason);
+            let reason_for_note = reason.clone();
             let technical = has_technical_details(&reason).then(|| reason.to_string());
             let reason_for_text = reason.clone();
             Some(
@@ -164,7 +165,7 @@ pub fn SyncView(
                         </p>
                         <p data-testid="sync-error-fix">{move || failure_text(t(), &reason_for_text).1}</p>
                         <p class="muted">
-                            {move || if wrote_anything { t().sync_maybe_written } else { t().sync_nothing_written }}
+                            {move || written_note(t(), &reason_for_note, wrote_anything)}
                         </p>
                         {technical.map(|technical| view! {
                             <p class="sync-details muted">
@@ -243,6 +244,21 @@ fn status_text(t: &'static Catalogue, phase: &SyncPhase) -> &'static str {
         SyncPhase::Verifying => t.sync_status_verifying,
         SyncPhase::Done { .. } => t.sync_status_done,
         SyncPhase::Failed { .. } => t.sync_status_failed,
+    }
+}
+
+/// What a failed run says about SharePoint: nothing changed; or the photo was sent and no
+/// answer came back (the page cannot know whether it was saved); or it was sent and the check
+/// afterwards did not pass.
+fn written_note(
+    t: &'static Catalogue,
+    failure: &SyncFailure,
+    wrote_anything: bool,
+) -> &'static str {
+    match (wrote_anything, failure) {
+        (false, _) => t.sync_nothing_written,
+        (true, SyncFailure::Network { .. }) => t.sync_answer_lost,
+        (true, _) => t.sync_maybe_written,
     }
 }
 
@@ -396,6 +412,24 @@ mod tests {
         let (en, _) = failure_text(Lang::En.text(), &SyncFailure::NoExchangePhoto);
         let (lv, _) = failure_text(Lang::Lv.text(), &SyncFailure::NoExchangePhoto);
         assert_ne!(en, lv);
+    }
+
+    #[test]
+    fn a_lost_answer_is_not_called_a_failed_check_nor_nothing_changed() {
+        let t = Lang::En.text();
+        let lost = SyncFailure::Network {
+            origin: "https://contoso-my.sharepoint.com".into(),
+        };
+        assert_eq!(written_note(t, &lost, true), t.sync_answer_lost);
+        assert_eq!(written_note(t, &lost, false), t.sync_nothing_written);
+        assert_eq!(
+            written_note(t, &SyncFailure::SignInNeeded, true),
+            t.sync_maybe_written
+        );
+        for lang in Lang::ALL {
+            let t = lang.text();
+            assert_ne!(t.sync_answer_lost, t.sync_maybe_written);
+        }
     }
 
     #[test]

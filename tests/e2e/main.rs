@@ -28,6 +28,7 @@ macro_rules! in_chromium_and_firefox {
 }
 
 mod embed;
+mod faults;
 mod links;
 mod setup;
 mod shell;

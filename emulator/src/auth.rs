@@ -7,7 +7,6 @@ use serde_json::{Map, Value};
 use crate::jwt::TokenError;
 use crate::server::Req;
 use crate::store::Shared;
-use crate::util::now_secs;
 
 /// Who is calling, from a valid access token.
 #[derive(Debug, Clone)]
@@ -61,7 +60,7 @@ pub fn validate_token(
             .to_string()
     };
     let n = |k: &str| claims.get(k).and_then(Value::as_u64).unwrap_or(0);
-    let now = now_secs();
+    let now = shared.lock().clock_secs();
     if n("exp") <= now {
         return Err(AuthError::Expired);
     }

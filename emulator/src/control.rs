@@ -50,6 +50,49 @@ struct TokenBody {
     scope: String,
 }
 
+#[derive(Serialize, Deserialize)]
+struct UserFieldBody {
+    upn: String,
+    field: String,
+    value: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ProfilePropertyBody {
+    upn: String,
+    name: String,
+    value: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TamperBody {
+    kind: IdTokenTamper,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SkewBody {
+    secs: i64,
+}
+
+/// Sets one Graph property of a user; `None` is JSON `null`.
+fn set_user_field(u: &mut User, field: &str, value: Option<String>) -> Result<(), String> {
+    let required = |v: Option<String>| v.ok_or_else(|| format!("{field} cannot be null"));
+    match field {
+        "mySite" => u.my_site = Some(value),
+        "displayName" => u.display_name = required(value)?,
+        "givenName" => u.given_name = required(value)?,
+        "surname" => u.surname = required(value)?,
+        "mail" => u.mail = value,
+        "jobTitle" => u.job_title = value,
+        "department" => u.department = value,
+        "officeLocation" => u.office_location = value,
+        "mobilePhone" => u.mobile_phone = value,
+        "preferredLanguage" => u.preferred_language = value,
+        _ => return Err(format!("unknown or read-only user field: {field}")),
+    }
+    Ok(())
+}
+
 fn parse<T: DeserializeOwned>(req: &Req) -> Result<T, Resp> {
     let body: &[u8] = if req.body.is_empty() {
         b"{}"
@@ -322,6 +365,73 @@ pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp {
                         *v = v.replace(&old_url, &new_url);
                     }
                 }
+                ok()
+            }
+            Err(r) => r,
+        },
+        (Method::POST, "/control/user-field") => match parse::<UserFieldBody>(&req) {
+            Ok(b) => {
+                let mut inner = shared.lock();
+                match inner.tenant.user_mut(&b.upn) {
+                    Some(u) => match set_user_field(u, &b.field, b.value) {
+                        Ok(()) => ok(),
+                        Err(e) => server::json(StatusCode::BAD_REQUEST, &json!({"error": e})),
+                    },
+                    None => not_found(&b.upn),
+                }
+            }
+            Err(r) => r,
+        },
+        (Method::POST, "/control/profile-property") => match parse::<ProfilePropertyBody>(&req) {
+            Ok(b) => {
+                let mut inner = shared.lock();
+                match inner.tenant.user(&b.upn).map(|u| u.upn.clone()) {
+                    Some(upn) => {
+                        inner
+                            .tenant
+                            .profiles
+                            .entry(upn)
+                            .or_default()
+                            .insert(b.name, b.value);
+                        ok()
+                    }
+                    None => not_found(&b.upn),
+                }
+            }
+            Err(r) => r,
+        },
+        (Method::POST, "/control/tamper-id-token") => match parse::<TamperBody>(&req) {
+            Ok(b) => {
+                shared.lock().id_token_tamper = Some(b.kind);
+                ok()
+            }
+            Err(r) => r,
+        },
+        (Method::POST, "/control/clock-skew") => match parse::<SkewBody>(&req) {
+            Ok(b) => {
+                shared.lock().clock_skew_secs = b.secs;
+                ok()
+            }
+            Err(r) => r,
+        },
+        (Method::POST, "/control/sharepoint-stale-reads") => match parse::<Enabled>(&req) {
+            Ok(e) => {
+                let mut inner = shared.lock();
+                inner.stale_view = match (e.enabled, inner.stale_view.take()) {
+                    (false, _) => None,
+                    (true, Some(view)) => Some(view),
+                    (true, None) => Some(SharePointView {
+                        files: inner.tenant.files.clone(),
+                        profiles: inner.tenant.profiles.clone(),
+                    }),
+                };
+                ok()
+            }
+            Err(r) => r,
+        },
+        (Method::POST, "/control/production-headers") => match parse::<Enabled>(&req) {
+            Ok(e) => {
+                shared.lock().production_headers = e.enabled;
                 ok()
             }
             Err(r) => r,
@@ -674,6 +784,58 @@ impl ControlClient {
             )
             .await?;
         Ok(r.json().await?)
+    }
+
+    /// Sets one of a user's Graph properties to any string: `mySite` (e.g. a host that is not
+    /// the tenant's), `displayName`, `givenName`, `surname`, `mail`, `jobTitle`, `department`,
+    /// `officeLocation`, `mobilePhone`, `preferredLanguage`.
+    pub async fn set_user_field(&self, upn: &str, field: &str, value: &str) -> anyhow::Result<()> {
+        self.post(
+            "user-field",
+            &json!({"upn": upn, "field": field, "value": value}),
+        )
+        .await
+    }
+
+    /// Sets one of a user's SharePoint profile properties to any string (`PictureURL` on a
+    /// foreign host, `SPS-PicturePlaceholderState`, `SPS-PictureTimestamp`, …).
+    pub async fn set_profile_property(
+        &self,
+        upn: &str,
+        name: &str,
+        value: &str,
+    ) -> anyhow::Result<()> {
+        self.post(
+            "profile-property",
+            &json!({"upn": upn, "name": name, "value": value}),
+        )
+        .await
+    }
+
+    /// The next ID token issued has a wrong `nonce`, `aud` or `iss` (still validly signed);
+    /// the tokens after it are right again.
+    pub async fn tamper_next_id_token(&self, kind: IdTokenTamper) -> anyhow::Result<()> {
+        self.post("tamper-id-token", &json!({"kind": kind})).await
+    }
+
+    /// Runs the services' clock `secs` ahead of the real one (negative: behind): issued tokens'
+    /// `iat`, `nbf` and `exp` shift by that much, as when the browser's clock is off.
+    pub async fn set_clock_skew_secs(&self, secs: i64) -> anyhow::Result<()> {
+        self.post("clock-skew", &json!({"secs": secs})).await
+    }
+
+    /// On: SharePoint still accepts writes (the state shows them) but its reads keep answering
+    /// with the files and profile properties of the moment this was switched on.
+    pub async fn set_sharepoint_stale_reads(&self, enabled: bool) -> anyhow::Result<()> {
+        self.post("sharepoint-stale-reads", &json!({"enabled": enabled}))
+            .await
+    }
+
+    /// On (default): the app's files come with the deployment guide's Content-Security-Policy
+    /// (`frame-ancestors` from `embedOrigins`), `Referrer-Policy` and `X-Content-Type-Options`.
+    pub async fn set_production_headers(&self, enabled: bool) -> anyhow::Result<()> {
+        self.post("production-headers", &json!({"enabled": enabled}))
+            .await
     }
 
     /// The fault rules with how often each matched and fired.

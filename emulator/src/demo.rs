@@ -347,6 +347,7 @@ pub fn tenant(port: u16, opts: &SeedOptions) -> Tenant {
                 blob: BlobRef::Demo(k),
                 modified_ms: at,
             }),
+            my_site: None,
         };
         let mut props = base_profile(&user, &my);
         if let Some((pic, at)) = sp {

@@ -14,6 +14,8 @@ pub enum Action {
     Drop { delay_ms: u64 },
     /// Answer normally after `delay_ms`, trickling the body over `body_ms`.
     Slow { delay_ms: u64, body_ms: u64 },
+    /// Run the service after `delay_ms`, then close the connection instead of answering.
+    DropAfterHandling { delay_ms: u64 },
 }
 
 fn host_matches(rule: &FaultRule, label: &str, host: &str) -> bool {
@@ -119,6 +121,25 @@ pub fn check(shared: &Shared, req: &Req) -> Option<Action> {
             delay_ms,
             body_ms: 0,
         },
+        FaultKind::Redirect { location } => {
+            let resp = server::redirect(&location);
+            Action::Respond {
+                delay_ms,
+                resp: Box::new(resp),
+            }
+        }
+        FaultKind::Body { content_type, body } => {
+            let status = StatusCode::from_u16(rule.status).unwrap_or(StatusCode::OK);
+            let mut resp = server::with_type(status, &content_type, body);
+            if let Some(s) = rule.retry_after_secs {
+                server::set_header(&mut resp, "retry-after", &s.to_string());
+            }
+            Action::Respond {
+                delay_ms,
+                resp: Box::new(resp),
+            }
+        }
+        FaultKind::DropAfterHandling => Action::DropAfterHandling { delay_ms },
     })
 }
 

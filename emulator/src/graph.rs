@@ -235,14 +235,14 @@ fn user_json(shared: &Shared, u: &User) -> Map<String, Value> {
     m.insert("surname".into(), json!(u.surname));
     m.insert("userPrincipalName".into(), json!(u.upn));
     m.insert("id".into(), json!(u.oid));
-    m.insert(
-        "mySite".into(),
-        json!(format!(
+    let my_site = u.my_site.clone().unwrap_or_else(|| {
+        Some(format!(
             "{}/personal/{}",
             shared.my_site(),
             crate::demo::personal_segment(&u.upn)
-        )),
-    );
+        ))
+    });
+    m.insert("mySite".into(), json!(my_site));
     m.insert("department".into(), json!(u.department));
     m.insert("accountEnabled".into(), json!(true));
     m.insert("userType".into(), json!("Member"));

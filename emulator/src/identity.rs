@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
+use crate::model::IdTokenTamper;
 use crate::pages;
 use crate::server::{self, Req, Resp};
 use crate::store::*;
@@ -1194,12 +1195,15 @@ pub fn mint_access(
     resource: &str,
     scopes: &BTreeSet<String>,
 ) -> crate::model::MintedToken {
-    let (serial, lifetime) = {
+    let (serial, lifetime, now) = {
         let mut inner = shared.lock();
         inner.token_serial += 1;
-        (inner.token_serial, inner.lifetimes.access_secs)
+        (
+            inner.token_serial,
+            inner.lifetimes.access_secs,
+            inner.clock_secs(),
+        )
     };
-    let now = now_secs();
     let scp: Vec<&str> = scopes.iter().map(String::as_str).collect();
     let mut claims = json!({
         "aud": resource,
@@ -1245,7 +1249,10 @@ fn id_token(
     nonce: Option<&str>,
     email: bool,
 ) -> String {
-    let now = now_secs();
+    let (now, tamper) = {
+        let mut inner = shared.lock();
+        (inner.clock_secs(), inner.id_token_tamper.take())
+    };
     let mut claims = json!({
         "aud": client_id,
         "iss": shared.issuer(),
@@ -1264,6 +1271,20 @@ fn id_token(
     });
     if let Some(n) = nonce {
         claims["nonce"] = json!(n);
+    }
+    match tamper {
+        Some(IdTokenTamper::Nonce) => {
+            claims["nonce"] = json!(format!("tampered-{}", random_token(12)))
+        }
+        Some(IdTokenTamper::Aud) => claims["aud"] = json!(guid_from_name("another-application")),
+        Some(IdTokenTamper::Iss) => {
+            claims["iss"] = json!(format!(
+                "{}/{}/v2.0",
+                shared.origin("login"),
+                guid_from_name("another-tenant")
+            ))
+        }
+        None => {}
     }
     if email {
         if let Some(m) = &user.mail {

@@ -205,6 +205,18 @@ async fn serve_one(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, 
             slow_ms = Some(body_ms).filter(|ms| *ms > 0);
             dispatch(&shared, &req).await
         }
+        Some(Action::DropAfterHandling { delay_ms }) => {
+            if delay_ms > 0 {
+                tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+            }
+            let resp = dispatch(&shared, &req).await;
+            entry.injected = Some("dropped".into());
+            entry.status = 0;
+            entry.response_bytes = axum::body::HttpBody::size_hint(resp.body()).exact();
+            entry.duration_ms = t0.elapsed().as_millis() as u64;
+            finish_log(&shared, entry);
+            return Err(Dropped);
+        }
         None => dispatch(&shared, &req).await,
     };
     if resp.headers().contains_key("x-emulator-throttled") {

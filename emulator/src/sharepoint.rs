@@ -486,7 +486,7 @@ async fn api_call(ctx: &Ctx<'_>, caller: &Caller, api: &str) -> Resp {
             let value = inner
                 .tenant
                 .user(&account_upn(&acc))
-                .and_then(|u| inner.tenant.profiles.get(&u.upn))
+                .and_then(|u| inner.read_profiles().get(&u.upn))
                 .and_then(|p| {
                     p.iter()
                         .find(|(k, _)| k.eq_ignore_ascii_case(&prop))
@@ -581,8 +581,7 @@ fn person(ctx: &Ctx<'_>, upn: &str) -> Resp {
         };
     };
     let props = inner
-        .tenant
-        .profiles
+        .read_profiles()
         .get(&u.upn)
         .cloned()
         .unwrap_or_default();
@@ -824,8 +823,7 @@ async fn folder_call(
             let count = ctx
                 .shared
                 .lock()
-                .tenant
-                .files
+                .read_files()
                 .keys()
                 .filter(|k| k.starts_with(&format!("{folder}/")))
                 .count();
@@ -866,8 +864,7 @@ async fn folder_call(
             let files: Vec<(String, StoredFile)> = ctx
                 .shared
                 .lock()
-                .tenant
-                .files
+                .read_files()
                 .iter()
                 .filter(|(k, _)| {
                     k.strip_prefix(&format!("{folder}/"))
@@ -956,8 +953,7 @@ async fn file_call(ctx: &Ctx<'_>, path: &str, rest: &[&str]) -> Resp {
     let found = {
         let inner = ctx.shared.lock();
         inner
-            .tenant
-            .files
+            .read_files()
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(path))
             .map(|(k, v)| (k.clone(), v.clone()))
@@ -993,8 +989,7 @@ async fn serve_file(ctx: &Ctx<'_>, path: &str) -> Resp {
     let found = {
         let inner = ctx.shared.lock();
         inner
-            .tenant
-            .files
+            .read_files()
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(path))
             .map(|(_, v)| v.clone())
@@ -1065,14 +1060,13 @@ async fn userphoto(ctx: &Ctx<'_>, caller: &Caller) -> Resp {
         let file = {
             let inner = ctx.shared.lock();
             let placeholder = inner
-                .tenant
-                .profiles
+                .read_profiles()
                 .get(&user.upn)
                 .and_then(|p| p.get("SPS-PicturePlaceholderState"))
                 .is_some_and(|v| v == "1");
             let path = format!("{}/{}_{suffix}.jpg", inner.photo_folder_path(), user.oid);
             (!placeholder)
-                .then(|| inner.tenant.files.get(&path).cloned())
+                .then(|| inner.read_files().get(&path).cloned())
                 .flatten()
         };
         if let Some(f) = file {

@@ -17,8 +17,36 @@ pub fn generated_config(shared: &Shared) -> serde_json::Value {
         "graphBaseUrl": format!("{}/v1.0", shared.origin("graph")),
         "mySiteHost": shared.my_site(),
         "adminHost": shared.admin_site(),
-        "embedOrigins": [shared.origin("intranet")],
+        "embedOrigins": embed_origins(shared),
     })
+}
+
+/// The headers docs/deploy.md tells a static host to send with the app's files: the page's own
+/// Content-Security-Policy with `connect-src` narrowed to the services in the generated
+/// `config.json` and `frame-ancestors` listing `'self'` and its `embedOrigins`, plus
+/// `Referrer-Policy: no-referrer` and `X-Content-Type-Options: nosniff`.
+pub fn production_headers(shared: &Shared) -> [(&'static str, String); 3] {
+    let csp = format!(
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+img-src 'self' blob: data:; connect-src 'self' {login} {graph} {my} {admin}; font-src 'self'; \
+manifest-src 'self'; base-uri 'self'; form-action 'none'; object-src 'none'; \
+frame-ancestors 'self' {embed}",
+        login = shared.origin("login"),
+        graph = shared.origin("graph"),
+        my = shared.my_site(),
+        admin = shared.admin_site(),
+        embed = embed_origins(shared).join(" "),
+    );
+    [
+        ("content-security-policy", csp),
+        ("referrer-policy", "no-referrer".to_string()),
+        ("x-content-type-options", "nosniff".to_string()),
+    ]
+}
+
+/// The origins that may frame the app (`embedOrigins` of the generated config).
+fn embed_origins(shared: &Shared) -> Vec<String> {
+    vec![shared.origin("intranet")]
 }
 
 pub fn content_type(path: &str) -> &'static str {
@@ -45,6 +73,16 @@ pub fn content_type(path: &str) -> &'static str {
 }
 
 pub async fn app(shared: &Shared, req: &Req) -> Resp {
+    let mut r = app_file(shared, req).await;
+    if shared.lock().production_headers {
+        for (name, value) in production_headers(shared) {
+            server::set_header(&mut r, name, &value);
+        }
+    }
+    r
+}
+
+async fn app_file(shared: &Shared, req: &Req) -> Resp {
     if req.method != Method::GET && req.method != Method::HEAD {
         return server::text(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed");
     }

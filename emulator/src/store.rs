@@ -63,6 +63,9 @@ pub struct User {
     pub mailbox: bool,
     pub is_admin: bool,
     pub exchange_photo: Option<ExchangePhoto>,
+    /// Graph's `mySite` when set by control: `Some(None)` is `null`; `None` is the usual
+    /// `http://contoso-my.localhost:PORT/personal/<segment>`.
+    pub my_site: Option<Option<String>>,
 }
 
 #[derive(Clone, Debug)]
@@ -199,6 +202,23 @@ pub struct Inner {
     pub log: Vec<LogEntry>,
     pub last_picture_ts: u64,
     pub photo_folder: String,
+    /// The next ID token gets this wrong claim (then the switch clears itself).
+    pub id_token_tamper: Option<IdTokenTamper>,
+    /// How far the services' clock is ahead of the real one (negative: behind): shifts the
+    /// `iat`/`nbf`/`exp` of issued tokens and the time resource servers validate them against.
+    pub clock_skew_secs: i64,
+    /// While set, SharePoint's reads (profiles, files, thumbnails) answer from this snapshot,
+    /// taken when stale reads were switched on, whatever is written since.
+    pub stale_view: Option<SharePointView>,
+    /// Send the deployment guide's security headers with the app's files (on by default).
+    pub production_headers: bool,
+}
+
+/// What SharePoint's reads see: its files and its user profiles.
+#[derive(Clone, Debug, Default)]
+pub struct SharePointView {
+    pub files: BTreeMap<String, StoredFile>,
+    pub profiles: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl Inner {
@@ -227,7 +247,32 @@ impl Inner {
             log: Vec::new(),
             last_picture_ts: 0,
             photo_folder: DEFAULT_PHOTO_FOLDER.to_string(),
+            id_token_tamper: None,
+            clock_skew_secs: 0,
+            stale_view: None,
+            production_headers: true,
         }
+    }
+
+    /// The files SharePoint's reads see (the stale snapshot while stale reads are on).
+    pub fn read_files(&self) -> &BTreeMap<String, StoredFile> {
+        match &self.stale_view {
+            Some(v) => &v.files,
+            None => &self.tenant.files,
+        }
+    }
+
+    /// The user profiles SharePoint's reads see (the stale snapshot while stale reads are on).
+    pub fn read_profiles(&self) -> &BTreeMap<String, BTreeMap<String, String>> {
+        match &self.stale_view {
+            Some(v) => &v.profiles,
+            None => &self.tenant.profiles,
+        }
+    }
+
+    /// Seconds since the epoch on the services' clock (the real clock plus the control skew).
+    pub fn clock_secs(&self) -> u64 {
+        crate::util::now_secs().saturating_add_signed(self.clock_skew_secs)
     }
 
     /// Server-relative folder of profile pictures, e.g. `/User Photos/Profile Pictures`.

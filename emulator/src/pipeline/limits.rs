@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use serde_json::json;
 
-use crate::server::{self, Resp};
-use crate::store::Shared;
-use crate::util::now_ms;
+use crate::state::Shared;
+use crate::wire::codec::now_ms;
+use crate::wire::odata::{self, Fmt};
+use crate::wire::{self, Resp};
 
 /// A held Outlook concurrency slot; released on drop.
 pub struct OutlookSlot {
@@ -35,13 +35,13 @@ pub fn outlook_acquire(shared: &Arc<Shared>, app: &str) -> Result<Option<Outlook
     let n = inner.outlook_inflight.entry(app.to_string()).or_insert(0);
     if *n >= limit {
         drop(inner);
-        let mut r = crate::graph::error(
+        let mut r = crate::wire::graph::error(
             StatusCode::TOO_MANY_REQUESTS,
             "ApplicationThrottled",
             "Application is over its MailboxConcurrency limit.",
         );
-        server::set_header(&mut r, "retry-after", &retry.to_string());
-        server::mark_throttled(&mut r);
+        wire::set_header(&mut r, "retry-after", &retry.to_string());
+        wire::mark_throttled(&mut r);
         return Err(r);
     }
     *n += 1;
@@ -64,13 +64,13 @@ pub fn graph_rate(shared: &Shared, app: &str) -> Result<(), Resp> {
     }
     if w.len() as u32 >= limit {
         drop(inner);
-        let mut r = crate::graph::error(
+        let mut r = crate::wire::graph::error(
             StatusCode::TOO_MANY_REQUESTS,
             "TooManyRequests",
             "Too many requests",
         );
-        server::set_header(&mut r, "retry-after", "1");
-        server::mark_throttled(&mut r);
+        wire::set_header(&mut r, "retry-after", "1");
+        wire::mark_throttled(&mut r);
         return Err(r);
     }
     w.push_back(now);
@@ -110,15 +110,14 @@ pub fn sharepoint_units(shared: &Shared, app: &str, write: bool) -> Result<(), R
         }
         let secs = until.saturating_sub(now).div_ceil(1000).max(1);
         drop(inner);
-        let mut r = server::json(
+        let mut r = odata::error(
+            Fmt::NoMeta,
             StatusCode::TOO_MANY_REQUESTS,
-            &json!({"odata.error": {
-                "code": "-2147024860, Microsoft.SharePoint.SPQueryThrottledException",
-                "message": {"lang": "en-US", "value": "The request has been throttled: the application is over its resource unit budget for this minute."}
-            }}),
+            "-2147024860, Microsoft.SharePoint.SPQueryThrottledException",
+            "The request has been throttled: the application is over its resource unit budget for this minute.",
         );
-        server::set_header(&mut r, "retry-after", &secs.to_string());
-        server::mark_throttled(&mut r);
+        wire::set_header(&mut r, "retry-after", &secs.to_string());
+        wire::mark_throttled(&mut r);
         return Err(r);
     }
     w.push_back((now, cost));

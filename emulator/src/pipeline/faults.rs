@@ -4,8 +4,9 @@ use axum::http::StatusCode;
 use serde_json::json;
 
 use crate::model::{FaultKind, FaultRule};
-use crate::server::{self, Req, Resp};
-use crate::store::Shared;
+use crate::state::Shared;
+use crate::wire::odata::{self, Fmt};
+use crate::wire::{self, Req, Resp};
 
 pub enum Action {
     /// Answer this instead of the service.
@@ -46,7 +47,7 @@ pub fn matches(
         _ => {}
     }
     if let Some(p) = rule.path_contains.as_deref() {
-        let decoded = crate::util::percent_decode(path_and_query);
+        let decoded = crate::wire::codec::percent_decode(path_and_query);
         if !path_and_query.contains(p) && !decoded.contains(p) {
             return false;
         }
@@ -90,10 +91,7 @@ pub fn fire(
 }
 
 pub fn check(shared: &Shared, req: &Req) -> Option<Action> {
-    let pq = match &req.query {
-        Some(q) => format!("{}?{}", req.path, q),
-        None => req.path.clone(),
-    };
+    let pq = req.path_and_query();
     let rule = fire(
         shared,
         &req.label,
@@ -122,7 +120,7 @@ pub fn check(shared: &Shared, req: &Req) -> Option<Action> {
             body_ms: 0,
         },
         FaultKind::Redirect { location } => {
-            let resp = server::redirect(&location);
+            let resp = wire::redirect(&location);
             Action::Respond {
                 delay_ms,
                 resp: Box::new(resp),
@@ -130,9 +128,9 @@ pub fn check(shared: &Shared, req: &Req) -> Option<Action> {
         }
         FaultKind::Body { content_type, body } => {
             let status = StatusCode::from_u16(rule.status).unwrap_or(StatusCode::OK);
-            let mut resp = server::with_type(status, &content_type, body);
+            let mut resp = wire::with_type(status, &content_type, body);
             if let Some(s) = rule.retry_after_secs {
-                server::set_header(&mut resp, "retry-after", &s.to_string());
+                wire::set_header(&mut resp, "retry-after", &s.to_string());
             }
             Action::Respond {
                 delay_ms,
@@ -167,19 +165,16 @@ pub fn error_response(label: &str, status: u16, retry_after: Option<u64>) -> Res
         _ => ("generalException", "An error occurred."),
     };
     let mut r = match label {
-        "graph" => crate::graph::error(code, gcode, msg),
+        "graph" => crate::wire::graph::error(code, gcode, msg),
         "contoso-my" | "contoso-admin" => {
             let sp_code = if status == 429 {
                 "-2147024860, Microsoft.SharePoint.SPQueryThrottledException"
             } else {
                 "-1, Microsoft.SharePoint.Client.ServerException"
             };
-            server::json(
-                code,
-                &json!({"odata.error": {"code": sp_code, "message": {"lang": "en-US", "value": msg}}}),
-            )
+            odata::error(Fmt::NoMeta, code, sp_code, msg)
         }
-        "login" => server::json(
+        "login" => wire::json(
             code,
             &json!({
                 "error": "temporarily_unavailable",
@@ -187,10 +182,10 @@ pub fn error_response(label: &str, status: u16, retry_after: Option<u64>) -> Res
                 "error_codes": [50196],
             }),
         ),
-        _ => server::text(code, msg),
+        _ => wire::text(code, msg),
     };
     if let Some(s) = retry_after {
-        server::set_header(&mut r, "retry-after", &s.to_string());
+        wire::set_header(&mut r, "retry-after", &s.to_string());
     }
     r
 }

@@ -5,38 +5,19 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::http::{Method, StatusCode};
+use axum::Router;
 use serde_json::{json, Map, Value};
 
-use crate::auth::{self, AuthError, Caller};
-use crate::imaging::Blob;
-use crate::limits;
 use crate::model::LogEntry;
-use crate::server::{self, Req, Resp};
-use crate::store::*;
-use crate::util::*;
-
-/// JSON with Graph's content type.
-fn gjson(status: StatusCode, body: &Value) -> Resp {
-    server::with_type(
-        status,
-        "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
-        body.to_string(),
-    )
-}
-
-/// Graph's error body.
-pub fn error(status: StatusCode, code: &str, message: &str) -> Resp {
-    let rid = random_guid();
-    let mut r = gjson(
-        status,
-        &json!({"error": {"code": code, "message": message, "innerError": {
-            "date": iso8601(now_ms()).split('.').next().unwrap_or("").to_string(),
-            "request-id": rid, "client-request-id": rid}}}),
-    );
-    server::set_header(&mut r, "request-id", &rid);
-    r
-}
+use crate::pipeline::limits;
+use crate::services::bearer::{self as auth, AuthError, Caller};
+use crate::state::*;
+use crate::wire::codec::*;
+use crate::wire::graph::{error, json as gjson};
+use crate::wire::imaging::Blob;
+use crate::wire::{self, Req, Resp};
 
 fn not_found_segment(seg: &str) -> Resp {
     error(
@@ -66,7 +47,7 @@ fn auth_error(shared: &Shared, e: AuthError) -> Resp {
         AuthError::UnknownUser => "The user of the access token does not exist.",
     };
     let mut r = error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", msg);
-    server::set_header(
+    wire::set_header(
         &mut r,
         "www-authenticate",
         &format!(
@@ -88,14 +69,21 @@ struct Call {
     body: Bytes,
 }
 
+/// Graph's router: every path under `/v1.0` (and `$batch`) goes to `handle`.
+pub fn router() -> Router<Arc<Shared>> {
+    Router::new().fallback(|State(shared): State<Arc<Shared>>, req: Req| async move {
+        handle(&shared, &req).await
+    })
+}
+
 pub async fn handle(shared: &Arc<Shared>, req: &Req) -> Resp {
     let mut r = handle_inner(shared, req).await;
     if !r.headers().contains_key("request-id") {
-        server::set_header(&mut r, "request-id", &random_guid());
+        wire::set_header(&mut r, "request-id", &random_guid());
     }
     if let Some(id) = req.header("client-request-id") {
         let id = id.to_string();
-        server::set_header(&mut r, "client-request-id", &id);
+        wire::set_header(&mut r, "client-request-id", &id);
     }
     r
 }
@@ -239,7 +227,7 @@ fn user_json(shared: &Shared, u: &User) -> Map<String, Value> {
         Some(format!(
             "{}/personal/{}",
             shared.my_site(),
-            crate::demo::personal_segment(&u.upn)
+            crate::state::seed::personal_segment(&u.upn)
         ))
     });
     m.insert("mySite".into(), json!(my_site));
@@ -494,7 +482,7 @@ async fn photo(
                 h,
             ),
         ),
-        (false, ["$value"]) => server::with_type(StatusCode::OK, &b.content_type, b.bytes.clone()),
+        (false, ["$value"]) => wire::with_type(StatusCode::OK, &b.content_type, b.bytes.clone()),
         (true, []) => {
             let value: Vec<Value> = available_sizes(&b)
                 .into_iter()
@@ -533,7 +521,7 @@ async fn photo(
                     } else {
                         "image/jpeg".to_string()
                     };
-                    server::with_type(StatusCode::OK, &ct, bytes)
+                    wire::with_type(StatusCode::OK, &ct, bytes)
                 }
                 [seg, ..] => not_found_segment(seg),
             }
@@ -556,8 +544,8 @@ async fn sized(b: Arc<Blob>, size: u32) -> Bytes {
     }
     let src = b.clone();
     let out = tokio::task::spawn_blocking(move || {
-        crate::imaging::decode_any(&src.bytes)
-            .map(|img| Bytes::from(crate::imaging::square_jpeg(&img, size)))
+        crate::wire::imaging::decode_any(&src.bytes)
+            .map(|img| Bytes::from(crate::wire::imaging::square_jpeg(&img, size)))
             .unwrap_or_else(|| src.bytes.clone())
     })
     .await
@@ -573,8 +561,8 @@ async fn sized(b: Arc<Blob>, size: u32) -> Bytes {
 async fn put_photo(shared: &Arc<Shared>, user: &User, call: &Call) -> Resp {
     let body = call.body.clone();
     let blob = tokio::task::spawn_blocking(move || {
-        crate::imaging::decode_any(&body)?;
-        let ct = crate::imaging::content_type_of(&body);
+        crate::wire::imaging::decode_any(&body)?;
+        let ct = crate::wire::imaging::content_type_of(&body);
         Some(Blob::new(body, ct))
     })
     .await
@@ -594,7 +582,7 @@ async fn put_photo(shared: &Arc<Shared>, user: &User, call: &Call) -> Resp {
             modified_ms: now_ms(),
         });
     }
-    server::empty(StatusCode::OK)
+    wire::empty(StatusCode::OK)
 }
 
 fn page_params(call: &Call) -> Result<(usize, usize), Resp> {
@@ -946,11 +934,20 @@ async fn batch(shared: &Arc<Shared>, req: &Req) -> Resp {
                 ),
                 "",
             ))
-        } else if let Some(rule) =
-            crate::faults::fire(shared, "graph", &req.host, call.method.as_str(), &pq, true)
-        {
+        } else if let Some(rule) = crate::pipeline::faults::fire(
+            shared,
+            "graph",
+            &req.host,
+            call.method.as_str(),
+            &pq,
+            true,
+        ) {
             Some((
-                crate::faults::error_response("graph", rule.status, rule.retry_after_secs),
+                crate::pipeline::faults::error_response(
+                    "graph",
+                    rule.status,
+                    rule.retry_after_secs,
+                ),
                 "fault",
             ))
         } else if let Err(r) = limits::graph_rate(shared, &app) {
@@ -1043,7 +1040,7 @@ async fn batch(shared: &Arc<Shared>, req: &Req) -> Resp {
             item["body"] = body;
         }
         responses.push(item);
-        server::finish_log(
+        crate::pipeline::log::finish(
             shared,
             LogEntry {
                 seq,
@@ -1057,7 +1054,7 @@ async fn batch(shared: &Arc<Shared>, req: &Req) -> Resp {
                 authorization_upn: call
                     .bearer
                     .as_deref()
-                    .and_then(crate::jwt::decode_claims)
+                    .and_then(crate::wire::jwt::decode_claims)
                     .and_then(|c| c.get("upn").and_then(Value::as_str).map(str::to_string)),
                 origin_header: req.origin_header().map(str::to_string),
                 started_ms: started,

@@ -6,15 +6,16 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
 use axum::http::{Method, StatusCode};
+use axum::Router;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::imaging::Blob;
 use crate::model::*;
-use crate::server::{self, Req, Resp};
-use crate::store::*;
-use crate::util::{now_ms, percent_decode};
+use crate::state::*;
+use crate::wire::codec::{now_ms, percent_decode};
+use crate::wire::imaging::Blob;
+use crate::wire::{self, Req, Resp};
 
 #[derive(Deserialize)]
 struct Enabled {
@@ -100,17 +101,26 @@ fn parse<T: DeserializeOwned>(req: &Req) -> Result<T, Resp> {
         &req.body
     };
     serde_json::from_slice(body)
-        .map_err(|e| server::json(StatusCode::BAD_REQUEST, &json!({"error": e.to_string()})))
+        .map_err(|e| wire::json(StatusCode::BAD_REQUEST, &json!({"error": e.to_string()})))
 }
 
 fn ok() -> Resp {
-    server::json(StatusCode::OK, &json!({"ok": true}))
+    wire::json(StatusCode::OK, &json!({"ok": true}))
 }
 
 fn not_found(what: &str) -> Resp {
-    server::json(
+    wire::json(
         StatusCode::NOT_FOUND,
         &json!({"error": format!("not found: {what}")}),
+    )
+}
+
+/// The control API's router (`control.localhost`, not logged, no pipeline).
+pub fn router() -> Router<Arc<Shared>> {
+    Router::new().fallback(
+        |axum::extract::State(shared): axum::extract::State<Arc<Shared>>, req: Req| async move {
+            handle(&shared, req).await
+        },
     )
 }
 
@@ -119,7 +129,7 @@ pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp {
     let q = req.query_map();
     let m = req.method.clone();
     let mut r = match (m.clone(), path.as_str()) {
-        (Method::OPTIONS, _) => server::empty(StatusCode::NO_CONTENT),
+        (Method::OPTIONS, _) => wire::empty(StatusCode::NO_CONTENT),
         (Method::GET, "/control/health") => ok(),
         (Method::POST, "/control/reset") => {
             reset(shared, SeedOptions::default());
@@ -139,7 +149,7 @@ pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp {
                 .iter()
                 .map(|f| json!({"rule": f.rule, "matched": f.matched, "fired": f.fired}))
                 .collect();
-            server::json(StatusCode::OK, &json!(f))
+            wire::json(StatusCode::OK, &json!(f))
         }
         (Method::POST, "/control/faults") => match parse::<FaultRule>(&req) {
             Ok(rule) => {
@@ -157,7 +167,7 @@ pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp {
             ok()
         }
         (Method::GET, "/control/limits") => {
-            server::json(StatusCode::OK, &json!(shared.lock().limits))
+            wire::json(StatusCode::OK, &json!(shared.lock().limits))
         }
         (Method::POST, "/control/limits") => match parse::<Limits>(&req) {
             Ok(l) => {
@@ -197,11 +207,12 @@ pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp {
             }
             Err(r) => r,
         },
-        (Method::GET, "/control/app-config") => {
-            server::json(StatusCode::OK, &crate::statics::generated_config(shared))
-        }
+        (Method::GET, "/control/app-config") => wire::json(
+            StatusCode::OK,
+            &crate::services::app::generated_config(shared),
+        ),
         (Method::GET, "/control/registration") => {
-            server::json(StatusCode::OK, &json!(shared.lock().registration))
+            wire::json(StatusCode::OK, &json!(shared.lock().registration))
         }
         (Method::POST, "/control/registration") => match parse::<Registration>(&req) {
             Ok(reg) => {
@@ -225,9 +236,9 @@ pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp {
             Err(r) => r,
         },
         (Method::POST, "/control/consent") => match parse::<ConsentBody>(&req) {
-            Ok(b) => match crate::identity::grant_consent(shared, &b.upn, &b.scopes) {
+            Ok(b) => match crate::services::identity::grant_consent(shared, &b.upn, &b.scopes) {
                 Ok(()) => ok(),
-                Err(e) => server::json(StatusCode::BAD_REQUEST, &json!({"error": e})),
+                Err(e) => wire::json(StatusCode::BAD_REQUEST, &json!({"error": e})),
             },
             Err(r) => r,
         },
@@ -246,8 +257,8 @@ pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp {
             let sh = shared.clone();
             let st = tokio::task::spawn_blocking(move || state(&sh)).await;
             match st {
-                Ok(s) => server::json(StatusCode::OK, &json!(s)),
-                Err(e) => server::json(
+                Ok(s) => wire::json(StatusCode::OK, &json!(s)),
+                Err(e) => wire::json(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     &json!({"error": e.to_string()}),
                 ),
@@ -262,7 +273,7 @@ pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp {
                     let b = tokio::task::spawn_blocking(move || f.blob.get()).await.ok();
                     match b {
                         Some(b) => {
-                            server::with_type(StatusCode::OK, &b.content_type, b.bytes.clone())
+                            wire::with_type(StatusCode::OK, &b.content_type, b.bytes.clone())
                         }
                         None => not_found(&p),
                     }
@@ -282,7 +293,7 @@ pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp {
                     let b = tokio::task::spawn_blocking(move || p.blob.get()).await.ok();
                     match b {
                         Some(b) => {
-                            server::with_type(StatusCode::OK, &b.content_type, b.bytes.clone())
+                            wire::with_type(StatusCode::OK, &b.content_type, b.bytes.clone())
                         }
                         None => not_found(&upn),
                     }
@@ -295,7 +306,7 @@ pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp {
             let ct = q
                 .get("content_type")
                 .cloned()
-                .unwrap_or_else(|| crate::imaging::content_type_of(&req.body).to_string());
+                .unwrap_or_else(|| crate::wire::imaging::content_type_of(&req.body).to_string());
             let body = req.body.clone();
             let blob = tokio::task::spawn_blocking(move || Blob::new(body, &ct))
                 .await
@@ -323,7 +334,7 @@ pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp {
                 None => not_found(&upn),
             }
         }
-        (Method::GET, "/control/log") => server::json(StatusCode::OK, &json!(shared.lock().log)),
+        (Method::GET, "/control/log") => wire::json(StatusCode::OK, &json!(shared.lock().log)),
         (Method::DELETE, "/control/log") => {
             shared.lock().log.clear();
             ok()
@@ -358,8 +369,8 @@ pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp {
                     .collect();
                 inner.tenant.files = moved;
                 let my = shared.my_site();
-                let old_url = format!("{my}{}", crate::util::encode_path(&old));
-                let new_url = format!("{my}{}", crate::util::encode_path(&new));
+                let old_url = format!("{my}{}", crate::wire::codec::encode_path(&old));
+                let new_url = format!("{my}{}", crate::wire::codec::encode_path(&new));
                 for props in inner.tenant.profiles.values_mut() {
                     if let Some(v) = props.get_mut("PictureURL") {
                         *v = v.replace(&old_url, &new_url);
@@ -375,7 +386,7 @@ pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp {
                 match inner.tenant.user_mut(&b.upn) {
                     Some(u) => match set_user_field(u, &b.field, b.value) {
                         Ok(()) => ok(),
-                        Err(e) => server::json(StatusCode::BAD_REQUEST, &json!({"error": e})),
+                        Err(e) => wire::json(StatusCode::BAD_REQUEST, &json!({"error": e})),
                     },
                     None => not_found(&b.upn),
                 }
@@ -437,21 +448,21 @@ pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp {
             Err(r) => r,
         },
         (Method::POST, "/control/token") => match parse::<TokenBody>(&req) {
-            Ok(b) => match crate::identity::mint_for(shared, &b.upn, &b.scope) {
-                Ok(t) => server::json(StatusCode::OK, &json!(t)),
-                Err(e) => server::json(StatusCode::BAD_REQUEST, &json!({"error": e})),
+            Ok(b) => match crate::services::identity::mint_for(shared, &b.upn, &b.scope) {
+                Ok(t) => wire::json(StatusCode::OK, &json!(t)),
+                Err(e) => wire::json(StatusCode::BAD_REQUEST, &json!({"error": e})),
             },
             Err(r) => r,
         },
         _ => not_found(&format!("{m} {path}")),
     };
-    server::set_header(&mut r, "access-control-allow-origin", "*");
-    server::set_header(
+    wire::set_header(&mut r, "access-control-allow-origin", "*");
+    wire::set_header(
         &mut r,
         "access-control-allow-methods",
         "GET, POST, PUT, DELETE, OPTIONS",
     );
-    server::set_header(&mut r, "access-control-allow-headers", "content-type");
+    wire::set_header(&mut r, "access-control-allow-headers", "content-type");
     r
 }
 

@@ -189,3 +189,116 @@ pub fn error_response(label: &str, status: u16, retry_after: Option<u64>) -> Res
     }
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::FaultState;
+
+    fn rule(f: impl FnOnce(&mut FaultRule)) -> FaultRule {
+        let mut r = FaultRule::default();
+        f(&mut r);
+        r
+    }
+
+    #[test]
+    fn every_set_field_must_match() {
+        let any = FaultRule::default();
+        assert!(matches(&any, "graph", "graph.localhost", "GET", "/v1.0/me"));
+        assert!(
+            !matches(&any, "graph", "graph.localhost", "OPTIONS", "/v1.0/me"),
+            "preflights only when named"
+        );
+        let graph = rule(|r| r.host = Some("Graph".into()));
+        assert!(matches(&graph, "graph", "graph.localhost", "GET", "/"));
+        assert!(!matches(&graph, "login", "login.localhost", "GET", "/"));
+        let full = rule(|r| r.host = Some("contoso-my.localhost:8080".into()));
+        assert!(matches(
+            &full,
+            "contoso-my",
+            "contoso-my.localhost",
+            "GET",
+            "/"
+        ));
+        let post = rule(|r| r.method = Some("post".into()));
+        assert!(matches(&post, "graph", "graph.localhost", "POST", "/"));
+        assert!(!matches(&post, "graph", "graph.localhost", "GET", "/"));
+        let options = rule(|r| r.method = Some("OPTIONS".into()));
+        assert!(matches(
+            &options,
+            "graph",
+            "graph.localhost",
+            "OPTIONS",
+            "/"
+        ));
+        let path = rule(|r| r.path_contains = Some("/User Photos/".into()));
+        assert!(
+            matches(&path, "contoso-my", "h", "GET", "/User%20Photos/x.jpg"),
+            "the decoded path counts too"
+        );
+        assert!(!matches(&path, "contoso-my", "h", "GET", "/_api/web"));
+    }
+
+    fn fired(shared: &Shared, n: usize) -> Vec<bool> {
+        (0..n)
+            .map(|_| fire(shared, "graph", "graph.localhost", "GET", "/v1.0/me", false).is_some())
+            .collect()
+    }
+
+    fn with_rules(rules: Vec<FaultRule>) -> std::sync::Arc<Shared> {
+        let shared = Shared::for_tests();
+        shared.lock().faults = rules
+            .into_iter()
+            .map(|rule| FaultState {
+                rule,
+                matched: 0,
+                fired: 0,
+            })
+            .collect();
+        shared
+    }
+
+    #[test]
+    fn skip_then_times() {
+        let shared = with_rules(vec![rule(|r| {
+            r.skip = 2;
+            r.times = Some(1);
+        })]);
+        assert_eq!(fired(&shared, 5), [false, false, true, false, false]);
+        let f = &shared.lock().faults[0];
+        assert_eq!((f.matched, f.fired), (5, 1));
+    }
+
+    #[test]
+    fn fractions_are_deterministic_and_bounded() {
+        let never = with_rules(vec![rule(|r| r.fraction = Some(0.0))]);
+        assert!(fired(&never, 50).iter().all(|f| !f));
+        let always = with_rules(vec![rule(|r| r.fraction = Some(1.0))]);
+        assert!(fired(&always, 50).iter().all(|f| *f));
+        let half = || with_rules(vec![rule(|r| r.fraction = Some(0.5))]);
+        let (a, b) = (fired(&half(), 200), fired(&half(), 200));
+        assert_eq!(a, b, "same seed, same sequence");
+        let n = a.iter().filter(|f| **f).count();
+        assert!((60..=140).contains(&n), "{n} of 200");
+    }
+
+    #[test]
+    fn first_firing_rule_wins_and_status_only_skips_other_kinds() {
+        let shared = with_rules(vec![
+            rule(|r| {
+                r.kind = FaultKind::DropConnection;
+                r.times = Some(1);
+            }),
+            rule(|r| r.status = 429),
+        ]);
+        let first = fire(&shared, "graph", "graph.localhost", "GET", "/", false).unwrap();
+        assert_eq!(first.kind, FaultKind::DropConnection);
+        let second = fire(&shared, "graph", "graph.localhost", "GET", "/", false).unwrap();
+        assert_eq!(second.status, 429);
+        let shared = with_rules(vec![rule(|r| r.kind = FaultKind::DropAfterHandling)]);
+        assert!(
+            fire(&shared, "graph", "graph.localhost", "GET", "/", true).is_none(),
+            "$batch items only take Status rules"
+        );
+    }
+}

@@ -123,3 +123,80 @@ pub fn sharepoint_units(shared: &Shared, app: &str, write: bool) -> Result<(), R
     w.push_back((now, cost));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Limits;
+
+    fn retry_after(r: &Resp) -> u64 {
+        r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
+    #[test]
+    fn sharepoint_units_are_a_sliding_budget_per_app() {
+        let shared = Shared::for_tests();
+        shared.lock().limits = Limits {
+            sharepoint_units_per_minute: Some(5),
+            ..Limits::default()
+        };
+        // 2 writes (2 units each) + 1 read = 5 units: the budget.
+        assert!(sharepoint_units(&shared, "app-a", true).is_ok());
+        assert!(sharepoint_units(&shared, "app-a", true).is_ok());
+        assert!(sharepoint_units(&shared, "app-a", false).is_ok());
+        let r = sharepoint_units(&shared, "app-a", false).unwrap_err();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(r.headers().contains_key("x-emulator-throttled"));
+        let secs = retry_after(&r);
+        assert!((1..=60).contains(&secs), "{secs}");
+        // Another app has its own budget; switching the model off lets everything through.
+        assert!(sharepoint_units(&shared, "app-b", true).is_ok());
+        shared.lock().limits = Limits::default();
+        assert!(sharepoint_units(&shared, "app-a", true).is_ok());
+    }
+
+    #[test]
+    fn outlook_concurrency_counts_held_slots() {
+        let shared = Shared::for_tests();
+        shared.lock().limits = Limits {
+            outlook_concurrency: Some(2),
+            outlook_retry_after_secs: 7,
+            ..Limits::default()
+        };
+        let a = outlook_acquire(&shared, "app").unwrap();
+        let b = outlook_acquire(&shared, "app").unwrap();
+        assert!(a.is_some() && b.is_some());
+        let r = outlook_acquire(&shared, "app")
+            .err()
+            .expect("third concurrent call refused");
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(retry_after(&r), 7);
+        assert!(outlook_acquire(&shared, "other-app").is_ok(), "per app");
+        drop(a);
+        assert!(
+            outlook_acquire(&shared, "app").unwrap().is_some(),
+            "a released slot is free again"
+        );
+        drop(b);
+    }
+
+    #[test]
+    fn graph_rate_per_second() {
+        let shared = Shared::for_tests();
+        shared.lock().limits = Limits {
+            graph_requests_per_second: Some(3),
+            ..Limits::default()
+        };
+        for _ in 0..3 {
+            assert!(graph_rate(&shared, "app").is_ok());
+        }
+        let r = graph_rate(&shared, "app").unwrap_err();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(retry_after(&r), 1);
+        assert!(graph_rate(&shared, "another").is_ok());
+    }
+}

@@ -233,3 +233,20 @@ impl Shared {
         format!("{}/{}/v2.0", self.origin("login"), TENANT_ID)
     }
 }
+
+#[cfg(test)]
+impl Shared {
+    /// A store with the demo seed on a made-up port, for unit tests of the layers above.
+    pub fn for_tests() -> std::sync::Arc<Shared> {
+        std::sync::Arc::new(Shared {
+            port: 1,
+            keys: Keys::demo(),
+            started: Instant::now(),
+            app_dir: None,
+            inner: Mutex::new(Inner::new(1, &SeedOptions::default(), 0)),
+            seq: AtomicU64::new(0),
+            log_stderr: false,
+            initial_latency_ms: 0,
+        })
+    }
+}

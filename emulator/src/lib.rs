@@ -9,6 +9,23 @@
 //! let state = emu.control().state().await?;
 //! # let _ = state; Ok(()) }
 //! ```
+//!
+//! # Layers
+//!
+//! Imports run only downward, top to bottom:
+//!
+//! 1. `server` — the listener; picks a router by `Host`.
+//! 2. `control` — the control API on `control.localhost` and its typed client.
+//! 3. `services` — `identity`, `graph`, `sharepoint`, `app`: one axum `Router` each
+//!    (`bearer` checks access tokens for Graph and SharePoint).
+//! 4. `pipeline` — the middleware in front of every service host: request log, latency,
+//!    injected faults, CORS and preflights, slow bodies; and the throttling models (`limits`).
+//! 5. `state` — the store behind one lock, the tenant's data, the seeded demo tenant and its
+//!    generated pictures.
+//! 6. `wire` — requests, response builders, one error-body builder per dialect (AADSTS, Graph,
+//!    SharePoint OData), JWTs, pictures, encodings.
+//!
+//! `model` (the public control-API types) sits beside `wire` at the bottom.
 
 // Handlers return early with a ready HTTP answer as the error value; boxing every one of them
 // would only add noise.
@@ -23,27 +40,17 @@ use std::time::Instant;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-mod auth;
 mod control;
-mod cors;
-mod demo;
-mod faults;
-mod graph;
-mod identity;
-mod imaging;
-mod jwt;
-mod limits;
 pub mod model;
-mod pages;
+mod pipeline;
 mod server;
-mod sharepoint;
-mod statics;
-mod store;
-mod util;
+mod services;
+mod state;
+mod wire;
 
 pub use control::ControlClient;
 pub use model::*;
-pub use store::{DEMO_CLIENT_ID, TENANT_DOMAIN, TENANT_ID};
+pub use state::{DEMO_CLIENT_ID, TENANT_DOMAIN, TENANT_ID};
 
 /// How to start the emulator.
 #[derive(Clone, Debug, Default)]
@@ -75,17 +82,17 @@ impl Emulator {
             seed: opts.seed,
             extra_users: 0,
         };
-        let shared = Arc::new(store::Shared {
+        let shared = Arc::new(state::Shared {
             port,
-            keys: jwt::Keys::demo(),
+            keys: wire::jwt::Keys::demo(),
             started: Instant::now(),
             app_dir: opts.app_dir.clone(),
-            inner: Mutex::new(store::Inner::new(port, &seed, opts.latency_ms)),
+            inner: Mutex::new(state::Inner::new(port, &seed, opts.latency_ms)),
             seq: AtomicU64::new(0),
             log_stderr: opts.log_requests,
             initial_latency_ms: opts.latency_ms,
         });
-        demo::warm_up();
+        state::pictures::warm_up();
         let (stop, rx) = watch::channel(false);
         let task = tokio::spawn(server::run(listener, shared, rx));
         Ok(Emulator {

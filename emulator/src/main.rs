@@ -1,62 +1,62 @@
-//! `m365-emulator --port N [--app-dir PATH] [--seed demo] [--latency-ms N]`
+//! `m365-emulator --port N [--app-dir PATH] [--seed demo] [--latency-ms N] [--quiet]`
 
 use std::io::Write as _;
 use std::path::PathBuf;
 
+use clap::Parser;
 use emulator::{Emulator, EmulatorOptions, Seed};
 
-const USAGE: &str = "usage: m365-emulator [--port N (0 = free port)] [--app-dir PATH] [--seed demo] [--latency-ms N] [--quiet]";
+/// A local Microsoft 365 (identity platform, Graph, SharePoint) for the demo and the tests.
+#[derive(Parser, Debug)]
+#[command(name = "m365-emulator", version)]
+struct Args {
+    /// Port on 127.0.0.1 (0 = a free one).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Serve the app's built files on app.localhost.
+    #[arg(long)]
+    app_dir: Option<PathBuf>,
+    /// Which tenant to load.
+    #[arg(long, value_enum, default_value_t = SeedArg::Demo)]
+    seed: SeedArg,
+    /// Latency added to every request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// No request log on stderr.
+    #[arg(long)]
+    quiet: bool,
+}
 
-fn parse_args() -> Result<EmulatorOptions, String> {
-    let mut opts = EmulatorOptions {
-        log_requests: true,
-        ..EmulatorOptions::default()
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let (key, inline) = match a.split_once('=') {
-            Some((k, v)) => (k.to_string(), Some(v.to_string())),
-            None => (a.clone(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{key} needs a value\n{USAGE}"))
-        };
-        match key.as_str() {
-            "--port" => opts.port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
-            "--app-dir" => opts.app_dir = Some(PathBuf::from(value()?)),
-            "--seed" => match value()?.as_str() {
-                "demo" => opts.seed = Seed::Demo,
-                other => return Err(format!("unknown seed '{other}' (known: demo)")),
-            },
-            "--latency-ms" => {
-                opts.latency_ms = value()?.parse().map_err(|e| format!("--latency-ms: {e}"))?
-            }
-            "--quiet" => opts.log_requests = false,
-            "-h" | "--help" => return Err(USAGE.to_string()),
-            other => return Err(format!("unknown argument '{other}'\n{USAGE}")),
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum SeedArg {
+    /// The demo tenant contoso.onmicrosoft.com.
+    Demo,
+}
+
+impl From<SeedArg> for Seed {
+    fn from(s: SeedArg) -> Seed {
+        match s {
+            SeedArg::Demo => Seed::Demo,
         }
     }
-    Ok(opts)
 }
 
 #[tokio::main]
 async fn main() {
-    let opts = match parse_args() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(2);
-        }
-    };
-    if let Some(dir) = &opts.app_dir {
+    let args = Args::parse();
+    if let Some(dir) = &args.app_dir {
         if !dir.join("index.html").is_file() {
             eprintln!("warning: {} has no index.html", dir.display());
         }
     }
-    let has_app = opts.app_dir.is_some();
+    let has_app = args.app_dir.is_some();
+    let opts = EmulatorOptions {
+        port: args.port,
+        app_dir: args.app_dir,
+        seed: args.seed.into(),
+        latency_ms: args.latency_ms,
+        log_requests: !args.quiet,
+    };
     let emu = match Emulator::start(opts).await {
         Ok(e) => e,
         Err(e) => {

@@ -153,6 +153,15 @@ pub enum FaultKind {
     SlowBody { ms: u64 },
     /// Answer normally after `latency_ms`.
     Delay,
+    /// Answer `302 Found` with this `Location` (e.g. a cross-origin redirect from Graph or
+    /// SharePoint) instead of the service's answer.
+    Redirect { location: String },
+    /// Answer `status` with exactly this body and `Content-Type` (malformed JSON from the token
+    /// endpoint, an HTML error page from a proxy, …). CORS headers are added as usual.
+    Body { content_type: String, body: String },
+    /// Run the real handler (its writes happen) and then close the connection without sending
+    /// the answer: the answer is lost, the effect is not.
+    DropAfterHandling,
 }
 
 /// A fault injection rule. Every field that is set must match.
@@ -286,4 +295,17 @@ pub struct MintedToken {
     pub access_token: String,
     pub scope: String,
     pub expires_in: u64,
+}
+
+/// How `tamper_next_id_token` spoils the next ID token the identity platform issues (the token is
+/// still properly signed: only the claim is wrong).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IdTokenTamper {
+    /// `nonce` is not the one the app sent to the authorize endpoint.
+    Nonce,
+    /// `aud` is another application's client id.
+    Aud,
+    /// `iss` names another tenant.
+    Iss,
 }

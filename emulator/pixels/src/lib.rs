@@ -433,7 +433,8 @@ pub fn placeholder_jpeg(size: u32) -> Vec<u8> {
     p.jpeg(90)
 }
 
-/// A tiny deterministic PRNG (SplitMix64).
+/// A tiny deterministic PRNG (SplitMix64): the one seeded generator of the emulator, for
+/// generated pictures and for fault fractions.
 #[derive(Clone, Debug)]
 pub struct SplitMix(pub u64);
 
@@ -444,6 +445,11 @@ impl SplitMix {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 

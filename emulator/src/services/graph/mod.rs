@@ -4,39 +4,23 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+mod filter;
+
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::http::{Method, StatusCode};
+use axum::Router;
 use serde_json::{json, Map, Value};
 
-use crate::auth::{self, AuthError, Caller};
-use crate::imaging::Blob;
-use crate::limits;
 use crate::model::LogEntry;
-use crate::server::{self, Req, Resp};
-use crate::store::*;
-use crate::util::*;
-
-/// JSON with Graph's content type.
-fn gjson(status: StatusCode, body: &Value) -> Resp {
-    server::with_type(
-        status,
-        "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
-        body.to_string(),
-    )
-}
-
-/// Graph's error body.
-pub fn error(status: StatusCode, code: &str, message: &str) -> Resp {
-    let rid = random_guid();
-    let mut r = gjson(
-        status,
-        &json!({"error": {"code": code, "message": message, "innerError": {
-            "date": iso8601(now_ms()).split('.').next().unwrap_or("").to_string(),
-            "request-id": rid, "client-request-id": rid}}}),
-    );
-    server::set_header(&mut r, "request-id", &rid);
-    r
-}
+use crate::pipeline::limits;
+use crate::services::bearer::{self as auth, AuthError, Caller};
+use crate::state::*;
+use crate::wire::codec::*;
+use crate::wire::graph::{error, json as gjson};
+use crate::wire::imaging::Blob;
+use crate::wire::{self, Req, Resp};
+use filter::FilterError;
 
 fn not_found_segment(seg: &str) -> Resp {
     error(
@@ -66,7 +50,7 @@ fn auth_error(shared: &Shared, e: AuthError) -> Resp {
         AuthError::UnknownUser => "The user of the access token does not exist.",
     };
     let mut r = error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", msg);
-    server::set_header(
+    wire::set_header(
         &mut r,
         "www-authenticate",
         &format!(
@@ -88,14 +72,21 @@ struct Call {
     body: Bytes,
 }
 
+/// Graph's router: every path under `/v1.0` (and `$batch`) goes to `handle`.
+pub fn router() -> Router<Arc<Shared>> {
+    Router::new().fallback(|State(shared): State<Arc<Shared>>, req: Req| async move {
+        handle(&shared, &req).await
+    })
+}
+
 pub async fn handle(shared: &Arc<Shared>, req: &Req) -> Resp {
     let mut r = handle_inner(shared, req).await;
     if !r.headers().contains_key("request-id") {
-        server::set_header(&mut r, "request-id", &random_guid());
+        wire::set_header(&mut r, "request-id", &random_guid());
     }
     if let Some(id) = req.header("client-request-id") {
         let id = id.to_string();
-        server::set_header(&mut r, "client-request-id", &id);
+        wire::set_header(&mut r, "client-request-id", &id);
     }
     r
 }
@@ -235,14 +226,14 @@ fn user_json(shared: &Shared, u: &User) -> Map<String, Value> {
     m.insert("surname".into(), json!(u.surname));
     m.insert("userPrincipalName".into(), json!(u.upn));
     m.insert("id".into(), json!(u.oid));
-    m.insert(
-        "mySite".into(),
-        json!(format!(
+    let my_site = u.my_site.clone().unwrap_or_else(|| {
+        Some(format!(
             "{}/personal/{}",
             shared.my_site(),
-            crate::demo::personal_segment(&u.upn)
-        )),
-    );
+            crate::state::seed::personal_segment(&u.upn)
+        ))
+    });
+    m.insert("mySite".into(), json!(my_site));
     m.insert("department".into(), json!(u.department));
     m.insert("accountEnabled".into(), json!(true));
     m.insert("userType".into(), json!("Member"));
@@ -494,7 +485,7 @@ async fn photo(
                 h,
             ),
         ),
-        (false, ["$value"]) => server::with_type(StatusCode::OK, &b.content_type, b.bytes.clone()),
+        (false, ["$value"]) => wire::with_type(StatusCode::OK, &b.content_type, b.bytes.clone()),
         (true, []) => {
             let value: Vec<Value> = available_sizes(&b)
                 .into_iter()
@@ -533,7 +524,7 @@ async fn photo(
                     } else {
                         "image/jpeg".to_string()
                     };
-                    server::with_type(StatusCode::OK, &ct, bytes)
+                    wire::with_type(StatusCode::OK, &ct, bytes)
                 }
                 [seg, ..] => not_found_segment(seg),
             }
@@ -556,8 +547,8 @@ async fn sized(b: Arc<Blob>, size: u32) -> Bytes {
     }
     let src = b.clone();
     let out = tokio::task::spawn_blocking(move || {
-        crate::imaging::decode_any(&src.bytes)
-            .map(|img| Bytes::from(crate::imaging::square_jpeg(&img, size)))
+        crate::wire::imaging::decode_any(&src.bytes)
+            .map(|img| Bytes::from(crate::wire::imaging::square_jpeg(&img, size)))
             .unwrap_or_else(|| src.bytes.clone())
     })
     .await
@@ -573,8 +564,8 @@ async fn sized(b: Arc<Blob>, size: u32) -> Bytes {
 async fn put_photo(shared: &Arc<Shared>, user: &User, call: &Call) -> Resp {
     let body = call.body.clone();
     let blob = tokio::task::spawn_blocking(move || {
-        crate::imaging::decode_any(&body)?;
-        let ct = crate::imaging::content_type_of(&body);
+        crate::wire::imaging::decode_any(&body)?;
+        let ct = crate::wire::imaging::content_type_of(&body);
         Some(Blob::new(body, ct))
     })
     .await
@@ -594,7 +585,7 @@ async fn put_photo(shared: &Arc<Shared>, user: &User, call: &Call) -> Resp {
             modified_ms: now_ms(),
         });
     }
-    server::empty(StatusCode::OK)
+    wire::empty(StatusCode::OK)
 }
 
 fn page_params(call: &Call) -> Result<(usize, usize), Resp> {
@@ -946,11 +937,20 @@ async fn batch(shared: &Arc<Shared>, req: &Req) -> Resp {
                 ),
                 "",
             ))
-        } else if let Some(rule) =
-            crate::faults::fire(shared, "graph", &req.host, call.method.as_str(), &pq, true)
-        {
+        } else if let Some(rule) = crate::pipeline::faults::fire(
+            shared,
+            "graph",
+            &req.host,
+            call.method.as_str(),
+            &pq,
+            true,
+        ) {
             Some((
-                crate::faults::error_response("graph", rule.status, rule.retry_after_secs),
+                crate::pipeline::faults::error_response(
+                    "graph",
+                    rule.status,
+                    rule.retry_after_secs,
+                ),
                 "fault",
             ))
         } else if let Err(r) = limits::graph_rate(shared, &app) {
@@ -1043,7 +1043,7 @@ async fn batch(shared: &Arc<Shared>, req: &Req) -> Resp {
             item["body"] = body;
         }
         responses.push(item);
-        server::finish_log(
+        crate::pipeline::log::finish(
             shared,
             LogEntry {
                 seq,
@@ -1057,7 +1057,7 @@ async fn batch(shared: &Arc<Shared>, req: &Req) -> Resp {
                 authorization_upn: call
                     .bearer
                     .as_deref()
-                    .and_then(crate::jwt::decode_claims)
+                    .and_then(crate::wire::jwt::decode_claims)
                     .and_then(|c| c.get("upn").and_then(Value::as_str).map(str::to_string)),
                 origin_header: req.origin_header().map(str::to_string),
                 started_ms: started,
@@ -1071,292 +1071,4 @@ async fn batch(shared: &Arc<Shared>, req: &Req) -> Resp {
         );
     }
     gjson(StatusCode::OK, &json!({"responses": responses}))
-}
-
-// ---------------------------------------------------------------------------------------------
-// $filter
-
-pub enum FilterError {
-    Unsupported,
-    Syntax(String),
-}
-
-mod filter {
-    use serde_json::{Map, Value};
-
-    use super::FilterError;
-
-    #[derive(Debug, Clone, PartialEq)]
-    enum Tok {
-        Ident(String),
-        Str(String),
-        Open,
-        Close,
-        Comma,
-    }
-
-    fn lex(s: &str) -> Result<Vec<Tok>, FilterError> {
-        let mut out = vec![];
-        let cs: Vec<char> = s.chars().collect();
-        let mut i = 0;
-        while i < cs.len() {
-            let c = cs[i];
-            match c {
-                ' ' | '\t' => i += 1,
-                '(' => {
-                    out.push(Tok::Open);
-                    i += 1
-                }
-                ')' => {
-                    out.push(Tok::Close);
-                    i += 1
-                }
-                ',' => {
-                    out.push(Tok::Comma);
-                    i += 1
-                }
-                '\'' => {
-                    let mut v = String::new();
-                    i += 1;
-                    loop {
-                        match cs.get(i) {
-                            None => return Err(FilterError::Syntax("unterminated string".into())),
-                            Some('\'') if cs.get(i + 1) == Some(&'\'') => {
-                                v.push('\'');
-                                i += 2;
-                            }
-                            Some('\'') => {
-                                i += 1;
-                                break;
-                            }
-                            Some(c) => {
-                                v.push(*c);
-                                i += 1;
-                            }
-                        }
-                    }
-                    out.push(Tok::Str(v));
-                }
-                c if c.is_alphanumeric() || c == '_' || c == '.' || c == '/' || c == '-' => {
-                    let mut v = String::new();
-                    while let Some(c) = cs.get(i) {
-                        if c.is_alphanumeric() || *c == '_' || *c == '.' || *c == '/' || *c == '-' {
-                            v.push(*c);
-                            i += 1;
-                        } else {
-                            break;
-                        }
-                    }
-                    out.push(Tok::Ident(v));
-                }
-                c => return Err(FilterError::Syntax(format!("unexpected '{c}'"))),
-            }
-        }
-        Ok(out)
-    }
-
-    #[derive(Debug)]
-    pub enum Expr {
-        Or(Box<Expr>, Box<Expr>),
-        And(Box<Expr>, Box<Expr>),
-        Not(Box<Expr>),
-        StartsWith(String, String),
-        EndsWith(String, String),
-        Eq(String, Value, bool),
-        In(String, Vec<String>),
-    }
-
-    const PROPS: [&str; 9] = [
-        "id",
-        "displayName",
-        "userPrincipalName",
-        "mail",
-        "givenName",
-        "surname",
-        "jobTitle",
-        "department",
-        "accountEnabled",
-    ];
-
-    fn prop(name: &str) -> Result<String, FilterError> {
-        PROPS
-            .iter()
-            .find(|p| p.eq_ignore_ascii_case(name))
-            .map(|p| p.to_string())
-            .ok_or(FilterError::Unsupported)
-    }
-
-    struct P {
-        toks: Vec<Tok>,
-        i: usize,
-    }
-
-    impl P {
-        fn peek_kw(&self, kw: &str) -> bool {
-            matches!(self.toks.get(self.i), Some(Tok::Ident(s)) if s.eq_ignore_ascii_case(kw))
-        }
-        fn next(&mut self) -> Option<Tok> {
-            let t = self.toks.get(self.i).cloned();
-            self.i += 1;
-            t
-        }
-        fn expect(&mut self, t: Tok) -> Result<(), FilterError> {
-            match self.next() {
-                Some(x) if x == t => Ok(()),
-                other => Err(FilterError::Syntax(format!(
-                    "expected {t:?}, found {other:?}"
-                ))),
-            }
-        }
-        fn or(&mut self) -> Result<Expr, FilterError> {
-            let mut e = self.and()?;
-            while self.peek_kw("or") {
-                self.i += 1;
-                e = Expr::Or(Box::new(e), Box::new(self.and()?));
-            }
-            Ok(e)
-        }
-        fn and(&mut self) -> Result<Expr, FilterError> {
-            let mut e = self.factor()?;
-            while self.peek_kw("and") {
-                self.i += 1;
-                e = Expr::And(Box::new(e), Box::new(self.factor()?));
-            }
-            Ok(e)
-        }
-        fn string(&mut self) -> Result<String, FilterError> {
-            match self.next() {
-                Some(Tok::Str(s)) => Ok(s),
-                other => Err(FilterError::Syntax(format!(
-                    "expected a string, found {other:?}"
-                ))),
-            }
-        }
-        fn factor(&mut self) -> Result<Expr, FilterError> {
-            match self.next() {
-                Some(Tok::Open) => {
-                    let e = self.or()?;
-                    self.expect(Tok::Close)?;
-                    Ok(e)
-                }
-                Some(Tok::Ident(f)) if f.eq_ignore_ascii_case("not") => {
-                    Ok(Expr::Not(Box::new(self.factor()?)))
-                }
-                Some(Tok::Ident(f))
-                    if f.eq_ignore_ascii_case("startswith")
-                        || f.eq_ignore_ascii_case("endswith") =>
-                {
-                    self.expect(Tok::Open)?;
-                    let p = match self.next() {
-                        Some(Tok::Ident(p)) => prop(&p)?,
-                        other => {
-                            return Err(FilterError::Syntax(format!(
-                                "expected a property, found {other:?}"
-                            )))
-                        }
-                    };
-                    self.expect(Tok::Comma)?;
-                    let v = self.string()?;
-                    self.expect(Tok::Close)?;
-                    Ok(if f.eq_ignore_ascii_case("startswith") {
-                        Expr::StartsWith(p, v)
-                    } else {
-                        Expr::EndsWith(p, v)
-                    })
-                }
-                Some(Tok::Ident(name)) => {
-                    let p = prop(&name)?;
-                    match self.next() {
-                        Some(Tok::Ident(op))
-                            if op.eq_ignore_ascii_case("eq") || op.eq_ignore_ascii_case("ne") =>
-                        {
-                            let v = match self.next() {
-                                Some(Tok::Str(s)) => Value::String(s),
-                                Some(Tok::Ident(b)) if b == "true" => Value::Bool(true),
-                                Some(Tok::Ident(b)) if b == "false" => Value::Bool(false),
-                                Some(Tok::Ident(b)) if b == "null" => Value::Null,
-                                other => {
-                                    return Err(FilterError::Syntax(format!(
-                                        "expected a value, found {other:?}"
-                                    )))
-                                }
-                            };
-                            Ok(Expr::Eq(p, v, op.eq_ignore_ascii_case("ne")))
-                        }
-                        Some(Tok::Ident(op)) if op.eq_ignore_ascii_case("in") => {
-                            self.expect(Tok::Open)?;
-                            let mut vals = vec![self.string()?];
-                            loop {
-                                match self.next() {
-                                    Some(Tok::Comma) => vals.push(self.string()?),
-                                    Some(Tok::Close) => break,
-                                    other => {
-                                        return Err(FilterError::Syntax(format!(
-                                            "expected , or ), found {other:?}"
-                                        )))
-                                    }
-                                }
-                            }
-                            if vals.len() > 15 {
-                                return Err(FilterError::Syntax(
-                                    "too many values in 'in' (max 15)".into(),
-                                ));
-                            }
-                            Ok(Expr::In(p, vals))
-                        }
-                        Some(Tok::Ident(_)) => Err(FilterError::Unsupported),
-                        other => Err(FilterError::Syntax(format!(
-                            "expected an operator, found {other:?}"
-                        ))),
-                    }
-                }
-                other => Err(FilterError::Syntax(format!("unexpected {other:?}"))),
-            }
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Expr, FilterError> {
-        let mut p = P {
-            toks: lex(s)?,
-            i: 0,
-        };
-        let e = p.or()?;
-        if p.i != p.toks.len() {
-            return Err(FilterError::Syntax("trailing input".into()));
-        }
-        Ok(e)
-    }
-
-    fn text(m: &Map<String, Value>, p: &str) -> String {
-        m.get(p)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_lowercase()
-    }
-
-    impl Expr {
-        pub fn eval(&self, m: &Map<String, Value>) -> bool {
-            match self {
-                Expr::Or(a, b) => a.eval(m) || b.eval(m),
-                Expr::And(a, b) => a.eval(m) && b.eval(m),
-                Expr::Not(a) => !a.eval(m),
-                Expr::StartsWith(p, v) => text(m, p).starts_with(&v.to_lowercase()),
-                Expr::EndsWith(p, v) => text(m, p).ends_with(&v.to_lowercase()),
-                Expr::Eq(p, v, negate) => {
-                    let got = m.get(p).cloned().unwrap_or(Value::Null);
-                    let eq = match (&got, v) {
-                        (Value::String(a), Value::String(b)) => {
-                            a.eq_ignore_ascii_case(b) || a.to_lowercase() == b.to_lowercase()
-                        }
-                        (a, b) => a == b,
-                    };
-                    eq != *negate
-                }
-                Expr::In(p, vals) => {
-                    let t = text(m, p);
-                    vals.iter().any(|v| v.to_lowercase() == t)
-                }
-            }
-        }
-    }
 }

@@ -7,7 +7,7 @@ use axum::body::Bytes;
 
 pub use emulator_pixels::*;
 
-use crate::util::sha256_hex;
+use crate::wire::codec::sha256_hex;
 
 /// Stored bytes with what the emulator knows about them.
 #[derive(Debug)]

@@ -1,7 +1,7 @@
 //! The identity platform's own HTML pages: account picker, consent, errors, signed out.
 //! Plain forms, no script, so they work in any browser (and headless Chromium).
 
-use crate::util::html_escape as esc;
+use crate::wire::codec::html_escape as esc;
 
 const STYLE: &str = r#"
 *{box-sizing:border-box}

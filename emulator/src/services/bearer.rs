@@ -4,10 +4,9 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use crate::jwt::TokenError;
-use crate::server::Req;
-use crate::store::Shared;
-use crate::util::now_secs;
+use crate::state::Shared;
+use crate::wire::jwt::TokenError;
+use crate::wire::Req;
 
 /// Who is calling, from a valid access token.
 #[derive(Debug, Clone)]
@@ -61,7 +60,7 @@ pub fn validate_token(
             .to_string()
     };
     let n = |k: &str| claims.get(k).and_then(Value::as_u64).unwrap_or(0);
-    let now = now_secs();
+    let now = shared.lock().clock_secs();
     if n("exp") <= now {
         return Err(AuthError::Expired);
     }
@@ -95,7 +94,7 @@ pub fn validate_token(
 /// The app id of a bearer token, unvalidated (for throttling keys).
 pub fn app_key(token: Option<&str>) -> String {
     token
-        .and_then(crate::jwt::decode_claims)
+        .and_then(crate::wire::jwt::decode_claims)
         .and_then(|c: Map<String, Value>| {
             c.get("appid").and_then(Value::as_str).map(str::to_string)
         })

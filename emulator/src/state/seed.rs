@@ -1,186 +1,14 @@
-//! The demo tenant: deterministic users, generated portraits and SharePoint state.
+//! The seeded demo tenant: deterministic users, their Exchange photos (demo picture keys) and
+//! their SharePoint state. Builds a `Tenant` value; the store decides when to load it.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::collections::BTreeMap;
 
-use crate::imaging::{self, Blob, HairStyle, Portrait};
 use crate::model::{Seed, SeedOptions};
-use crate::store::*;
-use crate::util::{guid_from_name, now_ms};
+use crate::state::tenant::*;
+use crate::wire::codec::{guid_from_name, now_ms};
+use crate::wire::imaging;
 
 const DAY_MS: u64 = 86_400_000;
-
-type Cell = Arc<OnceLock<Arc<Blob>>>;
-
-/// A generated demo picture by key, made once per process.
-pub fn blob(key: &str) -> Arc<Blob> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Cell>>> = OnceLock::new();
-    let cell = {
-        let mut map = CACHE.get_or_init(Default::default).lock().unwrap();
-        map.entry(key.to_string()).or_default().clone()
-    };
-    cell.get_or_init(|| Arc::new(make(key))).clone()
-}
-
-/// Makes the demo pictures in the background so that the first requests do not wait.
-pub fn warm_up() {
-    static STARTED: OnceLock<()> = OnceLock::new();
-    if STARTED.set(()).is_err() {
-        return;
-    }
-    std::thread::spawn(|| {
-        for key in ["adele", "alex", "pradeep", "janis", "admin"] {
-            let _ = blob(key);
-        }
-        for base in ["adele-stale", "alex", "admin"] {
-            for (suffix, _) in imaging::THUMBS {
-                let _ = blob(&format!("{base}#{suffix}"));
-            }
-        }
-        let _ = blob("grady");
-    });
-}
-
-fn portrait(key: &str) -> Option<Portrait> {
-    let seed = key
-        .bytes()
-        .fold(7u64, |a, b| a.wrapping_mul(31).wrapping_add(b as u64));
-    let p = |bg: [u8; 3], shirt: [u8; 3], skin: [u8; 3], hair: [u8; 3], style: HairStyle| {
-        let mut p = Portrait::new(bg, shirt, skin, hair);
-        p.seed = seed;
-        p.hair_style = style;
-        p
-    };
-    use HairStyle::*;
-    Some(match key {
-        // Current Exchange photo: warm pink background, teal top, long hair.
-        "adele" => p(
-            [236, 112, 150],
-            [0, 128, 128],
-            [241, 194, 160],
-            [120, 72, 40],
-            Long,
-        ),
-        // The stale SharePoint copy: plainly different (slate blue, mustard top, short hair).
-        "adele-stale" => p(
-            [70, 100, 170],
-            [214, 170, 40],
-            [241, 194, 160],
-            [60, 40, 25],
-            Short,
-        ),
-        "alex" => p(
-            [255, 185, 0],
-            [40, 60, 140],
-            [224, 172, 135],
-            [50, 35, 25],
-            Short,
-        ),
-        "pradeep" => {
-            let mut p = p(
-                [0, 0, 0],
-                [200, 40, 60],
-                [176, 124, 90],
-                [25, 20, 20],
-                Short,
-            );
-            p.transparent = true;
-            p
-        }
-        "grady" => {
-            let mut p = p(
-                [96, 160, 96],
-                [90, 60, 130],
-                [232, 185, 150],
-                [170, 110, 60],
-                Short,
-            );
-            p.width = 4000;
-            p.height = 3000;
-            p.noise = 13;
-            p.glasses = true;
-            p
-        }
-        "janis" => p(
-            [140, 90, 200],
-            [160, 40, 40],
-            [245, 210, 185],
-            [200, 160, 90],
-            Bun,
-        ),
-        "admin" => {
-            let mut p = p(
-                [60, 60, 70],
-                [0, 120, 212],
-                [230, 190, 160],
-                [90, 90, 90],
-                Short,
-            );
-            p.glasses = true;
-            p
-        }
-        _ => {
-            let n: u64 = key.strip_prefix("user")?.parse().ok()?;
-            let h =
-                |k: u64| ((n.wrapping_mul(2_654_435_761).wrapping_add(k * 97)) % 200 + 40) as u8;
-            let style = [Short, Long, Bun][(n % 3) as usize];
-            let mut p = p(
-                [h(1), h(2), h(3)],
-                [h(4), h(5), h(6)],
-                [235, 190, 155],
-                [h(7) / 3, h(8) / 4, h(9) / 5],
-                style,
-            );
-            p.glasses = n % 4 == 1;
-            p
-        }
-    })
-}
-
-fn make(key: &str) -> Blob {
-    if let Some((base, suffix)) = key.split_once('#') {
-        let src = blob(base);
-        let img = imaging::decode_any(&src.bytes).expect("demo pictures decode");
-        let size = imaging::THUMBS
-            .iter()
-            .find(|(s, _)| *s == suffix)
-            .map(|(_, n)| *n)
-            .expect("known thumbnail suffix");
-        return Blob::new(imaging::square_jpeg(&img, size), "image/jpeg");
-    }
-    let p = portrait(key).expect("known demo picture");
-    let (ext, ct) = if p.transparent {
-        ("png", "image/png")
-    } else {
-        ("jpg", "image/jpeg")
-    };
-    // Pictures are deterministic: keep them on disk so that the next process (every test
-    // binary, every e2e run) does not draw them again.
-    let spec = format!("{RENDER_VERSION}:{p:?}");
-    let file = std::env::temp_dir()
-        .join("m365-emulator-pictures")
-        .join(format!(
-            "{key}-{}.{ext}",
-            &crate::util::sha256_hex(spec.as_bytes())[..16]
-        ));
-    if let Ok(bytes) = std::fs::read(&file) {
-        if !bytes.is_empty() {
-            return Blob::new(bytes, ct);
-        }
-    }
-    let bytes = if p.transparent { p.png() } else { p.jpeg(88) };
-    if let Some(dir) = file.parent() {
-        let _ = std::fs::create_dir_all(dir);
-        let tmp = file.with_extension(format!("{ext}.{}.tmp", std::process::id()));
-        if std::fs::write(&tmp, &bytes).is_ok() {
-            let _ = std::fs::rename(&tmp, &file);
-        }
-    }
-    Blob::new(bytes, ct)
-}
-
-/// Bump when the drawing code changes (invalidates the on-disk picture cache).
-const RENDER_VERSION: &str = "portrait-v2";
 
 struct Person {
     key: &'static str,
@@ -347,6 +175,7 @@ pub fn tenant(port: u16, opts: &SeedOptions) -> Tenant {
                 blob: BlobRef::Demo(k),
                 modified_ms: at,
             }),
+            my_site: None,
         };
         let mut props = base_profile(&user, &my);
         if let Some((pic, at)) = sp {
@@ -364,7 +193,7 @@ pub fn tenant(port: u16, opts: &SeedOptions) -> Tenant {
                 "PictureURL".into(),
                 format!(
                     "{my}{}",
-                    crate::util::encode_path(&format!("{folder}/{oid}_MThumb.jpg"))
+                    crate::wire::codec::encode_path(&format!("{folder}/{oid}_MThumb.jpg"))
                 ),
             );
             props.insert("SPS-PicturePlaceholderState".into(), "0".into());

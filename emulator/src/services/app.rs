@@ -1,12 +1,16 @@
 //! `app.localhost` (the app's files and its generated `config.json`) and `intranet.localhost`
 //! (a host page for embedding tests).
 
+use std::sync::Arc;
+
+use axum::extract::State;
 use axum::http::{Method, StatusCode};
+use axum::Router;
 use serde_json::json;
 
 use crate::model::AppConfig;
-use crate::server::{self, Req, Resp};
-use crate::store::{Shared, TENANT_DOMAIN};
+use crate::state::{Shared, TENANT_DOMAIN};
+use crate::wire::{self, Req, Resp};
 
 /// The generated `config.json` for the app.
 pub fn generated_config(shared: &Shared) -> serde_json::Value {
@@ -17,8 +21,36 @@ pub fn generated_config(shared: &Shared) -> serde_json::Value {
         "graphBaseUrl": format!("{}/v1.0", shared.origin("graph")),
         "mySiteHost": shared.my_site(),
         "adminHost": shared.admin_site(),
-        "embedOrigins": [shared.origin("intranet")],
+        "embedOrigins": embed_origins(shared),
     })
+}
+
+/// The headers docs/deploy.md tells a static host to send with the app's files: the page's own
+/// Content-Security-Policy with `connect-src` narrowed to the services in the generated
+/// `config.json` and `frame-ancestors` listing `'self'` and its `embedOrigins`, plus
+/// `Referrer-Policy: no-referrer` and `X-Content-Type-Options: nosniff`.
+pub fn production_headers(shared: &Shared) -> [(&'static str, String); 3] {
+    let csp = format!(
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+img-src 'self' blob: data:; connect-src 'self' {login} {graph} {my} {admin}; font-src 'self'; \
+manifest-src 'self'; base-uri 'self'; form-action 'none'; object-src 'none'; \
+frame-ancestors 'self' {embed}",
+        login = shared.origin("login"),
+        graph = shared.origin("graph"),
+        my = shared.my_site(),
+        admin = shared.admin_site(),
+        embed = embed_origins(shared).join(" "),
+    );
+    [
+        ("content-security-policy", csp),
+        ("referrer-policy", "no-referrer".to_string()),
+        ("x-content-type-options", "nosniff".to_string()),
+    ]
+}
+
+/// The origins that may frame the app (`embedOrigins` of the generated config).
+fn embed_origins(shared: &Shared) -> Vec<String> {
+    vec![shared.origin("intranet")]
 }
 
 pub fn content_type(path: &str) -> &'static str {
@@ -44,23 +76,47 @@ pub fn content_type(path: &str) -> &'static str {
     }
 }
 
+/// `app.localhost`: every path goes to `app`.
+pub fn app_router() -> Router<Arc<Shared>> {
+    Router::new().fallback(|State(shared): State<Arc<Shared>>, req: Req| async move {
+        app(&shared, &req).await
+    })
+}
+
+/// `intranet.localhost`: every path goes to `intranet`.
+pub fn intranet_router() -> Router<Arc<Shared>> {
+    Router::new().fallback(|State(shared): State<Arc<Shared>>, req: Req| async move {
+        intranet(&shared, &req)
+    })
+}
+
 pub async fn app(shared: &Shared, req: &Req) -> Resp {
+    let mut r = app_file(shared, req).await;
+    if shared.lock().production_headers {
+        for (name, value) in production_headers(shared) {
+            wire::set_header(&mut r, name, &value);
+        }
+    }
+    r
+}
+
+async fn app_file(shared: &Shared, req: &Req) -> Resp {
     if req.method != Method::GET && req.method != Method::HEAD {
-        return server::text(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed");
+        return wire::text(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed");
     }
     let path = req.decoded_path();
     if path == "/config.json" {
         let mode = shared.lock().app_config.clone();
         let mut r = match mode {
-            AppConfig::Generated => server::json(StatusCode::OK, &generated_config(shared)),
-            AppConfig::Raw { text } => server::with_type(StatusCode::OK, "application/json", text),
-            AppConfig::Missing => server::text(StatusCode::NOT_FOUND, "Not found"),
+            AppConfig::Generated => wire::json(StatusCode::OK, &generated_config(shared)),
+            AppConfig::Raw { text } => wire::with_type(StatusCode::OK, "application/json", text),
+            AppConfig::Missing => wire::text(StatusCode::NOT_FOUND, "Not found"),
         };
-        server::set_header(&mut r, "cache-control", "no-cache");
+        wire::set_header(&mut r, "cache-control", "no-cache");
         return r;
     }
     let Some(dir) = shared.app_dir.clone() else {
-        return server::html(
+        return wire::html(
             StatusCode::OK,
             "<!doctype html><title>Microsoft 365 emulator</title><h1>Microsoft 365 emulator</h1>\
 <p>No app directory was given (<code>--app-dir</code>). <a href=\"/config.json\">config.json</a></p>"
@@ -72,7 +128,7 @@ pub async fn app(shared: &Shared, req: &Req) -> Resp {
         .split('/')
         .any(|s| s == ".." || s.starts_with('.') && s.len() > 1 && s != ".well-known")
     {
-        return server::text(StatusCode::NOT_FOUND, "Not found");
+        return wire::text(StatusCode::NOT_FOUND, "Not found");
     }
     let rel = if rel.is_empty() { "index.html" } else { rel };
     let mut file = dir.join(rel);
@@ -91,21 +147,21 @@ pub async fn app(shared: &Shared, req: &Req) -> Resp {
                 file = dir.join("index.html");
                 b
             }
-            Err(_) => return server::text(StatusCode::NOT_FOUND, "Not found"),
+            Err(_) => return wire::text(StatusCode::NOT_FOUND, "Not found"),
         },
-        Err(_) => return server::text(StatusCode::NOT_FOUND, "Not found"),
+        Err(_) => return wire::text(StatusCode::NOT_FOUND, "Not found"),
     };
-    let mut r = server::with_type(StatusCode::OK, content_type(&file.to_string_lossy()), bytes);
-    server::set_header(&mut r, "cache-control", "no-cache");
+    let mut r = wire::with_type(StatusCode::OK, content_type(&file.to_string_lossy()), bytes);
+    wire::set_header(&mut r, "cache-control", "no-cache");
     r
 }
 
 pub fn intranet(shared: &Shared, req: &Req) -> Resp {
     if req.method != Method::GET && req.method != Method::HEAD {
-        return server::text(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed");
+        return wire::text(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed");
     }
     if req.path == "/favicon.ico" {
-        return server::text(StatusCode::NOT_FOUND, "Not found");
+        return wire::text(StatusCode::NOT_FOUND, "Not found");
     }
     let custom = shared.lock().intranet_html.clone();
     let html = custom.unwrap_or_else(|| {
@@ -118,5 +174,5 @@ main{{padding:24px}}iframe{{width:100%;height:720px;border:1px solid #c8c6c4;bac
             shared.origin("app")
         )
     });
-    server::html(StatusCode::OK, html)
+    wire::html(StatusCode::OK, html)
 }

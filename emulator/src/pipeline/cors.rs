@@ -3,9 +3,9 @@
 
 use axum::http::StatusCode;
 
-use crate::server::{self, Req, Resp};
-use crate::store::Shared;
-use crate::util::origin_of;
+use crate::state::Shared;
+use crate::wire::codec::origin_of;
+use crate::wire::{self, Req, Resp};
 
 const GRAPH_EXPOSED: &str = "ETag, Location, Preference-Applied, Content-Range, request-id, client-request-id, ReadWriteConsistencyToken, SdkVersion, WWW-Authenticate, x-ms-client-gcc-tenant";
 const SP_EXPOSED: &str = "Content-Length, Content-Type, ETag, request-id, SPRequestGuid, SPClientServiceRequestDuration, WWW-Authenticate, X-RequestDigest";
@@ -43,7 +43,7 @@ pub fn apply(shared: &Shared, req: &Req, resp: &mut Resp) {
     match req.label.as_str() {
         "login" => {
             if is_public_login_path(&req.path) {
-                server::set_header(resp, "access-control-allow-origin", "*");
+                wire::set_header(resp, "access-control-allow-origin", "*");
             } else if is_token_path(&req.path) {
                 // Errors stay readable cross-origin (a browser app must be able to show
                 // AADSTS9002326 "…permitted only for the 'Single-Page Application' client-type"),
@@ -51,18 +51,18 @@ pub fn apply(shared: &Shared, req: &Req, resp: &mut Resp) {
                 let readable_error = resp.status().is_client_error();
                 if let Some(o) = origin.filter(|o| readable_error || spa_origin_allowed(shared, o))
                 {
-                    server::set_header(resp, "access-control-allow-origin", &o);
-                    server::set_header(resp, "vary", "Origin");
+                    wire::set_header(resp, "access-control-allow-origin", &o);
+                    wire::set_header(resp, "vary", "Origin");
                 }
             }
         }
         "graph" => {
-            server::set_header(
+            wire::set_header(
                 resp,
                 "access-control-allow-origin",
                 origin.as_deref().unwrap_or("*"),
             );
-            server::set_header(
+            wire::set_header(
                 resp,
                 "access-control-expose-headers",
                 &exposed(shared, GRAPH_EXPOSED),
@@ -70,13 +70,13 @@ pub fn apply(shared: &Shared, req: &Req, resp: &mut Resp) {
         }
         "contoso-my" | "contoso-admin" => {
             if let Some(o) = origin {
-                server::set_header(resp, "access-control-allow-origin", &o);
-                server::set_header(
+                wire::set_header(resp, "access-control-allow-origin", &o);
+                wire::set_header(
                     resp,
                     "access-control-expose-headers",
                     &exposed(shared, SP_EXPOSED),
                 );
-                server::set_header(resp, "vary", "Origin");
+                wire::set_header(resp, "vary", "Origin");
             }
         }
         _ => {}
@@ -94,9 +94,9 @@ pub fn preflight(shared: &Shared, req: &Req) -> Resp {
         "login" if is_token_path(&req.path) => spa_origin_allowed(shared, &origin),
         "login" => is_public_login_path(&req.path),
         "graph" | "contoso-my" | "contoso-admin" => true,
-        _ => return server::text(StatusCode::NOT_FOUND, "Not found"),
+        _ => return wire::text(StatusCode::NOT_FOUND, "Not found"),
     };
-    let mut r = server::empty(StatusCode::OK);
+    let mut r = wire::empty(StatusCode::OK);
     if !allowed {
         return r;
     }
@@ -105,15 +105,15 @@ pub fn preflight(shared: &Shared, req: &Req) -> Resp {
     } else {
         "GET, POST, PUT, PATCH, DELETE, MERGE, OPTIONS"
     };
-    server::set_header(
+    wire::set_header(
         &mut r,
         "access-control-allow-origin",
         if origin.is_empty() { "*" } else { &origin },
     );
-    server::set_header(&mut r, "access-control-allow-methods", methods);
+    wire::set_header(&mut r, "access-control-allow-methods", methods);
     if !req_headers.is_empty() {
-        server::set_header(&mut r, "access-control-allow-headers", &req_headers);
+        wire::set_header(&mut r, "access-control-allow-headers", &req_headers);
     }
-    server::set_header(&mut r, "vary", "Origin");
+    wire::set_header(&mut r, "vary", "Origin");
     r
 }

@@ -4,13 +4,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use axum::extract::State;
 use axum::http::{Method, StatusCode};
+use axum::Router;
 use serde_json::json;
 
-use crate::pages;
-use crate::server::{self, Req, Resp};
-use crate::store::*;
-use crate::util::*;
+use crate::model::IdTokenTamper;
+mod pages;
+use crate::state::*;
+use crate::wire::aadsts::{token_error, trace};
+use crate::wire::codec::*;
+use crate::wire::{self, Req, Resp};
 
 const OIDC: [&str; 4] = ["openid", "profile", "offline_access", "email"];
 
@@ -217,6 +221,13 @@ fn scope_description(resource: &str, scope: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 
+/// The identity platform's router: every path goes to `handle`.
+pub fn router() -> Router<Arc<Shared>> {
+    Router::new().fallback(|State(shared): State<Arc<Shared>>, req: Req| async move {
+        handle(&shared, &req).await
+    })
+}
+
 pub async fn handle(shared: &Arc<Shared>, req: &Req) -> Resp {
     let mut r = route(shared, req);
     // Like Entra ID, the sign-in pages refuse to be framed (redirects still work in frames).
@@ -226,8 +237,8 @@ pub async fn handle(shared: &Arc<Shared>, req: &Req) -> Resp {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     if is_html {
-        server::set_header(&mut r, "x-frame-options", "DENY");
-        server::set_header(&mut r, "content-security-policy", "frame-ancestors 'none'");
+        wire::set_header(&mut r, "x-frame-options", "DENY");
+        wire::set_header(&mut r, "content-security-policy", "frame-ancestors 'none'");
     }
     r
 }
@@ -258,7 +269,7 @@ fn route(shared: &Arc<Shared>, req: &Req) -> Resp {
     match (req.method.clone(), rest.as_str()) {
         (Method::GET, "v2.0/.well-known/openid-configuration") => discovery(shared, tenant),
         (Method::GET, "discovery/v2.0/keys") | (Method::GET, "discovery/keys") => {
-            server::json(StatusCode::OK, &shared.keys.jwks(&shared.issuer()))
+            wire::json(StatusCode::OK, &shared.keys.jwks(&shared.issuer()))
         }
         (Method::GET, "oauth2/v2.0/authorize") => authorize(shared, req, tenant),
         (Method::POST, "login") => login_post(shared, req, tenant),
@@ -331,12 +342,12 @@ fn discovery(shared: &Shared, tenant: &str) -> Resp {
         "msgraph_host": format!("graph.localhost:{}", shared.port),
         "rbac_url": "https://pas.windows.net",
     });
-    server::json(StatusCode::OK, &doc)
+    wire::json(StatusCode::OK, &doc)
 }
 
 fn instance_discovery(shared: &Shared) -> Resp {
     let host = format!("login.localhost:{}", shared.port);
-    server::json(
+    wire::json(
         StatusCode::OK,
         &json!({
             "tenant_discovery_endpoint": format!("http://{host}/common/v2.0/.well-known/openid-configuration"),
@@ -349,33 +360,9 @@ fn instance_discovery(shared: &Shared) -> Resp {
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-fn trace() -> (String, String, String) {
-    let ms = now_ms();
-    let ts = iso8601(ms).replace('T', " ");
-    let ts = format!("{}Z", ts.split('.').next().unwrap_or(""));
-    (random_guid(), random_guid(), ts)
-}
-
-/// The token endpoint's JSON error.
-pub fn token_error(status: StatusCode, error: &str, code: u32, message: &str) -> Resp {
-    let (trace_id, corr, ts) = trace();
-    server::json(
-        status,
-        &json!({
-            "error": error,
-            "error_description": format!("AADSTS{code}: {message} Trace ID: {trace_id} Correlation ID: {corr} Timestamp: {ts}"),
-            "error_codes": [code],
-            "timestamp": ts,
-            "trace_id": trace_id,
-            "correlation_id": corr,
-            "error_uri": format!("https://login.microsoftonline.com/error?code={code}"),
-        }),
-    )
-}
-
 fn error_page(status: StatusCode, code: u32, message: &str) -> Resp {
     let (trace_id, _, ts) = trace();
-    server::html(status, pages::error(code, message, &trace_id, &ts))
+    wire::html(status, pages::error(code, message, &trace_id, &ts))
 }
 
 fn redirect_with(uri: &str, mode: &str, params: &[(&str, String)]) -> Resp {
@@ -388,7 +375,7 @@ fn redirect_with(uri: &str, mode: &str, params: &[(&str, String)]) -> Resp {
     } else {
         format!("{uri}?{enc}")
     };
-    server::redirect(&location)
+    wire::redirect(&location)
 }
 
 /// An error sent back to the app's redirect URI (always with `state`).
@@ -649,11 +636,11 @@ fn show_sign_in(shared: &Shared, ar: AuthRequest, accounts: &[String]) -> Resp {
     let pick = ar.prompt.as_deref() == Some("select_account") || !accounts.is_empty();
     let tenant = ar.tenant.clone();
     shared.lock().pending.insert(ctx.clone(), ar);
-    let mut r = server::html(
+    let mut r = wire::html(
         StatusCode::OK,
         pages::sign_in(&tenant, &ctx, APP_DISPLAY_NAME, &rows, pick),
     );
-    server::set_header(&mut r, "cache-control", "no-store");
+    wire::set_header(&mut r, "cache-control", "no-store");
     r
 }
 
@@ -732,12 +719,12 @@ fn consent_missing(shared: &Shared, ar: &AuthRequest, upn: &str) -> Vec<(String,
 /// frames).
 fn with_cookie(mut r: Resp, sid: Option<String>) -> Resp {
     if let Some(sid) = sid {
-        server::append_header(
+        wire::append_header(
             &mut r,
             "set-cookie",
             &format!("ESTSAUTH={sid}; Path=/; HttpOnly; SameSite=Lax"),
         );
-        server::append_header(
+        wire::append_header(
             &mut r,
             "set-cookie",
             &format!("ESTSAUTHPERSISTENT={sid}; Path=/; HttpOnly; Secure; SameSite=None"),
@@ -781,7 +768,7 @@ fn after_sign_in(
         .collect();
     let tenant = ar.tenant.clone();
     shared.lock().pending.insert(ctx.clone(), ar);
-    let r = server::html(
+    let r = wire::html(
         StatusCode::OK,
         pages::consent(&tenant, &ctx, APP_DISPLAY_NAME, &upn, &rows),
     );
@@ -839,7 +826,7 @@ fn issue_code(shared: &Arc<Shared>, ar: AuthRequest, upn: String, sid: Option<St
 }
 
 fn client_info(upn: &str) -> String {
-    let oid = crate::demo::oid_for(upn);
+    let oid = crate::state::seed::oid_for(upn);
     b64url(
         json!({"uid": oid, "utid": TENANT_ID})
             .to_string()
@@ -1180,9 +1167,9 @@ fn issue_tokens(shared: &Arc<Shared>, g: &Grant) -> Resp {
     if g.client_info {
         body["client_info"] = json!(client_info(&user.upn));
     }
-    let mut r = server::json(StatusCode::OK, &body);
-    server::set_header(&mut r, "cache-control", "no-store, no-cache");
-    server::set_header(&mut r, "pragma", "no-cache");
+    let mut r = wire::json(StatusCode::OK, &body);
+    wire::set_header(&mut r, "cache-control", "no-store, no-cache");
+    wire::set_header(&mut r, "pragma", "no-cache");
     r
 }
 
@@ -1194,12 +1181,15 @@ pub fn mint_access(
     resource: &str,
     scopes: &BTreeSet<String>,
 ) -> crate::model::MintedToken {
-    let (serial, lifetime) = {
+    let (serial, lifetime, now) = {
         let mut inner = shared.lock();
         inner.token_serial += 1;
-        (inner.token_serial, inner.lifetimes.access_secs)
+        (
+            inner.token_serial,
+            inner.lifetimes.access_secs,
+            inner.clock_secs(),
+        )
     };
-    let now = now_secs();
     let scp: Vec<&str> = scopes.iter().map(String::as_str).collect();
     let mut claims = json!({
         "aud": resource,
@@ -1245,7 +1235,10 @@ fn id_token(
     nonce: Option<&str>,
     email: bool,
 ) -> String {
-    let now = now_secs();
+    let (now, tamper) = {
+        let mut inner = shared.lock();
+        (inner.clock_secs(), inner.id_token_tamper.take())
+    };
     let mut claims = json!({
         "aud": client_id,
         "iss": shared.issuer(),
@@ -1264,6 +1257,20 @@ fn id_token(
     });
     if let Some(n) = nonce {
         claims["nonce"] = json!(n);
+    }
+    match tamper {
+        Some(IdTokenTamper::Nonce) => {
+            claims["nonce"] = json!(format!("tampered-{}", random_token(12)))
+        }
+        Some(IdTokenTamper::Aud) => claims["aud"] = json!(guid_from_name("another-application")),
+        Some(IdTokenTamper::Iss) => {
+            claims["iss"] = json!(format!(
+                "{}/{}/v2.0",
+                shared.origin("login"),
+                guid_from_name("another-tenant")
+            ))
+        }
+        None => {}
     }
     if email {
         if let Some(m) = &user.mail {
@@ -1301,16 +1308,16 @@ fn logout(shared: &Shared, req: &Req) -> Resp {
                 }
                 None => t,
             };
-            server::redirect(&t)
+            wire::redirect(&t)
         }
-        _ => server::html(StatusCode::OK, pages::signed_out()),
+        _ => wire::html(StatusCode::OK, pages::signed_out()),
     };
-    server::append_header(
+    wire::append_header(
         &mut r,
         "set-cookie",
         "ESTSAUTH=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax",
     );
-    server::append_header(
+    wire::append_header(
         &mut r,
         "set-cookie",
         "ESTSAUTHPERSISTENT=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=None",

@@ -3,9 +3,9 @@
 use ring::signature::{self, RsaKeyPair};
 use serde_json::{json, Map, Value};
 
-use crate::util::{b64_decode, b64url, b64url_decode, sha256};
+use crate::wire::codec::{b64_decode, b64url, b64url_decode, sha256};
 
-const DEMO_KEY_PEM: &str = include_str!("../demo-signing-key.pem");
+const DEMO_KEY_PEM: &str = include_str!("../../demo-signing-key.pem");
 
 /// Key id published in the JWKS and put in every token header.
 pub const KID: &str = "m365emu-demo-2024";

@@ -1,126 +1,17 @@
-//! The emulator's mutable state: the tenant (users, photos, files, profiles, consent) and the
-//! runtime (sessions, codes, tokens, faults, limits, log).
+//! The emulator's mutable state: the tenant (see `tenant`) and the runtime (sessions, codes,
+//! tokens, faults, limits, switches, log), behind one lock in `Shared`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
-use crate::imaging::Blob;
-use crate::jwt::Keys;
+use super::seed;
+use super::tenant::*;
 use crate::model::*;
-use crate::util::SplitMix;
-
-pub const TENANT_DOMAIN: &str = "contoso.onmicrosoft.com";
-pub const TENANT_ID: &str = "4c3d2b1a-8f7e-4a6b-9c5d-0e1f2a3b4c5d";
-pub const DEMO_CLIENT_ID: &str = "7d1b2c3e-4f50-4a61-8b72-9c83d4e5f601";
-pub const APP_DISPLAY_NAME: &str = "Profile Photo Sync";
-pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
-pub const SHAREPOINT_APP_ID: &str = "00000003-0000-0ff1-ce00-000000000000";
-/// Entra role template id of "SharePoint Administrator".
-pub const SHAREPOINT_ADMIN_ROLE: &str = "f28a1f50-f6e7-4571-818b-6a12f2af6b6c";
-pub const PHOTO_LIBRARY: &str = "/User Photos";
-pub const DEFAULT_PHOTO_FOLDER: &str = "Profile Pictures";
-
-/// A stored picture: either ready bytes or a generated demo picture (made on first use, cached
-/// for the whole process because it is deterministic).
-#[derive(Clone, Debug)]
-pub enum BlobRef {
-    Ready(Arc<Blob>),
-    Demo(String),
-}
-
-impl BlobRef {
-    pub fn get(&self) -> Arc<Blob> {
-        match self {
-            BlobRef::Ready(b) => b.clone(),
-            BlobRef::Demo(key) => crate::demo::blob(key),
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct ExchangePhoto {
-    pub blob: BlobRef,
-    pub modified_ms: u64,
-}
-
-#[derive(Clone, Debug)]
-pub struct User {
-    pub upn: String,
-    pub oid: String,
-    pub display_name: String,
-    pub given_name: String,
-    pub surname: String,
-    pub job_title: Option<String>,
-    pub department: Option<String>,
-    pub office_location: Option<String>,
-    pub mobile_phone: Option<String>,
-    pub business_phones: Vec<String>,
-    pub preferred_language: Option<String>,
-    pub mail: Option<String>,
-    pub mailbox: bool,
-    pub is_admin: bool,
-    pub exchange_photo: Option<ExchangePhoto>,
-}
-
-#[derive(Clone, Debug)]
-pub struct Group {
-    pub id: String,
-    pub display_name: String,
-    pub mail_nickname: String,
-    pub members: Vec<String>,
-}
-
-#[derive(Clone, Debug)]
-pub struct StoredFile {
-    pub blob: BlobRef,
-    pub modified_ms: u64,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct Tenant {
-    pub users: Vec<User>,
-    pub groups: Vec<Group>,
-    /// Files on the My Site host, by decoded server-relative path.
-    pub files: BTreeMap<String, StoredFile>,
-    /// upn → profile properties.
-    pub profiles: BTreeMap<String, BTreeMap<String, String>>,
-    /// lower-case upn → resource (token audience) → consented scopes.
-    pub consents: HashMap<String, HashMap<String, BTreeSet<String>>>,
-}
-
-impl Tenant {
-    pub fn user(&self, key: &str) -> Option<&User> {
-        self.users
-            .iter()
-            .find(|u| u.upn.eq_ignore_ascii_case(key) || u.oid.eq_ignore_ascii_case(key))
-    }
-
-    pub fn user_mut(&mut self, key: &str) -> Option<&mut User> {
-        self.users
-            .iter_mut()
-            .find(|u| u.upn.eq_ignore_ascii_case(key) || u.oid.eq_ignore_ascii_case(key))
-    }
-
-    pub fn consented(&self, upn: &str, resource: &str) -> BTreeSet<String> {
-        self.consents
-            .get(&upn.to_ascii_lowercase())
-            .and_then(|m| m.get(resource))
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    pub fn grant(&mut self, upn: &str, resource: &str, scopes: impl IntoIterator<Item = String>) {
-        self.consents
-            .entry(upn.to_ascii_lowercase())
-            .or_default()
-            .entry(resource.to_string())
-            .or_default()
-            .extend(scopes);
-    }
-}
+use crate::wire::codec::SplitMix;
+use crate::wire::jwt::Keys;
 
 /// The accounts signed in to one browser (the `ESTSAUTH` cookie).
 #[derive(Clone, Debug, Default)]
@@ -199,12 +90,29 @@ pub struct Inner {
     pub log: Vec<LogEntry>,
     pub last_picture_ts: u64,
     pub photo_folder: String,
+    /// The next ID token gets this wrong claim (then the switch clears itself).
+    pub id_token_tamper: Option<IdTokenTamper>,
+    /// How far the services' clock is ahead of the real one (negative: behind): shifts the
+    /// `iat`/`nbf`/`exp` of issued tokens and the time resource servers validate them against.
+    pub clock_skew_secs: i64,
+    /// While set, SharePoint's reads (profiles, files, thumbnails) answer from this snapshot,
+    /// taken when stale reads were switched on, whatever is written since.
+    pub stale_view: Option<SharePointView>,
+    /// Send the deployment guide's security headers with the app's files (on by default).
+    pub production_headers: bool,
+}
+
+/// What SharePoint's reads see: its files and its user profiles.
+#[derive(Clone, Debug, Default)]
+pub struct SharePointView {
+    pub files: BTreeMap<String, StoredFile>,
+    pub profiles: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl Inner {
     pub fn new(port: u16, seed: &SeedOptions, latency_ms: u64) -> Inner {
         Inner {
-            tenant: crate::demo::tenant(port, seed),
+            tenant: seed::tenant(port, seed),
             registration: default_registration(port),
             lifetimes: TokenLifetimes::default(),
             access_cutoff: 0,
@@ -227,7 +135,32 @@ impl Inner {
             log: Vec::new(),
             last_picture_ts: 0,
             photo_folder: DEFAULT_PHOTO_FOLDER.to_string(),
+            id_token_tamper: None,
+            clock_skew_secs: 0,
+            stale_view: None,
+            production_headers: true,
         }
+    }
+
+    /// The files SharePoint's reads see (the stale snapshot while stale reads are on).
+    pub fn read_files(&self) -> &BTreeMap<String, StoredFile> {
+        match &self.stale_view {
+            Some(v) => &v.files,
+            None => &self.tenant.files,
+        }
+    }
+
+    /// The user profiles SharePoint's reads see (the stale snapshot while stale reads are on).
+    pub fn read_profiles(&self) -> &BTreeMap<String, BTreeMap<String, String>> {
+        match &self.stale_view {
+            Some(v) => &v.profiles,
+            None => &self.tenant.profiles,
+        }
+    }
+
+    /// Seconds since the epoch on the services' clock (the real clock plus the control skew).
+    pub fn clock_secs(&self) -> u64 {
+        crate::wire::codec::now_secs().saturating_add_signed(self.clock_skew_secs)
     }
 
     /// Server-relative folder of profile pictures, e.g. `/User Photos/Profile Pictures`.
@@ -237,7 +170,7 @@ impl Inner {
 
     /// A picture timestamp that is strictly greater than every one handed out before.
     pub fn next_picture_ts(&mut self) -> u64 {
-        let now = crate::util::now_secs();
+        let now = crate::wire::codec::now_secs();
         let ts = now.max(self.last_picture_ts + 1);
         self.last_picture_ts = ts;
         ts
@@ -298,5 +231,22 @@ impl Shared {
 
     pub fn issuer(&self) -> String {
         format!("{}/{}/v2.0", self.origin("login"), TENANT_ID)
+    }
+}
+
+#[cfg(test)]
+impl Shared {
+    /// A store with the demo seed on a made-up port, for unit tests of the layers above.
+    pub fn for_tests() -> std::sync::Arc<Shared> {
+        std::sync::Arc::new(Shared {
+            port: 1,
+            keys: Keys::demo(),
+            started: Instant::now(),
+            app_dir: None,
+            inner: Mutex::new(Inner::new(1, &SeedOptions::default(), 0)),
+            seq: AtomicU64::new(0),
+            log_stderr: false,
+            initial_latency_ms: 0,
+        })
     }
 }

@@ -5,15 +5,18 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::http::{Method, StatusCode};
+use axum::Router;
 use serde_json::{json, Map, Value};
 
-use crate::auth::{self, AuthError, Caller};
-use crate::imaging::{self, Blob};
-use crate::limits;
-use crate::server::{self, Req, Resp};
-use crate::store::*;
-use crate::util::*;
+use crate::pipeline::limits;
+use crate::services::bearer::{self as auth, AuthError, Caller};
+use crate::state::*;
+use crate::wire::codec::*;
+use crate::wire::imaging::{self, Blob};
+use crate::wire::odata::{self, Fmt};
+use crate::wire::{self, Req, Resp};
 
 /// Largest picture SetMyProfilePicture takes (4.76 MB).
 pub const MAX_PICTURE_BYTES: usize = 4_990_000;
@@ -28,28 +31,6 @@ const WRITE_SCOPES: [&str; 5] = [
     "User.ReadWrite.All",
 ];
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Fmt {
-    NoMeta,
-    Minimal,
-    Verbose,
-    Xml,
-}
-
-fn fmt_of(req: &Req) -> Fmt {
-    let accept = req.header("accept").unwrap_or("").to_ascii_lowercase();
-    if !accept.contains("application/json") {
-        return Fmt::Xml;
-    }
-    if accept.contains("odata=verbose") {
-        Fmt::Verbose
-    } else if accept.contains("odata=nometadata") {
-        Fmt::NoMeta
-    } else {
-        Fmt::Minimal
-    }
-}
-
 struct Ctx<'a> {
     shared: &'a Arc<Shared>,
     req: &'a Req,
@@ -59,25 +40,7 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn error(&self, status: StatusCode, code: &str, message: &str) -> Resp {
-        match self.fmt {
-            Fmt::NoMeta | Fmt::Minimal => server::json(
-                status,
-                &json!({"odata.error": {"code": code, "message": {"lang": "en-US", "value": message}}}),
-            ),
-            Fmt::Verbose => server::json(
-                status,
-                &json!({"error": {"code": code, "message": {"lang": "en-US", "value": message}}}),
-            ),
-            Fmt::Xml => server::with_type(
-                status,
-                "application/xml;charset=utf-8",
-                format!(
-                    "<?xml version=\"1.0\" encoding=\"utf-8\"?><m:error xmlns:m=\"http://schemas.microsoft.com/ado/2007/08/dataservices/metadata\"><m:code>{}</m:code><m:message xml:lang=\"en-US\">{}</m:message></m:error>",
-                    xml_escape(code),
-                    xml_escape(message)
-                ),
-            ),
-        }
+        odata::error(self.fmt, status, code, message)
     }
 
     fn not_found(&self) -> Resp {
@@ -137,7 +100,7 @@ impl Ctx<'_> {
                 for (k, v) in &obj {
                     props.push_str(&xml_prop(k, v));
                 }
-                server::with_type(
+                wire::with_type(
                     StatusCode::OK,
                     "application/atom+xml;type=entry;charset=utf-8",
                     format!(
@@ -180,7 +143,7 @@ impl Ctx<'_> {
                         format!("<entry><category term=\"{type_name}\" /><content type=\"application/xml\"><m:properties>{props}</m:properties></content></entry>")
                     })
                     .collect();
-                server::with_type(
+                wire::with_type(
                     StatusCode::OK,
                     "application/atom+xml;type=feed;charset=utf-8",
                     format!(
@@ -208,7 +171,7 @@ impl Ctx<'_> {
                 &json!({"odata.metadata": format!("{}/_api/$metadata#Edm.String", self.site), "value": value}),
             ),
             Fmt::Verbose => json_out(StatusCode::OK, &json!({"d": {function: value}})),
-            Fmt::Xml => server::with_type(
+            Fmt::Xml => wire::with_type(
                 StatusCode::OK,
                 "application/xml;charset=utf-8",
                 format!(
@@ -224,7 +187,7 @@ impl Ctx<'_> {
         match self.fmt {
             Fmt::NoMeta | Fmt::Minimal => json_out(StatusCode::OK, &json!({"odata.null": true})),
             Fmt::Verbose => json_out(StatusCode::OK, &json!({"d": {function: null}})),
-            Fmt::Xml => server::with_type(
+            Fmt::Xml => wire::with_type(
                 StatusCode::OK,
                 "application/xml;charset=utf-8",
                 format!(
@@ -236,14 +199,14 @@ impl Ctx<'_> {
 }
 
 fn json_out(status: StatusCode, v: &Value) -> Resp {
-    let mut r = server::json(status, v);
-    server::set_header(&mut r, "x-sharepointhealthscore", "0");
-    server::set_header(&mut r, "sprequestguid", &random_guid());
+    let mut r = wire::json(status, v);
+    wire::set_header(&mut r, "x-sharepointhealthscore", "0");
+    wire::set_header(&mut r, "sprequestguid", &random_guid());
     r
 }
 
 fn with_sp_type(mut r: Resp, ct: &str) -> Resp {
-    server::set_header(&mut r, "content-type", ct);
+    wire::set_header(&mut r, "content-type", ct);
     r
 }
 
@@ -308,8 +271,8 @@ fn auth_error(shared: &Shared, site: &str, e: &AuthError) -> Resp {
             "The user of the token does not exist in this tenant.".to_string()
         }
     };
-    let mut r = server::json(StatusCode::UNAUTHORIZED, &json!({"error_description": msg}));
-    server::set_header(
+    let mut r = wire::json(StatusCode::UNAUTHORIZED, &json!({"error_description": msg}));
+    wire::set_header(
         &mut r,
         "www-authenticate",
         &format!(
@@ -318,7 +281,7 @@ fn auth_error(shared: &Shared, site: &str, e: &AuthError) -> Resp {
             shared.origin("login")
         ),
     );
-    server::set_header(
+    wire::set_header(
         &mut r,
         "x-ms-diagnostics",
         &format!(
@@ -330,12 +293,19 @@ fn auth_error(shared: &Shared, site: &str, e: &AuthError) -> Resp {
     r
 }
 
+/// SharePoint's router (My Site host and admin host): every path goes to `handle`.
+pub fn router() -> Router<Arc<Shared>> {
+    Router::new().fallback(|State(shared): State<Arc<Shared>>, req: Req| async move {
+        handle(&shared, &req).await
+    })
+}
+
 pub async fn handle(shared: &Arc<Shared>, req: &Req) -> Resp {
     let site = shared.origin(&req.label);
     let ctx = Ctx {
         shared,
         req,
-        fmt: fmt_of(req),
+        fmt: Fmt::of(req),
         site: site.clone(),
     };
     let path = req.decoded_path();
@@ -349,7 +319,7 @@ pub async fn handle(shared: &Arc<Shared>, req: &Req) -> Resp {
             if path.starts_with("/User Photos/") || path.starts_with("/_layouts/") {
                 // Files and pages answer like SharePoint does to anonymous browsers.
                 if e == AuthError::Missing {
-                    return server::text(StatusCode::UNAUTHORIZED, "401 UNAUTHORIZED");
+                    return wire::text(StatusCode::UNAUTHORIZED, "401 UNAUTHORIZED");
                 }
             }
             return auth_error(shared, &site, &e);
@@ -486,7 +456,7 @@ async fn api_call(ctx: &Ctx<'_>, caller: &Caller, api: &str) -> Resp {
             let value = inner
                 .tenant
                 .user(&account_upn(&acc))
-                .and_then(|u| inner.tenant.profiles.get(&u.upn))
+                .and_then(|u| inner.read_profiles().get(&u.upn))
                 .and_then(|p| {
                     p.iter()
                         .find(|(k, _)| k.eq_ignore_ascii_case(&prop))
@@ -581,8 +551,7 @@ fn person(ctx: &Ctx<'_>, upn: &str) -> Resp {
         };
     };
     let props = inner
-        .tenant
-        .profiles
+        .read_profiles()
         .get(&u.upn)
         .cloned()
         .unwrap_or_default();
@@ -605,7 +574,7 @@ fn person(ctx: &Ctx<'_>, upn: &str) -> Resp {
         "LatestPost": null,
         "Peers": [],
         "PersonalSiteHostUrl": format!("{my}/"),
-        "PersonalUrl": format!("{my}/personal/{}/", crate::demo::personal_segment(&u.upn)),
+        "PersonalUrl": format!("{my}/personal/{}/", crate::state::seed::personal_segment(&u.upn)),
         "PictureUrl": picture,
         "Title": u.job_title,
         "UserProfileProperties": upp,
@@ -824,8 +793,7 @@ async fn folder_call(
             let count = ctx
                 .shared
                 .lock()
-                .tenant
-                .files
+                .read_files()
                 .keys()
                 .filter(|k| k.starts_with(&format!("{folder}/")))
                 .count();
@@ -866,8 +834,7 @@ async fn folder_call(
             let files: Vec<(String, StoredFile)> = ctx
                 .shared
                 .lock()
-                .tenant
-                .files
+                .read_files()
                 .iter()
                 .filter(|(k, _)| {
                     k.strip_prefix(&format!("{folder}/"))
@@ -956,8 +923,7 @@ async fn file_call(ctx: &Ctx<'_>, path: &str, rest: &[&str]) -> Resp {
     let found = {
         let inner = ctx.shared.lock();
         inner
-            .tenant
-            .files
+            .read_files()
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(path))
             .map(|(k, v)| (k.clone(), v.clone()))
@@ -979,7 +945,7 @@ async fn file_call(ctx: &Ctx<'_>, path: &str, rest: &[&str]) -> Resp {
             file_json(ctx, &path, &f, blob.bytes.len()),
         ),
         (Method::GET, ["$value"]) => {
-            server::with_type(StatusCode::OK, &blob.content_type, blob.bytes.clone())
+            wire::with_type(StatusCode::OK, &blob.content_type, blob.bytes.clone())
         }
         _ => ctx.error(
             StatusCode::BAD_REQUEST,
@@ -993,21 +959,20 @@ async fn serve_file(ctx: &Ctx<'_>, path: &str) -> Resp {
     let found = {
         let inner = ctx.shared.lock();
         inner
-            .tenant
-            .files
+            .read_files()
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(path))
             .map(|(_, v)| v.clone())
     };
     let Some(f) = found else {
-        return server::text(StatusCode::NOT_FOUND, "404 FILE NOT FOUND");
+        return wire::text(StatusCode::NOT_FOUND, "404 FILE NOT FOUND");
     };
     let blob = tokio::task::spawn_blocking(move || f.blob.get())
         .await
         .expect("blob");
-    let mut r = server::with_type(StatusCode::OK, &blob.content_type, blob.bytes.clone());
-    server::set_header(&mut r, "etag", &format!("\"{}\"", &blob.sha256[..16]));
-    server::set_header(&mut r, "cache-control", "private, max-age=0");
+    let mut r = wire::with_type(StatusCode::OK, &blob.content_type, blob.bytes.clone());
+    wire::set_header(&mut r, "etag", &format!("\"{}\"", &blob.sha256[..16]));
+    wire::set_header(&mut r, "cache-control", "private, max-age=0");
     r
 }
 
@@ -1065,29 +1030,28 @@ async fn userphoto(ctx: &Ctx<'_>, caller: &Caller) -> Resp {
         let file = {
             let inner = ctx.shared.lock();
             let placeholder = inner
-                .tenant
-                .profiles
+                .read_profiles()
                 .get(&user.upn)
                 .and_then(|p| p.get("SPS-PicturePlaceholderState"))
                 .is_some_and(|v| v == "1");
             let path = format!("{}/{}_{suffix}.jpg", inner.photo_folder_path(), user.oid);
             (!placeholder)
-                .then(|| inner.tenant.files.get(&path).cloned())
+                .then(|| inner.read_files().get(&path).cloned())
                 .flatten()
         };
         if let Some(f) = file {
             let blob = tokio::task::spawn_blocking(move || f.blob.get())
                 .await
                 .expect("blob");
-            let mut r = server::with_type(StatusCode::OK, &blob.content_type, blob.bytes.clone());
-            server::set_header(&mut r, "cache-control", "private, max-age=0");
+            let mut r = wire::with_type(StatusCode::OK, &blob.content_type, blob.bytes.clone());
+            wire::set_header(&mut r, "cache-control", "private, max-age=0");
             return r;
         }
     }
     let bytes = tokio::task::spawn_blocking(move || imaging::placeholder_jpeg(px))
         .await
         .expect("placeholder");
-    let mut r = server::with_type(StatusCode::OK, "image/jpeg", bytes);
-    server::set_header(&mut r, "cache-control", "private, max-age=0");
+    let mut r = wire::with_type(StatusCode::OK, "image/jpeg", bytes);
+    wire::set_header(&mut r, "cache-control", "private, max-age=0");
     r
 }

@@ -1,0 +1,304 @@
+//! Injected faults: rules from the control API, matched against each request.
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::model::{FaultKind, FaultRule};
+use crate::state::Shared;
+use crate::wire::odata::{self, Fmt};
+use crate::wire::{self, Req, Resp};
+
+pub enum Action {
+    /// Answer this instead of the service.
+    Respond { delay_ms: u64, resp: Box<Resp> },
+    /// Close the connection.
+    Drop { delay_ms: u64 },
+    /// Answer normally after `delay_ms`, trickling the body over `body_ms`.
+    Slow { delay_ms: u64, body_ms: u64 },
+    /// Run the service after `delay_ms`, then close the connection instead of answering.
+    DropAfterHandling { delay_ms: u64 },
+}
+
+fn host_matches(rule: &FaultRule, label: &str, host: &str) -> bool {
+    match rule.host.as_deref() {
+        None => true,
+        Some(h) => {
+            let h = h.to_ascii_lowercase();
+            let h = h.split(':').next().unwrap_or("");
+            h == label || h == host
+        }
+    }
+}
+
+/// Whether `rule` matches a request (without counting it).
+pub fn matches(
+    rule: &FaultRule,
+    label: &str,
+    host: &str,
+    method: &str,
+    path_and_query: &str,
+) -> bool {
+    if !host_matches(rule, label, host) {
+        return false;
+    }
+    match rule.method.as_deref() {
+        Some(m) if !m.eq_ignore_ascii_case(method) => return false,
+        None if method == "OPTIONS" => return false,
+        _ => {}
+    }
+    if let Some(p) = rule.path_contains.as_deref() {
+        let decoded = crate::wire::codec::percent_decode(path_and_query);
+        if !path_and_query.contains(p) && !decoded.contains(p) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Counts the request against every rule that matches and returns the first one that fires.
+pub fn fire(
+    shared: &Shared,
+    label: &str,
+    host: &str,
+    method: &str,
+    path_and_query: &str,
+    status_only: bool,
+) -> Option<FaultRule> {
+    let mut inner = shared.lock();
+    let inner = &mut *inner;
+    for f in inner.faults.iter_mut() {
+        if !matches(&f.rule, label, host, method, path_and_query)
+            || (status_only && f.rule.kind != FaultKind::Status)
+        {
+            continue;
+        }
+        f.matched += 1;
+        if f.matched <= f.rule.skip {
+            continue;
+        }
+        if f.rule.times.is_some_and(|t| f.fired >= t) {
+            continue;
+        }
+        if let Some(fr) = f.rule.fraction {
+            if inner.rng.next_f64() >= fr {
+                continue;
+            }
+        }
+        f.fired += 1;
+        return Some(f.rule.clone());
+    }
+    None
+}
+
+pub fn check(shared: &Shared, req: &Req) -> Option<Action> {
+    let pq = req.path_and_query();
+    let rule = fire(
+        shared,
+        &req.label,
+        &req.host,
+        req.method.as_str(),
+        &pq,
+        false,
+    )?;
+    let delay_ms = rule.latency_ms.unwrap_or(0);
+    Some(match rule.kind {
+        FaultKind::Status => Action::Respond {
+            delay_ms,
+            resp: Box::new(error_response(
+                &req.label,
+                rule.status,
+                rule.retry_after_secs,
+            )),
+        },
+        FaultKind::DropConnection => Action::Drop { delay_ms },
+        FaultKind::SlowBody { ms } => Action::Slow {
+            delay_ms,
+            body_ms: ms,
+        },
+        FaultKind::Delay => Action::Slow {
+            delay_ms,
+            body_ms: 0,
+        },
+        FaultKind::Redirect { location } => {
+            let resp = wire::redirect(&location);
+            Action::Respond {
+                delay_ms,
+                resp: Box::new(resp),
+            }
+        }
+        FaultKind::Body { content_type, body } => {
+            let status = StatusCode::from_u16(rule.status).unwrap_or(StatusCode::OK);
+            let mut resp = wire::with_type(status, &content_type, body);
+            if let Some(s) = rule.retry_after_secs {
+                wire::set_header(&mut resp, "retry-after", &s.to_string());
+            }
+            Action::Respond {
+                delay_ms,
+                resp: Box::new(resp),
+            }
+        }
+        FaultKind::DropAfterHandling => Action::DropAfterHandling { delay_ms },
+    })
+}
+
+/// An error answer in the shape of the service behind `label`.
+pub fn error_response(label: &str, status: u16, retry_after: Option<u64>) -> Resp {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let (gcode, msg) = match status {
+        429 => ("TooManyRequests", "Too many requests."),
+        500 => ("InternalServerError", "An internal server error occurred."),
+        502 => ("BadGateway", "Bad gateway."),
+        503 => (
+            "ServiceNotAvailable",
+            "The service is temporarily unavailable.",
+        ),
+        504 => ("GatewayTimeout", "The gateway timed out."),
+        401 => (
+            "InvalidAuthenticationToken",
+            "Access token validation failure.",
+        ),
+        403 => (
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        ),
+        404 => ("ResourceNotFound", "Resource not found."),
+        _ => ("generalException", "An error occurred."),
+    };
+    let mut r = match label {
+        "graph" => crate::wire::graph::error(code, gcode, msg),
+        "contoso-my" | "contoso-admin" => {
+            let sp_code = if status == 429 {
+                "-2147024860, Microsoft.SharePoint.SPQueryThrottledException"
+            } else {
+                "-1, Microsoft.SharePoint.Client.ServerException"
+            };
+            odata::error(Fmt::NoMeta, code, sp_code, msg)
+        }
+        "login" => wire::json(
+            code,
+            &json!({
+                "error": "temporarily_unavailable",
+                "error_description": format!("AADSTS50196: {msg}"),
+                "error_codes": [50196],
+            }),
+        ),
+        _ => wire::text(code, msg),
+    };
+    if let Some(s) = retry_after {
+        wire::set_header(&mut r, "retry-after", &s.to_string());
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::FaultState;
+
+    fn rule(f: impl FnOnce(&mut FaultRule)) -> FaultRule {
+        let mut r = FaultRule::default();
+        f(&mut r);
+        r
+    }
+
+    #[test]
+    fn every_set_field_must_match() {
+        let any = FaultRule::default();
+        assert!(matches(&any, "graph", "graph.localhost", "GET", "/v1.0/me"));
+        assert!(
+            !matches(&any, "graph", "graph.localhost", "OPTIONS", "/v1.0/me"),
+            "preflights only when named"
+        );
+        let graph = rule(|r| r.host = Some("Graph".into()));
+        assert!(matches(&graph, "graph", "graph.localhost", "GET", "/"));
+        assert!(!matches(&graph, "login", "login.localhost", "GET", "/"));
+        let full = rule(|r| r.host = Some("contoso-my.localhost:8080".into()));
+        assert!(matches(
+            &full,
+            "contoso-my",
+            "contoso-my.localhost",
+            "GET",
+            "/"
+        ));
+        let post = rule(|r| r.method = Some("post".into()));
+        assert!(matches(&post, "graph", "graph.localhost", "POST", "/"));
+        assert!(!matches(&post, "graph", "graph.localhost", "GET", "/"));
+        let options = rule(|r| r.method = Some("OPTIONS".into()));
+        assert!(matches(
+            &options,
+            "graph",
+            "graph.localhost",
+            "OPTIONS",
+            "/"
+        ));
+        let path = rule(|r| r.path_contains = Some("/User Photos/".into()));
+        assert!(
+            matches(&path, "contoso-my", "h", "GET", "/User%20Photos/x.jpg"),
+            "the decoded path counts too"
+        );
+        assert!(!matches(&path, "contoso-my", "h", "GET", "/_api/web"));
+    }
+
+    fn fired(shared: &Shared, n: usize) -> Vec<bool> {
+        (0..n)
+            .map(|_| fire(shared, "graph", "graph.localhost", "GET", "/v1.0/me", false).is_some())
+            .collect()
+    }
+
+    fn with_rules(rules: Vec<FaultRule>) -> std::sync::Arc<Shared> {
+        let shared = Shared::for_tests();
+        shared.lock().faults = rules
+            .into_iter()
+            .map(|rule| FaultState {
+                rule,
+                matched: 0,
+                fired: 0,
+            })
+            .collect();
+        shared
+    }
+
+    #[test]
+    fn skip_then_times() {
+        let shared = with_rules(vec![rule(|r| {
+            r.skip = 2;
+            r.times = Some(1);
+        })]);
+        assert_eq!(fired(&shared, 5), [false, false, true, false, false]);
+        let f = &shared.lock().faults[0];
+        assert_eq!((f.matched, f.fired), (5, 1));
+    }
+
+    #[test]
+    fn fractions_are_deterministic_and_bounded() {
+        let never = with_rules(vec![rule(|r| r.fraction = Some(0.0))]);
+        assert!(fired(&never, 50).iter().all(|f| !f));
+        let always = with_rules(vec![rule(|r| r.fraction = Some(1.0))]);
+        assert!(fired(&always, 50).iter().all(|f| *f));
+        let half = || with_rules(vec![rule(|r| r.fraction = Some(0.5))]);
+        let (a, b) = (fired(&half(), 200), fired(&half(), 200));
+        assert_eq!(a, b, "same seed, same sequence");
+        let n = a.iter().filter(|f| **f).count();
+        assert!((60..=140).contains(&n), "{n} of 200");
+    }
+
+    #[test]
+    fn first_firing_rule_wins_and_status_only_skips_other_kinds() {
+        let shared = with_rules(vec![
+            rule(|r| {
+                r.kind = FaultKind::DropConnection;
+                r.times = Some(1);
+            }),
+            rule(|r| r.status = 429),
+        ]);
+        let first = fire(&shared, "graph", "graph.localhost", "GET", "/", false).unwrap();
+        assert_eq!(first.kind, FaultKind::DropConnection);
+        let second = fire(&shared, "graph", "graph.localhost", "GET", "/", false).unwrap();
+        assert_eq!(second.status, 429);
+        let shared = with_rules(vec![rule(|r| r.kind = FaultKind::DropAfterHandling)]);
+        assert!(
+            fire(&shared, "graph", "graph.localhost", "GET", "/", true).is_none(),
+            "$batch items only take Status rules"
+        );
+    }
+}

@@ -1,0 +1,135 @@
+//! A request with its body read, as every service handler takes it (an axum extractor).
+
+use std::collections::BTreeMap;
+
+use axum::body::{Body, Bytes};
+use axum::extract::FromRequest;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+
+use super::codec::{parse_form, percent_decode};
+use super::response::{text, Resp};
+
+/// The request's number in the request log, set by the pipeline as a request extension.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Seq(pub u64);
+
+/// A parsed request, body read.
+pub struct Req {
+    pub method: Method,
+    /// Host name without port, lower case: `graph.localhost`.
+    pub host: String,
+    /// First label of the host: `graph`.
+    pub label: String,
+    /// Raw (percent-encoded) path.
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub seq: u64,
+}
+
+/// The host name of a request without the port, lower case.
+pub fn host_of(headers: &HeaderMap, uri: &axum::http::Uri) -> String {
+    let raw = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| uri.host().map(str::to_string))
+        .unwrap_or_default();
+    let h = raw.rsplit_once(':').map(|(h, _)| h).unwrap_or(&raw);
+    h.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// Reads a whole request body (up to 64 MiB; more is a 413).
+pub async fn read_body(body: Body) -> Result<Bytes, Resp> {
+    axum::body::to_bytes(body, 64 * 1024 * 1024)
+        .await
+        .map_err(|_| text(StatusCode::PAYLOAD_TOO_LARGE, "request body too large"))
+}
+
+impl Req {
+    /// Reads the whole body (up to 64 MiB).
+    pub async fn read(req: Request<Body>) -> Result<Req, Resp> {
+        let (parts, body) = req.into_parts();
+        let body = read_body(body).await?;
+        let seq = parts.extensions.get::<Seq>().copied().unwrap_or_default().0;
+        Ok(Req::from_parts(&parts, body, seq))
+    }
+
+    /// A request from its head and its body, already read.
+    pub fn from_parts(parts: &Parts, body: Bytes, seq: u64) -> Req {
+        let host = host_of(&parts.headers, &parts.uri);
+        let label = host.split('.').next().unwrap_or("").to_string();
+        Req {
+            method: parts.method.clone(),
+            host,
+            label,
+            path: parts.uri.path().to_string(),
+            query: parts.uri.query().map(str::to_string),
+            headers: parts.headers.clone(),
+            body,
+            seq,
+        }
+    }
+
+    /// `path?query` as received.
+    pub fn path_and_query(&self) -> String {
+        match &self.query {
+            Some(q) => format!("{}?{}", self.path, q),
+            None => self.path.clone(),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn query_map(&self) -> BTreeMap<String, String> {
+        self.query.as_deref().map(parse_form).unwrap_or_default()
+    }
+
+    pub fn form(&self) -> BTreeMap<String, String> {
+        parse_form(&String::from_utf8_lossy(&self.body))
+    }
+
+    pub fn origin_header(&self) -> Option<&str> {
+        self.header("origin")
+    }
+
+    pub fn bearer(&self) -> Option<&str> {
+        let v = self.header("authorization")?;
+        let (scheme, token) = v.split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    }
+
+    /// Decoded path (`%20` → space).
+    pub fn decoded_path(&self) -> String {
+        percent_decode(&self.path)
+    }
+
+    pub fn is_preflight(&self) -> bool {
+        self.method == Method::OPTIONS && self.headers.contains_key("access-control-request-method")
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        for v in self.headers.get_all(header::COOKIE) {
+            for part in v.to_str().ok()?.split(';') {
+                if let Some((k, val)) = part.trim().split_once('=') {
+                    if k == name {
+                        return Some(val.to_string());
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for Req {
+    type Rejection = Resp;
+
+    async fn from_request(req: Request<Body>, _state: &S) -> Result<Req, Resp> {
+        Req::read(req).await
+    }
+}

@@ -42,7 +42,10 @@ impl Store for SharedStore {
 
 fn cache() -> (TokenCache, SharedStore) {
     let store = SharedStore::default();
-    (TokenCache::new(Box::new(store.clone())), store)
+    (
+        TokenCache::new(Box::new(store.clone()), Box::new(store.clone())),
+        store,
+    )
 }
 
 fn account() -> impl Strategy<Value = Account> {

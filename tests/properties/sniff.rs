@@ -27,7 +27,8 @@ fn signatures(format: ImageFormat) -> Vec<Vec<Option<u8>>> {
             vec![webp]
         }
         ImageFormat::Tiff => vec![exact(b"II*\0"), exact(b"MM\0*")],
-        ImageFormat::Heic => [
+        // AVIF is a HEIF file whose brands name AVIF: the same signature family.
+        ImageFormat::Heic | ImageFormat::Avif => [
             b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif",
         ]
         .iter()
@@ -42,7 +43,7 @@ fn signatures(format: ImageFormat) -> Vec<Vec<Option<u8>>> {
     }
 }
 
-const FORMATS: [ImageFormat; 7] = [
+const FORMATS: [ImageFormat; 8] = [
     ImageFormat::Jpeg,
     ImageFormat::Png,
     ImageFormat::Gif,
@@ -50,6 +51,7 @@ const FORMATS: [ImageFormat; 7] = [
     ImageFormat::WebP,
     ImageFormat::Tiff,
     ImageFormat::Heic,
+    ImageFormat::Avif,
 ];
 
 fn starts_with(bytes: &[u8], signature: &[Option<u8>]) -> bool {
@@ -58,6 +60,14 @@ fn starts_with(bytes: &[u8], signature: &[Option<u8>]) -> bool {
             .iter()
             .zip(bytes)
             .all(|(s, b)| s.is_none_or(|s| s == *b))
+}
+
+/// HEIC and AVIF share one signature; the brands inside the `ftyp` box tell them apart.
+fn family(format: ImageFormat) -> ImageFormat {
+    match format {
+        ImageFormat::Avif => ImageFormat::Heic,
+        other => other,
+    }
 }
 
 fn has_signature(bytes: &[u8], format: ImageFormat) -> bool {
@@ -74,7 +84,7 @@ fn bytes_of(format: ImageFormat) -> impl Strategy<Value = Vec<u8>> {
         prop::collection::vec(any::<u8>(), 0..64),
     )
         .prop_map(move |(signature, mut fill, tail)| {
-            if format == ImageFormat::Heic {
+            if matches!(format, ImageFormat::Heic | ImageFormat::Avif) {
                 fill[0] = 0;
             }
             let mut bytes: Vec<u8> = signature
@@ -125,7 +135,7 @@ proptest! {
         (format, bytes) in prop::sample::select(FORMATS.to_vec())
             .prop_flat_map(|f| (Just(f), bytes_of(f))),
     ) {
-        prop_assert_eq!(sniff(&bytes), format);
+        prop_assert_eq!(family(sniff(&bytes)), family(format));
     }
 
     /// A format is named only when the bytes carry its signature, and never the other way
@@ -155,7 +165,7 @@ proptest! {
     /// WebP, TIFF and HEIC (or AVIF) bytes are images, and never supported ones.
     #[test]
     fn unsupported_images_are_never_supported(
-        bytes in prop::sample::select(vec![ImageFormat::WebP, ImageFormat::Tiff, ImageFormat::Heic])
+        bytes in prop::sample::select(vec![ImageFormat::WebP, ImageFormat::Tiff, ImageFormat::Heic, ImageFormat::Avif])
             .prop_flat_map(bytes_of),
     ) {
         let found = sniff(&bytes);

@@ -131,12 +131,17 @@ proptest! {
         }
     }
 
-    /// A file that is not JSON (or not an object of the expected shape) says where it broke.
+    /// A file that is not JSON (or not an object of the expected shape) says where it broke;
+    /// an empty (or blank) file says it is empty.
     #[test]
     fn what_is_not_json_is_bad_json(text in text()) {
         prop_assume!(serde_json::from_str::<Value>(&text).map(|v| !v.is_object()).unwrap_or(true));
         let parsed = AppConfig::parse(&text);
-        prop_assert!(matches!(parsed, Err(ConfigError::BadJson { .. })), "{parsed:?}");
+        if text.trim().is_empty() {
+            prop_assert!(matches!(parsed, Err(ConfigError::Empty)), "{parsed:?}");
+        } else {
+            prop_assert!(matches!(parsed, Err(ConfigError::BadJson { .. })), "{parsed:?}");
+        }
     }
 
     /// A good config reads back as written: endpoints without their trailing slash, hosts as

@@ -3,7 +3,9 @@
 
 use proptest::prelude::*;
 
-use profile_photo_sync::photo::plan::check_source;
+use profile_photo_sync::photo::plan::{
+    check_source, declared_dimensions, MAX_SOURCE_EDGE, MAX_SOURCE_PIXELS,
+};
 use profile_photo_sync::photo::{sniff, PhotoError, PhotoPlan, MAX_SOURCE_BYTES};
 
 /// A dimension: photo-sized, tiny, or anything a header may declare.
@@ -37,6 +39,17 @@ proptest! {
             Err(PhotoError::NotAnImage) => prop_assert!(!format.is_image()),
             Err(PhotoError::UnsupportedFormat { format: refused }) => {
                 prop_assert!(refused == format && format.is_image() && !format.is_supported());
+            }
+            Err(PhotoError::TooManyPixels { width, height }) => {
+                // Refused before decoding: a supported format whose header declares more
+                // than the page decodes.
+                prop_assert!(format.is_supported());
+                prop_assert_eq!(declared_dimensions(&bytes, format), Some((width, height)));
+                prop_assert!(
+                    u64::from(width) * u64::from(height) > MAX_SOURCE_PIXELS
+                        || width > MAX_SOURCE_EDGE
+                        || height > MAX_SOURCE_EDGE
+                );
             }
             Err(other) => prop_assert!(false, "{other:?} for {} bytes", bytes.len()),
         }

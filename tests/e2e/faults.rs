@@ -11,13 +11,14 @@
 
 use std::time::{Duration, Instant};
 
-use emulator::{Emulator, FaultKind, FaultRule, FileState, LogEntry};
+use emulator::{Emulator, FaultKind, FaultRule, FileState, IdTokenTamper, LogEntry};
 use emulator_pixels::{decode_any, Fingerprint};
 use fantoccini::wd::WebDriverCompatibleCommand;
 use serde_json::{json, Value};
 
 use crate::support::{
-    assert_tokens_only_to_allowed_hosts, emulator, AppPage, Browser, BrowserOptions,
+    assert_tokens_only_to_allowed_hosts, emulator, generated_config, AppPage, Browser,
+    BrowserOptions,
 };
 
 fn upn(user: &str) -> String {
@@ -1260,4 +1261,253 @@ async fn an_avif_photo_from_exchange_is_named_and_not_written() {
         "AVIF",
     )
     .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redirects, malformed answers, lost answers, tampered id tokens, hostile addresses
+
+/// No request of any kind went to `evil.localhost`.
+fn assert_nothing_went_to_evil(log: &[LogEntry]) {
+    let to_evil: Vec<_> = log
+        .iter()
+        .filter(|e| e.host == "evil.localhost")
+        .map(|e| format!("{} {}", e.method, e.path_and_query))
+        .collect();
+    assert!(
+        to_evil.is_empty(),
+        "requests went to evil.localhost: {to_evil:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sharepoint_redirecting_to_another_origin_gets_no_token_and_writes_nothing() {
+    let emulator = emulator().await;
+    let control = emulator.control();
+    let before = files(&emulator).await;
+    control
+        .set_fault(FaultRule {
+            kind: FaultKind::Redirect {
+                location: format!("{}/steal?from=sharepoint", emulator.origin("evil")),
+            },
+            method: Some("GET".into()),
+            ..fault("contoso-my", PROPERTIES, 302)
+        })
+        .await
+        .unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    signed_in(&page, "adele").await;
+    // The page never follows a redirect with a token: the read fails like an unreachable host.
+    assert_failed(&page, "network", false).await;
+    let log = tokens_stayed_home(&emulator).await;
+    assert_nothing_went_to_evil(&log);
+    assert!(
+        log.iter()
+            .any(|e| e.path_and_query.contains(PROPERTIES) && e.status == 302),
+        "SharePoint did redirect"
+    );
+    assert_eq!(writes(&log), 0);
+    assert_eq!(files(&emulator).await, before, "nothing written");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_token_endpoint_answering_malformed_json_at_sign_in_keeps_no_token() {
+    let emulator = emulator().await;
+    let control = emulator.control();
+    control
+        .set_fault(FaultRule {
+            kind: FaultKind::Body {
+                content_type: "application/json".into(),
+                body: "{\"access_".into(),
+            },
+            times: Some(1),
+            method: Some("POST".into()),
+            ..fault("login", TOKEN, 200)
+        })
+        .await
+        .unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    page.open("").await;
+    page.click("sign-in").await;
+    page.sign_in_on_identity_page(&upn("adele")).await;
+    let kind = page
+        .attribute_of("auth-error", "data-error-kind")
+        .await
+        .unwrap_or_default();
+    assert!(
+        ["other", "network"].contains(&kind.as_str()),
+        "a sign-in failure the user can retry: {kind}: {}",
+        page.body_text().await
+    );
+    assert!(!page.text_of("auth-error-message").await.is_empty());
+    assert!(!page.has("signed-in-user").await);
+    assert!(
+        page.storage_keys()
+            .await
+            .iter()
+            .all(|k| !k.starts_with("s:pps.auth.at|")),
+        "no token kept"
+    );
+    let log = control.log().await.unwrap();
+    assert!(
+        log.iter().all(|e| !e.has_authorization),
+        "no token was used"
+    );
+
+    page.sign_in(&upn("adele")).await;
+    page.wait_for_phase(&["compared"]).await;
+    let log = tokens_stayed_home(&emulator).await;
+    assert_eq!(writes(&log), 0);
+    let redemptions = log
+        .iter()
+        .filter(|e| e.grant_type.as_deref() == Some("authorization_code"))
+        .count();
+    assert_eq!(redemptions, 2, "the malformed answer, then a good one");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_write_answer_lost_after_sharepoint_stored_it_never_claims_nothing_changed() {
+    let emulator = emulator().await;
+    let control = emulator.control();
+    control
+        .set_fault(FaultRule {
+            kind: FaultKind::DropAfterHandling,
+            method: Some("POST".into()),
+            ..fault("contoso-my", WRITE, 0)
+        })
+        .await
+        .unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    signed_in(&page, "adele").await;
+    page.wait_for_phase(&["compared"]).await;
+    page.click("sync-button").await;
+    let phase = page.wait_for_phase(&["done", "failed"]).await;
+    if phase == "failed" {
+        // It could not confirm: it must say the photo may have been saved.
+        let reason = page
+            .attribute_of("sync-error", "data-reason")
+            .await
+            .unwrap_or_default();
+        assert_failed(&page, &reason, true).await;
+    }
+    let log = tokens_stayed_home(&emulator).await;
+    let attempts = writes(&log);
+    assert!((1..=10).contains(&attempts), "bounded: {attempts}");
+    assert!(log
+        .iter()
+        .filter(|e| e.path_and_query.contains(WRITE) && e.method == "POST")
+        .all(|e| e.injected.as_deref() == Some("dropped")));
+    // SharePoint took it, and it is exactly the right photo.
+    assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
+}
+
+/// The identity platform answers the code redemption with an id token that is validly signed
+/// but wrong in one claim: the page refuses the sign-in, keeps no token and calls nothing
+/// with one; the next sign-in (a right id token) works.
+async fn a_tampered_id_token_is_refused(tamper: IdTokenTamper, kind: &str, says: &str) {
+    let emulator = emulator().await;
+    let control = emulator.control();
+    control.tamper_next_id_token(tamper).await.unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    page.open("").await;
+    page.click("sign-in").await;
+    page.sign_in_on_identity_page(&upn("adele")).await;
+    page.wait_for("auth-error").await;
+    let message = assert_sign_in_problem(&page, kind).await;
+    assert!(message.contains(says), "{message}");
+    assert!(
+        page.storage_keys()
+            .await
+            .iter()
+            .all(|k| !k.starts_with("s:pps.auth.at|")),
+        "no token kept"
+    );
+    let log = control.log().await.unwrap();
+    assert!(
+        log.iter().all(|e| !e.has_authorization),
+        "no token was used"
+    );
+    assert!(log.iter().all(|e| e.host != "graph.localhost"));
+
+    page.sign_in(&upn("adele")).await;
+    page.wait_for_phase(&["compared"]).await;
+    let log = tokens_stayed_home(&emulator).await;
+    assert_eq!(writes(&log), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_id_token_with_another_nonce_is_refused() {
+    a_tampered_id_token_is_refused(IdTokenTamper::Nonce, "nonce-mismatch", "nonce").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_id_token_for_another_app_is_refused() {
+    a_tampered_id_token_is_refused(IdTokenTamper::Aud, "other", "not this app").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_id_token_from_another_tenant_is_refused() {
+    a_tampered_id_token_is_refused(IdTokenTamper::Iss, "other", "issued by").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_my_site_on_a_foreign_host_gets_no_token_and_writes_nothing() {
+    let emulator = emulator().await;
+    let control = emulator.control();
+    let before = files(&emulator).await;
+    // Without mySiteHost in config.json, the page takes the host from Graph's mySite.
+    let mut config = generated_config(&emulator).await;
+    config.as_object_mut().unwrap().remove("mySiteHost");
+    control
+        .set_app_config(Some(config.to_string()))
+        .await
+        .unwrap();
+    // A My Site look-alike: not `{tenant}-my.sharepoint.com` (a dot in the tenant label).
+    let hostile = "https://evil.example-my.sharepoint.com/personal/adele/";
+    control
+        .set_user_field(&upn("adele"), "mySite", hostile)
+        .await
+        .unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    signed_in(&page, "adele").await;
+    assert_failed(&page, "untrusted-my-site", false).await;
+    assert!(page.text_of("sync-error-message").await.contains(hostile));
+    let log = tokens_stayed_home(&emulator).await;
+    assert!(
+        log.iter().all(|e| e.host != "contoso-my.localhost"),
+        "SharePoint was not even asked"
+    );
+    assert_eq!(files(&emulator).await, before, "nothing written");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_picture_url_on_a_foreign_host_gets_no_token_and_the_sync_still_works() {
+    let emulator = emulator().await;
+    let control = emulator.control();
+    control
+        .set_profile_property(
+            &upn("adele"),
+            "PictureURL",
+            &format!(
+                "{}/User Photos/Profile Pictures/adele_MThumb.jpg",
+                emulator.origin("evil")
+            ),
+        )
+        .await
+        .unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    signed_in(&page, "adele").await;
+    page.wait_for_phase(&["compared"]).await;
+    assert_nothing_went_to_evil(&control.log().await.unwrap());
+    page.click("sync-button").await;
+    page.wait_for_phase(&["done"]).await;
+    let log = tokens_stayed_home(&emulator).await;
+    assert_nothing_went_to_evil(&log);
+    assert_eq!(writes(&log), 1);
+    assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
 }

@@ -83,12 +83,51 @@ fn module_path(root: &Path, file: &Path) -> Vec<String> {
     parts
 }
 
-/// Source without comments, string literals' contents and the trailing `#[cfg(test)]` module.
+/// Source without comments, string literals' contents and `#[cfg(test)]` items.
 fn code_of(text: &str) -> String {
-    let text = match text.find("#[cfg(test)]") {
-        Some(at) => &text[..at],
-        None => text,
-    };
+    without_test_items(&without_comments_and_strings(text))
+}
+
+/// Drops each item marked `#[cfg(test)]`: up to its `;`, or its `{ … }` block when one opens
+/// first.
+fn without_test_items(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut rest = code;
+    while let Some(at) = rest.find("#[cfg(test)]") {
+        out.push_str(&rest[..at]);
+        let item = &rest[at..];
+        let open = item.find('{');
+        let semi = item.find(';');
+        let end = match (open, semi) {
+            (Some(o), Some(s)) if s < o => s + 1,
+            (Some(o), _) => {
+                let mut depth = 0usize;
+                let mut end = item.len();
+                for (i, c) in item[o..].char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                end = o + i + 1;
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                end
+            }
+            (None, Some(s)) => s + 1,
+            (None, None) => item.len(),
+        };
+        rest = &item[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn without_comments_and_strings(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -463,7 +502,7 @@ fn paths_in_comments_strings_and_tests_do_not_count_and_a_front_door_may_name_it
         ("", "pub mod ui; pub use ui::View;"),
         (
             "ui",
-            "// crate::sync::x\nlet s = \"crate::sync::y\";\npub use self::view::View; use crate::ui::view::helper;\n#[cfg(test)]\nmod tests { use crate::lib::x; }",
+            "// crate::sync::x\nlet s = \"crate::sync::y\";\npub use self::view::View; use crate::ui::view::helper;\n#[cfg(test)]\nmod tests { use crate::lib::x; }\n#[cfg(test)]\nuse crate::lib::y;",
         ),
         ("ui::view", "use super::super::sync::run; use crate::http::fetch;"),
         ("sync", "use crate::http::{self, fetch as get};"),
@@ -478,4 +517,21 @@ fn a_module_without_a_layer_is_reported() {
     let problems = check(&files, TOY, &[]);
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].contains("`audit` has no layer"));
+}
+
+#[test]
+fn an_import_after_a_test_module_still_counts() {
+    let files = tree(&[
+        ("", ""),
+        ("ui", ""),
+        (
+            "sync",
+            "#[cfg(test)]\nmod tests { use crate::ui::x; }\nuse crate::ui::View;",
+        ),
+        ("http", ""),
+    ]);
+    assert_eq!(
+        check(&files, TOY, &[]),
+        vec!["`sync` uses `ui`: `sync` sits below `ui`".to_owned()]
+    );
 }

@@ -49,7 +49,7 @@ pub struct AppConfig {
     pub graph_base_url: String,
     /// The tenant's My Site host origin (`https://contoso-my.sharepoint.com`), when the
     /// deployment names it; otherwise it is found from Graph's `mySite` after sign-in.
-    pub my_site_host: Option<String>,
+    pub my_site_host: Option<MySiteOrigin>,
     /// The SharePoint admin host origin (`https://contoso-admin.sharepoint.com`), for bulk work.
     pub admin_host: Option<String>,
     /// The redirect URI registered for the SPA platform; defaults to the page's own URL.
@@ -157,7 +157,7 @@ impl AppConfig {
             .transpose()?
             .unwrap_or_else(|| "https://graph.microsoft.com/v1.0".to_owned());
         let my_site_host = non_empty(raw.my_site_host)
-            .map(|h| origin("mySiteHost", &h))
+            .map(|h| origin("mySiteHost", &h).map(MySiteOrigin))
             .transpose()?;
         let admin_host = non_empty(raw.admin_host)
             .map(|h| origin("adminHost", &h))
@@ -268,6 +268,94 @@ fn origin(field: &'static str, value: &str) -> Result<String, ConfigError> {
         });
     }
     Ok(url.origin().ascii_serialization())
+}
+
+/// The domains SharePoint Online's clouds live under (commercial, GCC High, Germany, China, DoD).
+pub const SHAREPOINT_CLOUD_DOMAINS: [&str; 5] = [
+    "sharepoint.com",
+    "sharepoint.us",
+    "sharepoint.de",
+    "sharepoint.cn",
+    "sharepoint-mil.us",
+];
+
+/// The origin of the user's My Site host (`https://contoso-my.sharepoint.com`): the one
+/// SharePoint origin a sign-in token may be sent to, and the audience of that token.
+///
+/// Made only two ways, each checked once: from `config.json`'s `mySiteHost` (an origin that
+/// whoever deploys the page chose, https or a loopback host, validated by [`AppConfig::parse`]),
+/// or from a My Site URL a service named ([`MySiteOrigin::from_service`], Graph's `mySite`),
+/// which must be a My Site host in one of Microsoft's SharePoint clouds over https, or, only
+/// in a local deployment ([`AppConfig::is_local`]), the local emulator's
+/// `{tenant}-my.localhost` over http. It is kept in its one serialized form (lower case, no
+/// default port, no trailing slash), so nothing trims or compares it again.
+///
+/// ```
+/// use profile_photo_sync::config::MySiteOrigin;
+/// let origin = MySiteOrigin::from_service("https://Contoso-my.sharepoint.com/personal/a/", false);
+/// assert_eq!(origin.as_deref(), Some("https://contoso-my.sharepoint.com"));
+/// assert_eq!(MySiteOrigin::from_service("https://evil.example/personal/a", false), None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MySiteOrigin(String);
+
+impl MySiteOrigin {
+    /// The origin of `url` if it is a My Site host a token may be sent to. A deployment with
+    /// https endpoints (`local_deployment` false) never sends a token over plain http because
+    /// a service said so.
+    pub fn from_service(url: &str, local_deployment: bool) -> Option<MySiteOrigin> {
+        let parsed = Url::parse(url).ok()?;
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return None;
+        }
+        let host = parsed.host_str()?;
+        let trusted = match parsed.scheme() {
+            "https" => {
+                parsed.port().is_none()
+                    && SHAREPOINT_CLOUD_DOMAINS
+                        .iter()
+                        .any(|domain| is_my_site_label_under(host, domain))
+            }
+            "http" => local_deployment && is_my_site_label_under(host, "localhost"),
+            _ => false,
+        };
+        trusted.then(|| MySiteOrigin(parsed.origin().ascii_serialization()))
+    }
+
+    /// `https://contoso-my.sharepoint.com`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for MySiteOrigin {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for MySiteOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `{tenant}-my.{domain}`, with exactly one label before the domain.
+fn is_my_site_label_under(host: &str, domain: &str) -> bool {
+    let Some(label) = host
+        .strip_suffix(domain)
+        .and_then(|rest| rest.strip_suffix('.'))
+    else {
+        return false;
+    };
+    let Some(tenant) = label.strip_suffix("-my") else {
+        return false;
+    };
+    !tenant.is_empty()
+        && tenant
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 
 use gloo_net::http::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
-use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortController, RequestCredentials};
 
 /// How long a request may take before it is abandoned, unless the caller says otherwise.
@@ -379,43 +379,26 @@ fn network(origin: &str, error: impl std::fmt::Display) -> HttpError {
 
 /// Aborts the request when it runs out of time; cleared when dropped.
 struct Timeout {
-    handle: Option<i32>,
     fired: std::rc::Rc<std::cell::Cell<bool>>,
-    _callback: Closure<dyn FnMut()>,
+    _timer: crate::browser::Timer,
 }
 
 impl Timeout {
     fn arm(controller: &AbortController, ms: u32) -> Timeout {
         let fired = std::rc::Rc::new(std::cell::Cell::new(false));
         let (controller, flag) = (controller.clone(), fired.clone());
-        let callback = Closure::<dyn FnMut()>::new(move || {
+        let timer = crate::browser::Timer::start(ms, move || {
             flag.set(true);
             controller.abort();
         });
-        let handle = web_sys::window().and_then(|w| {
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                callback.as_ref().unchecked_ref(),
-                ms.min(i32::MAX as u32) as i32,
-            )
-            .ok()
-        });
         Timeout {
-            handle,
             fired,
-            _callback: callback,
+            _timer: timer,
         }
     }
 
     fn fired(&self) -> bool {
         self.fired.get()
-    }
-}
-
-impl Drop for Timeout {
-    fn drop(&mut self) {
-        if let (Some(handle), Some(window)) = (self.handle, web_sys::window()) {
-            window.clear_timeout_with_handle(handle);
-        }
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod browser;
 pub mod config;
 pub mod embed;
 pub mod graph;

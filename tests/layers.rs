@@ -31,10 +31,10 @@ const APP_LAYERS: &[&[&str]] = &[
     &["graph", "sharepoint", "embed", "links"],
     // sign-in
     &["auth"],
-    // the one fetch wrapper and the browser seam
+    // the one fetch wrapper
     &["http"],
-    // pure ground: photo maths and browser codecs, messages, configuration
-    &["photo", "i18n", "config"],
+    // ground: photo maths and browser codecs, messages, configuration, the browser seam
+    &["photo", "i18n", "config", "browser"],
 ];
 
 /// The emulator (`emulator/src/`), top to bottom; its `lib.rs` says the same in words.

@@ -9,11 +9,15 @@ use std::cell::RefCell;
 use serde_json::{json, Value};
 
 use super::request::{Interaction, PendingRequest, PENDING_REQUEST_TTL_MS};
-use super::Resource;
+use super::{AuthError, Resource};
 use crate::http::json as read;
 
 /// Every key this module writes starts with this, so sign-out can remove them all.
 pub const PREFIX: &str = "pps.auth.";
+
+/// When the page last started a sign-in by itself; kept beside the cache, outside what a new
+/// sign-in clears, so that a loop of automatic sign-ins is impossible.
+pub const REAUTH_KEY: &str = "pps.reauth-at";
 
 /// An access token is renewed this long before it expires, so a call never starts with a
 /// token that runs out on the way.
@@ -22,10 +26,15 @@ pub const EXPIRY_MARGIN_SECS: u64 = 5 * 60;
 /// SPA refresh tokens live 24 hours from sign-in, whatever is done with them.
 pub const SPA_REFRESH_LIFETIME_SECS: u64 = 24 * 60 * 60;
 
+/// A write the store refused: sessionStorage throws `QuotaExceededError` when the page's
+/// share of it is full.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreFull;
+
 /// Where cache entries live.
 pub trait Store {
     fn get(&self, key: &str) -> Option<String>;
-    fn set(&self, key: &str, value: &str);
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreFull>;
     fn remove(&self, key: &str);
     fn keys(&self) -> Vec<String>;
 }
@@ -43,12 +52,13 @@ impl Store for MemoryStore {
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.clone())
     }
-    fn set(&self, key: &str, value: &str) {
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreFull> {
         let mut entries = self.0.borrow_mut();
         match entries.iter_mut().find(|(k, _)| k == key) {
             Some((_, v)) => *v = value.to_owned(),
             None => entries.push((key.to_owned(), value.to_owned())),
         }
+        Ok(())
     }
     fn remove(&self, key: &str) {
         self.0.borrow_mut().retain(|(k, _)| k != key);
@@ -209,8 +219,11 @@ impl TokenCache {
         self.read(&format!("{PREFIX}account"))
     }
 
-    pub fn set_account(&self, account: &Account) {
-        self.write(&format!("{PREFIX}account"), account);
+    /// Keeps the signed-in account; [`AuthError::StorageFull`] when the store refuses it
+    /// (the sign-in could not be kept).
+    pub fn set_account(&self, account: &Account) -> Result<(), AuthError> {
+        self.write(&format!("{PREFIX}account"), account)
+            .map_err(|StoreFull| AuthError::StorageFull)
     }
 
     /// The cached access token for a resource and scopes, if it is still fresh at `now_secs`.
@@ -234,7 +247,7 @@ impl TokenCache {
         expires_in_secs: u64,
         now_secs: u64,
     ) {
-        self.write(
+        let _ = self.write(
             &access_key(account, resource, scopes),
             &TokenEntry {
                 secret: secret.to_owned(),
@@ -272,7 +285,7 @@ impl TokenCache {
             (false, Some(previous)) => previous.expires_at_secs,
             _ => now_secs.saturating_add(SPA_REFRESH_LIFETIME_SECS),
         };
-        self.write(
+        let _ = self.write(
             &key,
             &TokenEntry {
                 secret: secret.to_owned(),
@@ -285,9 +298,13 @@ impl TokenCache {
         self.store.remove(&refresh_key(account));
     }
 
-    pub fn put_pending(&self, request: &PendingRequest) {
+    /// Remembers a sign-in in flight. [`AuthError::StorageFull`] when the store refuses it:
+    /// the response could not be checked when it comes back, so the sign-in must not start.
+    pub fn put_pending(&self, request: &PendingRequest) -> Result<(), AuthError> {
         let key = format!("{PREFIX}request|{}", request.state);
-        self.requests.set(&key, &request.to_json().to_string());
+        self.requests
+            .set(&key, &request.to_json().to_string())
+            .map_err(|StoreFull| AuthError::StorageFull)
     }
 
     /// The sign-in in flight with this `state`, removed as it is read (one use). `None` when
@@ -313,13 +330,29 @@ impl TokenCache {
     }
 
     pub fn put_discovery(&self, url: &str, document: &str, now_secs: u64) {
-        self.write(
+        let _ = self.write(
             &format!("{DISCOVERY_PREFIX}{url}"),
             &DiscoveryEntry {
                 document: document.to_owned(),
                 expires_at_secs: now_secs.saturating_add(DISCOVERY_LIFETIME_SECS),
             },
         );
+    }
+
+    /// When the page last started a sign-in by itself (ms since the epoch).
+    pub fn reauthenticated_at(&self) -> Option<u64> {
+        self.requests.get(REAUTH_KEY)?.parse().ok()
+    }
+
+    /// Notes that the page starts a sign-in by itself now. Not noted when the store is full:
+    /// the page then may start one again sooner, which is only a prompt more.
+    pub fn note_reauthentication(&self, now_ms: u64) {
+        let _ = self.requests.set(REAUTH_KEY, &now_ms.to_string());
+    }
+
+    /// Forgets when the page last started a sign-in by itself (at sign-out).
+    pub fn forget_reauthentication(&self) {
+        self.requests.remove(REAUTH_KEY);
     }
 
     /// Removes everything this cache ever wrote about the user (not discovery documents),
@@ -338,8 +371,10 @@ impl TokenCache {
         T::from_json(&read::parse(self.store.get(key)?.as_bytes()).ok()?)
     }
 
-    fn write<T: Entry>(&self, key: &str, value: &T) {
-        self.store.set(key, &value.to_json().to_string());
+    /// Writes an entry. Tokens and discovery documents the store cannot hold are fetched
+    /// again when next needed, so their callers go on without them.
+    fn write<T: Entry>(&self, key: &str, value: &T) -> Result<(), StoreFull> {
+        self.store.set(key, &value.to_json().to_string())
     }
 }
 
@@ -392,7 +427,7 @@ mod tests {
         fn get(&self, k: &str) -> Option<String> {
             self.0.get(k)
         }
-        fn set(&self, k: &str, v: &str) {
+        fn set(&self, k: &str, v: &str) -> Result<(), StoreFull> {
             self.0.set(k, v)
         }
         fn remove(&self, k: &str) {
@@ -415,7 +450,11 @@ mod tests {
 
     fn sharepoint() -> Resource {
         Resource::SharePoint {
-            origin: "https://contoso-my.sharepoint.com".into(),
+            origin: crate::config::MySiteOrigin::from_service(
+                "https://contoso-my.sharepoint.com",
+                false,
+            )
+            .unwrap(),
         }
     }
 
@@ -494,9 +533,9 @@ mod tests {
     #[test]
     fn memory_store_replaces_and_removes() {
         let store = MemoryStore::default();
-        store.set("a", "1");
-        store.set("b", "2");
-        store.set("a", "3");
+        store.set("a", "1").unwrap();
+        store.set("b", "2").unwrap();
+        store.set("a", "3").unwrap();
         assert_eq!(store.get("a").as_deref(), Some("3"));
         assert_eq!(store.keys(), vec!["a".to_owned(), "b".to_owned()]);
         store.remove("a");
@@ -565,7 +604,7 @@ mod tests {
     #[test]
     fn pending_requests_are_used_once() {
         let c = cache();
-        c.put_pending(&pending("s1", 0));
+        c.put_pending(&pending("s1", 0)).unwrap();
         assert!(c.peek_pending("s1").is_some());
         assert!(c.take_pending("s1", 1).is_some());
         assert!(
@@ -578,23 +617,23 @@ mod tests {
     #[test]
     fn stale_pending_requests_are_refused() {
         let c = cache();
-        c.put_pending(&pending("s1", 0));
+        c.put_pending(&pending("s1", 0)).unwrap();
         assert!(c.take_pending("s1", PENDING_REQUEST_TTL_MS + 1).is_none());
     }
 
     #[test]
     fn clear_removes_everything_it_wrote_and_nothing_else() {
         let store = std::rc::Rc::new(MemoryStore::default());
-        store.set("pps.lang", "lv");
+        store.set("pps.lang", "lv").unwrap();
         let c = TokenCache::new(
             Box::new(Shared(store.clone())),
             Box::new(Shared(store.clone())),
         );
         let a = adele();
-        c.set_account(&a);
+        c.set_account(&a).unwrap();
         c.put_refresh_token(&a, "rt", 0, true);
         c.put_access_token(&a, &Resource::Graph, &[], "g", 3600, 0);
-        c.put_pending(&pending("s", 0));
+        c.put_pending(&pending("s", 0)).unwrap();
         c.clear();
         assert_eq!(store.keys(), vec!["pps.lang".to_owned()]);
     }
@@ -625,7 +664,7 @@ mod tests {
             Box::<MemoryStore>::default(),
             Box::new(Shared(session_storage.clone())),
         );
-        before.put_pending(&pending("s1", 0));
+        before.put_pending(&pending("s1", 0)).unwrap();
         drop(before);
         let after = TokenCache::new(
             Box::<MemoryStore>::default(),
@@ -636,7 +675,7 @@ mod tests {
             "the page that comes back finds its request"
         );
         let a = adele();
-        after.set_account(&a);
+        after.set_account(&a).unwrap();
         after.put_access_token(&a, &Resource::Graph, &[], "g", 3600, 0);
         after.put_refresh_token(&a, "rt", 0, true);
         assert!(

@@ -1,24 +1,38 @@
 //! Sign-in, MSAL-style, on the `oauth2` crate: discovery, PKCE, redirect and popup, a token
 //! cache per account + resource + scopes, silent refresh, and errors people can act on.
 //!
-//! Split as msal-browser is: `discovery` (authority metadata), `request` (pure: URL building,
-//! state and nonce, response parsing, error classification), `cache` (pure keys and expiry
-//! maths over a storage seam), `claims` (id-token decoding), interaction clients (`redirect`,
-//! `popup`, `silent`) and a `navigation` seam. Only this module holds tokens; `graph` and
-//! `sharepoint` ask it for one per request through [`TokenSource`] and never store them.
+//! Split as msal-browser is: `request` (pure: discovery documents, URL building, state and
+//! nonce, response parsing, error classification), `cache` (pure keys and expiry maths over a
+//! storage seam), `claims` (id-token decoding and checks), `session` (the session's parts and
+//! completing a sign-in), the interaction clients `redirect`, `popup` and `silent`, and two
+//! seams: `navigation` (the window) and `token_endpoint` (the one HTTP call with secrets), so
+//! that every flow is tested natively. Only this module holds tokens; `graph` and `sharepoint`
+//! ask it for one per request through [`TokenSource`] and never store them.
+//!
+//! It must not look for the My Site host: whoever calls it finds it (configuration, or Graph's
+//! `mySite`) and hands over a [`MySiteOrigin`] in [`Resource::SharePoint`].
 
 pub mod cache;
 pub mod claims;
 pub mod navigation;
+pub mod popup;
+pub mod redirect;
 pub mod request;
 pub mod session;
+pub mod silent;
 pub mod single_flight;
 mod storage;
+pub mod token_endpoint;
+
+#[cfg(test)]
+mod fake;
 
 pub use cache::Account;
 pub use session::{Session, Startup};
 
 use std::future::Future;
+
+use crate::config::MySiteOrigin;
 
 /// A resource the app needs a token for: one token per resource, as the identity platform
 /// issues them.
@@ -26,9 +40,10 @@ use std::future::Future;
 pub enum Resource {
     /// Microsoft Graph (scopes without a resource prefix mean Graph).
     Graph,
-    /// A SharePoint host, by its exact origin (`https://contoso-my.sharepoint.com`): the
-    /// token's audience must be exactly this origin.
-    SharePoint { origin: String },
+    /// The My Site host, by its exact origin (`https://contoso-my.sharepoint.com`): the
+    /// token's audience must be exactly this origin. The type is the check that a token may
+    /// go there: it is made only from configuration or from a trusted My Site URL.
+    SharePoint { origin: MySiteOrigin },
 }
 
 impl Resource {
@@ -38,6 +53,14 @@ impl Resource {
             Resource::Graph => vec!["User.Read".to_owned()],
             Resource::SharePoint { origin } => vec![format!("{origin}/AllSites.Write")],
         }
+    }
+}
+
+impl AuthError {
+    /// True when the same request may well succeed later as it is (the identity platform was
+    /// unreachable or busy); the session needs nothing from the user.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, AuthError::Network { .. } | AuthError::Busy { .. })
     }
 }
 
@@ -93,6 +116,14 @@ pub enum AuthError {
     /// The identity platform could not be reached.
     #[error("the sign-in service could not be reached: {detail}")]
     Network { detail: String },
+    /// The identity platform answered a silent refresh with 429 or 5xx: it is overloaded or
+    /// failing for a while. The session is intact; trying again later works.
+    #[error("the sign-in service is busy (HTTP {status}); try again in a few minutes")]
+    Busy { status: u16 },
+    /// The browser's storage for this page is full, so a sign-in could not be remembered
+    /// across the trip to the identity platform (sessionStorage refused the write).
+    #[error("this browser's storage for this page is full, so the sign-in could not be remembered; close other tabs of this site or clear its site data, then try again")]
+    StorageFull,
     /// Anything else the identity platform said, with its code.
     #[error("sign-in failed: {code}: {description}")]
     Other { code: String, description: String },

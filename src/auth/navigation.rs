@@ -1,53 +1,119 @@
-//! The navigation seam: everything sign-in does to the browser window — leaving for the
-//! identity platform, cleaning the address bar, popups, timers — in one place, so the flows in
-//! `session` read as steps and the browser specifics stay here.
+//! The navigation seam: everything sign-in asks of the window it runs in — the address it came
+//! back to, cleaning the address bar, leaving for the identity platform, the popup, the clock,
+//! timers and secure random bytes — behind one trait, [`Navigation`], so that the interaction
+//! clients (`redirect`, `popup`, `silent`) read as steps and are tested natively against a
+//! fake window. [`BrowserNavigation`] is the page's own window, through [`crate::browser`].
+//!
+//! The free functions are the same operations for the views (opening the popup in a click
+//! handler, reading the query), and the tabs' sign-out channel.
+
+use std::future::Future;
 
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
+use super::request::SignInRandom;
 use super::AuthError;
+
+/// What sign-in needs from the window it runs in.
+pub trait Navigation {
+    /// The page's query string (`?…`), where a sign-in response comes back.
+    fn query(&self) -> String;
+    /// The page's path (`/…`).
+    fn pathname(&self) -> String;
+    /// Replaces the address bar's path and query without loading anything.
+    fn replace_address(&self, path_and_query: &str);
+    /// Sends the whole page to `url`.
+    fn leave_for(&self, url: &str);
+    /// True when the page runs inside a frame.
+    fn is_framed(&self) -> bool;
+    /// True when this window was opened by a page of the same origin (the sign-in popup).
+    fn opened_by_same_origin_page(&self) -> bool;
+    /// Milliseconds since the epoch by the device's clock.
+    fn now_ms(&self) -> u64;
+    /// Seconds since the epoch by the device's clock.
+    fn now_secs(&self) -> u64 {
+        self.now_ms() / 1000
+    }
+    /// Waits `ms` milliseconds.
+    fn sleep(&self, ms: u32) -> impl Future<Output = ()>;
+    /// Fresh random bytes for a sign-in's PKCE verifier, `state` and `nonce`; `None` when the
+    /// window has no secure generator (then no sign-in starts).
+    fn sign_in_random(&self) -> Option<SignInRandom>;
+    /// Tells the page's other tabs that the user signed out here.
+    fn announce_sign_out(&self);
+}
+
+/// A sign-in popup the page opened: where it is, and closing it.
+pub trait Popup {
+    /// Sends the popup to `url` (the identity platform's authorize page).
+    fn go_to(&self, url: &str);
+    /// The popup's address once it is back on the page's origin; `None` while it is elsewhere.
+    fn address_if_back(&self) -> Option<String>;
+    /// True once the popup is closed (by the user, or by the page).
+    fn is_closed(&self) -> bool;
+    fn close(&self);
+}
+
+/// The page's own window.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BrowserNavigation;
+
+impl Navigation for BrowserNavigation {
+    fn query(&self) -> String {
+        query()
+    }
+    fn pathname(&self) -> String {
+        pathname()
+    }
+    fn replace_address(&self, path_and_query: &str) {
+        replace_address(path_and_query)
+    }
+    fn leave_for(&self, url: &str) {
+        leave_for(url)
+    }
+    fn is_framed(&self) -> bool {
+        is_framed()
+    }
+    fn opened_by_same_origin_page(&self) -> bool {
+        opened_by_same_origin_page()
+    }
+    fn now_ms(&self) -> u64 {
+        now_ms()
+    }
+    fn sleep(&self, ms: u32) -> impl Future<Output = ()> {
+        sleep(ms)
+    }
+    fn sign_in_random(&self) -> Option<SignInRandom> {
+        let mut random = [0u8; 64];
+        crate::browser::secure_random(&mut random).then_some(random)
+    }
+    fn announce_sign_out(&self) {
+        announce_sign_out()
+    }
+}
+
+impl Popup for web_sys::Window {
+    fn go_to(&self, url: &str) {
+        let _ = self.location().set_href(url);
+    }
+    fn address_if_back(&self) -> Option<String> {
+        same_origin_address(self)
+    }
+    fn is_closed(&self) -> bool {
+        self.closed().unwrap_or(true)
+    }
+    fn close(&self) {
+        let _ = web_sys::Window::close(self);
+    }
+}
 
 /// The name of the sign-in popup window.
 pub const POPUP_NAME: &str = "pps-signin";
 
+pub use crate::browser::{is_framed, leave_for, origin, pathname, query, replace_address, sleep};
+
 fn window() -> web_sys::Window {
-    web_sys::window().expect("a window")
-}
-
-/// Sends the whole page to `url` (the identity platform).
-pub fn leave_for(url: &str) {
-    let _ = window().location().assign(url);
-}
-
-/// The page's query string (`?…`).
-pub fn query() -> String {
-    window().location().search().unwrap_or_default()
-}
-
-/// The page's path (`/…`).
-pub fn pathname() -> String {
-    window().location().pathname().unwrap_or_default()
-}
-
-/// The page's origin.
-pub fn origin() -> String {
-    window().location().origin().unwrap_or_default()
-}
-
-/// Replaces the address bar's path and query without loading anything (removes the code).
-pub fn replace_address(path_and_query: &str) {
-    if let Ok(history) = window().history() {
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(path_and_query));
-    }
-}
-
-/// True when the page runs inside a frame (an intranet page embeds it).
-pub fn is_framed() -> bool {
-    let w = window();
-    match w.top() {
-        Ok(Some(top)) => !js_sys::Object::is(&top, &w),
-        _ => true,
-    }
+    crate::browser::window()
 }
 
 /// True when this window was opened by a page of the same origin (it is the sign-in popup).
@@ -87,21 +153,14 @@ pub fn same_origin_address(popup: &web_sys::Window) -> Option<String> {
     (location.origin().ok()? == origin()).then_some(href)
 }
 
-/// Waits `ms` milliseconds.
-pub async fn sleep(ms: u32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
-    });
-    let _ = JsFuture::from(promise).await;
-}
-
-/// Seconds and milliseconds since the epoch, by the device's clock.
+/// Milliseconds since the epoch, by the device's clock.
 pub fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
+    crate::browser::now_ms() as u64
 }
 
+/// Seconds since the epoch, by the device's clock.
 pub fn now_secs() -> u64 {
-    now_ms() / 1000
+    crate::browser::now_secs()
 }
 
 /// The channel the page's tabs in this browser hear each other's sign-outs on. Its messages

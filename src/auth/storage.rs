@@ -1,6 +1,6 @@
 //! The browser's sessionStorage as a cache [`Store`]: per tab, gone when the tab closes.
 
-use super::cache::Store;
+use super::cache::{Store, StoreFull};
 
 pub struct SessionStore(web_sys::Storage);
 
@@ -19,8 +19,11 @@ impl Store for SessionStore {
     fn get(&self, key: &str) -> Option<String> {
         self.0.get_item(key).ok().flatten()
     }
-    fn set(&self, key: &str, value: &str) {
-        let _ = self.0.set_item(key, value);
+    /// `setItem` throws when the page's share of sessionStorage is full
+    /// (`QuotaExceededError`), or when the browser forbids storage here: either way the value
+    /// is not kept, and the caller hears so.
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreFull> {
+        self.0.set_item(key, value).map_err(|_| StoreFull)
     }
     fn remove(&self, key: &str) {
         let _ = self.0.remove_item(key);

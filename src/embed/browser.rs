@@ -7,22 +7,12 @@ use wasm_bindgen::JsValue;
 
 use super::{embed_requested, EmbedEvent, Placement};
 
-fn window() -> web_sys::Window {
-    web_sys::window().expect("a window")
-}
-
-/// True when the page runs inside a frame.
-pub fn is_framed() -> bool {
-    let w = window();
-    match w.top() {
-        Ok(Some(top)) => !Object::is(&top, &w),
-        _ => true,
-    }
-}
+use crate::browser::window;
+pub use crate::browser::{is_framed, query};
 
 /// True when the page shows the compact widget: asked for (`?embed=1`) or framed.
 pub fn is_embedded() -> bool {
-    embed_requested(&window().location().search().unwrap_or_default()) || is_framed()
+    embed_requested(&query()) || is_framed()
 }
 
 /// The parent page's origin, if it is one of `embed_origins`.
@@ -82,14 +72,5 @@ pub fn open_in_new_tab(url: &str) {
 
 /// This page's own address at the top of its folder (`https://intranet.example/photo/`).
 pub fn page_url(base: &str) -> String {
-    format!(
-        "{}{}/",
-        window().location().origin().unwrap_or_default(),
-        base
-    )
-}
-
-/// The page's query string (`?…`).
-pub fn query() -> String {
-    window().location().search().unwrap_or_default()
+    format!("{}{}/", crate::browser::origin(), base)
 }

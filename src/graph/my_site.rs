@@ -7,16 +7,7 @@
 //! `config.json` points at loopback endpoints, the local emulator's `{tenant}-my.localhost`
 //! over http.
 
-use url::Url;
-
-/// The domains SharePoint Online's clouds live under (commercial, GCC High, Germany, China, DoD).
-pub const SHAREPOINT_CLOUD_DOMAINS: [&str; 5] = [
-    "sharepoint.com",
-    "sharepoint.us",
-    "sharepoint.de",
-    "sharepoint.cn",
-    "sharepoint-mil.us",
-];
+pub use crate::config::{MySiteOrigin, SHAREPOINT_CLOUD_DOMAINS};
 
 /// Why no My Site host could be had.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,76 +26,59 @@ pub enum MySiteError {
 /// ```
 /// use profile_photo_sync::graph::my_site_host;
 /// assert_eq!(
-///     my_site_host(None, Some("https://contoso-my.sharepoint.com/personal/adelev_contoso_com/"), false),
+///     my_site_host(None, Some("https://contoso-my.sharepoint.com/personal/adelev_contoso_com/"), false)
+///         .map(|origin| origin.to_string()),
 ///     Ok("https://contoso-my.sharepoint.com".to_owned())
 /// );
 /// assert!(my_site_host(None, Some("https://evil.example/personal/x"), false).is_err());
 /// ```
 pub fn my_site_host(
-    configured: Option<&str>,
+    configured: Option<&MySiteOrigin>,
     my_site: Option<&str>,
     local_deployment: bool,
-) -> Result<String, MySiteError> {
+) -> Result<MySiteOrigin, MySiteError> {
     // config.json is validated as an origin by `config` and chosen by whoever deploys the page.
     if let Some(host) = configured {
-        return Ok(host.trim_end_matches('/').to_owned());
+        return Ok(host.clone());
     }
     let my_site = my_site.map(str::trim).filter(|s| !s.is_empty());
     trusted_origin(my_site.ok_or(MySiteError::Unknown)?, local_deployment)
 }
 
-/// The origin of `url` if it is a My Site host a token may be sent to.
+/// The origin of `url` if it is a My Site host a token may be sent to
+/// ([`MySiteOrigin::from_service`]'s rule).
 ///
 /// Plain-http `{tenant}-my.localhost` (the local emulator) is a My Site host only when
 /// `local_deployment` is true: `config.json` itself points at loopback endpoints
 /// ([`crate::config::AppConfig::is_local`]). A deployment with https endpoints never sends a
 /// token over plain http because a service said so.
-pub fn trusted_origin(url: &str, local_deployment: bool) -> Result<String, MySiteError> {
-    let untrusted = || MySiteError::Untrusted {
+pub fn trusted_origin(url: &str, local_deployment: bool) -> Result<MySiteOrigin, MySiteError> {
+    MySiteOrigin::from_service(url, local_deployment).ok_or_else(|| MySiteError::Untrusted {
         value: url.to_owned(),
-    };
-    let parsed = Url::parse(url).map_err(|_| untrusted())?;
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(untrusted());
-    }
-    let host = parsed.host_str().ok_or_else(untrusted)?;
-    let trusted = match parsed.scheme() {
-        "https" => {
-            parsed.port().is_none()
-                && SHAREPOINT_CLOUD_DOMAINS
-                    .iter()
-                    .any(|domain| is_my_site_label_under(host, domain))
-        }
-        "http" => local_deployment && is_my_site_label_under(host, "localhost"),
-        _ => false,
-    };
-    if trusted {
-        Ok(parsed.origin().ascii_serialization())
-    } else {
-        Err(untrusted())
-    }
-}
-
-/// `{tenant}-my.{domain}`, with exactly one label before the domain.
-fn is_my_site_label_under(host: &str, domain: &str) -> bool {
-    let Some(label) = host
-        .strip_suffix(domain)
-        .and_then(|rest| rest.strip_suffix('.'))
-    else {
-        return false;
-    };
-    let Some(tenant) = label.strip_suffix("-my") else {
-        return false;
-    };
-    !tenant.is_empty()
-        && tenant
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`super::my_site_host`] with the configured host given as text, its answer as text.
+    fn my_site_host(
+        configured: Option<&str>,
+        my_site: Option<&str>,
+        local: bool,
+    ) -> Result<String, MySiteError> {
+        let configured = configured.map(|host| {
+            crate::config::AppConfig::parse(&format!(
+                r#"{{"clientId":"11111111-2222-3333-4444-555555555555",
+                    "authority":"https://login.example/t","mySiteHost":"{host}"}}"#
+            ))
+            .unwrap()
+            .my_site_host
+            .unwrap()
+        });
+        super::my_site_host(configured.as_ref(), my_site, local).map(|o| o.to_string())
+    }
 
     fn untrusted(value: &str) -> Result<String, MySiteError> {
         Err(MySiteError::Untrusted {

@@ -56,6 +56,8 @@ pub static EN: Catalogue = Catalogue {
     auth_clock_skew: |s| format!("This device's clock is off by {} minutes. Correct the date and time, then sign in again.", s.abs() / 60),
     auth_network: |d| format!("The sign-in service could not be reached ({d}). Check your connection and try again."),
     auth_other: |code, d| format!("Sign-in failed: {code}. {d}"),
+    auth_busy: |status| format!("The sign-in service is busy right now (HTTP {status}). You are still signed in: try again in a few minutes."),
+    auth_storage_full: "This browser's storage for this page is full, so the sign-in could not be remembered. Close other tabs of this site or clear its site data, then try again.",
     // --- Self-service sync (photo, graph, sharepoint, sync; ui/sync_view.rs) ---
     sync_title: "Your profile photo",
     sync_intro: "On the left, the photo Outlook and Teams show; on the right, the one SharePoint and OneDrive show. Syncing copies your Outlook photo to SharePoint and checks that it worked.",

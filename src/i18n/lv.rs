@@ -56,6 +56,8 @@ pub static LV: Catalogue = Catalogue {
     auth_clock_skew: |s| format!("Šīs ierīces pulkstenis atšķiras par {} minūtēm. Iestatiet pareizu datumu un laiku un pierakstieties vēlreiz.", s.abs() / 60),
     auth_network: |d| format!("Neizdevās sazināties ar pierakstīšanās pakalpojumu ({d}). Pārbaudiet savienojumu un mēģiniet vēlreiz."),
     auth_other: |code, d| format!("Pierakstīšanās neizdevās: {code}. {d}"),
+    auth_busy: |status| format!("Pierakstīšanās pakalpojums pašlaik ir noslogots (HTTP {status}). Jūs joprojām esat pierakstījies: mēģiniet vēlreiz pēc dažām minūtēm."),
+    auth_storage_full: "Šīs lapas krātuve pārlūkā ir pilna, tāpēc pierakstīšanos nevarēja atcerēties. Aizveriet citas šīs vietnes cilnes vai notīriet tās vietnes datus, tad mēģiniet vēlreiz.",
     // --- Self-service sync (photo, graph, sharepoint, sync; ui/sync_view.rs) ---
     sync_title: "Jūsu profila foto",
     sync_intro: "Pa kreisi ir foto, ko rāda Outlook un Teams; pa labi — tas, ko rāda SharePoint un OneDrive. Sinhronizējot jūsu Outlook foto tiek nokopēts uz SharePoint un pārbaudīts, vai tas izdevās.",

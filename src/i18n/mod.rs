@@ -111,6 +111,8 @@ pub struct Catalogue {
     pub auth_clock_skew: fn(i64) -> String,
     pub auth_network: fn(&str) -> String,
     pub auth_other: fn(&str, &str) -> String,
+    pub auth_busy: fn(u16) -> String,
+    pub auth_storage_full: &'static str,
     // --- Self-service sync (photo, graph, sharepoint, sync; ui/sync_view.rs) ---
     pub sync_title: &'static str,
     pub sync_intro: &'static str,
@@ -303,6 +305,8 @@ impl Catalogue {
             AuthError::ClockSkew { seconds } => (self.auth_clock_skew)(*seconds),
             AuthError::Network { detail } => (self.auth_network)(detail),
             AuthError::Other { code, description } => (self.auth_other)(code, description),
+            AuthError::Busy { status } => (self.auth_busy)(*status),
+            AuthError::StorageFull => self.auth_storage_full.to_owned(),
         }
     }
 }

@@ -59,7 +59,7 @@ pub async fn check_graph(session: &Session) -> (CheckOutcome, Option<GraphUser>)
 /// there with a token for that host.
 pub async fn check_my_site(session: &Session, user: &GraphUser) -> CheckOutcome {
     let host = match graph::my_site_host(
-        session.config().my_site_host.as_deref(),
+        session.config().my_site_host.as_ref(),
         user.my_site.as_deref(),
         session.config().is_local(),
     ) {
@@ -70,9 +70,11 @@ pub async fn check_my_site(session: &Session, user: &GraphUser) -> CheckOutcome 
         }
     };
     match sharepoint::my_properties(&host, session).await {
-        Ok(_) => CheckOutcome::Passed(Evidence::MySiteAnswered { host }),
+        Ok(_) => CheckOutcome::Passed(Evidence::MySiteAnswered {
+            host: host.to_string(),
+        }),
         Err(error) => CheckOutcome::Failed(SetupProblem::MySite {
-            host,
+            host: host.to_string(),
             detail: error.to_string(),
         }),
     }

@@ -2,6 +2,7 @@
 //! [`crate::http::send`], the answer parsed or classified. No retries here.
 
 use crate::auth::{Resource, TokenSource};
+use crate::config::MySiteOrigin;
 use crate::http::{self, HttpRequest, HttpResponse};
 
 use super::request;
@@ -11,7 +12,7 @@ use super::response::{
 
 /// The user's picture properties (`GetMyProperties`) on the My Site host `host` (an origin).
 pub async fn my_properties(
-    host: &str,
+    host: &MySiteOrigin,
     tokens: &impl TokenSource,
 ) -> Result<SharePointProfile, SharePointError> {
     let response = call(SharePointCall::GetMyProperties, host, tokens, |t| {
@@ -24,7 +25,7 @@ pub async fn my_properties(
 /// Writes `jpeg` as the user's picture (`SetMyProfilePicture`); SharePoint makes its three
 /// thumbnails from it.
 pub async fn set_my_profile_picture(
-    host: &str,
+    host: &MySiteOrigin,
     tokens: &impl TokenSource,
     jpeg: &[u8],
 ) -> Result<(), SharePointError> {
@@ -38,7 +39,7 @@ pub async fn set_my_profile_picture(
 /// Requests `userphoto.aspx?size=L` for `upn`: SharePoint's own trigger to refresh the photo
 /// from Exchange. The image it answers is not read.
 pub async fn request_user_photo(
-    host: &str,
+    host: &MySiteOrigin,
     tokens: &impl TokenSource,
     upn: &str,
 ) -> Result<(), SharePointError> {
@@ -52,7 +53,7 @@ pub async fn request_user_photo(
 /// The bytes of a file on the My Site host (a thumbnail from
 /// [`super::large_thumbnail_url`]); [`SharePointError::ForeignUrl`] for any other origin.
 pub async fn thumbnail(
-    host: &str,
+    host: &MySiteOrigin,
     tokens: &impl TokenSource,
     url: &str,
 ) -> Result<Vec<u8>, SharePointError> {
@@ -70,12 +71,12 @@ pub async fn thumbnail(
 
 async fn call(
     which: SharePointCall,
-    host: &str,
+    host: &MySiteOrigin,
     tokens: &impl TokenSource,
     build: impl FnOnce(&str) -> HttpRequest,
 ) -> Result<HttpResponse, SharePointError> {
     let resource = Resource::SharePoint {
-        origin: host.trim_end_matches('/').to_owned(),
+        origin: host.clone(),
     };
     let token = tokens.access_token(&resource).await?;
     let response = http::send(build(&token)).await?;

@@ -226,6 +226,7 @@ impl From<&AuthError> for SyncFailure {
             AuthError::Network { .. } => SyncFailure::Network {
                 origin: Service::SignIn.name().to_owned(),
             },
+            AuthError::Busy { status } => busy(Service::SignIn, *status),
             other => SyncFailure::SignInFailed {
                 detail: other.to_string(),
             },

@@ -3,10 +3,10 @@
 use std::future::Future;
 
 use futures::future::{join, join3, FutureExt};
-use wasm_bindgen_futures::JsFuture;
 
 use crate::auth::TokenSource;
-use crate::config::AppConfig;
+use crate::browser::{now_ms, sleep};
+use crate::config::{AppConfig, MySiteOrigin};
 use crate::graph::{self, my_site_host};
 use crate::photo::{self, browser, DEFAULT_EDGE};
 use crate::sharepoint::{self, large_thumbnail_url, SharePointProfile};
@@ -100,7 +100,7 @@ impl Comparison {
 /// What was read, and what it became.
 struct Snapshot {
     upn: String,
-    host: String,
+    host: MySiteOrigin,
     profile: SharePointProfile,
     jpeg: Vec<u8>,
     fingerprint: Vec<u8>,
@@ -156,7 +156,7 @@ async fn write_and_verify(
     }
 
     emit(SyncPhase::Writing);
-    let host = snapshot.host.as_str();
+    let host = &snapshot.host;
     if let Err(e) =
         retrying(|| sharepoint::set_my_profile_picture(host, tokens, &snapshot.jpeg)).await
     {
@@ -197,8 +197,8 @@ async fn read(config: &AppConfig, tokens: &impl TokenSource) -> Result<Snapshot,
     };
     let user_for_host = user.clone();
     let sharepoint_side = async {
-        let host = match config.my_site_host.as_deref() {
-            Some(host) => host.to_owned(),
+        let host = match &config.my_site_host {
+            Some(host) => host.clone(),
             None => {
                 let user = user_for_host.await.map_err(|e| SyncFailure::from(&e))?;
                 my_site_host(None, user.my_site.as_deref(), config.is_local())
@@ -258,7 +258,7 @@ async fn read(config: &AppConfig, tokens: &impl TokenSource) -> Result<Snapshot,
 
 /// SharePoint's current large thumbnail, when it shows a real picture and it can be read.
 async fn current_thumbnail(
-    host: &str,
+    host: &MySiteOrigin,
     tokens: &impl TokenSource,
     profile: &SharePointProfile,
 ) -> Option<Vec<u8>> {
@@ -287,7 +287,7 @@ async fn verify(
     tokens: &impl TokenSource,
     snapshot: &Snapshot,
 ) -> Result<Option<String>, SyncFailure> {
-    let host = snapshot.host.as_str();
+    let host = &snapshot.host;
     let early_url = snapshot.profile.picture_url.as_deref().and_then(|picture| {
         let version = format!("{}", now_ms() as u64);
         large_thumbnail_url(picture, host, Some(&version))
@@ -337,7 +337,7 @@ async fn read_back(
     tokens: &impl TokenSource,
     snapshot: &Snapshot,
 ) -> Result<SharePointProfile, SyncFailure> {
-    let host = snapshot.host.as_str();
+    let host = &snapshot.host;
     let mut attempt = 1;
     loop {
         let after = retrying(|| sharepoint::my_properties(host, tokens))
@@ -381,8 +381,8 @@ where
                     retry,
                     waited,
                     e.retry_after(),
-                    js_sys::Date::now(),
-                    js_sys::Math::random(),
+                    now_ms(),
+                    crate::browser::random(),
                 );
                 let Some(delay) = delay else {
                     return Err(e);
@@ -394,25 +394,4 @@ where
             done => return done,
         }
     }
-}
-
-/// Resolves after `ms` milliseconds (a `setTimeout` promise).
-async fn sleep(ms: u32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        let scheduled = web_sys::window().and_then(|w| {
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                &resolve,
-                ms.min(i32::MAX as u32) as i32,
-            )
-            .ok()
-        });
-        if scheduled.is_none() {
-            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
-}
-
-fn now_ms() -> f64 {
-    js_sys::Date::now()
 }

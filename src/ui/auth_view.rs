@@ -219,6 +219,8 @@ pub fn auth_error_kind(error: &AuthError) -> &'static str {
         AuthError::ClockSkew { .. } => "clock-skew",
         AuthError::Network { .. } => "network",
         AuthError::Other { .. } => "other",
+        AuthError::Busy { .. } => "busy",
+        AuthError::StorageFull => "storage-full",
     }
 }
 

@@ -155,7 +155,10 @@ fn config_values(config: &AppConfig) -> Vec<(&'static str, String)> {
         ("clientId", config.client_id.clone()),
         ("authority", config.authority.clone()),
         ("graphBaseUrl", config.graph_base_url.clone()),
-        ("mySiteHost", optional(&config.my_site_host)),
+        (
+            "mySiteHost",
+            optional(&config.my_site_host.as_deref().map(str::to_owned)),
+        ),
         ("adminHost", optional(&config.admin_host)),
         ("redirectUri", optional(&config.redirect_uri)),
         (

@@ -8,11 +8,12 @@ use std::rc::Rc;
 use proptest::prelude::*;
 
 use profile_photo_sync::auth::cache::{
-    Store, TokenCache, DISCOVERY_LIFETIME_SECS, DISCOVERY_PREFIX, EXPIRY_MARGIN_SECS, PREFIX,
-    SPA_REFRESH_LIFETIME_SECS,
+    Store, StoreFull, TokenCache, DISCOVERY_LIFETIME_SECS, DISCOVERY_PREFIX, EXPIRY_MARGIN_SECS,
+    PREFIX, SPA_REFRESH_LIFETIME_SECS,
 };
 use profile_photo_sync::auth::request::{Interaction, PendingRequest, PENDING_REQUEST_TTL_MS};
 use profile_photo_sync::auth::{Account, Resource};
+use profile_photo_sync::config::MySiteOrigin;
 
 use crate::strategies::{json_value, text};
 
@@ -28,9 +29,10 @@ impl Store for SharedStore {
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.clone())
     }
-    fn set(&self, key: &str, value: &str) {
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreFull> {
         self.remove(key);
         self.0.borrow_mut().push((key.to_owned(), value.to_owned()));
+        Ok(())
     }
     fn remove(&self, key: &str) {
         self.0.borrow_mut().retain(|(k, _)| k != key);
@@ -93,7 +95,11 @@ fn pending() -> impl Strategy<Value = PendingRequest> {
 fn resource() -> impl Strategy<Value = Resource> {
     prop_oneof![
         Just(Resource::Graph),
-        text().prop_map(|origin| Resource::SharePoint { origin }),
+        // Any My Site host a token may go to (the only SharePoint resources there are).
+        "[a-zA-Z0-9-]{1,16}".prop_filter_map("a My Site host", |tenant| {
+            MySiteOrigin::from_service(&format!("https://{tenant}-my.sharepoint.com"), false)
+                .map(|origin| Resource::SharePoint { origin })
+        }),
     ]
 }
 
@@ -114,7 +120,7 @@ proptest! {
     #[test]
     fn an_account_reads_back_as_written(account in account()) {
         let (cache, _) = cache();
-        cache.set_account(&account);
+        cache.set_account(&account).unwrap();
         prop_assert_eq!(cache.account(), Some(account));
     }
 
@@ -122,7 +128,7 @@ proptest! {
     #[test]
     fn a_pending_request_reads_back_once(request in pending(), age in 0..=PENDING_REQUEST_TTL_MS) {
         let (cache, _) = cache();
-        cache.put_pending(&request);
+        cache.put_pending(&request).unwrap();
         prop_assert_eq!(cache.peek_pending(&request.state), Some(request.clone()));
         let now = request.created_at_ms.saturating_add(age);
         prop_assert_eq!(cache.take_pending(&request.state, now), Some(request.clone()));
@@ -137,7 +143,7 @@ proptest! {
     ) {
         prop_assume!(request.created_at_ms.checked_add(PENDING_REQUEST_TTL_MS + late).is_some());
         let (cache, _) = cache();
-        cache.put_pending(&request);
+        cache.put_pending(&request).unwrap();
         let now = request.created_at_ms + PENDING_REQUEST_TTL_MS + late;
         prop_assert_eq!(cache.take_pending(&request.state, now), None);
         prop_assert_eq!(cache.peek_pending(&request.state), None);
@@ -205,7 +211,7 @@ proptest! {
     ) {
         let (cache, _) = cache();
         cache.put_discovery(&url, &document, now);
-        cache.set_account(&account);
+        cache.set_account(&account).unwrap();
         cache.clear();
         prop_assert_eq!(cache.account(), None);
         prop_assert_eq!(
@@ -226,15 +232,15 @@ proptest! {
         now in any::<u64>(),
     ) {
         let (cache, store) = cache();
-        cache.set_account(&account);
+        cache.set_account(&account).unwrap();
         cache.put_access_token(&account, &resource, &resource.scopes(), "s", 3600, 0);
         cache.put_refresh_token(&account, "r", 0, true);
         cache.put_discovery(&url, "{}", 0);
         for key in store.keys() {
-            store.set(&key, &raw);
+            store.set(&key, &raw).unwrap();
         }
-        store.set(&format!("{PREFIX}request|{state}"), &raw);
-        store.set(&format!("{DISCOVERY_PREFIX}{url}"), &raw);
+        store.set(&format!("{PREFIX}request|{state}"), &raw).unwrap();
+        store.set(&format!("{DISCOVERY_PREFIX}{url}"), &raw).unwrap();
         let _ = cache.account();
         let _ = cache.access_token(&account, &resource, &resource.scopes(), now);
         let _ = cache.refresh_token(&account, now);

@@ -24,6 +24,12 @@ pub struct IdTokenClaims {
 }
 
 /// How far the device clock may be from the identity platform's before sign-in is refused.
+///
+/// The bound itself is allowed: a token is refused only when the clocks are *more* than this
+/// apart, as Microsoft's libraries draw the line — msal-common's `isTokenExpired` calls a token
+/// expired only when `now + offset > exp`, and Microsoft.IdentityModel's lifetime check refuses
+/// only `exp < now - clockSkew` and `nbf > now + clockSkew`. So 600 s off is accepted, 601 s
+/// refused, on either side.
 pub const MAX_CLOCK_SKEW_SECS: i64 = 10 * 60;
 
 /// Decodes a JWT's payload.
@@ -229,6 +235,23 @@ mod tests {
             check(&claims, "client", "n1", ISSUER, 1_000),
             Err(AuthError::Other { ref code, .. }) if code == "invalid_tenant"
         ));
+    }
+
+    #[test]
+    fn a_clock_exactly_600_seconds_off_is_accepted_and_601_refused() {
+        // `iat` 1_000: the device's clock after the platform's, then before it.
+        let claims = decode(&token("n1", 1_000)).unwrap();
+        assert_eq!(MAX_CLOCK_SKEW_SECS, 600);
+        assert_eq!(check(&claims, "client", "n1", ISSUER, 1_600), Ok(()));
+        assert_eq!(
+            check(&claims, "client", "n1", ISSUER, 1_601),
+            Err(AuthError::ClockSkew { seconds: 601 })
+        );
+        assert_eq!(check(&claims, "client", "n1", ISSUER, 400), Ok(()));
+        assert_eq!(
+            check(&claims, "client", "n1", ISSUER, 399),
+            Err(AuthError::ClockSkew { seconds: -601 })
+        );
     }
 
     #[test]

@@ -68,3 +68,90 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
         self.account().ok_or(AuthError::InteractionRequired)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+
+    use super::super::fake::{self, *};
+    use super::*;
+
+    #[test]
+    fn a_popup_sign_in_finishes_in_the_opener_and_closes_the_popup() {
+        let (session, window, endpoint) = fake::session();
+        let popup = Rc::new(FakePopup::default());
+        popup.polls_until_back.set(3);
+        let answering = endpoint.clone();
+        *popup.answer.borrow_mut() = Some(Box::new(move |authorize: &str| {
+            // The identity platform issues the id token with the request's nonce.
+            let nonce = param(authorize, "nonce").unwrap();
+            answering.answer_json(
+                200,
+                tokens("t", "r", &id_token(&nonce, START_MS / 1000, |_| {})),
+            );
+            let state = param(authorize, "state").unwrap();
+            format!("{REDIRECT_URI}?code=popup-code&state={state}#")
+        }));
+
+        let account = run(session.sign_in_popup(popup.clone(), SignInOptions::default())).unwrap();
+
+        assert_eq!(account.username, "adele@contoso.onmicrosoft.com");
+        assert!(popup.closed.get(), "the page closed the popup");
+        assert!(popup
+            .sent_to
+            .borrow()
+            .as_deref()
+            .unwrap()
+            .starts_with("https://login.example/"));
+        assert_eq!(
+            field(&endpoint.form(0), "code"),
+            Some("popup-code"),
+            "the code the popup came back with"
+        );
+        assert_eq!(*window.left_for.borrow(), None, "the page stayed");
+        assert_eq!(
+            run(session.acquire_token_silent(&Resource::Graph)).as_deref(),
+            Ok("t")
+        );
+    }
+
+    #[test]
+    fn a_popup_closed_by_the_user_says_so_and_forgets_its_request() {
+        let (session, _, endpoint) = fake::session();
+        let popup = Rc::new(FakePopup::default());
+        popup.closed_by_user_after.set(Some(2));
+        assert_eq!(
+            run(session.sign_in_popup(popup.clone(), SignInOptions::default())),
+            Err(AuthError::PopupClosed)
+        );
+        let state = param(&popup.sent_to.borrow().clone().unwrap(), "state").unwrap();
+        assert_eq!(session.cache.peek_pending(&state), None);
+        assert_eq!(endpoint.count(), 0);
+    }
+
+    #[test]
+    fn a_popup_that_never_answers_is_given_up_after_the_requests_lifetime() {
+        let (session, window, endpoint) = fake::session();
+        let popup = Rc::new(FakePopup::default());
+        assert_eq!(
+            run(session.sign_in_popup(popup.clone(), SignInOptions::default())),
+            Err(AuthError::PopupTimedOut)
+        );
+        assert!(popup.closed.get());
+        assert!(window.now_ms.get() > START_MS + PENDING_REQUEST_TTL_MS);
+        assert!(window.now_ms.get() <= START_MS + PENDING_REQUEST_TTL_MS + u64::from(POLL_MS) + 1);
+        assert_eq!(endpoint.count(), 0);
+    }
+
+    #[test]
+    fn a_full_session_storage_closes_the_popup_and_says_why() {
+        let (session, _, _) = session_with_requests(config(""), Box::new(FullStore));
+        let popup = Rc::new(FakePopup::default());
+        assert_eq!(
+            run(session.sign_in_popup(popup.clone(), SignInOptions::default())),
+            Err(AuthError::StorageFull)
+        );
+        assert!(popup.closed.get());
+        assert_eq!(*popup.sent_to.borrow(), None, "it never went to sign in");
+    }
+}

@@ -81,3 +81,238 @@ impl<N: Navigation, E: TokenEndpoint> TokenSource for Session<N, E> {
         self.acquire_token_silent(resource).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use futures::future::join;
+    use serde_json::json;
+
+    use super::super::fake::{self, *};
+    use super::*;
+    use crate::config::MySiteOrigin;
+
+    fn adele() -> Account {
+        Account {
+            home_account_id: "o1.t1".into(),
+            oid: "o1".into(),
+            tid: "t1".into(),
+            name: "Adele Vance".into(),
+            username: "adele@contoso.onmicrosoft.com".into(),
+        }
+    }
+
+    /// A session signed in at [`START_MS`] with refresh token `r1` and no access token.
+    fn signed_in() -> (FakeSession, std::rc::Rc<FakeTokenEndpoint>) {
+        let (session, _, endpoint) = fake::session();
+        session.cache.set_account(&adele()).unwrap();
+        session
+            .cache
+            .put_refresh_token(&adele(), "r1", START_MS / 1000, true);
+        (session, endpoint)
+    }
+
+    fn sharepoint() -> Resource {
+        Resource::SharePoint {
+            origin: MySiteOrigin::from_service("https://contoso-my.sharepoint.com", false).unwrap(),
+        }
+    }
+
+    fn refreshed(access: &str, refresh: &str) -> serde_json::Value {
+        json!({"token_type": "Bearer", "expires_in": 3600, "access_token": access, "refresh_token": refresh})
+    }
+
+    #[test]
+    fn a_cached_token_is_used_without_asking_the_endpoint() {
+        let (session, endpoint) = signed_in();
+        session.cache.put_access_token(
+            &adele(),
+            &Resource::Graph,
+            &Resource::Graph.scopes(),
+            "cached",
+            3600,
+            START_MS / 1000,
+        );
+        assert_eq!(
+            run(session.acquire_token_silent(&Resource::Graph)).as_deref(),
+            Ok("cached")
+        );
+        assert_eq!(endpoint.count(), 0);
+    }
+
+    #[test]
+    fn the_refresh_token_redeems_a_token_for_the_my_site_host_and_it_is_kept() {
+        let (session, endpoint) = signed_in();
+        endpoint.answer_json(200, refreshed("sp-token", "r2"));
+        assert_eq!(
+            run(session.access_token(&sharepoint())).as_deref(),
+            Ok("sp-token")
+        );
+        let form = endpoint.form(0);
+        assert_eq!(field(&form, "grant_type"), Some("refresh_token"));
+        assert_eq!(field(&form, "refresh_token"), Some("r1"));
+        assert_eq!(field(&form, "client_id"), Some(CLIENT_ID));
+        assert_eq!(
+            field(&form, "scope"),
+            Some("https://contoso-my.sharepoint.com/AllSites.Write offline_access"),
+            "one resource per request"
+        );
+        // Kept: the next caller gets it from the cache; the new refresh token replaced the old.
+        assert_eq!(
+            run(session.access_token(&sharepoint())).as_deref(),
+            Ok("sp-token")
+        );
+        assert_eq!(endpoint.count(), 1);
+        assert_eq!(
+            session
+                .cache
+                .refresh_token(&adele(), START_MS / 1000)
+                .as_deref(),
+            Some("r2")
+        );
+    }
+
+    #[test]
+    fn callers_that_need_the_same_resource_meanwhile_share_one_refresh() {
+        let (session, endpoint) = signed_in();
+        endpoint.answer_json(200, refreshed("g1", "r2"));
+        let (a, b) = run(join(
+            session.acquire_token_silent(&Resource::Graph),
+            session.acquire_token_silent(&Resource::Graph),
+        ));
+        assert_eq!((a.as_deref(), b.as_deref()), (Ok("g1"), Ok("g1")));
+        assert_eq!(endpoint.count(), 1, "the refresh token was redeemed once");
+    }
+
+    #[test]
+    fn different_resources_refresh_side_by_side() {
+        let (session, endpoint) = signed_in();
+        endpoint.answer_json(200, refreshed("g1", "r2"));
+        endpoint.answer_json(200, refreshed("s1", "r3"));
+        let (graph, sharepoint) = run(join(
+            session.acquire_token_silent(&Resource::Graph),
+            session.acquire_token_silent(&sharepoint()),
+        ));
+        assert_eq!(
+            (graph.as_deref(), sharepoint.as_deref()),
+            (Ok("g1"), Ok("s1"))
+        );
+        assert_eq!(endpoint.count(), 2);
+    }
+
+    #[test]
+    fn a_refused_refresh_token_is_forgotten_and_sign_in_is_asked_for() {
+        let (session, endpoint) = signed_in();
+        endpoint.answer_json(
+            400,
+            json!({"error": "invalid_grant", "error_description": "AADSTS700084: The refresh token was issued to a single page app (SPA), and therefore has a fixed, limited lifetime of 1.00:00:00"}),
+        );
+        assert_eq!(
+            run(session.acquire_token_silent(&Resource::Graph)),
+            Err(AuthError::InteractionRequired)
+        );
+        assert_eq!(session.cache.refresh_token(&adele(), START_MS / 1000), None);
+        // No second try with a token the endpoint refused.
+        assert_eq!(
+            run(session.acquire_token_silent(&Resource::Graph)),
+            Err(AuthError::InteractionRequired)
+        );
+        assert_eq!(endpoint.count(), 1);
+    }
+
+    #[test]
+    fn a_busy_token_endpoint_says_so_and_keeps_the_session() {
+        for (status, body) in [
+            (
+                429,
+                json!({"error": "temporarily_unavailable", "error_description": "AADSTS50196: Too many requests."}),
+            ),
+            (
+                503,
+                json!({"error": "temporarily_unavailable", "error_description": "AADSTS50196: The service is temporarily unavailable."}),
+            ),
+            (
+                500,
+                json!({"error": "server_error", "error_description": "AADSTS90033: A transient error has occurred."}),
+            ),
+        ] {
+            let (session, endpoint) = signed_in();
+            endpoint.answer_json(status, body);
+            let error = run(session.acquire_token_silent(&Resource::Graph)).unwrap_err();
+            assert_eq!(error, AuthError::Busy { status });
+            assert!(error.is_transient());
+            let message = error.to_string();
+            assert!(
+                message.contains("busy") && message.contains("try again"),
+                "{message}"
+            );
+            assert!(!message.contains("sign in again"), "{message}");
+            assert!(matches!(
+                crate::sync::SyncFailure::from(&error),
+                crate::sync::SyncFailure::Throttled { .. }
+                    | crate::sync::SyncFailure::ServiceUnavailable { .. }
+            ));
+            // The session is intact: the refresh token is still there, and the next try works.
+            assert_eq!(
+                session
+                    .cache
+                    .refresh_token(&adele(), START_MS / 1000)
+                    .as_deref(),
+                Some("r1")
+            );
+            endpoint.answer_json(200, refreshed("g1", "r2"));
+            assert_eq!(
+                run(session.acquire_token_silent(&Resource::Graph)).as_deref(),
+                Ok("g1"),
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_busy_answer_that_is_not_json_is_busy_too() {
+        let (session, endpoint) = signed_in();
+        endpoint.answer(Ok(super::super::token_endpoint::FormAnswer {
+            status: 503,
+            content_type: Some("text/html".into()),
+            body: b"<html>Service Unavailable</html>".to_vec(),
+        }));
+        assert_eq!(
+            run(session.acquire_token_silent(&Resource::Graph)),
+            Err(AuthError::Busy { status: 503 })
+        );
+    }
+
+    #[test]
+    fn an_unreachable_endpoint_is_a_network_failure_and_keeps_the_session() {
+        let (session, endpoint) = signed_in();
+        endpoint.answer(Err(crate::http::HttpError::Network {
+            origin: "https://login.example".into(),
+            detail: "offline".into(),
+        }));
+        assert!(matches!(
+            run(session.acquire_token_silent(&Resource::Graph)),
+            Err(AuthError::Network { .. })
+        ));
+        assert!(session
+            .cache
+            .refresh_token(&adele(), START_MS / 1000)
+            .is_some());
+    }
+
+    #[test]
+    fn nobody_signed_in_or_an_expired_refresh_token_needs_a_sign_in() {
+        let (session, _, endpoint) = fake::session();
+        assert_eq!(
+            run(session.acquire_token_silent(&Resource::Graph)),
+            Err(AuthError::InteractionRequired)
+        );
+        let (session, endpoint2) = signed_in();
+        // 24 hours after sign-in the SPA refresh token is over.
+        session.nav.now_ms.set(START_MS + 24 * 60 * 60 * 1000);
+        assert_eq!(
+            run(session.acquire_token_silent(&Resource::Graph)),
+            Err(AuthError::InteractionRequired)
+        );
+        assert_eq!(endpoint.count() + endpoint2.count(), 0);
+    }
+}

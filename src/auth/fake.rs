@@ -84,13 +84,19 @@ impl Navigation for Rc<FakeWindow> {
     }
 }
 
+/// Given the authorize URL the popup was sent to, the address it comes back to.
+pub type Answer = Box<dyn Fn(&str) -> String>;
+
+/// A form as sent: its fields in order.
+pub type Form = Vec<(String, String)>;
+
 /// A sign-in popup: it comes back to the page's origin with `answer` after `polls_until_back`
 /// looks, or never (`None`), and the user may have closed it.
 #[derive(Default)]
 pub struct FakePopup {
     pub sent_to: RefCell<Option<String>>,
     /// Called with the authorize URL; gives the address the popup comes back to.
-    pub answer: RefCell<Option<Box<dyn Fn(&str) -> String>>>,
+    pub answer: RefCell<Option<Answer>>,
     pub polls_until_back: Cell<u32>,
     pub closed_by_user_after: Cell<Option<u32>>,
     pub closed: Cell<bool>,
@@ -127,7 +133,8 @@ impl Popup for Rc<FakePopup> {
 #[derive(Default)]
 pub struct FakeTokenEndpoint {
     pub answers: RefCell<VecDeque<Result<FormAnswer, HttpError>>>,
-    pub requests: RefCell<Vec<(String, Vec<(String, String)>)>>,
+    /// Each request's URL and form.
+    pub requests: RefCell<Vec<(String, Form)>>,
 }
 
 impl FakeTokenEndpoint {
@@ -145,7 +152,7 @@ impl FakeTokenEndpoint {
     }
 
     /// The `i`th form sent, as a lookup.
-    pub fn form(&self, i: usize) -> Vec<(String, String)> {
+    pub fn form(&self, i: usize) -> Form {
         self.requests.borrow()[i].1.clone()
     }
 

@@ -59,7 +59,11 @@ enum Task {
     Dist,
     /// dist/ and the deployment guide's snippets as a zip with SHA256SUMS and VERSION, in
     /// target/release-bundle/ (unpacked and checked there too).
-    Release,
+    Release {
+        /// Pack dist/ as it is (built earlier by `cargo xtask dist`) instead of building it.
+        #[arg(long)]
+        no_build: bool,
+    },
     /// Transfer size of dist/ (raw, gzip -9, brotli); builds dist/ first when missing.
     Size,
     /// Our page against the MSAL.js baseline in headless Chromium; writes bench/RESULTS.md.
@@ -86,7 +90,8 @@ fn main() -> ExitCode {
     let outcome = match cli.task {
         Task::Setup => setup::setup(),
         Task::Dist => setup::setup().and_then(|_| dist::dist()),
-        Task::Release => setup::setup()
+        Task::Release { no_build: true } => release::release(),
+        Task::Release { no_build: false } => setup::setup()
             .and_then(|_| dist::dist())
             .and_then(|_| release::release()),
         Task::Demo { port } => setup::setup()

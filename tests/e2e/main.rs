@@ -29,6 +29,7 @@ macro_rules! in_chromium_and_firefox {
 
 mod embed;
 mod faults;
+mod hosting;
 mod links;
 mod setup;
 mod shell;

@@ -1,7 +1,7 @@
 //! The project's task runner (`cargo xtask <task>`), one module per task.
 //!
 //! `setup` installs every tool the build and the tests need, idempotently; `dist` builds the
-//! page; `demo` serves it with the local Microsoft 365 emulator; `test` runs every check;
+//! page; `release` packs it with the deployment guide's snippets into a checked zip; `demo` serves it with the local Microsoft 365 emulator; `test` runs every check;
 //! `size` prints what the page weighs; `bench` runs the benchmarks; `screenshots` refreshes the
 //! README's pictures; `fuzz` runs the property tests long. Each task prints what it does and
 //! stops at the first failure with an [`error::Error`] that says what to do. Arguments are
@@ -17,7 +17,11 @@ mod demo;
 mod dist;
 mod error;
 mod fuzz;
+mod guide;
+#[cfg(test)]
+mod guide_checks;
 mod process;
+mod release;
 mod screenshots;
 mod setup;
 mod size;
@@ -53,6 +57,13 @@ enum Task {
     Setup,
     /// Release build of the page into dist/.
     Dist,
+    /// dist/ and the deployment guide's snippets as a zip with SHA256SUMS and VERSION, in
+    /// target/release-bundle/ (unpacked and checked there too).
+    Release {
+        /// Pack dist/ as it is (built earlier by `cargo xtask dist`) instead of building it.
+        #[arg(long)]
+        no_build: bool,
+    },
     /// Transfer size of dist/ (raw, gzip -9, brotli); builds dist/ first when missing.
     Size,
     /// Our page against the MSAL.js baseline in headless Chromium; writes bench/RESULTS.md.
@@ -79,6 +90,10 @@ fn main() -> ExitCode {
     let outcome = match cli.task {
         Task::Setup => setup::setup(),
         Task::Dist => setup::setup().and_then(|_| dist::dist()),
+        Task::Release { no_build: true } => release::release(),
+        Task::Release { no_build: false } => setup::setup()
+            .and_then(|_| dist::dist())
+            .and_then(|_| release::release()),
         Task::Demo { port } => setup::setup()
             .and_then(|_| dist::dist())
             .and_then(|_| demo::demo(port)),

@@ -14,6 +14,10 @@ use crate::error::{Error, Result};
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub const FIREFOX: &str = "/usr/bin/firefox-esr";
+/// Debian's web servers, for the tests that serve the page with the deployment guide's
+/// snippets (never as services).
+pub const NGINX: &str = "/usr/sbin/nginx";
+pub const APACHE: &str = "/usr/sbin/apache2";
 
 /// The workspace root.
 pub fn root() -> PathBuf {

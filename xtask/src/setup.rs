@@ -7,7 +7,8 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::process::{
-    cmd, geckodriver, locked_version, root, run, version_of, CHROMEDRIVER, CHROMIUM, FIREFOX,
+    cmd, geckodriver, locked_version, root, run, version_of, APACHE, CHROMEDRIVER, CHROMIUM,
+    FIREFOX, NGINX,
 };
 
 /// Trunk 0.21.14 is the newest that builds with the machine's rustc (1.95).
@@ -20,7 +21,7 @@ type Outcome = Result<&'static str>;
 type Step = (&'static str, fn() -> Outcome);
 
 pub fn setup() -> Result {
-    let steps: [Step; 8] = [
+    let steps: [Step; 9] = [
         ("wasm32 target", wasm_target),
         ("Trunk", trunk),
         ("wasm-bindgen-cli", wasm_bindgen_cli),
@@ -29,6 +30,7 @@ pub fn setup() -> Result {
         ("Chromium and ChromeDriver", chromium),
         ("Firefox ESR", firefox),
         ("geckodriver", geckodriver_step),
+        ("nginx and Apache (hosting tests)", web_servers),
     ];
     let outcomes: Vec<_> = steps.iter().map(|(tool, step)| (*tool, step())).collect();
     eprintln!("setup:");
@@ -171,6 +173,57 @@ fn geckodriver_step() -> Outcome {
         ]),
     )?;
     Ok("installed")
+}
+
+/// Debian's nginx and Apache, for the tests that serve the page with the deployment guide's
+/// snippets. They run only as the tests' own processes, with their own configuration files
+/// under `target/`: the packages' services must neither start now nor at boot, so nothing
+/// listens on port 80 because of this step.
+fn web_servers() -> Outcome {
+    if Path::new(NGINX).exists() && Path::new(APACHE).exists() {
+        return Ok("present");
+    }
+    without_service_starts(|| apt_install(&["nginx", "apache2"]))?;
+    for service in ["nginx", "apache2"] {
+        disable_at_boot(service);
+    }
+    Ok("installed (services not started, not enabled at boot)")
+}
+
+/// Runs `install` with Debian's `policy-rc.d` answering 101 ("action forbidden"), so that the
+/// packages' maintainer scripts start no service; the file is removed afterwards unless it was
+/// there before.
+fn without_service_starts(install: impl FnOnce() -> Result) -> Result {
+    let policy = Path::new("/usr/sbin/policy-rc.d");
+    let ours = !policy.exists();
+    if ours {
+        fs::write(
+            policy,
+            "#!/bin/sh\n# cargo xtask setup: no service starts while it installs.\nexit 101\n",
+        )
+        .map_err(Error::file(policy))?;
+        run(
+            "forbid service starts during the install",
+            cmd("chmod").arg("755").arg(policy),
+        )?;
+    }
+    let outcome = install();
+    if ours {
+        fs::remove_file(policy).map_err(Error::file(policy))?;
+    }
+    outcome
+}
+
+/// Keeps a packaged service from starting at the next boot (systemd, else SysV init).
+fn disable_at_boot(service: &str) {
+    let disabled = if Path::new("/run/systemd/system").exists() {
+        cmd("systemctl").args(["disable", service]).status()
+    } else {
+        cmd("update-rc.d").args([service, "disable"]).status()
+    };
+    if !disabled.is_ok_and(|s| s.success()) {
+        eprintln!("  note: could not disable the {service} service at boot; disable it yourself");
+    }
 }
 
 /// Installs Debian packages (needs root; says what to run otherwise).

@@ -1,6 +1,6 @@
 //! `cargo xtask test`: every check in the order that fails fastest — rustfmt, clippy for both
-//! targets, the release build, every native test (unit, emulator, end-to-end in Chromium and
-//! Firefox ESR), then the wasm browser tests against a running emulator. Screenshots go to
+//! targets, the release build and its bundle, every native test (unit, emulator, end-to-end in
+//! Chromium and Firefox ESR, under nginx and Apache too), then the wasm browser tests against a running emulator. Screenshots go to
 //! `target/screenshots/`, so a run leaves the working tree as it found it.
 
 use std::io::BufRead as _;
@@ -47,6 +47,8 @@ pub fn test(lint: bool) -> Result {
         )?;
     }
     crate::dist::dist()?;
+    // The release bundle, unpacked and checked; the hosting tests serve it (PPS_BUNDLE).
+    crate::release::release()?;
     run(
         "native tests: unit, emulator, end-to-end in headless Chromium and Firefox ESR",
         browsers(cmd("cargo").args(["test", "--workspace", "--locked"])),
@@ -59,6 +61,7 @@ pub fn test(lint: bool) -> Result {
 pub fn browsers(command: &mut std::process::Command) -> &mut std::process::Command {
     command
         .env("PPS_DIST", dist_dir())
+        .env("PPS_BUNDLE", crate::release::unpacked_dir())
         .env("PPS_SCREENSHOTS", root().join("target/screenshots"))
         .env("CHROMEDRIVER", CHROMEDRIVER)
         .env("CHROMIUM", CHROMIUM)

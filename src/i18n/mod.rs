@@ -7,6 +7,7 @@
 
 mod en;
 mod lv;
+mod number;
 
 use crate::auth::AuthError;
 use crate::config::ConfigError;
@@ -365,5 +366,611 @@ mod tests {
         assert_eq!(one_decimal(12.96), "13.0");
         assert_eq!(one_decimal(f64::NAN), "0.0");
         assert_eq!(one_decimal(-1.0), "0.0");
+    }
+}
+
+/// The Latvian catalogue read as a whole: every message, with sample values where it takes any.
+#[cfg(test)]
+mod wording {
+    use super::*;
+
+    /// Every message of `c`, by field name. The pattern names every field, so a message added to
+    /// [`Catalogue`] does not compile until it is listed here too.
+    fn every_message(c: &Catalogue) -> Vec<(&'static str, String)> {
+        let Catalogue {
+            product_name,
+            tagline,
+            language_label,
+            loading,
+            skip_to_content,
+            config_problem_title,
+            config_problem_help,
+            config_missing,
+            config_unreachable,
+            config_empty,
+            config_bad_json,
+            config_missing_field,
+            config_bad_client_id,
+            config_bad_url,
+            config_not_https,
+            config_not_an_origin,
+            config_bad_cache_location,
+            hint_client_id,
+            hint_authority,
+            landing_title,
+            landing_intro,
+            landing_steps,
+            sign_in,
+            not_found_title,
+            not_found_body,
+            go_home,
+            signed_in_as,
+            sign_out,
+            sign_in_popup,
+            sign_in_here,
+            signing_in,
+            popup_return,
+            auth_problem_title,
+            try_again,
+            auth_cancelled,
+            auth_admin_consent,
+            auth_redirect_uri,
+            auth_spa_missing,
+            auth_user_not_in_tenant,
+            auth_interaction_required,
+            auth_popup_blocked,
+            auth_popup_closed,
+            auth_popup_timed_out,
+            auth_state_mismatch,
+            auth_nonce_mismatch,
+            auth_invalid_grant,
+            auth_clock_skew,
+            auth_network,
+            auth_other,
+            sync_title,
+            sync_intro,
+            sync_exchange_label,
+            sync_sharepoint_label,
+            sync_exchange_alt,
+            sync_sharepoint_alt,
+            sync_new_photo_alt,
+            sync_not_read_yet,
+            sync_placeholder,
+            sync_button,
+            sync_anyway,
+            sync_status_idle,
+            sync_status_reading,
+            sync_status_differs,
+            sync_status_same,
+            sync_status_writing,
+            sync_status_verifying,
+            sync_status_done,
+            sync_status_failed,
+            sync_nothing_to_do,
+            sync_done_title,
+            sync_done_elapsed,
+            sync_done_note,
+            sync_failed_title,
+            sync_nothing_written,
+            sync_maybe_written,
+            sync_answer_lost,
+            sync_details_label,
+            fail_no_exchange_photo,
+            fail_no_exchange_photo_fix,
+            fail_no_mailbox,
+            fail_no_mailbox_fix,
+            fail_not_an_image,
+            fail_unsupported_format,
+            fail_too_large,
+            fail_too_many_pixels,
+            fail_unreadable,
+            fail_bad_photo_fix,
+            fail_rejected,
+            fail_throttled,
+            fail_unavailable,
+            fail_try_later_fix,
+            fail_sign_in,
+            fail_sign_in_fix,
+            fail_admin_consent,
+            fail_admin_consent_fix,
+            fail_sign_in_failed,
+            fail_access_denied,
+            fail_access_denied_fix,
+            fail_network,
+            fail_network_fix,
+            fail_no_my_site,
+            fail_no_my_site_fix,
+            fail_untrusted_my_site,
+            fail_verification,
+            fail_verification_fix,
+            fail_unexpected,
+            fail_tell_it_fix,
+            other_account_title,
+            other_account_notice,
+            other_account_switch,
+            other_account_continue,
+            embed_intro,
+            embed_stranger,
+            embed_stranger_open,
+            embed_open_tab,
+            embed_opened_tab,
+            embed_popup_failed,
+            copy,
+            copied,
+            copy_failed,
+            links_title,
+            links_intro,
+            links_action_label,
+            links_action_sync,
+            links_action_admin,
+            links_login_hint_label,
+            links_login_hint_help,
+            links_domain_hint_label,
+            links_domain_hint_help,
+            links_autostart_label,
+            links_autostart_help,
+            links_url_label,
+            links_sentence_label,
+            links_sentence_sync,
+            links_sentence_sync_auto,
+            links_sentence_admin,
+            links_qr_label,
+            links_qr_alt,
+            links_qr_too_long,
+            setup_title,
+            setup_intro,
+            setup_step_config,
+            setup_step_discovery,
+            setup_step_redirect_uri,
+            setup_step_sign_in,
+            setup_step_graph,
+            setup_step_my_site,
+            setup_status_waiting,
+            setup_status_running,
+            setup_status_passed,
+            setup_status_failed,
+            setup_status_skipped,
+            setup_fix_label,
+            setup_skipped,
+            setup_waits_for_sign_in,
+            setup_config_ok,
+            setup_config_fix,
+            setup_discovery_ok,
+            setup_discovery_failed,
+            setup_discovery_fix,
+            setup_redirect_uri_ok,
+            setup_sign_in_button,
+            setup_sign_in_explain,
+            setup_sign_in_ok,
+            setup_sign_in_closed,
+            setup_sign_in_fix_redirect,
+            setup_sign_in_fix_consent,
+            setup_sign_in_fix_other,
+            setup_graph_ok,
+            setup_graph_failed,
+            setup_graph_fix,
+            setup_my_site_ok,
+            setup_my_site_unknown,
+            setup_my_site_unknown_fix,
+            setup_my_site_untrusted,
+            setup_my_site_failed,
+            setup_my_site_fix,
+            setup_all_passed,
+            setup_retry,
+        } = c;
+        vec![
+            ("product_name", product_name.to_string()),
+            ("tagline", tagline.to_string()),
+            ("language_label", language_label.to_string()),
+            ("loading", loading.to_string()),
+            ("skip_to_content", skip_to_content.to_string()),
+            ("config_problem_title", config_problem_title.to_string()),
+            ("config_problem_help", config_problem_help.to_string()),
+            ("config_missing", config_missing(404)),
+            (
+                "config_unreachable",
+                config_unreachable("https://x.example"),
+            ),
+            ("config_empty", config_empty.to_string()),
+            (
+                "config_bad_json",
+                config_bad_json(3, 3, "https://x.example"),
+            ),
+            (
+                "config_missing_field",
+                config_missing_field("https://x.example", "https://x.example"),
+            ),
+            (
+                "config_bad_client_id",
+                config_bad_client_id("https://x.example"),
+            ),
+            (
+                "config_bad_url",
+                config_bad_url(
+                    "https://x.example",
+                    "https://x.example",
+                    "https://x.example",
+                ),
+            ),
+            (
+                "config_not_https",
+                config_not_https("https://x.example", "https://x.example"),
+            ),
+            (
+                "config_not_an_origin",
+                config_not_an_origin("https://x.example", "https://x.example"),
+            ),
+            (
+                "config_bad_cache_location",
+                config_bad_cache_location("https://x.example"),
+            ),
+            ("hint_client_id", hint_client_id.to_string()),
+            ("hint_authority", hint_authority.to_string()),
+            ("landing_title", landing_title.to_string()),
+            ("landing_intro", landing_intro.to_string()),
+            ("landing_steps", landing_steps.join(" ")),
+            ("sign_in", sign_in.to_string()),
+            ("not_found_title", not_found_title.to_string()),
+            ("not_found_body", not_found_body.to_string()),
+            ("go_home", go_home.to_string()),
+            ("signed_in_as", signed_in_as.to_string()),
+            ("sign_out", sign_out.to_string()),
+            ("sign_in_popup", sign_in_popup.to_string()),
+            ("sign_in_here", sign_in_here.to_string()),
+            ("signing_in", signing_in.to_string()),
+            ("popup_return", popup_return.to_string()),
+            ("auth_problem_title", auth_problem_title.to_string()),
+            ("try_again", try_again.to_string()),
+            ("auth_cancelled", auth_cancelled.to_string()),
+            (
+                "auth_admin_consent",
+                auth_admin_consent("https://x.example"),
+            ),
+            ("auth_redirect_uri", auth_redirect_uri("https://x.example")),
+            ("auth_spa_missing", auth_spa_missing("https://x.example")),
+            (
+                "auth_user_not_in_tenant",
+                auth_user_not_in_tenant.to_string(),
+            ),
+            (
+                "auth_interaction_required",
+                auth_interaction_required.to_string(),
+            ),
+            ("auth_popup_blocked", auth_popup_blocked.to_string()),
+            ("auth_popup_closed", auth_popup_closed.to_string()),
+            ("auth_popup_timed_out", auth_popup_timed_out.to_string()),
+            ("auth_state_mismatch", auth_state_mismatch.to_string()),
+            ("auth_nonce_mismatch", auth_nonce_mismatch.to_string()),
+            (
+                "auth_invalid_grant",
+                auth_invalid_grant("https://x.example"),
+            ),
+            ("auth_clock_skew", auth_clock_skew(3_600)),
+            ("auth_network", auth_network("https://x.example")),
+            (
+                "auth_other",
+                auth_other("https://x.example", "https://x.example"),
+            ),
+            ("sync_title", sync_title.to_string()),
+            ("sync_intro", sync_intro.to_string()),
+            ("sync_exchange_label", sync_exchange_label.to_string()),
+            ("sync_sharepoint_label", sync_sharepoint_label.to_string()),
+            ("sync_exchange_alt", sync_exchange_alt.to_string()),
+            ("sync_sharepoint_alt", sync_sharepoint_alt.to_string()),
+            ("sync_new_photo_alt", sync_new_photo_alt.to_string()),
+            ("sync_not_read_yet", sync_not_read_yet.to_string()),
+            ("sync_placeholder", sync_placeholder.to_string()),
+            ("sync_button", sync_button.to_string()),
+            ("sync_anyway", sync_anyway.to_string()),
+            ("sync_status_idle", sync_status_idle.to_string()),
+            ("sync_status_reading", sync_status_reading.to_string()),
+            ("sync_status_differs", sync_status_differs.to_string()),
+            ("sync_status_same", sync_status_same.to_string()),
+            ("sync_status_writing", sync_status_writing.to_string()),
+            ("sync_status_verifying", sync_status_verifying.to_string()),
+            ("sync_status_done", sync_status_done.to_string()),
+            ("sync_status_failed", sync_status_failed.to_string()),
+            ("sync_nothing_to_do", sync_nothing_to_do.to_string()),
+            ("sync_done_title", sync_done_title.to_string()),
+            ("sync_done_elapsed", sync_done_elapsed(1.5)),
+            ("sync_done_note", sync_done_note.to_string()),
+            ("sync_failed_title", sync_failed_title.to_string()),
+            ("sync_nothing_written", sync_nothing_written.to_string()),
+            ("sync_maybe_written", sync_maybe_written.to_string()),
+            ("sync_answer_lost", sync_answer_lost.to_string()),
+            ("sync_details_label", sync_details_label.to_string()),
+            ("fail_no_exchange_photo", fail_no_exchange_photo.to_string()),
+            (
+                "fail_no_exchange_photo_fix",
+                fail_no_exchange_photo_fix.to_string(),
+            ),
+            ("fail_no_mailbox", fail_no_mailbox.to_string()),
+            ("fail_no_mailbox_fix", fail_no_mailbox_fix.to_string()),
+            ("fail_not_an_image", fail_not_an_image.to_string()),
+            (
+                "fail_unsupported_format",
+                fail_unsupported_format("https://x.example"),
+            ),
+            ("fail_too_large", fail_too_large(1.5)),
+            ("fail_too_many_pixels", fail_too_many_pixels(20_000, 20_000)),
+            ("fail_unreadable", fail_unreadable.to_string()),
+            ("fail_bad_photo_fix", fail_bad_photo_fix.to_string()),
+            ("fail_rejected", fail_rejected.to_string()),
+            ("fail_throttled", fail_throttled("https://x.example")),
+            ("fail_unavailable", fail_unavailable("https://x.example")),
+            ("fail_try_later_fix", fail_try_later_fix.to_string()),
+            ("fail_sign_in", fail_sign_in.to_string()),
+            ("fail_sign_in_fix", fail_sign_in_fix.to_string()),
+            ("fail_admin_consent", fail_admin_consent.to_string()),
+            ("fail_admin_consent_fix", fail_admin_consent_fix.to_string()),
+            (
+                "fail_sign_in_failed",
+                fail_sign_in_failed("https://x.example"),
+            ),
+            (
+                "fail_access_denied",
+                fail_access_denied("https://x.example", "https://x.example"),
+            ),
+            ("fail_access_denied_fix", fail_access_denied_fix.to_string()),
+            ("fail_network", fail_network("https://x.example")),
+            ("fail_network_fix", fail_network_fix.to_string()),
+            ("fail_no_my_site", fail_no_my_site.to_string()),
+            ("fail_no_my_site_fix", fail_no_my_site_fix.to_string()),
+            (
+                "fail_untrusted_my_site",
+                fail_untrusted_my_site("https://x.example"),
+            ),
+            ("fail_verification", fail_verification.to_string()),
+            ("fail_verification_fix", fail_verification_fix.to_string()),
+            ("fail_unexpected", fail_unexpected("https://x.example")),
+            ("fail_tell_it_fix", fail_tell_it_fix.to_string()),
+            ("other_account_title", other_account_title.to_string()),
+            (
+                "other_account_notice",
+                other_account_notice("https://x.example", "https://x.example"),
+            ),
+            (
+                "other_account_switch",
+                other_account_switch("https://x.example"),
+            ),
+            (
+                "other_account_continue",
+                other_account_continue("https://x.example"),
+            ),
+            ("embed_intro", embed_intro.to_string()),
+            ("embed_stranger", embed_stranger("https://x.example")),
+            ("embed_stranger_open", embed_stranger_open.to_string()),
+            ("embed_open_tab", embed_open_tab.to_string()),
+            ("embed_opened_tab", embed_opened_tab.to_string()),
+            ("embed_popup_failed", embed_popup_failed.to_string()),
+            ("copy", copy.to_string()),
+            ("copied", copied.to_string()),
+            ("copy_failed", copy_failed.to_string()),
+            ("links_title", links_title.to_string()),
+            ("links_intro", links_intro.to_string()),
+            ("links_action_label", links_action_label.to_string()),
+            ("links_action_sync", links_action_sync.to_string()),
+            ("links_action_admin", links_action_admin.to_string()),
+            ("links_login_hint_label", links_login_hint_label.to_string()),
+            ("links_login_hint_help", links_login_hint_help.to_string()),
+            (
+                "links_domain_hint_label",
+                links_domain_hint_label.to_string(),
+            ),
+            ("links_domain_hint_help", links_domain_hint_help.to_string()),
+            ("links_autostart_label", links_autostart_label.to_string()),
+            ("links_autostart_help", links_autostart_help.to_string()),
+            ("links_url_label", links_url_label.to_string()),
+            ("links_sentence_label", links_sentence_label.to_string()),
+            (
+                "links_sentence_sync",
+                links_sentence_sync("https://x.example"),
+            ),
+            (
+                "links_sentence_sync_auto",
+                links_sentence_sync_auto("https://x.example"),
+            ),
+            (
+                "links_sentence_admin",
+                links_sentence_admin("https://x.example"),
+            ),
+            ("links_qr_label", links_qr_label.to_string()),
+            ("links_qr_alt", links_qr_alt.to_string()),
+            ("links_qr_too_long", links_qr_too_long.to_string()),
+            ("setup_title", setup_title.to_string()),
+            ("setup_intro", setup_intro.to_string()),
+            ("setup_step_config", setup_step_config.to_string()),
+            ("setup_step_discovery", setup_step_discovery.to_string()),
+            (
+                "setup_step_redirect_uri",
+                setup_step_redirect_uri.to_string(),
+            ),
+            ("setup_step_sign_in", setup_step_sign_in.to_string()),
+            ("setup_step_graph", setup_step_graph.to_string()),
+            ("setup_step_my_site", setup_step_my_site.to_string()),
+            ("setup_status_waiting", setup_status_waiting.to_string()),
+            ("setup_status_running", setup_status_running.to_string()),
+            ("setup_status_passed", setup_status_passed.to_string()),
+            ("setup_status_failed", setup_status_failed.to_string()),
+            ("setup_status_skipped", setup_status_skipped.to_string()),
+            ("setup_fix_label", setup_fix_label.to_string()),
+            ("setup_skipped", setup_skipped.to_string()),
+            (
+                "setup_waits_for_sign_in",
+                setup_waits_for_sign_in.to_string(),
+            ),
+            ("setup_config_ok", setup_config_ok.to_string()),
+            ("setup_config_fix", setup_config_fix.to_string()),
+            (
+                "setup_discovery_ok",
+                setup_discovery_ok("https://x.example"),
+            ),
+            (
+                "setup_discovery_failed",
+                setup_discovery_failed("https://x.example", "https://x.example"),
+            ),
+            ("setup_discovery_fix", setup_discovery_fix.to_string()),
+            ("setup_redirect_uri_ok", setup_redirect_uri_ok.to_string()),
+            ("setup_sign_in_button", setup_sign_in_button.to_string()),
+            ("setup_sign_in_explain", setup_sign_in_explain.to_string()),
+            ("setup_sign_in_ok", setup_sign_in_ok("https://x.example")),
+            (
+                "setup_sign_in_closed",
+                setup_sign_in_closed("https://x.example"),
+            ),
+            (
+                "setup_sign_in_fix_redirect",
+                setup_sign_in_fix_redirect("https://x.example"),
+            ),
+            (
+                "setup_sign_in_fix_consent",
+                setup_sign_in_fix_consent.to_string(),
+            ),
+            (
+                "setup_sign_in_fix_other",
+                setup_sign_in_fix_other.to_string(),
+            ),
+            (
+                "setup_graph_ok",
+                setup_graph_ok("https://x.example", "https://x.example"),
+            ),
+            (
+                "setup_graph_failed",
+                setup_graph_failed("https://x.example"),
+            ),
+            ("setup_graph_fix", setup_graph_fix.to_string()),
+            ("setup_my_site_ok", setup_my_site_ok("https://x.example")),
+            ("setup_my_site_unknown", setup_my_site_unknown.to_string()),
+            (
+                "setup_my_site_unknown_fix",
+                setup_my_site_unknown_fix.to_string(),
+            ),
+            (
+                "setup_my_site_untrusted",
+                setup_my_site_untrusted("https://x.example"),
+            ),
+            (
+                "setup_my_site_failed",
+                setup_my_site_failed("https://x.example", "https://x.example"),
+            ),
+            ("setup_my_site_fix", setup_my_site_fix.to_string()),
+            ("setup_all_passed", setup_all_passed.to_string()),
+            ("setup_retry", setup_retry.to_string()),
+            ("embed_stranger (no parent)", embed_stranger("")),
+        ]
+    }
+
+    /// The words of `text`, lower-cased: runs of letters.
+    fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+        text.split(|c: char| !c.is_alphabetic())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+    }
+
+    #[test]
+    fn every_message_is_written_in_both_languages() {
+        for lang in Lang::ALL {
+            for (name, text) in every_message(lang.text()) {
+                assert!(!text.trim().is_empty(), "{lang:?} {name} is empty");
+            }
+        }
+    }
+
+    #[test]
+    fn latvian_keeps_microsofts_terms() {
+        // Each found wrong by a native reader: "foto" is colloquial (Microsoft: fotoattēls),
+        // "lietotne" is not Microsoft's word for an app (programma), "pierakstījies" has a
+        // gender, "apturēt" means to pause, "nav ko darīt" also reads "nothing can be done", and
+        // "atbild ar marķieri" says a service hands out a token.
+        for (name, text) in every_message(Lang::Lv.text()) {
+            let lower = text.to_lowercase();
+            assert!(!words(&text).any(|w| w == "foto"), "lv {name}: {text}");
+            for wrong in [
+                "lietotn",
+                "pierakstījies",
+                "apturēt",
+                "nav ko darīt",
+                "atbild ar marķieri",
+            ] {
+                assert!(!lower.contains(wrong), "lv {name} says {wrong:?}: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn latvian_quotes_are_low_high() {
+        for (name, text) in every_message(Lang::Lv.text()) {
+            assert!(
+                !text.contains(['"', '”']),
+                "lv {name} has English quotes: {text}"
+            );
+            // „ opens and “ closes, in pairs: a “ with no „ before it is an English opening quote.
+            let mut open = false;
+            for c in text.chars() {
+                match c {
+                    '„' => {
+                        assert!(!open, "lv {name} opens a quote twice: {text}");
+                        open = true;
+                    }
+                    '“' => {
+                        assert!(open, "lv {name} has an English quote: {text}");
+                        open = false;
+                    }
+                    _ => {}
+                }
+            }
+            assert!(!open, "lv {name} leaves a quote open: {text}");
+        }
+    }
+
+    #[test]
+    fn latvian_minutes_agree_with_the_number() {
+        let skew = |minutes: i64| {
+            Lang::Lv.text().auth_error(&AuthError::ClockSkew {
+                seconds: minutes * 60,
+            })
+        };
+        for (minutes, words) in [
+            (1, "par 1 minūti."),
+            (2, "par 2 minūtēm."),
+            (11, "par 11 minūtēm."),
+            (21, "par 21 minūti."),
+            (31, "par 31 minūti."),
+            (101, "par 101 minūti."),
+        ] {
+            assert!(skew(minutes).contains(words), "{}", skew(minutes));
+            assert!(skew(-minutes).contains(words), "{}", skew(-minutes));
+        }
+        let en = Lang::En
+            .text()
+            .auth_error(&AuthError::ClockSkew { seconds: 60 });
+        assert!(en.contains("off by 1 minute."), "{en}");
+        let en = Lang::En
+            .text()
+            .auth_error(&AuthError::ClockSkew { seconds: 3_600 });
+        assert!(en.contains("off by 60 minutes."), "{en}");
+    }
+
+    #[test]
+    fn each_language_writes_its_own_decimal_separator() {
+        let (en, lv) = (Lang::En.text(), Lang::Lv.text());
+        assert_eq!((en.sync_done_elapsed)(1.54), "Done in 1.5 s.");
+        assert_eq!((lv.sync_done_elapsed)(1.54), "Paveikts 1,5 s laikā.");
+        assert!((en.fail_too_large)(5.0).contains("is 5.0 MB"));
+        assert!((en.fail_too_large)(5.0).contains("4.76 MB"));
+        let too_large = (lv.fail_too_large)(5.0);
+        assert!(too_large.contains("ir 5,0 MB"), "{too_large}");
+        assert!(too_large.contains("4,76 MB"), "{too_large}");
+        // No Latvian message writes a decimal point between digits (addresses aside, such as
+        // https://graph.microsoft.com/v1.0).
+        for (name, text) in every_message(lv) {
+            for word in text.split_whitespace().filter(|w| !w.contains('/')) {
+                let chars: Vec<char> = word.chars().collect();
+                let decimal_point = chars
+                    .windows(3)
+                    .any(|w| w[0].is_ascii_digit() && w[1] == '.' && w[2].is_ascii_digit());
+                assert!(!decimal_point, "lv {name} writes a decimal point: {text}");
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! English.
 
-use super::Catalogue;
+use super::number::{count, one_decimal};
+use super::{Catalogue, Lang};
 
 pub static EN: Catalogue = Catalogue {
     product_name: "Profile Photo Sync",
@@ -53,7 +54,7 @@ pub static EN: Catalogue = Catalogue {
     auth_state_mismatch: "This sign-in response does not belong to a sign-in started here (it may be old or tampered with), so it was ignored. Sign in again.",
     auth_nonce_mismatch: "The sign-in response failed its security check (nonce), so it was ignored. Sign in again.",
     auth_invalid_grant: |d| format!("The sign-in code was refused ({d}). Sign in again."),
-    auth_clock_skew: |s| format!("This device's clock is off by {} minutes. Correct the date and time, then sign in again.", s.abs() / 60),
+    auth_clock_skew: |s| format!("This device's clock is off by {}. Correct the date and time, then sign in again.", count(Lang::En, s.unsigned_abs() / 60, "minute", "minutes")),
     auth_network: |d| format!("The sign-in service could not be reached ({d}). Check your connection and try again."),
     auth_other: |code, d| format!("Sign-in failed: {code}. {d}"),
     auth_busy: |status| format!("The sign-in service is busy right now (HTTP {status}). You are still signed in: try again in a few minutes."),
@@ -80,7 +81,7 @@ pub static EN: Catalogue = Catalogue {
     sync_status_failed: "The sync stopped.",
     sync_nothing_to_do: "Nothing to do: SharePoint already shows your current photo, so nothing was changed. Select “Sync anyway” to copy it again.",
     sync_done_title: "SharePoint now shows your photo",
-    sync_done_elapsed: |seconds| format!("Done in {} s.", super::one_decimal(seconds)),
+    sync_done_elapsed: |seconds| format!("Done in {} s.", one_decimal(Lang::En, seconds)),
     sync_done_note: "Pages you already have open may show the old photo until you reload them.",
     sync_failed_title: "Your photo was not synced",
     sync_nothing_written: "Nothing was changed in SharePoint.",
@@ -93,7 +94,7 @@ pub static EN: Catalogue = Catalogue {
     fail_no_mailbox_fix: "Ask your IT department to set your photo for you.",
     fail_not_an_image: "The photo stored for you in Outlook is not an image file, so it was not copied.",
     fail_unsupported_format: |format| format!("The photo stored for you in Outlook is a {format} image, which SharePoint does not accept."),
-    fail_too_large: |mb| format!("The photo stored for you in Outlook is {} MB; SharePoint accepts at most 4.76 MB.", super::one_decimal(mb)),
+    fail_too_large: |mb| format!("The photo stored for you in Outlook is {} MB; SharePoint accepts at most 4.76 MB.", one_decimal(Lang::En, mb)),
     fail_too_many_pixels: |w, h| format!("The photo stored for you in Outlook says it is {w} × {h} pixels, too large to open safely in the browser."),
     fail_unreadable: "Your browser could not read the photo stored for you in Outlook.",
     fail_bad_photo_fix: "Set your photo again in Outlook or Teams with a JPEG or PNG file under 4 MB, then try again.",

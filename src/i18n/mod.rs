@@ -7,6 +7,7 @@
 
 mod en;
 mod lv;
+mod number;
 
 use crate::auth::AuthError;
 use crate::config::ConfigError;
@@ -369,5 +370,214 @@ mod tests {
         assert_eq!(one_decimal(12.96), "13.0");
         assert_eq!(one_decimal(f64::NAN), "0.0");
         assert_eq!(one_decimal(-1.0), "0.0");
+    }
+}
+
+/// The Latvian catalogue read as a whole: every message, with sample values where it takes any.
+#[cfg(test)]
+mod wording {
+    use super::*;
+
+    /// A sample value for the messages that take text.
+    const S: &str = "https://x.example";
+
+    /// A message that takes no value, as shown.
+    trait Shown {
+        fn shown(&self) -> String;
+    }
+
+    impl Shown for &'static str {
+        fn shown(&self) -> String {
+            (*self).to_owned()
+        }
+    }
+
+    impl<const N: usize> Shown for [&'static str; N] {
+        fn shown(&self) -> String {
+            self.join(" ")
+        }
+    }
+
+    /// `(field name, text)` for each listed message; the `let` names every field of
+    /// [`Catalogue`] with no `..`, so a message added there does not compile until it is listed.
+    macro_rules! messages {
+        ($c:expr; $($field:ident $(($($arg:expr),*))?),* $(,)?) => {{
+            let Catalogue { $($field),* } = $c;
+            vec![$((stringify!($field), messages!(@show $field $(($($arg),*))?))),*]
+        }};
+        (@show $field:ident ($($arg:expr),*)) => { $field($($arg),*) };
+        (@show $field:ident) => { Shown::shown($field) };
+    }
+
+    /// Every message of `c`, with sample values where it takes any.
+    fn every_message(c: &Catalogue) -> Vec<(&'static str, String)> {
+        let mut all = messages!(c;
+            product_name, tagline, language_label, loading, skip_to_content,
+            config_problem_title, config_problem_help, config_missing(404),
+            config_unreachable(S), config_empty, config_bad_json(3, 3, S),
+            config_missing_field(S, S), config_bad_client_id(S), config_bad_url(S, S, S),
+            config_not_https(S, S), config_not_an_origin(S, S),
+            config_bad_cache_location(S), hint_client_id, hint_authority, landing_title,
+            landing_intro, landing_steps, sign_in, not_found_title, not_found_body, go_home,
+            signed_in_as, sign_out, sign_in_popup, sign_in_here, signing_in, popup_return,
+            auth_problem_title, try_again, auth_cancelled, auth_admin_consent(S),
+            auth_redirect_uri(S), auth_spa_missing(S), auth_user_not_in_tenant,
+            auth_interaction_required, auth_popup_blocked, auth_popup_closed,
+            auth_popup_timed_out, auth_state_mismatch, auth_nonce_mismatch,
+            auth_invalid_grant(S), auth_clock_skew(3_600), auth_network(S), auth_other(S, S),
+            sync_title, sync_intro, sync_exchange_label, sync_sharepoint_label,
+            sync_exchange_alt, sync_sharepoint_alt, sync_new_photo_alt, sync_not_read_yet,
+            sync_placeholder, sync_button, sync_anyway, sync_status_idle,
+            sync_status_reading, sync_status_differs, sync_status_same, sync_status_writing,
+            sync_status_verifying, sync_status_done, sync_status_failed, sync_nothing_to_do,
+            sync_done_title, sync_done_elapsed(1.5), sync_done_note, sync_failed_title,
+            sync_nothing_written, sync_maybe_written, sync_answer_lost, sync_details_label,
+            fail_no_exchange_photo, fail_no_exchange_photo_fix, fail_no_mailbox,
+            fail_no_mailbox_fix, fail_not_an_image, fail_unsupported_format(S),
+            fail_too_large(1.5), fail_too_many_pixels(20_000, 20_000), fail_unreadable,
+            fail_bad_photo_fix, fail_rejected, fail_throttled(S), fail_unavailable(S),
+            fail_try_later_fix, fail_sign_in, fail_sign_in_fix, fail_admin_consent,
+            fail_admin_consent_fix, fail_sign_in_failed(S), fail_access_denied(S, S),
+            fail_access_denied_fix, fail_network(S), fail_network_fix, fail_no_my_site,
+            fail_no_my_site_fix, fail_untrusted_my_site(S), fail_verification,
+            fail_verification_fix, fail_unexpected(S), fail_tell_it_fix,
+            other_account_title, other_account_notice(S, S), other_account_switch(S),
+            other_account_continue(S), embed_intro, embed_stranger(S), embed_stranger_open,
+            embed_open_tab, embed_opened_tab, embed_popup_failed, copy, copied, copy_failed,
+            links_title, links_intro, links_action_label, links_action_sync,
+            links_action_admin, links_login_hint_label, links_login_hint_help,
+            links_domain_hint_label, links_domain_hint_help, links_autostart_label,
+            links_autostart_help, links_url_label, links_sentence_label,
+            links_sentence_sync(S), links_sentence_sync_auto(S), links_sentence_admin(S),
+            links_qr_label, links_qr_alt, links_qr_too_long, setup_title, setup_intro,
+            setup_step_config, setup_step_discovery, setup_step_redirect_uri,
+            setup_step_sign_in, setup_step_graph, setup_step_my_site, setup_status_waiting,
+            setup_status_running, setup_status_passed, setup_status_failed,
+            setup_status_skipped, setup_fix_label, setup_skipped, setup_waits_for_sign_in,
+            setup_config_ok, setup_config_fix, setup_discovery_ok(S),
+            setup_discovery_failed(S, S), setup_discovery_fix, setup_redirect_uri_ok,
+            setup_sign_in_button, setup_sign_in_explain, setup_sign_in_ok(S),
+            setup_sign_in_closed(S), setup_sign_in_fix_redirect(S),
+            setup_sign_in_fix_consent, setup_sign_in_fix_other, setup_graph_ok(S, S),
+            setup_graph_failed(S), setup_graph_fix, setup_my_site_ok(S),
+            setup_my_site_unknown, setup_my_site_unknown_fix, setup_my_site_untrusted(S),
+            setup_my_site_failed(S, S), setup_my_site_fix, setup_all_passed, setup_retry,
+        );
+        all.push(("embed_stranger (no parent)", (c.embed_stranger)("")));
+        all
+    }
+
+    /// The words of `text`, lower-cased: runs of letters.
+    fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+        text.split(|c: char| !c.is_alphabetic())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+    }
+
+    #[test]
+    fn every_message_is_written_in_both_languages() {
+        for lang in Lang::ALL {
+            for (name, text) in every_message(lang.text()) {
+                assert!(!text.trim().is_empty(), "{lang:?} {name} is empty");
+            }
+        }
+    }
+
+    #[test]
+    fn latvian_keeps_microsofts_terms() {
+        // Each found wrong by a native reader: "foto" is colloquial (Microsoft: fotoattēls),
+        // "lietotne" is not Microsoft's word for an app (programma), "pierakstījies" has a
+        // gender, "apturēt" means to pause, "nav ko darīt" also reads "nothing can be done", and
+        // "atbild ar marķieri" says a service hands out a token.
+        for (name, text) in every_message(Lang::Lv.text()) {
+            let lower = text.to_lowercase();
+            assert!(!words(&text).any(|w| w == "foto"), "lv {name}: {text}");
+            for wrong in [
+                "lietotn",
+                "pierakstījies",
+                "apturēt",
+                "nav ko darīt",
+                "atbild ar marķieri",
+            ] {
+                assert!(!lower.contains(wrong), "lv {name} says {wrong:?}: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn latvian_quotes_are_low_high() {
+        for (name, text) in every_message(Lang::Lv.text()) {
+            assert!(
+                !text.contains(['"', '”']),
+                "lv {name} has English quotes: {text}"
+            );
+            // „ opens and “ closes, in pairs: a “ with no „ before it is an English opening quote.
+            let mut open = false;
+            for c in text.chars() {
+                match c {
+                    '„' => {
+                        assert!(!open, "lv {name} opens a quote twice: {text}");
+                        open = true;
+                    }
+                    '“' => {
+                        assert!(open, "lv {name} has an English quote: {text}");
+                        open = false;
+                    }
+                    _ => {}
+                }
+            }
+            assert!(!open, "lv {name} leaves a quote open: {text}");
+        }
+    }
+
+    #[test]
+    fn latvian_minutes_agree_with_the_number() {
+        let skew = |minutes: i64| {
+            Lang::Lv.text().auth_error(&AuthError::ClockSkew {
+                seconds: minutes * 60,
+            })
+        };
+        for (minutes, words) in [
+            (1, "par 1 minūti."),
+            (2, "par 2 minūtēm."),
+            (11, "par 11 minūtēm."),
+            (21, "par 21 minūti."),
+            (31, "par 31 minūti."),
+            (101, "par 101 minūti."),
+        ] {
+            assert!(skew(minutes).contains(words), "{}", skew(minutes));
+            assert!(skew(-minutes).contains(words), "{}", skew(-minutes));
+        }
+        let en = Lang::En
+            .text()
+            .auth_error(&AuthError::ClockSkew { seconds: 60 });
+        assert!(en.contains("off by 1 minute."), "{en}");
+        let en = Lang::En
+            .text()
+            .auth_error(&AuthError::ClockSkew { seconds: 3_600 });
+        assert!(en.contains("off by 60 minutes."), "{en}");
+    }
+
+    #[test]
+    fn each_language_writes_its_own_decimal_separator() {
+        let (en, lv) = (Lang::En.text(), Lang::Lv.text());
+        assert_eq!((en.sync_done_elapsed)(1.54), "Done in 1.5 s.");
+        assert_eq!((lv.sync_done_elapsed)(1.54), "Paveikts 1,5 s laikā.");
+        assert!((en.fail_too_large)(5.0).contains("is 5.0 MB"));
+        assert!((en.fail_too_large)(5.0).contains("4.76 MB"));
+        let too_large = (lv.fail_too_large)(5.0);
+        assert!(too_large.contains("ir 5,0 MB"), "{too_large}");
+        assert!(too_large.contains("4,76 MB"), "{too_large}");
+        // No Latvian message writes a decimal point between digits (addresses aside, such as
+        // https://graph.microsoft.com/v1.0).
+        for (name, text) in every_message(lv) {
+            for word in text.split_whitespace().filter(|w| !w.contains('/')) {
+                let chars: Vec<char> = word.chars().collect();
+                let decimal_point = chars
+                    .windows(3)
+                    .any(|w| w[0].is_ascii_digit() && w[1] == '.' && w[2].is_ascii_digit());
+                assert!(!decimal_point, "lv {name} writes a decimal point: {text}");
+            }
+        }
     }
 }

@@ -63,8 +63,8 @@ pub static LV: Catalogue = Catalogue {
     auth_clock_skew: |s| format!("Šīs ierīces pulkstenis atšķiras par {}. Iestatiet pareizu datumu un laiku un pēc tam pierakstieties vēlreiz.", count(Lang::Lv, s.unsigned_abs() / 60, "minūti", "minūtēm")),
     auth_network: |d| format!("Neizdevās sazināties ar pierakstīšanās pakalpojumu ({d}). Pārbaudiet savienojumu un mēģiniet vēlreiz."),
     auth_other: |code, d| format!("Pierakstīšanās neizdevās: {code}. {d}"),
-    auth_busy: |status| format!("Pierakstīšanās pakalpojums pašlaik ir noslogots (HTTP {status}). Jūs joprojām esat pierakstījies: mēģiniet vēlreiz pēc dažām minūtēm."),
-    auth_storage_full: "Šīs lapas krātuve pārlūkā ir pilna, tāpēc pierakstīšanos nevarēja atcerēties. Aizveriet citas šīs vietnes cilnes vai notīriet tās vietnes datus, tad mēģiniet vēlreiz.",
+    auth_busy: |status| format!("Pierakstīšanās pakalpojums pašlaik ir noslogots (HTTP {status}). Jūsu pierakstīšanās joprojām ir spēkā: mēģiniet vēlreiz pēc dažām minūtēm."),
+    auth_storage_full: "Šīs lapas krātuve pārlūkprogrammā ir pilna, tāpēc pierakstīšanos nevarēja saglabāt. Aizveriet citas šīs vietnes cilnes vai notīriet vietnes datus un mēģiniet vēlreiz.",
     // --- Self-service sync (photo, graph, sharepoint, sync; ui/sync_view.rs) ---
     sync_title: "Jūsu profila fotoattēls",
     sync_intro: "Kreisajā pusē ir fotoattēls, ko rāda programmas Outlook un Teams, labajā pusē — tas, ko rāda pakalpojumi SharePoint un OneDrive. Sinhronizācija iekopē jūsu programmas Outlook fotoattēlu pakalpojumā SharePoint un pārbauda, vai tas izdevās.",

@@ -425,6 +425,7 @@ mod wording {
             auth_interaction_required, auth_popup_blocked, auth_popup_closed,
             auth_popup_timed_out, auth_state_mismatch, auth_nonce_mismatch,
             auth_invalid_grant(S), auth_clock_skew(3_600), auth_network(S), auth_other(S, S),
+            auth_busy(503), auth_storage_full,
             sync_title, sync_intro, sync_exchange_label, sync_sharepoint_label,
             sync_exchange_alt, sync_sharepoint_alt, sync_new_photo_alt, sync_not_read_yet,
             sync_placeholder, sync_button, sync_anyway, sync_status_idle,

@@ -379,7 +379,7 @@ mod tests {
     }
 
     fn code(e: Result<Resp, TokenError>) -> u32 {
-        e.err().expect("a refusal").code
+        e.expect_err("a refusal").code
     }
 
     /// Stores a code for the first demo user as the authorize endpoint would, PKCE verifier

@@ -12,5 +12,5 @@ pub mod odata;
 mod request;
 mod response;
 
-pub use request::{host_of, read_body, Req, Seq};
+pub use request::{cookie, host_of, read_body, FormParams, QueryParams, RawBody, Req, Seq};
 pub use response::*;

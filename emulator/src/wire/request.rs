@@ -1,11 +1,15 @@
-//! A request with its body read, as every service handler takes it (an axum extractor).
+//! A request with its body read, as every service handler takes it (an axum extractor), and
+//! thin typed extractors for handlers that want only a part of it: the query or a form body as a
+//! struct (`QueryParams`, `FormParams`), the whole body (`RawBody`).
 
 use std::collections::BTreeMap;
 
 use axum::body::{Body, Bytes};
-use axum::extract::FromRequest;
+use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use super::codec::{parse_form, percent_decode};
 use super::response::{text, Resp};
@@ -111,18 +115,68 @@ impl Req {
     pub fn is_preflight(&self) -> bool {
         self.method == Method::OPTIONS && self.headers.contains_key("access-control-request-method")
     }
+}
 
-    pub fn cookie(&self, name: &str) -> Option<String> {
-        for v in self.headers.get_all(header::COOKIE) {
-            for part in v.to_str().ok()?.split(';') {
-                if let Some((k, val)) = part.trim().split_once('=') {
-                    if k == name {
-                        return Some(val.to_string());
-                    }
+/// The value of the cookie `name` among the request's `Cookie` headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    for v in headers.get_all(header::COOKIE) {
+        for part in v.to_str().ok()?.split(';') {
+            if let Some((k, val)) = part.trim().split_once('=') {
+                if k == name {
+                    return Some(val.to_string());
                 }
             }
         }
-        None
+    }
+    None
+}
+
+/// `a=b&c=d` as a struct whose fields are strings: parsed like `parse_form` (the first value of a
+/// repeated key wins), then deserialized. Give every field a default (`Option`,
+/// `#[serde(default)]`) so that a missing parameter reaches the handler, which refuses it with its
+/// service's own error; a struct that can still fail to deserialize is answered with a plain 400.
+fn params_from<T: DeserializeOwned>(raw: &str) -> Result<T, Resp> {
+    let object = parse_form(raw)
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    serde_json::from_value(Value::Object(object))
+        .map_err(|e| text(StatusCode::BAD_REQUEST, &e.to_string()))
+}
+
+/// The query string as a typed struct (see `params_from` for the rules). Unlike axum's `Query`, a
+/// repeated parameter is not an error: the first value wins, as everywhere in the emulator.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = Resp;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Resp> {
+        params_from(parts.uri.query().unwrap_or("")).map(QueryParams)
+    }
+}
+
+/// An `application/x-www-form-urlencoded` body as a typed struct, whatever the `Content-Type`
+/// says (see `params_from` for the rules); read up to 64 MiB like `Req`.
+pub struct FormParams<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for FormParams<T> {
+    type Rejection = Resp;
+
+    async fn from_request(req: Request<Body>, _state: &S) -> Result<Self, Resp> {
+        let body = read_body(req.into_body()).await?;
+        params_from(&String::from_utf8_lossy(&body)).map(FormParams)
+    }
+}
+
+/// The whole request body, up to 64 MiB like `Req` (axum's `Bytes` stops at 2 MiB).
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = Resp;
+
+    async fn from_request(req: Request<Body>, _state: &S) -> Result<Self, Resp> {
+        read_body(req.into_body()).await.map(RawBody)
     }
 }
 

@@ -313,7 +313,7 @@ pub async fn handle(shared: &Arc<Shared>, req: &Req) -> Resp {
     if let Err(r) = limits::sharepoint_units(shared, &auth::app_key(req.bearer()), write) {
         return r;
     }
-    let caller = match auth::validate(shared, req, &site) {
+    let caller = match auth::validate_token(shared, req.bearer(), &site) {
         Ok(c) => c,
         Err(e) => {
             if path.starts_with("/User Photos/") || path.starts_with("/_layouts/") {

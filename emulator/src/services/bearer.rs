@@ -53,12 +53,9 @@ pub trait Resource {
     fn refuse(shared: &Shared, parts: &Parts, error: AuthError) -> Resp;
 }
 
-/// The validated caller of a request to the resource `R`; a refused token is answered by
-/// `R::refuse`.
-///
-/// ```ignore
-/// async fn me(caller: Bearer<Graph>) -> Resp { /* caller.upn, caller.scopes … */ }
-/// ```
+/// The validated caller of a request to the resource `R`, as a handler's argument
+/// (`caller: Bearer<Graph>`, then `caller.upn`, `caller.has_any(…)`); a refused token is
+/// answered by `R::refuse`.
 pub struct Bearer<R> {
     caller: Caller,
     resource: PhantomData<fn() -> R>,

@@ -19,7 +19,7 @@ mod users;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::routing::{any, post};
@@ -56,6 +56,8 @@ fn routes(shared: Arc<Shared>) -> Router {
         )
         .fallback(error::invalid_version)
         .layer(from_fn(request_ids))
+        // The pipeline has read the body already, within its own limit.
+        .layer(DefaultBodyLimit::disable())
         .with_state(shared)
 }
 

@@ -201,3 +201,344 @@ async fn request_ids(request: Request, next: Next) -> Resp {
     }
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{HeaderMap, Method};
+    use serde_json::Value;
+    use tower::ServiceExt as _;
+
+    use super::*;
+    use crate::model::Limits;
+    use crate::services::bearer::token_for_tests;
+
+    struct Answer {
+        status: u16,
+        headers: HeaderMap,
+        body: Value,
+    }
+
+    async fn call(
+        shared: &Arc<Shared>,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> Answer {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("host", "graph.localhost:1");
+        if let Some(t) = token {
+            request = request.header("authorization", format!("Bearer {t}"));
+        }
+        let body = if body.is_null() {
+            Body::empty()
+        } else {
+            Body::from(body.to_string())
+        };
+        let r = router()
+            .with_state(shared.clone())
+            .oneshot(request.body(body).unwrap())
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let bytes = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    fn code(a: &Answer) -> (u16, &str) {
+        (a.status, a.body["error"]["code"].as_str().unwrap_or(""))
+    }
+
+    fn message(a: &Answer) -> &str {
+        a.body["error"]["message"].as_str().unwrap_or("")
+    }
+
+    fn token(shared: &Shared, key: &str, scp: &str) -> String {
+        token_for_tests(shared, key, GRAPH_APP_ID, scp)
+    }
+
+    #[tokio::test]
+    async fn a_missing_or_foreign_token_is_refused_with_graphs_challenge() {
+        let shared = Shared::for_tests();
+        let a = call(&shared, Method::GET, "/v1.0/me", None, Value::Null).await;
+        assert_eq!(code(&a), (401, "InvalidAuthenticationToken"));
+        assert_eq!(message(&a), "Access token is empty.");
+        assert_eq!(
+            a.headers["www-authenticate"],
+            format!("Bearer realm=\"\", authorization_uri=\"http://login.localhost:1/common/oauth2/authorize\", client_id=\"{GRAPH_APP_ID}\"")
+        );
+        assert!(a.headers.contains_key("request-id"));
+        let sp = token_for_tests(&shared, "adele", "http://contoso-my.localhost:1", "");
+        let a = call(
+            &shared,
+            Method::GET,
+            "/v1.0/me/photo",
+            Some(&sp),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(code(&a), (401, "InvalidAuthenticationToken"));
+        assert!(message(&a).contains("audience"));
+        // Before the token, the version: no token needed to learn it is wrong.
+        let a = call(&shared, Method::GET, "/beta/me", None, Value::Null).await;
+        assert_eq!(
+            (code(&a), message(&a)),
+            ((400, "BadRequest"), "Invalid version: beta")
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_segments_users_and_groups() {
+        let shared = Shared::for_tests();
+        let t = token(&shared, "admin", "User.Read.All GroupMember.Read.All");
+        for (path, segment) in [
+            ("/v1.0/nope/x", "nope"),
+            ("/v1.0/me/manager", "manager"),
+            (
+                "/v1.0/users/adele@contoso.onmicrosoft.com/drive/root",
+                "drive",
+            ),
+            ("/v1.0/groups/x/owners", "groups"),
+        ] {
+            let a = call(&shared, Method::GET, path, Some(&t), Value::Null).await;
+            assert_eq!(code(&a), (400, "BadRequest"), "{path}");
+            assert_eq!(
+                message(&a),
+                format!("Resource not found for the segment '{segment}'."),
+                "{path}"
+            );
+        }
+        let a = call(
+            &shared,
+            Method::GET,
+            "/v1.0/users/nobody@x/photo",
+            Some(&t),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(code(&a), (404, "Request_ResourceNotFound"));
+        let a = call(
+            &shared,
+            Method::GET,
+            "/v1.0/groups/nope",
+            Some(&t),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(code(&a), (404, "Request_ResourceNotFound"));
+        // `/v1.0` itself, and a path sent percent-encoded, with quotes around the id.
+        let a = call(&shared, Method::GET, "/v1.0", Some(&t), Value::Null).await;
+        assert_eq!(a.status, 200);
+        assert_eq!(a.body["value"], serde_json::json!([]));
+        let a = call(
+            &shared,
+            Method::GET,
+            "/v1.0/users/'adele%40contoso.onmicrosoft.com'/photo/%24value",
+            Some(&t),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(a.status, 200);
+        assert!(a.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("image/"));
+    }
+
+    #[tokio::test]
+    async fn scopes_methods_and_query_options_are_refused_like_graph() {
+        let shared = Shared::for_tests();
+        let own = token(&shared, "adele", "User.Read");
+        let a = call(&shared, Method::GET, "/v1.0/users", Some(&own), Value::Null).await;
+        assert_eq!(code(&a), (403, "Authorization_RequestDenied"));
+        let a = call(
+            &shared,
+            Method::GET,
+            "/v1.0/users/alex@contoso.onmicrosoft.com",
+            Some(&own),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(code(&a), (403, "Authorization_RequestDenied"));
+        let a = call(
+            &shared,
+            Method::GET,
+            "/v1.0/groups",
+            Some(&own),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(code(&a), (403, "Authorization_RequestDenied"));
+        // The scope is checked before the method.
+        let a = call(&shared, Method::POST, "/v1.0/me", Some(&own), Value::Null).await;
+        assert_eq!(code(&a), (405, "Request_BadRequest"));
+        let a = call(
+            &shared,
+            Method::PUT,
+            "/v1.0/me/photo/$value",
+            Some(&own),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(code(&a), (403, "Authorization_RequestDenied"));
+        let writer = token(&shared, "adele", "User.ReadWrite");
+        let a = call(
+            &shared,
+            Method::PUT,
+            "/v1.0/me/photos/48x48",
+            Some(&writer),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(code(&a), (405, "BadRequest"));
+        let a = call(
+            &shared,
+            Method::PUT,
+            "/v1.0/me/photo/$value",
+            Some(&writer),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(code(&a), (400, "ErrorInvalidImage"));
+        // No mailbox comes before any photo answer.
+        let lee = token(&shared, "lee", "User.Read");
+        let a = call(
+            &shared,
+            Method::GET,
+            "/v1.0/me/photos/48x48/$value",
+            Some(&lee),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(code(&a), (404, "MailboxNotEnabledForRESTAPI"));
+        // A size the photo does not come in.
+        let a = call(
+            &shared,
+            Method::GET,
+            "/v1.0/me/photos/50x50",
+            Some(&own),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(code(&a), (404, "ImageNotFound"));
+        let a = call(
+            &shared,
+            Method::GET,
+            "/v1.0/me/photos/48x48/nope",
+            Some(&own),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(message(&a), "Resource not found for the segment 'nope'.");
+
+        let admin = token(&shared, "admin", "User.Read.All");
+        for (query, code_wanted) in [
+            ("$top=0", "Request_BadRequest"),
+            ("$top=1000", "Request_BadRequest"),
+            ("$skiptoken=abc", "Request_BadRequest"),
+            ("$select=nope", "BadRequest"),
+            ("$filter=officeLocation eq 'x'", "Request_UnsupportedQuery"),
+            ("$filter=displayName eq", "BadRequest"),
+        ] {
+            let uri = format!("/v1.0/users?{}", query.replace(' ', "%20"));
+            let a = call(&shared, Method::GET, &uri, Some(&admin), Value::Null).await;
+            assert_eq!(code(&a), (400, code_wanted), "{query}");
+        }
+        let a = call(
+            &shared,
+            Method::GET,
+            "/v1.0/users?$top=2&$count=true",
+            Some(&admin),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(a.body["value"].as_array().unwrap().len(), 2);
+        assert_eq!(a.body["@odata.count"], 8);
+        assert!(a.body["@odata.nextLink"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://graph.localhost:1/v1.0/users?"));
+    }
+
+    #[tokio::test]
+    async fn batch_refusals_and_items_through_the_same_routes() {
+        let shared = Shared::for_tests();
+        let t = token(&shared, "admin", "User.Read.All");
+        let a = call(&shared, Method::GET, "/v1.0/$batch", Some(&t), Value::Null).await;
+        assert_eq!(
+            (code(&a), message(&a)),
+            ((405, "BadRequest"), "Use POST for $batch.")
+        );
+        for bad in [
+            json!({"nope": []}),
+            json!({"requests": [{"id": "1", "url": "/me"}]}),
+            json!({"requests": [{"id": true, "method": "GET", "url": "/me"}]}),
+        ] {
+            let a = call(&shared, Method::POST, "/v1.0/$batch", Some(&t), bad).await;
+            assert_eq!(message(&a), "Invalid batch payload format.");
+        }
+        let twice = json!({"requests": [
+            {"id": "1", "method": "GET", "url": "/me"},
+            {"id": "1", "method": "GET", "url": "/me"},
+        ]});
+        let a = call(&shared, Method::POST, "/v1.0/$batch", Some(&t), twice).await;
+        assert_eq!(message(&a), "Batch request contains a duplicate id '1'.");
+        // The payload is checked before the token.
+        let a = call(&shared, Method::POST, "/v1.0/$batch", None, json!({})).await;
+        assert_eq!(a.status, 400);
+        let a = call(
+            &shared,
+            Method::POST,
+            "/v1.0/$batch",
+            None,
+            json!({"requests": []}),
+        )
+        .await;
+        assert_eq!(code(&a), (401, "InvalidAuthenticationToken"));
+
+        shared.lock().limits = Limits {
+            graph_requests_per_second: Some(2),
+            ..Limits::default()
+        };
+        let items = json!({"requests": [
+            {"id": "a", "method": "GET", "url": "/v1.0/users/adele@contoso.onmicrosoft.com?$select=displayName"},
+            {"id": "b", "method": "GET", "url": "https://graph.microsoft.com/v1.0/$batch"},
+            {"id": "c", "method": "GET", "url": "users?$filter=startswith(displayName,'a')"},
+            {"id": "d", "method": "GET", "url": "/me"},
+        ]});
+        let a = call(&shared, Method::POST, "/v1.0/$batch", Some(&t), items).await;
+        assert_eq!(a.status, 200);
+        let item = |id: &str| {
+            a.body["responses"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["id"] == id)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(item("a")["status"], 200);
+        assert_eq!(item("a")["body"]["displayName"], "Adele Vance");
+        assert_eq!(
+            item("b")["body"]["error"]["message"],
+            "Nested batches are not allowed."
+        );
+        assert_eq!(item("c")["status"], 200, "a query with spaces and quotes");
+        assert_eq!(item("c")["body"]["value"].as_array().unwrap().len(), 2);
+        // Two calls a second: the third admitted item is throttled, with its own Retry-After.
+        assert_eq!(item("d")["status"], 429);
+        assert_eq!(item("d")["headers"]["Retry-After"], "1");
+        assert_eq!(item("d")["body"]["error"]["code"], "TooManyRequests");
+    }
+}

@@ -139,3 +139,288 @@ async fn admission(State(shared): State<Arc<Shared>>, request: Request, next: Ne
     }
     next.run(Request::from_parts(parts, body)).await
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{HeaderMap, Method};
+    use serde_json::Value;
+    use tower::ServiceExt as _;
+
+    use super::*;
+    use crate::model::Limits;
+    use crate::services::bearer::token_for_tests;
+
+    const MY: &str = "http://contoso-my.localhost:1";
+
+    struct Answer {
+        status: u16,
+        headers: HeaderMap,
+        text: String,
+    }
+
+    impl Answer {
+        fn json(&self) -> Value {
+            serde_json::from_str(&self.text).unwrap_or(Value::Null)
+        }
+
+        /// The OData error's code and message (minimal metadata).
+        fn error(&self) -> (u16, String, String) {
+            let v = self.json();
+            let e = &v["odata.error"];
+            (
+                self.status,
+                e["code"].as_str().unwrap_or("").to_string(),
+                e["message"]["value"].as_str().unwrap_or("").to_string(),
+            )
+        }
+    }
+
+    async fn call(
+        shared: &Arc<Shared>,
+        host: &str,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+    ) -> Answer {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("host", format!("{host}.localhost:1"))
+            .header("accept", "application/json");
+        if let Some(t) = token {
+            request = request.header("authorization", format!("Bearer {t}"));
+        }
+        let r = router()
+            .with_state(shared.clone())
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let bytes = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        Answer {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    #[tokio::test]
+    async fn tokens_are_refused_in_sharepoints_dialect() {
+        let shared = Shared::for_tests();
+        let a = call(&shared, "contoso-my", Method::GET, "/_api/web", None).await;
+        assert_eq!(a.status, 401);
+        assert_eq!(
+            a.json()["error_description"],
+            "Invalid JWT token. No token was provided in the Authorization header."
+        );
+        let challenge = a.headers["www-authenticate"].to_str().unwrap();
+        assert!(challenge.starts_with("Bearer realm=\""), "{challenge}");
+        assert!(challenge.contains("client_id=\"00000003-0000-0ff1-ce00-000000000000\""));
+        assert!(a.headers["x-ms-diagnostics"]
+            .to_str()
+            .unwrap()
+            .starts_with("3000003;reason=\"Invalid JWT token."));
+        // Files and pages answer anonymous browsers in plain text; the rule is on the path as
+        // sent, in its own case.
+        for path in [
+            "/User%20Photos/Profile%20Pictures/x.jpg",
+            "/_layouts/15/userphoto.aspx?size=L",
+        ] {
+            let a = call(&shared, "contoso-my", Method::GET, path, None).await;
+            assert_eq!(
+                (a.status, a.text.as_str()),
+                (401, "401 UNAUTHORIZED"),
+                "{path}"
+            );
+        }
+        let a = call(
+            &shared,
+            "contoso-my",
+            Method::GET,
+            "/user%20photos/x.jpg",
+            None,
+        )
+        .await;
+        assert_eq!(a.status, 401);
+        assert!(a.json()["error_description"].is_string());
+        // The audience is exactly the host asked.
+        let admin = token_for_tests(
+            &shared,
+            "admin",
+            "http://contoso-admin.localhost:1",
+            "AllSites.Read",
+        );
+        let a = call(
+            &shared,
+            "contoso-my",
+            Method::GET,
+            "/_api/web",
+            Some(&admin),
+        )
+        .await;
+        assert_eq!(
+            a.json()["error_description"],
+            "Invalid audience Uri 'http://contoso-admin.localhost:1'."
+        );
+        let a = call(
+            &shared,
+            "contoso-admin",
+            Method::GET,
+            "/_api/web",
+            Some(&admin),
+        )
+        .await;
+        assert_eq!(a.status, 200);
+        assert_eq!(a.json()["Title"], "Contoso SharePoint Admin Center");
+    }
+
+    #[tokio::test]
+    async fn writes_need_a_write_scope_and_throttling_comes_first() {
+        let shared = Shared::for_tests();
+        let reader = token_for_tests(&shared, "adele", MY, "AllSites.Read");
+        let a = call(
+            &shared,
+            "contoso-my",
+            Method::POST,
+            "/_api/contextinfo",
+            Some(&reader),
+        )
+        .await;
+        assert_eq!(
+            a.error(),
+            (
+                403,
+                "-2147024891, System.UnauthorizedAccessException".into(),
+                "Access denied. You do not have permission to perform this action or access this resource.".into()
+            )
+        );
+        // Even a path that does not exist is a write that needs the scope.
+        let a = call(
+            &shared,
+            "contoso-my",
+            Method::DELETE,
+            "/nope",
+            Some(&reader),
+        )
+        .await;
+        assert_eq!(a.status, 403);
+        shared.lock().limits = Limits {
+            sharepoint_units_per_minute: Some(1),
+            ..Limits::default()
+        };
+        let a = call(&shared, "contoso-my", Method::GET, "/_api/web", None).await;
+        assert_eq!(a.status, 401);
+        let a = call(&shared, "contoso-my", Method::GET, "/_api/web", None).await;
+        assert_eq!(
+            a.status, 429,
+            "the budget is spent before the token is looked at"
+        );
+        assert!(a.headers.contains_key("retry-after"));
+    }
+
+    #[tokio::test]
+    async fn paths_any_case_and_invalid_expressions() {
+        let shared = Shared::for_tests();
+        let writer = token_for_tests(&shared, "adele", MY, "AllSites.Write");
+        let a = call(
+            &shared,
+            "contoso-my",
+            Method::GET,
+            "/_API/Web",
+            Some(&writer),
+        )
+        .await;
+        assert_eq!(
+            (a.status, a.json()["Title"].as_str()),
+            (200, Some("Contoso My Site Host"))
+        );
+        let a = call(
+            &shared,
+            "contoso-my",
+            Method::GET,
+            "/_api/sp.userprofiles.peoplemanager/getmyPROPERTIES",
+            Some(&writer),
+        )
+        .await;
+        assert_eq!(a.status, 200);
+        assert_eq!(
+            a.json()["AccountName"],
+            "i:0#.f|membership|adele@contoso.onmicrosoft.com"
+        );
+        // A wrong method, HEAD on a GET function, an unknown function: the expression as sent.
+        for (method, path, expression) in [
+            (
+                Method::GET,
+                "/_api/SP.UserProfiles.PeopleManager/SetMyProfilePicture",
+                "SP.UserProfiles.PeopleManager/SetMyProfilePicture",
+            ),
+            (
+                Method::HEAD,
+                "/_api/SP.UserProfiles.PeopleManager/GetMyProperties",
+                "SP.UserProfiles.PeopleManager/GetMyProperties",
+            ),
+            (Method::POST, "/_api/Web", "Web"),
+            (Method::GET, "/_api/Web/Lists('x')", "Web/Lists('x')"),
+            (Method::GET, "/_api/", ""),
+        ] {
+            let a = call(&shared, "contoso-my", method.clone(), path, Some(&writer)).await;
+            if method == Method::HEAD {
+                assert_eq!(a.status, 400, "{path}");
+                continue;
+            }
+            assert_eq!(
+                a.error(),
+                (
+                    400,
+                    "-1, Microsoft.SharePoint.Client.InvalidClientQueryException".into(),
+                    format!("The expression \"{expression}\" is not valid.")
+                ),
+                "{method} {path}"
+            );
+        }
+        // Outside the REST API: File Not Found, also for the library on the admin host.
+        let on_admin = token_for_tests(&shared, "adele", "http://contoso-admin.localhost:1", "");
+        for (host, path, token) in [
+            ("contoso-my", "/nope", &writer),
+            ("contoso-my", "/_api", &writer),
+            (
+                "contoso-admin",
+                "/User%20Photos/Profile%20Pictures/x.jpg",
+                &on_admin,
+            ),
+        ] {
+            let a = call(&shared, host, Method::GET, path, Some(token)).await;
+            let (status, code, _) = a.error();
+            assert_eq!(
+                (status, code.as_str()),
+                (404, "-2147024894, System.IO.FileNotFoundException"),
+                "{host}{path}"
+            );
+        }
+        let missing = call(
+            &shared,
+            "contoso-my",
+            Method::GET,
+            "/User%20Photos/Profile%20Pictures/none.jpg",
+            Some(&writer),
+        )
+        .await;
+        assert_eq!(
+            (missing.status, missing.text.as_str()),
+            (404, "404 FILE NOT FOUND")
+        );
+        let a = call(
+            &shared,
+            "contoso-my",
+            Method::POST,
+            "/User%20Photos/Profile%20Pictures/none.jpg",
+            Some(&writer),
+        )
+        .await;
+        assert_eq!(a.error().0, 404, "only GET reads a file");
+    }
+}

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::answer::{json_out, obj, Ctx, SharePoint};
 use super::odata::ODataCall;
-use crate::services::bearer::{Bearer, Caller};
+use crate::services::bearer::Bearer;
 use crate::state::*;
 use crate::wire::codec::*;
 use crate::wire::imaging::{self, Blob};
@@ -82,8 +82,9 @@ fn person(ctx: &Ctx, upn: &str) -> Resp {
     )
 }
 
-fn set_property(ctx: &Ctx, caller: &Caller, body: &[u8]) -> Resp {
-    let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+/// `SetSingleValueProfileProperty`, `{accountName, propertyName, propertyValue}` as the body.
+pub async fn set_single_value(ctx: Ctx, caller: Bearer<SharePoint>, body: Bytes) -> Resp {
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let body = body.get("d").cloned().unwrap_or(body);
     let get = |k: &str| {
         body.as_object().and_then(|o| {
@@ -209,7 +210,8 @@ pub async fn store_picture(shared: &Arc<Shared>, upn: &str, bytes: Bytes) -> boo
     true
 }
 
-async fn set_my_picture_of(ctx: &Ctx, caller: &Caller, body: Bytes) -> Resp {
+/// `SetMyProfilePicture`, the picture's bytes as the body.
+pub async fn set_my_picture(ctx: Ctx, caller: Bearer<SharePoint>, body: Bytes) -> Resp {
     if body.len() > MAX_PICTURE_BYTES {
         return ctx.error(
             StatusCode::BAD_REQUEST,
@@ -254,14 +256,4 @@ pub async fn property_for(ctx: Ctx, call: ODataCall) -> Resp {
         .unwrap_or_default();
     drop(inner);
     ctx.primitive("GetUserProfilePropertyFor", json!(value))
-}
-
-/// `SetMyProfilePicture`, the picture's bytes as the body.
-pub async fn set_my_picture(ctx: Ctx, caller: Bearer<SharePoint>, body: Bytes) -> Resp {
-    set_my_picture_of(&ctx, &caller, body).await
-}
-
-/// `SetSingleValueProfileProperty`, `{accountName, propertyName, propertyValue}` as the body.
-pub async fn set_single_value(ctx: Ctx, caller: Bearer<SharePoint>, body: Bytes) -> Resp {
-    set_property(&ctx, &caller, &body)
 }

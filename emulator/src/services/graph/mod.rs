@@ -411,6 +411,17 @@ mod tests {
         )
         .await;
         assert_eq!(code(&a), (400, "ErrorInvalidImage"));
+        // A body over axum's default limit reaches the handler (the pipeline sets the limit).
+        let big = Value::String("x".repeat(3_000_000));
+        let a = call(
+            &shared,
+            Method::PUT,
+            "/v1.0/me/photo/$value",
+            Some(&writer),
+            big,
+        )
+        .await;
+        assert_eq!(code(&a), (400, "ErrorInvalidImage"));
         // No mailbox comes before any photo answer.
         let lee = token(&shared, "lee", "User.Read");
         let a = call(

@@ -376,4 +376,72 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn keywords_any_case_null_and_negated_lists() {
+        let adele = user("Adele Vance", "adele@contoso.com", "Retail", true);
+        assert!(matches(
+            "startsWith(displayName,'a') AND department EQ 'Retail' Or mail eq 'x'",
+            &adele
+        ));
+        assert!(matches("NOT mail in ('x@y')", &adele));
+        assert!(matches("endswith(mail,'.COM')", &adele));
+        // `null` equals a property that is absent.
+        assert!(matches("jobTitle eq null", &adele));
+        assert!(!matches("jobTitle ne null", &adele));
+        assert!(!matches("displayName eq null", &adele));
+        // Strings compare without regard to case, also beyond ASCII.
+        let janis = user("Jānis Bērziņš", "janis@contoso.com", "R&D", true);
+        assert!(matches("displayName eq 'JĀNIS BĒRZIŅŠ'", &janis));
+        assert!(matches("startswith(displayName,'jā')", &janis));
+    }
+
+    #[test]
+    fn refusals_name_what_is_wrong() {
+        // An operator Graph has but the emulator does not model is unsupported, not malformed.
+        assert_eq!(
+            parse("displayName gt 'a'").err(),
+            Some(FilterError::Unsupported)
+        );
+        assert_eq!(
+            parse("endswith(officeLocation,'x')").err(),
+            Some(FilterError::Unsupported)
+        );
+        // `in` takes at most 15 values.
+        let fifteen: Vec<String> = (0..15).map(|i| format!("'{i}'")).collect();
+        assert!(parse(&format!("mail in ({})", fifteen.join(","))).is_ok());
+        let sixteen: Vec<String> = (0..16).map(|i| format!("'{i}'")).collect();
+        assert_eq!(
+            parse(&format!("mail in ({})", sixteen.join(","))).err(),
+            Some(FilterError::Syntax(
+                "too many values in 'in' (max 15)".into()
+            ))
+        );
+        for (bad, why) in [
+            ("displayName eq 'a' * 2", "unexpected '*'"),
+            ("mail in 'a'", "expected Open, found Some(Str(\"a\"))"),
+            (
+                "mail in ('a' 'b')",
+                "expected , or ), found Some(Str(\"b\"))",
+            ),
+            (
+                "mail in ('a', b)",
+                "expected a string, found Some(Ident(\"b\"))",
+            ),
+            (
+                "startswith('a','b')",
+                "expected a property, found Some(Str(\"a\"))",
+            ),
+            ("mail eq b", "expected a value, found Some(Ident(\"b\"))"),
+            ("mail", "expected an operator, found None"),
+            (")", "unexpected Some(Close)"),
+            ("", "unexpected None"),
+        ] {
+            assert_eq!(
+                parse(bad).err(),
+                Some(FilterError::Syntax(why.into())),
+                "{bad}"
+            );
+        }
+    }
 }

@@ -1,27 +1,34 @@
 //! SharePoint Online: the My Site host (`contoso-my.localhost`) and the admin host
-//! (`contoso-admin.localhost`): PeopleManager, the `User Photos` library, `userphoto.aspx`.
+//! (`contoso-admin.localhost`).
+//!
+//! One axum `Router` (`routes`) behind SharePoint's admission (resource units, the bearer token,
+//! write scopes for anything but `GET`/`HEAD`), on paths made routable by `odata::normalise`
+//! (lower case; REST calls' arguments taken out of the path). One file per endpoint family:
+//! `people` (PeopleManager), `web` (contextinfo, the web), `library` (the `User Photos` library
+//! and its files), `userphoto` (`userphoto.aspx`); `answer` holds the answer formats and the
+//! refusals, `odata` the path syntax.
 
-use std::collections::BTreeMap;
+mod answer;
+mod library;
+mod odata;
+mod people;
+mod userphoto;
+mod web;
+
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{Method, StatusCode};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
+use axum::handler::Handler;
+use axum::http::StatusCode;
+use axum::middleware::{from_fn_with_state, Next};
+use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
-use serde_json::{json, Map, Value};
 
 use crate::pipeline::limits;
-use crate::services::bearer::{self as auth, AuthError, Caller};
-use crate::state::*;
-use crate::wire::codec::*;
-use crate::wire::imaging::{self, Blob};
-use crate::wire::odata::{self, Fmt};
-use crate::wire::{self, Req, Resp};
-
-/// Largest picture SetMyProfilePicture takes (4.76 MB).
-pub const MAX_PICTURE_BYTES: usize = 4_990_000;
-
-const CLAIM_PREFIX: &str = "i:0#.f|membership|";
+use crate::services::bearer::{self, Bearer};
+use crate::state::Shared;
+use crate::wire::Resp;
+use answer::{Ctx, SharePoint};
 
 const WRITE_SCOPES: [&str; 5] = [
     "AllSites.Write",
@@ -31,1027 +38,389 @@ const WRITE_SCOPES: [&str; 5] = [
     "User.ReadWrite.All",
 ];
 
-struct Ctx<'a> {
-    shared: &'a Arc<Shared>,
-    req: &'a Req,
-    fmt: Fmt,
-    site: String,
-}
-
-impl Ctx<'_> {
-    fn error(&self, status: StatusCode, code: &str, message: &str) -> Resp {
-        odata::error(self.fmt, status, code, message)
-    }
-
-    fn not_found(&self) -> Resp {
-        self.error(
-            StatusCode::NOT_FOUND,
-            "-2147024894, System.IO.FileNotFoundException",
-            "File Not Found.",
-        )
-    }
-
-    fn invalid_picture(&self) -> Resp {
-        self.error(
-            StatusCode::BAD_REQUEST,
-            "-2147024809, System.ArgumentException",
-            "Parameter is not valid.",
-        )
-    }
-
-    /// An entity (object) in the requested format.
-    fn entity(&self, type_name: &str, id: &str, obj: Map<String, Value>) -> Resp {
-        match self.fmt {
-            Fmt::NoMeta => with_sp_type(
-                json_out(StatusCode::OK, &Value::Object(obj)),
-                "application/json;odata=nometadata;streaming=true;charset=utf-8",
-            ),
-            Fmt::Minimal => {
-                let mut m = Map::new();
-                m.insert(
-                    "odata.metadata".into(),
-                    json!(format!("{}/_api/$metadata#{type_name}", self.site)),
-                );
-                m.insert("odata.type".into(), json!(type_name));
-                m.insert("odata.id".into(), json!(id));
-                m.insert("odata.editLink".into(), json!(id));
-                m.extend(obj);
-                with_sp_type(
-                    json_out(StatusCode::OK, &Value::Object(m)),
-                    "application/json;odata=minimalmetadata;streaming=true;charset=utf-8",
-                )
-            }
-            Fmt::Verbose => {
-                let mut m = Map::new();
-                m.insert(
-                    "__metadata".into(),
-                    json!({"id": id, "uri": id, "type": type_name}),
-                );
-                for (k, v) in obj {
-                    m.insert(k, verbose_value(v));
-                }
-                with_sp_type(
-                    json_out(StatusCode::OK, &json!({"d": m})),
-                    "application/json;odata=verbose;charset=utf-8",
-                )
-            }
-            Fmt::Xml => {
-                let mut props = String::new();
-                for (k, v) in &obj {
-                    props.push_str(&xml_prop(k, v));
-                }
-                wire::with_type(
-                    StatusCode::OK,
-                    "application/atom+xml;type=entry;charset=utf-8",
-                    format!(
-                        "<?xml version=\"1.0\" encoding=\"utf-8\"?><entry xml:base=\"{base}/_api/\" xmlns=\"http://www.w3.org/2005/Atom\" xmlns:d=\"http://schemas.microsoft.com/ado/2007/08/dataservices\" xmlns:m=\"http://schemas.microsoft.com/ado/2007/08/dataservices/metadata\"><id>{id}</id><category term=\"{t}\" scheme=\"http://schemas.microsoft.com/ado/2007/08/dataservices/scheme\" /><title /><updated>{now}</updated><content type=\"application/xml\"><m:properties>{props}</m:properties></content></entry>",
-                        base = xml_escape(&self.site),
-                        id = xml_escape(id),
-                        t = xml_escape(type_name),
-                        now = iso8601(now_ms()),
-                    ),
-                )
-            }
-        }
-    }
-
-    /// A collection of entities.
-    fn collection(&self, type_name: &str, items: Vec<Map<String, Value>>) -> Resp {
-        match self.fmt {
-            Fmt::Verbose => {
-                let results: Vec<Value> = items
-                    .into_iter()
-                    .map(|o| {
-                        let mut m = Map::new();
-                        m.insert("__metadata".into(), json!({"type": type_name}));
-                        for (k, v) in o {
-                            m.insert(k, verbose_value(v));
-                        }
-                        Value::Object(m)
-                    })
-                    .collect();
-                with_sp_type(
-                    json_out(StatusCode::OK, &json!({"d": {"results": results}})),
-                    "application/json;odata=verbose;charset=utf-8",
-                )
-            }
-            Fmt::Xml => {
-                let entries: String = items
-                    .iter()
-                    .map(|o| {
-                        let props: String = o.iter().map(|(k, v)| xml_prop(k, v)).collect();
-                        format!("<entry><category term=\"{type_name}\" /><content type=\"application/xml\"><m:properties>{props}</m:properties></content></entry>")
-                    })
-                    .collect();
-                wire::with_type(
-                    StatusCode::OK,
-                    "application/atom+xml;type=feed;charset=utf-8",
-                    format!(
-                        "<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:d=\"http://schemas.microsoft.com/ado/2007/08/dataservices\" xmlns:m=\"http://schemas.microsoft.com/ado/2007/08/dataservices/metadata\">{entries}</feed>"
-                    ),
-                )
-            }
-            Fmt::NoMeta | Fmt::Minimal => {
-                let mut out = json!({"value": items});
-                if self.fmt == Fmt::Minimal {
-                    out["odata.metadata"] =
-                        json!(format!("{}/_api/$metadata#{type_name}s", self.site));
-                }
-                json_out(StatusCode::OK, &out)
-            }
-        }
-    }
-
-    /// A function returning a primitive value.
-    fn primitive(&self, function: &str, value: Value) -> Resp {
-        match self.fmt {
-            Fmt::NoMeta => json_out(StatusCode::OK, &json!({"value": value})),
-            Fmt::Minimal => json_out(
-                StatusCode::OK,
-                &json!({"odata.metadata": format!("{}/_api/$metadata#Edm.String", self.site), "value": value}),
-            ),
-            Fmt::Verbose => json_out(StatusCode::OK, &json!({"d": {function: value}})),
-            Fmt::Xml => wire::with_type(
-                StatusCode::OK,
-                "application/xml;charset=utf-8",
-                format!(
-                    "<?xml version=\"1.0\" encoding=\"utf-8\"?><d:{function} xmlns:d=\"http://schemas.microsoft.com/ado/2007/08/dataservices\">{}</d:{function}>",
-                    xml_escape(value.as_str().unwrap_or(""))
-                ),
-            ),
-        }
-    }
-
-    /// A void function's answer.
-    fn null(&self, function: &str) -> Resp {
-        match self.fmt {
-            Fmt::NoMeta | Fmt::Minimal => json_out(StatusCode::OK, &json!({"odata.null": true})),
-            Fmt::Verbose => json_out(StatusCode::OK, &json!({"d": {function: null}})),
-            Fmt::Xml => wire::with_type(
-                StatusCode::OK,
-                "application/xml;charset=utf-8",
-                format!(
-                    "<?xml version=\"1.0\" encoding=\"utf-8\"?><d:{function} xmlns:d=\"http://schemas.microsoft.com/ado/2007/08/dataservices\" xmlns:m=\"http://schemas.microsoft.com/ado/2007/08/dataservices/metadata\" m:null=\"true\" />"
-                ),
-            ),
-        }
-    }
-}
-
-fn json_out(status: StatusCode, v: &Value) -> Resp {
-    let mut r = wire::json(status, v);
-    wire::set_header(&mut r, "x-sharepointhealthscore", "0");
-    wire::set_header(&mut r, "sprequestguid", &random_guid());
-    r
-}
-
-fn with_sp_type(mut r: Resp, ct: &str) -> Resp {
-    wire::set_header(&mut r, "content-type", ct);
-    r
-}
-
-fn verbose_value(v: Value) -> Value {
-    match v {
-        Value::Array(items) => {
-            let results: Vec<Value> = items
-                .into_iter()
-                .map(|i| match i {
-                    Value::Object(o) => {
-                        let mut m = Map::new();
-                        m.insert("__metadata".into(), json!({"type": "SP.KeyValue"}));
-                        m.extend(o);
-                        Value::Object(m)
-                    }
-                    other => other,
-                })
-                .collect();
-            json!({"results": results})
-        }
-        other => other,
-    }
-}
-
-fn xml_prop(k: &str, v: &Value) -> String {
-    match v {
-        Value::Null => format!("<d:{k} m:null=\"true\" />"),
-        Value::Bool(b) => format!("<d:{k} m:type=\"Edm.Boolean\">{b}</d:{k}>"),
-        Value::Number(n) => format!("<d:{k} m:type=\"Edm.Int32\">{n}</d:{k}>"),
-        Value::String(s) => format!("<d:{k}>{}</d:{k}>", xml_escape(s)),
-        Value::Array(items) => {
-            let inner: String = items
-                .iter()
-                .map(|i| match i {
-                    Value::Object(o) => format!(
-                        "<d:element>{}</d:element>",
-                        o.iter().map(|(k, v)| xml_prop(k, v)).collect::<String>()
-                    ),
-                    Value::String(s) => format!("<d:element>{}</d:element>", xml_escape(s)),
-                    other => format!("<d:element>{other}</d:element>"),
-                })
-                .collect();
-            format!("<d:{k} m:type=\"Collection(SP.KeyValue)\">{inner}</d:{k}>")
-        }
-        Value::Object(_) => format!("<d:{k} />"),
-    }
-}
-
-fn auth_error(shared: &Shared, site: &str, e: &AuthError) -> Resp {
-    let msg = match e {
-        AuthError::Missing => {
-            "Invalid JWT token. No token was provided in the Authorization header.".to_string()
-        }
-        AuthError::Malformed => "Unsupported security token.".to_string(),
-        AuthError::BadSignature | AuthError::WrongIssuer => {
-            "Invalid issuer or signature.".to_string()
-        }
-        AuthError::Expired => "Invalid JWT token. The token is expired.".to_string(),
-        AuthError::NotYetValid => "Invalid JWT token. The token is not yet valid.".to_string(),
-        AuthError::WrongAudience(aud) => format!("Invalid audience Uri '{aud}'."),
-        AuthError::UnknownUser => {
-            "The user of the token does not exist in this tenant.".to_string()
-        }
-    };
-    let mut r = wire::json(StatusCode::UNAUTHORIZED, &json!({"error_description": msg}));
-    wire::set_header(
-        &mut r,
-        "www-authenticate",
-        &format!(
-            "Bearer realm=\"{TENANT_ID}\",client_id=\"{SHAREPOINT_APP_ID}\",trusted_issuers=\"00000001-0000-0000-c000-000000000000@*,{}/*/v2.0\",authorization_uri=\"{}/common/oauth2/authorize\"",
-            shared.origin("login"),
-            shared.origin("login")
-        ),
-    );
-    wire::set_header(
-        &mut r,
-        "x-ms-diagnostics",
-        &format!(
-            "3000003;reason=\"{}\";category=\"invalid_client\"",
-            msg.replace('"', "'")
-        ),
-    );
-    let _ = site;
-    r
-}
-
-/// SharePoint's router (My Site host and admin host): every path goes to `handle`.
+/// SharePoint's router (My Site host and admin host).
 pub fn router() -> Router<Arc<Shared>> {
-    Router::new().fallback(|State(shared): State<Arc<Shared>>, req: Req| async move {
-        handle(&shared, &req).await
-    })
+    super::rewrite_then_route(odata::normalise, routes)
 }
 
-pub async fn handle(shared: &Arc<Shared>, req: &Req) -> Resp {
-    let site = shared.origin(&req.label);
-    let ctx = Ctx {
-        shared,
-        req,
-        fmt: Fmt::of(req),
-        site: site.clone(),
-    };
-    let path = req.decoded_path();
-    let write = !matches!(req.method, Method::GET | Method::HEAD);
-    if let Err(r) = limits::sharepoint_units(shared, &auth::app_key(req.bearer()), write) {
+const PEOPLE: &str = "/_api/sp.userprofiles.peoplemanager";
+
+fn routes(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(
+            &format!("{PEOPLE}/getmyproperties"),
+            get_only(people::my_properties),
+        )
+        .route(
+            &format!("{PEOPLE}/getpropertiesfor"),
+            get_only(people::properties_for),
+        )
+        .route(
+            &format!("{PEOPLE}/getuserprofilepropertyfor"),
+            get_only(people::property_for),
+        )
+        .route(
+            &format!("{PEOPLE}/setmyprofilepicture"),
+            post_only(people::set_my_picture),
+        )
+        .route(
+            &format!("{PEOPLE}/setsinglevalueprofileproperty"),
+            post_only(people::set_single_value),
+        )
+        .route("/_api/contextinfo", post_only(web::context_info))
+        .route("/_api/web", get_only(web::web))
+        .route(
+            "/_api/web/getfolderbyserverrelativeurl",
+            any(library::folder),
+        )
+        .route(
+            "/_api/web/getfolderbyserverrelativeurl/{*rest}",
+            any(library::folder),
+        )
+        .route("/_api/web/getfilebyserverrelativeurl", any(library::file))
+        .route(
+            "/_api/web/getfilebyserverrelativeurl/{*rest}",
+            any(library::file),
+        )
+        .route("/_api/", any(answer::invalid_expression))
+        .route("/_api/{*rest}", any(answer::invalid_expression))
+        .route("/_layouts/15/userphoto.aspx", any(userphoto::userphoto))
+        .route("/user%20photos/", any(library::download))
+        .route("/user%20photos/{*file}", any(library::download))
+        .fallback(answer::not_found)
+        .layer(from_fn_with_state(shared.clone(), admission))
+        // The pipeline has read the body already, within its own limit.
+        .layer(DefaultBodyLimit::disable())
+        .with_state(shared)
+}
+
+/// A REST function read with `GET` (not `HEAD`); any other method is an invalid expression.
+fn get_only<H, T>(handler: H) -> MethodRouter<Arc<Shared>>
+where
+    H: Handler<T, Arc<Shared>>,
+    T: 'static,
+{
+    get(handler)
+        .head(answer::invalid_expression)
+        .fallback(answer::invalid_expression)
+}
+
+/// A REST function called with `POST`; any other method is an invalid expression.
+fn post_only<H, T>(handler: H) -> MethodRouter<Arc<Shared>>
+where
+    H: Handler<T, Arc<Shared>>,
+    T: 'static,
+{
+    post(handler).fallback(answer::invalid_expression)
+}
+
+/// SharePoint's admission of every request: the app's resource units (a write costs more), the
+/// token (401 in SharePoint's dialect), and a write scope for anything but `GET` and `HEAD`.
+async fn admission(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Resp {
+    let (mut parts, body) = request.into_parts();
+    let write = !matches!(
+        parts.method,
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    let app = bearer::app_key(bearer::token(&parts.headers));
+    if let Err(r) = limits::sharepoint_units(&shared, &app, write) {
         return r;
     }
-    let caller = match auth::validate(shared, req, &site) {
-        Ok(c) => c,
-        Err(e) => {
-            if path.starts_with("/User Photos/") || path.starts_with("/_layouts/") {
-                // Files and pages answer like SharePoint does to anonymous browsers.
-                if e == AuthError::Missing {
-                    return wire::text(StatusCode::UNAUTHORIZED, "401 UNAUTHORIZED");
-                }
-            }
-            return auth_error(shared, &site, &e);
-        }
+    let caller = match Bearer::<SharePoint>::from_request_parts(&mut parts, &shared).await {
+        Ok(caller) => caller,
+        Err(r) => return r,
     };
     if write && !caller.has_any(&WRITE_SCOPES) {
-        return ctx.error(
+        return Ctx::of(&parts, &shared).error(
             StatusCode::FORBIDDEN,
             "-2147024891, System.UnauthorizedAccessException",
             "Access denied. You do not have permission to perform this action or access this resource.",
         );
     }
-    let lower = path.to_ascii_lowercase();
-    if lower == "/_layouts/15/userphoto.aspx" {
-        return userphoto(&ctx, &caller).await;
-    }
-    if let Some(api) = path.strip_prefix("/_api/") {
-        return api_call(&ctx, &caller, api).await;
-    }
-    if req.label == "contoso-my" && lower.starts_with("/user photos/") && req.method == Method::GET
-    {
-        return serve_file(&ctx, &path).await;
-    }
-    ctx.not_found()
+    next.run(Request::from_parts(parts, body)).await
 }
 
-/// `Name(a=@v,b='x')` → ("Name", {a: value of @v, b: x})
-fn parse_call(seg: &str, query: &BTreeMap<String, String>) -> (String, BTreeMap<String, String>) {
-    let Some(open) = seg.find('(') else {
-        return (seg.to_string(), BTreeMap::new());
-    };
-    let name = seg[..open].to_string();
-    let inner = seg[open + 1..].trim_end_matches(')');
-    let mut args = BTreeMap::new();
-    let mut cur = String::new();
-    let mut in_str = false;
-    let mut parts = vec![];
-    for c in inner.chars() {
-        match c {
-            '\'' => {
-                in_str = !in_str;
-                cur.push(c);
-            }
-            ',' if !in_str => parts.push(std::mem::take(&mut cur)),
-            c => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        parts.push(cur);
-    }
-    for p in parts {
-        let (k, v) = match p.split_once('=') {
-            Some((k, v)) => (k.trim().to_string(), v.trim().to_string()),
-            None => (String::new(), p.trim().to_string()),
-        };
-        let v = if let Some(alias) = v.strip_prefix('@') {
-            query.get(&format!("@{alias}")).cloned().unwrap_or_default()
-        } else {
-            v
-        };
-        args.insert(k.to_ascii_lowercase(), unquote(&v));
-    }
-    (name, args)
-}
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{HeaderMap, Method};
+    use serde_json::Value;
+    use tower::ServiceExt as _;
 
-fn unquote(v: &str) -> String {
-    let v = v.trim();
-    let v = v
-        .strip_prefix('\'')
-        .and_then(|s| s.strip_suffix('\''))
-        .unwrap_or(v);
-    v.replace("''", "'")
-}
+    use super::*;
+    use crate::model::Limits;
+    use crate::services::bearer::token_for_tests;
 
-/// Splits `a/b('x/y')/c` at the slashes outside parentheses.
-fn split_segments(path: &str) -> Vec<String> {
-    let mut out = vec![];
-    let mut cur = String::new();
-    let mut depth = 0;
-    let mut in_str = false;
-    for c in path.chars() {
-        match c {
-            '\'' => {
-                in_str = !in_str;
-                cur.push(c)
-            }
-            '(' if !in_str => {
-                depth += 1;
-                cur.push(c)
-            }
-            ')' if !in_str => {
-                depth -= 1;
-                cur.push(c)
-            }
-            '/' if depth == 0 && !in_str => out.push(std::mem::take(&mut cur)),
-            c => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
+    const MY: &str = "http://contoso-my.localhost:1";
 
-fn account_upn(account: &str) -> String {
-    let a = account.trim();
-    let lower = a.to_ascii_lowercase();
-    match lower.find(CLAIM_PREFIX) {
-        Some(i) => a[i + CLAIM_PREFIX.len()..].to_string(),
-        None => a.to_string(),
+    struct Answer {
+        status: u16,
+        headers: HeaderMap,
+        text: String,
     }
-}
 
-async fn api_call(ctx: &Ctx<'_>, caller: &Caller, api: &str) -> Resp {
-    let q = ctx.req.query_map();
-    let segs = split_segments(api);
-    let segs: Vec<(String, BTreeMap<String, String>)> =
-        segs.iter().map(|s| parse_call(s, &q)).collect();
-    let names: Vec<String> = segs.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let m = ctx.req.method.clone();
-    match (m, names.as_slice()) {
-        (Method::GET, ["sp.userprofiles.peoplemanager", "getmyproperties"]) => {
-            person(ctx, &caller.upn)
+    impl Answer {
+        fn json(&self) -> Value {
+            serde_json::from_str(&self.text).unwrap_or(Value::Null)
         }
-        (Method::GET, ["sp.userprofiles.peoplemanager", "getpropertiesfor"]) => {
-            let acc = segs[1].1.get("accountname").cloned().unwrap_or_default();
-            person(ctx, &account_upn(&acc))
-        }
-        (Method::GET, ["sp.userprofiles.peoplemanager", "getuserprofilepropertyfor"]) => {
-            let acc = segs[1].1.get("accountname").cloned().unwrap_or_default();
-            let prop = segs[1].1.get("propertyname").cloned().unwrap_or_default();
-            let inner = ctx.shared.lock();
-            let value = inner
-                .tenant
-                .user(&account_upn(&acc))
-                .and_then(|u| inner.read_profiles().get(&u.upn))
-                .and_then(|p| {
-                    p.iter()
-                        .find(|(k, _)| k.eq_ignore_ascii_case(&prop))
-                        .map(|(_, v)| v.clone())
-                })
-                .unwrap_or_default();
-            drop(inner);
-            ctx.primitive("GetUserProfilePropertyFor", json!(value))
-        }
-        (Method::POST, ["sp.userprofiles.peoplemanager", "setmyprofilepicture"]) => {
-            set_my_picture(ctx, caller).await
-        }
-        (Method::POST, ["sp.userprofiles.peoplemanager", "setsinglevalueprofileproperty"]) => {
-            set_property(ctx, caller)
-        }
-        (Method::POST, ["contextinfo"]) => {
-            let digest = format!("0x{},{}", hex(&random_bytes(32)).to_uppercase(), iso8601(now_ms()));
-            ctx.entity(
-                "SP.ContextWebInformation",
-                &format!("{}/_api/contextinfo", ctx.site),
-                obj(json!({
-                    "FormDigestTimeoutSeconds": 1800,
-                    "FormDigestValue": digest,
-                    "LibraryVersion": "16.0.24000.12000",
-                    "SiteFullUrl": ctx.site,
-                    "WebFullUrl": ctx.site,
-                })),
+
+        /// The OData error's code and message (minimal metadata).
+        fn error(&self) -> (u16, String, String) {
+            let v = self.json();
+            let e = &v["odata.error"];
+            (
+                self.status,
+                e["code"].as_str().unwrap_or("").to_string(),
+                e["message"]["value"].as_str().unwrap_or("").to_string(),
             )
         }
-        (Method::GET, ["web"]) => ctx.entity(
-            "SP.Web",
-            &format!("{}/_api/Web", ctx.site),
-            obj(json!({
-                "Title": if ctx.req.label == "contoso-my" { "Contoso My Site Host" } else { "Contoso SharePoint Admin Center" },
-                "Url": ctx.site,
-                "ServerRelativeUrl": "/",
-                "Language": 1033,
-            })),
-        ),
-        (_, ["web", "getfolderbyserverrelativeurl", rest @ ..]) => {
-            let folder = normalise_path(segs[1].1.values().next().map(String::as_str).unwrap_or(""));
-            folder_call(ctx, caller, &folder, &segs[2..], rest).await
+    }
+
+    async fn call(
+        shared: &Arc<Shared>,
+        host: &str,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+    ) -> Answer {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("host", format!("{host}.localhost:1"))
+            .header("accept", "application/json");
+        if let Some(t) = token {
+            request = request.header("authorization", format!("Bearer {t}"));
         }
-        (_, ["web", "getfilebyserverrelativeurl", rest @ ..]) => {
-            let file = normalise_path(segs[1].1.values().next().map(String::as_str).unwrap_or(""));
-            file_call(ctx, &file, rest).await
+        let r = router()
+            .with_state(shared.clone())
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let bytes = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        Answer {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
         }
-        _ => ctx.error(
-            StatusCode::BAD_REQUEST,
-            "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
-            &format!("The expression \"{api}\" is not valid."),
-        ),
     }
-}
 
-fn obj(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
-}
-
-fn normalise_path(p: &str) -> String {
-    let p = p.trim();
-    let p = if let Some(rest) = p
-        .strip_prefix("http://")
-        .or_else(|| p.strip_prefix("https://"))
-    {
-        rest.find('/').map(|i| &rest[i..]).unwrap_or("/")
-    } else {
-        p
-    };
-    let p = percent_decode(p);
-    let p = if p.starts_with('/') {
-        p
-    } else {
-        format!("/{p}")
-    };
-    p.trim_end_matches('/').to_string()
-}
-
-// ---------------------------------------------------------------------------------------------
-// People
-
-fn person(ctx: &Ctx<'_>, upn: &str) -> Resp {
-    let inner = ctx.shared.lock();
-    let Some(u) = inner.tenant.user(upn).cloned() else {
-        drop(inner);
-        return match ctx.fmt {
-            Fmt::Verbose => json_out(StatusCode::OK, &json!({"d": {"GetPropertiesFor": null}})),
-            _ => json_out(StatusCode::OK, &json!({"odata.null": true})),
-        };
-    };
-    let props = inner
-        .read_profiles()
-        .get(&u.upn)
-        .cloned()
-        .unwrap_or_default();
-    drop(inner);
-    let my = ctx.shared.my_site();
-    let picture = props.get("PictureURL").filter(|v| !v.is_empty()).cloned();
-    let account = format!("{CLAIM_PREFIX}{}", u.upn);
-    let upp: Vec<Value> = props
-        .iter()
-        .map(|(k, v)| json!({"Key": k, "Value": v, "ValueType": "Edm.String"}))
-        .collect();
-    let o = obj(json!({
-        "AccountName": account,
-        "DirectReports": [],
-        "DisplayName": u.display_name,
-        "Email": u.mail,
-        "ExtendedManagers": [],
-        "ExtendedReports": [account],
-        "IsFollowed": false,
-        "LatestPost": null,
-        "Peers": [],
-        "PersonalSiteHostUrl": format!("{my}/"),
-        "PersonalUrl": format!("{my}/personal/{}/", crate::state::seed::personal_segment(&u.upn)),
-        "PictureUrl": picture,
-        "Title": u.job_title,
-        "UserProfileProperties": upp,
-        "UserUrl": format!("{my}/Person.aspx?accountname={}", encode_form([("", account.as_str())]).trim_start_matches('=')),
-    }));
-    ctx.entity(
-        "SP.UserProfiles.PersonProperties",
-        &format!(
-            "{}/_api/SP.UserProfiles.PeopleManager/GetPropertiesFor(accountName=@v)",
-            ctx.site
-        ),
-        o,
-    )
-}
-
-fn set_property(ctx: &Ctx<'_>, caller: &Caller) -> Resp {
-    let body: Value = serde_json::from_slice(&ctx.req.body).unwrap_or(Value::Null);
-    let body = body.get("d").cloned().unwrap_or(body);
-    let get = |k: &str| {
-        body.as_object().and_then(|o| {
-            o.iter()
-                .find(|(key, _)| key.eq_ignore_ascii_case(k))
-                .map(|(_, v)| match v {
-                    Value::String(s) => s.clone(),
-                    Value::Null => String::new(),
-                    other => other.to_string(),
-                })
-        })
-    };
-    let (Some(account), Some(prop), Some(value)) = (
-        get("accountName"),
-        get("propertyName"),
-        get("propertyValue"),
-    ) else {
-        return ctx.error(
-            StatusCode::BAD_REQUEST,
-            "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
-            "The parameter accountName, propertyName or propertyValue is missing.",
+    #[tokio::test]
+    async fn tokens_are_refused_in_sharepoints_dialect() {
+        let shared = Shared::for_tests();
+        let a = call(&shared, "contoso-my", Method::GET, "/_api/web", None).await;
+        assert_eq!(a.status, 401);
+        assert_eq!(
+            a.json()["error_description"],
+            "Invalid JWT token. No token was provided in the Authorization header."
         );
-    };
-    let upn = account_upn(&account);
-    let mut inner = ctx.shared.lock();
-    let Some(target) = inner.tenant.user(&upn).map(|u| u.upn.clone()) else {
-        drop(inner);
-        return ctx.error(
-            StatusCode::BAD_REQUEST,
-            "-2146232832, Microsoft.Office.Server.UserProfiles.UserNotFoundException",
-            "User Profile Error 1000: User Not Found: Could not load profile data from the database.",
-        );
-    };
-    let own = target.eq_ignore_ascii_case(&caller.upn);
-    if !own && (inner.admin_refusal || !caller.is_admin) {
-        drop(inner);
-        return ctx.error(
-            StatusCode::FORBIDDEN,
-            "-2147024891, System.UnauthorizedAccessException",
-            "This operation requires you to be managing your own data or have administrator privileges.",
-        );
-    }
-    let profile = inner.tenant.profiles.entry(target).or_default();
-    let Some(key) = profile
-        .keys()
-        .find(|k| k.eq_ignore_ascii_case(&prop))
-        .cloned()
-    else {
-        drop(inner);
-        return ctx.error(
-            StatusCode::BAD_REQUEST,
-            "-2146232832, Microsoft.SharePoint.SPException",
-            &format!("Property Not Found: {prop}"),
-        );
-    };
-    if [
-        "AccountName",
-        "UserProfile_GUID",
-        "SID",
-        "msOnline-ObjectId",
-        "SPS-UserPrincipalName",
-    ]
-    .contains(&key.as_str())
-    {
-        drop(inner);
-        return ctx.error(
-            StatusCode::BAD_REQUEST,
-            "-2146232832, Microsoft.Office.Server.UserProfiles.PropertyNotEditableException",
-            &format!("Property Not Editable: This property can not be modified. ({key})"),
-        );
-    }
-    profile.insert(key, value);
-    drop(inner);
-    ctx.null("SetSingleValueProfileProperty")
-}
-
-/// Decodes a picture and writes the three thumbnails and the profile properties of `user`.
-/// Returns false (and writes nothing) when the bytes are not a BMP, JPEG, PNG or GIF.
-async fn store_picture(shared: &Arc<Shared>, upn: &str, bytes: Bytes) -> bool {
-    let thumbs = tokio::task::spawn_blocking(move || {
-        imaging::decode_any(&bytes).map(|img| imaging::thumbnails(&img))
-    })
-    .await
-    .ok()
-    .flatten();
-    let Some(thumbs) = thumbs else {
-        return false;
-    };
-    let blobs: Vec<(&str, Blob)> = tokio::task::spawn_blocking(move || {
-        thumbs
-            .into_iter()
-            .map(|(suffix, _, jpeg)| (suffix, Blob::new(jpeg, "image/jpeg")))
-            .collect()
-    })
-    .await
-    .unwrap_or_default();
-    let my = shared.my_site();
-    let mut inner = shared.lock();
-    let Some(user) = inner.tenant.user(upn).cloned() else {
-        return false;
-    };
-    let folder = inner.photo_folder_path();
-    let now = now_ms();
-    for (suffix, blob) in blobs {
-        inner.tenant.files.insert(
-            format!("{folder}/{}_{suffix}.jpg", user.oid),
-            StoredFile {
-                blob: BlobRef::Ready(Arc::new(blob)),
-                modified_ms: now,
-            },
-        );
-    }
-    let ts = inner.next_picture_ts();
-    let url = format!(
-        "{my}{}",
-        encode_path(&format!("{folder}/{}_MThumb.jpg", user.oid))
-    );
-    let props = inner.tenant.profiles.entry(user.upn.clone()).or_default();
-    props.insert("PictureURL".into(), url);
-    props.insert("SPS-PicturePlaceholderState".into(), "0".into());
-    props.insert("SPS-PictureTimestamp".into(), ts.to_string());
-    props.insert("SPS-PictureExchangeSyncState".into(), "0".into());
-    true
-}
-
-async fn set_my_picture(ctx: &Ctx<'_>, caller: &Caller) -> Resp {
-    let body = ctx.req.body.clone();
-    if body.len() > MAX_PICTURE_BYTES {
-        return ctx.error(
-            StatusCode::BAD_REQUEST,
-            "-2147024809, System.ArgumentException",
-            "The picture is too large. The maximum size is 4.76 MB.",
-        );
-    }
-    if body.is_empty() || imaging::sharepoint_format(&body).is_none() {
-        return ctx.invalid_picture();
-    }
-    if !store_picture(ctx.shared, &caller.upn, body).await {
-        return ctx.invalid_picture();
-    }
-    ctx.null("SetMyProfilePicture")
-}
-
-// ---------------------------------------------------------------------------------------------
-// Files
-
-fn file_json(ctx: &Ctx<'_>, path: &str, f: &StoredFile, len: usize) -> Map<String, Value> {
-    let name = path.rsplit('/').next().unwrap_or("");
-    obj(json!({
-        "CheckInComment": "",
-        "CheckOutType": 2,
-        "ContentTag": "{1},1,1",
-        "Exists": true,
-        "Length": len.to_string(),
-        "Level": 1,
-        "MajorVersion": 1,
-        "MinorVersion": 0,
-        "Name": name,
-        "ServerRelativeUrl": path,
-        "TimeCreated": iso8601(f.modified_ms),
-        "TimeLastModified": iso8601(f.modified_ms),
-        "Title": null,
-        "UniqueId": guid_from_name(&format!("file:{path}")),
-        "ETag": format!("\"{{{}}},1\"", guid_from_name(&format!("file:{path}")).to_uppercase()),
-        "odata.site": ctx.site,
-    }))
-}
-
-fn known_folders(inner: &Inner) -> Vec<String> {
-    vec![PHOTO_LIBRARY.to_string(), inner.photo_folder_path()]
-}
-
-async fn folder_call(
-    ctx: &Ctx<'_>,
-    _caller: &Caller,
-    folder: &str,
-    segs: &[(String, BTreeMap<String, String>)],
-    rest: &[&str],
-) -> Resp {
-    let (exists, photo_folder) = {
-        let inner = ctx.shared.lock();
-        let known = known_folders(&inner);
-        (
-            ctx.req.label == "contoso-my" && known.iter().any(|k| k.eq_ignore_ascii_case(folder)),
-            inner.photo_folder_path(),
+        let challenge = a.headers["www-authenticate"].to_str().unwrap();
+        assert!(challenge.starts_with("Bearer realm=\""), "{challenge}");
+        assert!(challenge.contains("client_id=\"00000003-0000-0ff1-ce00-000000000000\""));
+        assert!(a.headers["x-ms-diagnostics"]
+            .to_str()
+            .unwrap()
+            .starts_with("3000003;reason=\"Invalid JWT token."));
+        // Files and pages answer anonymous browsers in plain text; the rule is on the path as
+        // sent, in its own case.
+        for path in [
+            "/User%20Photos/Profile%20Pictures/x.jpg",
+            "/_layouts/15/userphoto.aspx?size=L",
+        ] {
+            let a = call(&shared, "contoso-my", Method::GET, path, None).await;
+            assert_eq!(
+                (a.status, a.text.as_str()),
+                (401, "401 UNAUTHORIZED"),
+                "{path}"
+            );
+        }
+        let a = call(
+            &shared,
+            "contoso-my",
+            Method::GET,
+            "/user%20photos/x.jpg",
+            None,
         )
-    };
-    if !exists {
-        return ctx.not_found();
+        .await;
+        assert_eq!(a.status, 401);
+        assert!(a.json()["error_description"].is_string());
+        // The audience is exactly the host asked.
+        let admin = token_for_tests(
+            &shared,
+            "admin",
+            "http://contoso-admin.localhost:1",
+            "AllSites.Read",
+        );
+        let a = call(
+            &shared,
+            "contoso-my",
+            Method::GET,
+            "/_api/web",
+            Some(&admin),
+        )
+        .await;
+        assert_eq!(
+            a.json()["error_description"],
+            "Invalid audience Uri 'http://contoso-admin.localhost:1'."
+        );
+        let a = call(
+            &shared,
+            "contoso-admin",
+            Method::GET,
+            "/_api/web",
+            Some(&admin),
+        )
+        .await;
+        assert_eq!(a.status, 200);
+        assert_eq!(a.json()["Title"], "Contoso SharePoint Admin Center");
     }
-    let folder = if folder.eq_ignore_ascii_case(&photo_folder) {
-        photo_folder.clone()
-    } else {
-        PHOTO_LIBRARY.to_string()
-    };
-    let m = ctx.req.method.clone();
-    match (m, rest) {
-        (Method::GET, []) => {
-            let count = ctx
-                .shared
-                .lock()
-                .read_files()
-                .keys()
-                .filter(|k| k.starts_with(&format!("{folder}/")))
-                .count();
-            ctx.entity(
-                "SP.Folder",
-                &format!(
-                    "{}/_api/Web/GetFolderByServerRelativePath(decodedurl='{}')",
-                    ctx.site, folder
-                ),
-                obj(json!({
-                    "Exists": true,
-                    "IsWOPIEnabled": false,
-                    "ItemCount": count,
-                    "Name": folder.rsplit('/').next().unwrap_or(""),
-                    "ProgID": null,
-                    "ServerRelativeUrl": folder,
-                    "TimeCreated": "2020-01-01T00:00:00Z",
-                    "TimeLastModified": iso8601(now_ms()),
-                    "UniqueId": guid_from_name(&format!("folder:{folder}")),
-                    "WelcomePage": "",
-                })),
+
+    #[tokio::test]
+    async fn writes_need_a_write_scope_and_throttling_comes_first() {
+        let shared = Shared::for_tests();
+        let reader = token_for_tests(&shared, "adele", MY, "AllSites.Read");
+        let a = call(
+            &shared,
+            "contoso-my",
+            Method::POST,
+            "/_api/contextinfo",
+            Some(&reader),
+        )
+        .await;
+        assert_eq!(
+            a.error(),
+            (
+                403,
+                "-2147024891, System.UnauthorizedAccessException".into(),
+                "Access denied. You do not have permission to perform this action or access this resource.".into()
             )
-        }
-        (Method::GET, ["folders"]) => {
-            let sub: Vec<Map<String, Value>> = if folder == PHOTO_LIBRARY {
-                vec![obj(json!({
-                    "Exists": true,
-                    "Name": photo_folder.rsplit('/').next().unwrap_or(""),
-                    "ServerRelativeUrl": photo_folder,
-                    "ItemCount": 0,
-                }))]
-            } else {
-                vec![]
-            };
-            ctx.collection("SP.Folder", sub)
-        }
-        (Method::GET, ["files"]) => {
-            let files: Vec<(String, StoredFile)> = ctx
-                .shared
-                .lock()
-                .read_files()
-                .iter()
-                .filter(|(k, _)| {
-                    k.strip_prefix(&format!("{folder}/"))
-                        .is_some_and(|rest| !rest.contains('/'))
-                })
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            let mut items = vec![];
-            for (k, f) in files {
-                let b = f.blob.clone();
-                let len = tokio::task::spawn_blocking(move || b.get().bytes.len())
-                    .await
-                    .unwrap_or(0);
-                items.push(file_json(ctx, &k, &f, len));
-            }
-            ctx.collection("SP.File", items)
-        }
-        (Method::GET, ["files", rest @ ..]) if !segs.is_empty() => {
-            let name = segs[1].1.values().next().cloned().unwrap_or_default();
-            file_call(ctx, &format!("{folder}/{name}"), rest).await
-        }
-        (Method::POST, ["files", "add"]) => {
-            let args = &segs[1].1;
-            let name = args.get("url").cloned().unwrap_or_default();
-            let overwrite = args
-                .get("overwrite")
-                .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-            if name.is_empty() || name.contains('/') {
-                return ctx.error(
-                    StatusCode::BAD_REQUEST,
-                    "-2147024809, System.ArgumentException",
-                    "The file name is not valid.",
-                );
-            }
-            let path = format!("{folder}/{name}");
-            let body = ctx.req.body.clone();
-            if folder == photo_folder {
-                let b2 = body.clone();
-                let ok = tokio::task::spawn_blocking(move || imaging::decode_any(&b2).is_some())
-                    .await
-                    .unwrap_or(false);
-                if !ok {
-                    return ctx.invalid_picture();
-                }
-            }
-            let exists = ctx.shared.lock().tenant.files.contains_key(&path);
-            if exists && !overwrite {
-                return ctx.error(
-                    StatusCode::BAD_REQUEST,
-                    "-2130575257, Microsoft.SharePoint.SPException",
-                    &format!("A file with the name {path} already exists. It was last modified by i:0#.f|membership|{} on {}.", "system", iso8601(now_ms())),
-                );
-            }
-            let ct = imaging::content_type_of(&body).to_string();
-            let len = body.len();
-            let blob = tokio::task::spawn_blocking(move || Blob::new(body, &ct))
-                .await
-                .expect("blob");
-            let f = StoredFile {
-                blob: BlobRef::Ready(Arc::new(blob)),
-                modified_ms: now_ms(),
-            };
-            ctx.shared
-                .lock()
-                .tenant
-                .files
-                .insert(path.clone(), f.clone());
-            ctx.entity(
-                "SP.File",
-                &format!(
-                    "{}/_api/Web/GetFileByServerRelativePath(decodedurl='{}')",
-                    ctx.site, path
-                ),
-                file_json(ctx, &path, &f, len),
-            )
-        }
-        _ => ctx.error(
-            StatusCode::BAD_REQUEST,
-            "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
-            "The expression is not valid.",
-        ),
-    }
-}
-
-async fn file_call(ctx: &Ctx<'_>, path: &str, rest: &[&str]) -> Resp {
-    let found = {
-        let inner = ctx.shared.lock();
-        inner
-            .read_files()
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(path))
-            .map(|(k, v)| (k.clone(), v.clone()))
-    };
-    let Some((path, f)) = found.filter(|_| ctx.req.label == "contoso-my") else {
-        return ctx.not_found();
-    };
-    let b = f.blob.clone();
-    let blob = tokio::task::spawn_blocking(move || b.get())
-        .await
-        .expect("blob");
-    match (ctx.req.method.clone(), rest) {
-        (Method::GET, []) => ctx.entity(
-            "SP.File",
-            &format!(
-                "{}/_api/Web/GetFileByServerRelativePath(decodedurl='{}')",
-                ctx.site, path
-            ),
-            file_json(ctx, &path, &f, blob.bytes.len()),
-        ),
-        (Method::GET, ["$value"]) => {
-            wire::with_type(StatusCode::OK, &blob.content_type, blob.bytes.clone())
-        }
-        _ => ctx.error(
-            StatusCode::BAD_REQUEST,
-            "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
-            "The expression is not valid.",
-        ),
-    }
-}
-
-async fn serve_file(ctx: &Ctx<'_>, path: &str) -> Resp {
-    let found = {
-        let inner = ctx.shared.lock();
-        inner
-            .read_files()
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(path))
-            .map(|(_, v)| v.clone())
-    };
-    let Some(f) = found else {
-        return wire::text(StatusCode::NOT_FOUND, "404 FILE NOT FOUND");
-    };
-    let blob = tokio::task::spawn_blocking(move || f.blob.get())
-        .await
-        .expect("blob");
-    let mut r = wire::with_type(StatusCode::OK, &blob.content_type, blob.bytes.clone());
-    wire::set_header(&mut r, "etag", &format!("\"{}\"", &blob.sha256[..16]));
-    wire::set_header(&mut r, "cache-control", "private, max-age=0");
-    r
-}
-
-// ---------------------------------------------------------------------------------------------
-// userphoto.aspx
-
-async fn userphoto(ctx: &Ctx<'_>, caller: &Caller) -> Resp {
-    let q: BTreeMap<String, String> = ctx
-        .req
-        .query_map()
-        .into_iter()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v))
-        .collect();
-    let size = q
-        .get("size")
-        .map(|s| s.to_ascii_uppercase())
-        .unwrap_or_else(|| "M".into());
-    let (suffix, px) = match size.as_str() {
-        "S" => ("SThumb", 48),
-        "L" => ("LThumb", 200),
-        _ => ("MThumb", 72),
-    };
-    let account = q
-        .get("accountname")
-        .or_else(|| q.get("username"))
-        .or_else(|| q.get("account"))
-        .cloned()
-        .unwrap_or_else(|| caller.upn.clone());
-    let upn = account_upn(&account);
-    let user = ctx.shared.lock().tenant.user(&upn).cloned();
-    if let Some(user) = &user {
-        // Sync on request: the user looking at their own picture pulls a newer Exchange photo.
-        if user.upn.eq_ignore_ascii_case(&caller.upn) {
-            if let Some(ex) = user.exchange_photo.clone() {
-                let stale = {
-                    let inner = ctx.shared.lock();
-                    let props = inner.tenant.profiles.get(&user.upn);
-                    let has_pic = props
-                        .and_then(|p| p.get("PictureURL"))
-                        .is_some_and(|v| !v.is_empty());
-                    let ts: u64 = props
-                        .and_then(|p| p.get("SPS-PictureTimestamp"))
-                        .and_then(|v| v.parse().ok())
-                        .unwrap_or(0);
-                    !has_pic || ex.modified_ms > ts * 1000
-                };
-                if stale {
-                    let b = tokio::task::spawn_blocking(move || ex.blob.get())
-                        .await
-                        .expect("blob");
-                    let _ = store_picture(ctx.shared, &user.upn, b.bytes.clone()).await;
-                }
-            }
-        }
-        let file = {
-            let inner = ctx.shared.lock();
-            let placeholder = inner
-                .read_profiles()
-                .get(&user.upn)
-                .and_then(|p| p.get("SPS-PicturePlaceholderState"))
-                .is_some_and(|v| v == "1");
-            let path = format!("{}/{}_{suffix}.jpg", inner.photo_folder_path(), user.oid);
-            (!placeholder)
-                .then(|| inner.read_files().get(&path).cloned())
-                .flatten()
+        );
+        // Even a path that does not exist is a write that needs the scope.
+        let a = call(
+            &shared,
+            "contoso-my",
+            Method::DELETE,
+            "/nope",
+            Some(&reader),
+        )
+        .await;
+        assert_eq!(a.status, 403);
+        shared.lock().limits = Limits {
+            sharepoint_units_per_minute: Some(1),
+            ..Limits::default()
         };
-        if let Some(f) = file {
-            let blob = tokio::task::spawn_blocking(move || f.blob.get())
-                .await
-                .expect("blob");
-            let mut r = wire::with_type(StatusCode::OK, &blob.content_type, blob.bytes.clone());
-            wire::set_header(&mut r, "cache-control", "private, max-age=0");
-            return r;
-        }
+        let a = call(&shared, "contoso-my", Method::GET, "/_api/web", None).await;
+        assert_eq!(a.status, 401);
+        let a = call(&shared, "contoso-my", Method::GET, "/_api/web", None).await;
+        assert_eq!(
+            a.status, 429,
+            "the budget is spent before the token is looked at"
+        );
+        assert!(a.headers.contains_key("retry-after"));
     }
-    let bytes = tokio::task::spawn_blocking(move || imaging::placeholder_jpeg(px))
-        .await
-        .expect("placeholder");
-    let mut r = wire::with_type(StatusCode::OK, "image/jpeg", bytes);
-    wire::set_header(&mut r, "cache-control", "private, max-age=0");
-    r
+
+    #[tokio::test]
+    async fn paths_any_case_and_invalid_expressions() {
+        let shared = Shared::for_tests();
+        let writer = token_for_tests(&shared, "adele", MY, "AllSites.Write");
+        let a = call(
+            &shared,
+            "contoso-my",
+            Method::GET,
+            "/_API/Web",
+            Some(&writer),
+        )
+        .await;
+        assert_eq!(
+            (a.status, a.json()["Title"].as_str()),
+            (200, Some("Contoso My Site Host"))
+        );
+        let a = call(
+            &shared,
+            "contoso-my",
+            Method::GET,
+            "/_api/sp.userprofiles.peoplemanager/getmyPROPERTIES",
+            Some(&writer),
+        )
+        .await;
+        assert_eq!(a.status, 200);
+        assert_eq!(
+            a.json()["AccountName"],
+            "i:0#.f|membership|adele@contoso.onmicrosoft.com"
+        );
+        // A wrong method, HEAD on a GET function, an unknown function: the expression as sent.
+        for (method, path, expression) in [
+            (
+                Method::GET,
+                "/_api/SP.UserProfiles.PeopleManager/SetMyProfilePicture",
+                "SP.UserProfiles.PeopleManager/SetMyProfilePicture",
+            ),
+            (
+                Method::HEAD,
+                "/_api/SP.UserProfiles.PeopleManager/GetMyProperties",
+                "SP.UserProfiles.PeopleManager/GetMyProperties",
+            ),
+            (Method::POST, "/_api/Web", "Web"),
+            (Method::GET, "/_api/Web/Lists('x')", "Web/Lists('x')"),
+            (Method::GET, "/_api/", ""),
+        ] {
+            let a = call(&shared, "contoso-my", method.clone(), path, Some(&writer)).await;
+            if method == Method::HEAD {
+                assert_eq!(a.status, 400, "{path}");
+                continue;
+            }
+            assert_eq!(
+                a.error(),
+                (
+                    400,
+                    "-1, Microsoft.SharePoint.Client.InvalidClientQueryException".into(),
+                    format!("The expression \"{expression}\" is not valid.")
+                ),
+                "{method} {path}"
+            );
+        }
+        // Outside the REST API: File Not Found, also for the library on the admin host.
+        let on_admin = token_for_tests(&shared, "adele", "http://contoso-admin.localhost:1", "");
+        for (host, path, token) in [
+            ("contoso-my", "/nope", &writer),
+            ("contoso-my", "/_api", &writer),
+            (
+                "contoso-admin",
+                "/User%20Photos/Profile%20Pictures/x.jpg",
+                &on_admin,
+            ),
+        ] {
+            let a = call(&shared, host, Method::GET, path, Some(token)).await;
+            let (status, code, _) = a.error();
+            assert_eq!(
+                (status, code.as_str()),
+                (404, "-2147024894, System.IO.FileNotFoundException"),
+                "{host}{path}"
+            );
+        }
+        let missing = call(
+            &shared,
+            "contoso-my",
+            Method::GET,
+            "/User%20Photos/Profile%20Pictures/none.jpg",
+            Some(&writer),
+        )
+        .await;
+        assert_eq!(
+            (missing.status, missing.text.as_str()),
+            (404, "404 FILE NOT FOUND")
+        );
+        let a = call(
+            &shared,
+            "contoso-my",
+            Method::POST,
+            "/User%20Photos/Profile%20Pictures/none.jpg",
+            Some(&writer),
+        )
+        .await;
+        assert_eq!(a.error().0, 404, "only GET reads a file");
+    }
 }

@@ -1,0 +1,296 @@
+//! `POST /v1.0/$batch`: up to 20 calls in one JSON body. Each item is checked for faults and
+//! admitted (`super::admit`: rate, token, Outlook slot) up front, as if all ran at the same
+//! time, then sent through the same resource routes as a call over the wire would be; the
+//! answers come back in one JSON body (binary bodies base64) and each item is logged as part
+//! of the batch.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::Router;
+use serde_json::{json, Map, Value};
+use tower::ServiceExt as _;
+
+use super::error::Graph;
+use crate::model::LogEntry;
+use crate::pipeline::faults;
+use crate::services::bearer::Bearer;
+use crate::state::{Shared, GRAPH_APP_ID};
+use crate::wire::codec::{b64, b64_decode, percent_decode};
+use crate::wire::graph::{error, json as gjson};
+use crate::wire::{Req, Resp};
+
+/// Most items a batch may hold.
+const MAX_ITEMS: usize = 20;
+
+/// `$batch` with any method but `POST`.
+pub async fn wrong_method() -> Resp {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "BadRequest",
+        "Use POST for $batch.",
+    )
+}
+
+fn invalid_payload() -> Resp {
+    error(
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        "Invalid batch payload format.",
+    )
+}
+
+/// One item of a batch, as read from the payload.
+struct Item {
+    id: String,
+    method: Method,
+    /// Path after `/v1.0`, as sent (percent-encoded).
+    raw_path: String,
+    /// The same, decoded: what faults, admission and the log see.
+    path: String,
+    query: Option<String>,
+    body: Bytes,
+}
+
+impl Item {
+    /// `/v1.0{path}?{query}` as the request log and fault rules see it.
+    fn path_and_query(&self) -> String {
+        match &self.query {
+            Some(q) => format!("/v1.0{}?{q}", self.path),
+            None => format!("/v1.0{}", self.path),
+        }
+    }
+}
+
+/// Reads the payload's items; a malformed payload is refused as a whole.
+fn items(shared: &Shared, body: &[u8]) -> Result<Vec<Item>, Resp> {
+    let Ok(body) = serde_json::from_slice::<Value>(body) else {
+        return Err(invalid_payload());
+    };
+    let Some(requests) = body.get("requests").and_then(Value::as_array) else {
+        return Err(invalid_payload());
+    };
+    if requests.len() > MAX_ITEMS {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "The number of requests in a batch cannot exceed 20.",
+        ));
+    }
+    let mut ids = HashSet::new();
+    let mut items = Vec::new();
+    for r in requests {
+        let id = match r.get("id") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => return Err(invalid_payload()),
+        };
+        if !ids.insert(id.clone()) {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                &format!("Batch request contains a duplicate id '{id}'."),
+            ));
+        }
+        let method = r
+            .get("method")
+            .and_then(Value::as_str)
+            .and_then(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok());
+        let url = r.get("url").and_then(Value::as_str);
+        let (Some(method), Some(url)) = (method, url) else {
+            return Err(invalid_payload());
+        };
+        let url = url
+            .strip_prefix("https://graph.microsoft.com")
+            .or_else(|| url.strip_prefix(&shared.origin("graph")))
+            .unwrap_or(url);
+        let url = if url.starts_with('/') {
+            url.to_string()
+        } else {
+            format!("/{url}")
+        };
+        let url = url.strip_prefix("/v1.0").map(str::to_string).unwrap_or(url);
+        let (raw_path, query) = match url.split_once('?') {
+            Some((p, q)) => (p.to_string(), Some(q.to_string())),
+            None => (url.clone(), None),
+        };
+        let body = match r.get("body") {
+            None | Some(Value::Null) => Bytes::new(),
+            Some(Value::String(s)) => b64_decode(s)
+                .map(Bytes::from)
+                .unwrap_or_else(|| Bytes::from(s.clone())),
+            Some(v) => Bytes::from(v.to_string()),
+        };
+        items.push(Item {
+            id,
+            method,
+            path: percent_decode(&raw_path),
+            raw_path,
+            query,
+            body,
+        });
+    }
+    Ok(items)
+}
+
+/// The batch: every item answered, in one JSON body.
+pub async fn batch(
+    State(shared): State<Arc<Shared>>,
+    caller: Result<Bearer<Graph>, Resp>,
+    req: Req,
+    resources: Router,
+) -> Resp {
+    let items = match items(&shared, &req.body) {
+        Ok(items) => items,
+        Err(r) => return r,
+    };
+    if let Err(r) = caller {
+        return r;
+    }
+    let token = req.bearer().map(str::to_string);
+    // Faults and admission per item, decided up front as if all ran at the same time.
+    let mut prepared = Vec::new();
+    for item in items {
+        let seq = shared.seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let early: Result<_, (Resp, Option<&str>)> = if item.path.contains("$batch") {
+            Err((
+                error(
+                    StatusCode::BAD_REQUEST,
+                    "BadRequest",
+                    "Nested batches are not allowed.",
+                ),
+                None,
+            ))
+        } else if let Some(rule) = faults::fire(
+            &shared,
+            "graph",
+            &req.host,
+            item.method.as_str(),
+            &item.path_and_query(),
+            true,
+        ) {
+            Err((
+                faults::error_response("graph", rule.status, rule.retry_after_secs),
+                Some("fault"),
+            ))
+        } else {
+            super::admit(&shared, token.as_deref(), &item.path).map_err(|r| {
+                let throttled = r.headers().contains_key("x-emulator-throttled");
+                (r, throttled.then_some("throttled"))
+            })
+        };
+        prepared.push((item, seq, early));
+    }
+    let started = shared.started.elapsed().as_millis() as u64;
+    let futs = prepared.into_iter().map(|(item, seq, early)| {
+        let shared = shared.clone();
+        let resources = resources.clone();
+        let token = token.clone();
+        async move {
+            let t0 = std::time::Instant::now();
+            let (resp, injected) = match early {
+                Err((r, injected)) => (r, injected.map(str::to_string)),
+                Ok(slot) => {
+                    super::photo_service_time(&shared, &item.path).await;
+                    let r = run(resources, &item, token.as_deref()).await;
+                    drop(slot);
+                    (r, None)
+                }
+            };
+            (item, seq, resp, injected, t0.elapsed().as_millis() as u64)
+        }
+    });
+    let results = futures_util::future::join_all(futs).await;
+    let mut responses = Vec::new();
+    for (item, seq, resp, injected, dur) in results {
+        let status = resp.status().as_u16();
+        let (answer, response_bytes) = answer(&item.id, resp).await;
+        responses.push(answer);
+        crate::pipeline::log::finish(
+            &shared,
+            LogEntry {
+                seq,
+                method: item.method.to_string(),
+                host: req.host.clone(),
+                origin: format!("http://{}:{}", req.host, shared.port),
+                path_and_query: item.path_and_query(),
+                status,
+                has_authorization: token.is_some(),
+                authorization_aud: Some(GRAPH_APP_ID.to_string()),
+                authorization_upn: token
+                    .as_deref()
+                    .and_then(crate::wire::jwt::decode_claims)
+                    .and_then(|c| c.get("upn").and_then(Value::as_str).map(str::to_string)),
+                origin_header: req.origin_header().map(str::to_string),
+                started_ms: started,
+                duration_ms: dur,
+                request_bytes: item.body.len() as u64,
+                response_bytes: Some(response_bytes),
+                injected,
+                batch_of: Some(req.seq),
+                ..LogEntry::default()
+            },
+        );
+    }
+    gjson(StatusCode::OK, &json!({"responses": responses}))
+}
+
+/// Sends an admitted item through the resource routes, as a request with the batch's token.
+async fn run(resources: Router, item: &Item, token: Option<&str>) -> Resp {
+    let uri = super::canonical_uri(&item.raw_path, item.query.as_deref());
+    let mut request = Request::builder().method(item.method.clone()).uri(uri);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let request = match request.body(Body::from(item.body.clone())) {
+        Ok(request) => request,
+        Err(_) => return invalid_payload(),
+    };
+    match resources.oneshot(request).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    }
+}
+
+/// One item's answer in the batch's body: id, status, the headers a client may read, and the
+/// body (JSON as JSON, text as a string, anything else base64). Also the body's length.
+async fn answer(id: &str, resp: Resp) -> (Value, u64) {
+    let status = resp.status().as_u16();
+    let mut headers = Map::new();
+    for (k, v) in resp.headers() {
+        let name = match k.as_str() {
+            "content-type" => "Content-Type",
+            "retry-after" => "Retry-After",
+            "location" => "Location",
+            "www-authenticate" => "WWW-Authenticate",
+            _ => continue,
+        };
+        headers.insert(name.into(), json!(v.to_str().unwrap_or("")));
+    }
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap_or_default();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else if ct.starts_with("application/json") {
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+    } else if ct.starts_with("text/") {
+        json!(String::from_utf8_lossy(&bytes))
+    } else {
+        json!(b64(&bytes))
+    };
+    let mut item = json!({"id": id, "status": status, "headers": headers});
+    if !body.is_null() {
+        item["body"] = body;
+    }
+    (item, bytes.len() as u64)
+}

@@ -1,0 +1,116 @@
+//! The request's OData query options as a typed extractor (`ODataQuery`), and paging over a
+//! collection with `$top`, `$skiptoken` and `$count`, with Graph's refusals of a bad page size or
+//! skip token.
+
+use std::collections::BTreeMap;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use serde_json::{json, Map, Value};
+
+use crate::state::Shared;
+use crate::wire::codec::{encode_form, parse_form, percent_decode};
+use crate::wire::graph::{error, json as gjson};
+use crate::wire::Resp;
+
+/// The path (decoded, after `/v1.0`) and the query options of a Graph call.
+pub struct ODataQuery {
+    pub path: String,
+    pub options: BTreeMap<String, String>,
+}
+
+impl ODataQuery {
+    pub fn get(&self, option: &str) -> Option<&String> {
+        self.options.get(option)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ODataQuery {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ODataQuery {
+            path: percent_decode(parts.uri.path()),
+            options: parts.uri.query().map(parse_form).unwrap_or_default(),
+        })
+    }
+}
+
+/// `$top` (1…999, default 100) and the offset of `$skiptoken`.
+fn page_params(query: &ODataQuery) -> Result<(usize, usize), Resp> {
+    let top = match query.get("$top") {
+        Some(t) => match t.parse::<usize>() {
+            Ok(n) if (1..=999).contains(&n) => n,
+            _ => {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    "Request_BadRequest",
+                    &format!(
+                        "Invalid page size specified: '{t}'. Must be between 1 and 999 inclusive."
+                    ),
+                ))
+            }
+        },
+        None => 100,
+    };
+    let skip = match query.get("$skiptoken") {
+        Some(t) => match t.strip_prefix("emu").and_then(|n| n.parse().ok()) {
+            Some(n) => n,
+            None => {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    "Request_BadRequest",
+                    "Invalid skip token.",
+                ))
+            }
+        },
+        None => 0,
+    };
+    Ok((top, skip))
+}
+
+fn next_link(shared: &Shared, query: &ODataQuery, skip: usize) -> String {
+    let mut pairs: Vec<(String, String)> = query
+        .options
+        .iter()
+        .filter(|(k, _)| k.as_str() != "$skiptoken")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    pairs.push(("$skiptoken".into(), format!("emu{skip}")));
+    format!(
+        "{}/v1.0{}?{}",
+        shared.origin("graph"),
+        query.path,
+        encode_form(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    )
+}
+
+/// One page of `items`, with `@odata.nextLink` when more follow.
+pub fn page(
+    shared: &Shared,
+    query: &ODataQuery,
+    items: Vec<Map<String, Value>>,
+    ctx: String,
+) -> Resp {
+    let (top, skip) = match page_params(query) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let total = items.len();
+    let value: Vec<Value> = items
+        .into_iter()
+        .skip(skip)
+        .take(top)
+        .map(Value::Object)
+        .collect();
+    let mut out = json!({"@odata.context": ctx});
+    if query.get("$count").is_some_and(|v| v == "true") {
+        out["@odata.count"] = json!(total);
+    }
+    out["value"] = json!(value);
+    if skip + top < total {
+        out["@odata.nextLink"] = json!(next_link(shared, query, skip + top));
+    }
+    gjson(StatusCode::OK, &out)
+}

@@ -1,0 +1,296 @@
+//! The `User Photos` library of the My Site host: `GetFolderByServerRelativeUrl(…)` (the folder,
+//! its `Folders`, its `Files`, `Files/add(url=…,overwrite=…)`), `GetFileByServerRelativeUrl(…)`
+//! (the file, `$value`), and the files themselves at `/User Photos/…` as a browser gets them.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::http::{Method, StatusCode};
+use serde_json::{json, Map, Value};
+
+use super::answer::{obj, Ctx};
+use super::odata::{ODataCall, RequestedPath, Segment};
+use crate::state::*;
+use crate::wire::codec::*;
+use crate::wire::imaging::{self, Blob};
+use crate::wire::{self, Resp};
+
+/// `…/GetFolderByServerRelativeUrl('…')[/…]`
+pub async fn folder(ctx: Ctx, call: ODataCall, body: Bytes) -> Resp {
+    let folder = normalise_path(call.segment(1).first_arg());
+    let rest = call.names_from(2);
+    let segments = call.segments.get(2..).unwrap_or(&[]);
+    folder_call(&ctx, &folder, segments, &rest, body).await
+}
+
+/// `…/GetFileByServerRelativeUrl('…')[/…]`
+pub async fn file(ctx: Ctx, call: ODataCall) -> Resp {
+    let file = normalise_path(call.segment(1).first_arg());
+    file_call(&ctx, &file, &call.names_from(2)).await
+}
+
+/// `/User Photos/…`: the file's bytes, on the My Site host, for `GET`.
+pub async fn download(ctx: Ctx, RequestedPath(path): RequestedPath) -> Resp {
+    if ctx.label != "contoso-my" || ctx.method != Method::GET {
+        return ctx.not_found();
+    }
+    serve_file(&ctx.shared, &path).await
+}
+
+fn file_json(ctx: &Ctx, path: &str, f: &StoredFile, len: usize) -> Map<String, Value> {
+    let name = path.rsplit('/').next().unwrap_or("");
+    obj(json!({
+        "CheckInComment": "",
+        "CheckOutType": 2,
+        "ContentTag": "{1},1,1",
+        "Exists": true,
+        "Length": len.to_string(),
+        "Level": 1,
+        "MajorVersion": 1,
+        "MinorVersion": 0,
+        "Name": name,
+        "ServerRelativeUrl": path,
+        "TimeCreated": iso8601(f.modified_ms),
+        "TimeLastModified": iso8601(f.modified_ms),
+        "Title": null,
+        "UniqueId": guid_from_name(&format!("file:{path}")),
+        "ETag": format!("\"{{{}}},1\"", guid_from_name(&format!("file:{path}")).to_uppercase()),
+        "odata.site": ctx.site,
+    }))
+}
+
+fn known_folders(inner: &Inner) -> Vec<String> {
+    vec![PHOTO_LIBRARY.to_string(), inner.photo_folder_path()]
+}
+
+async fn folder_call(
+    ctx: &Ctx,
+    folder: &str,
+    segs: &[Segment],
+    rest: &[&str],
+    body: Bytes,
+) -> Resp {
+    let (exists, photo_folder) = {
+        let inner = ctx.shared.lock();
+        let known = known_folders(&inner);
+        (
+            ctx.label == "contoso-my" && known.iter().any(|k| k.eq_ignore_ascii_case(folder)),
+            inner.photo_folder_path(),
+        )
+    };
+    if !exists {
+        return ctx.not_found();
+    }
+    let folder = if folder.eq_ignore_ascii_case(&photo_folder) {
+        photo_folder.clone()
+    } else {
+        PHOTO_LIBRARY.to_string()
+    };
+    let m = ctx.method.clone();
+    match (m, rest) {
+        (Method::GET, []) => {
+            let count = ctx
+                .shared
+                .lock()
+                .read_files()
+                .keys()
+                .filter(|k| k.starts_with(&format!("{folder}/")))
+                .count();
+            ctx.entity(
+                "SP.Folder",
+                &format!(
+                    "{}/_api/Web/GetFolderByServerRelativePath(decodedurl='{}')",
+                    ctx.site, folder
+                ),
+                obj(json!({
+                    "Exists": true,
+                    "IsWOPIEnabled": false,
+                    "ItemCount": count,
+                    "Name": folder.rsplit('/').next().unwrap_or(""),
+                    "ProgID": null,
+                    "ServerRelativeUrl": folder,
+                    "TimeCreated": "2020-01-01T00:00:00Z",
+                    "TimeLastModified": iso8601(now_ms()),
+                    "UniqueId": guid_from_name(&format!("folder:{folder}")),
+                    "WelcomePage": "",
+                })),
+            )
+        }
+        (Method::GET, ["folders"]) => {
+            let sub: Vec<Map<String, Value>> = if folder == PHOTO_LIBRARY {
+                vec![obj(json!({
+                    "Exists": true,
+                    "Name": photo_folder.rsplit('/').next().unwrap_or(""),
+                    "ServerRelativeUrl": photo_folder,
+                    "ItemCount": 0,
+                }))]
+            } else {
+                vec![]
+            };
+            ctx.collection("SP.Folder", sub)
+        }
+        (Method::GET, ["files"]) => {
+            let files: Vec<(String, StoredFile)> = ctx
+                .shared
+                .lock()
+                .read_files()
+                .iter()
+                .filter(|(k, _)| {
+                    k.strip_prefix(&format!("{folder}/"))
+                        .is_some_and(|rest| !rest.contains('/'))
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let mut items = vec![];
+            for (k, f) in files {
+                let b = f.blob.clone();
+                let len = tokio::task::spawn_blocking(move || b.get().bytes.len())
+                    .await
+                    .unwrap_or(0);
+                items.push(file_json(ctx, &k, &f, len));
+            }
+            ctx.collection("SP.File", items)
+        }
+        (Method::GET, ["files", rest @ ..]) if !segs.is_empty() => {
+            let name = segs[1].first_arg().to_string();
+            file_call(ctx, &format!("{folder}/{name}"), rest).await
+        }
+        (Method::POST, ["files", "add"]) => {
+            let args = &segs[1].args;
+            let name = args.get("url").cloned().unwrap_or_default();
+            let overwrite = args
+                .get("overwrite")
+                .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            if name.is_empty() || name.contains('/') {
+                return ctx.error(
+                    StatusCode::BAD_REQUEST,
+                    "-2147024809, System.ArgumentException",
+                    "The file name is not valid.",
+                );
+            }
+            let path = format!("{folder}/{name}");
+            if folder == photo_folder {
+                let b2 = body.clone();
+                let ok = tokio::task::spawn_blocking(move || imaging::decode_any(&b2).is_some())
+                    .await
+                    .unwrap_or(false);
+                if !ok {
+                    return ctx.invalid_picture();
+                }
+            }
+            let exists = ctx.shared.lock().tenant.files.contains_key(&path);
+            if exists && !overwrite {
+                return ctx.error(
+                    StatusCode::BAD_REQUEST,
+                    "-2130575257, Microsoft.SharePoint.SPException",
+                    &format!("A file with the name {path} already exists. It was last modified by i:0#.f|membership|{} on {}.", "system", iso8601(now_ms())),
+                );
+            }
+            let ct = imaging::content_type_of(&body).to_string();
+            let len = body.len();
+            let blob = tokio::task::spawn_blocking(move || Blob::new(body, &ct))
+                .await
+                .expect("blob");
+            let f = StoredFile {
+                blob: BlobRef::Ready(Arc::new(blob)),
+                modified_ms: now_ms(),
+            };
+            ctx.shared
+                .lock()
+                .tenant
+                .files
+                .insert(path.clone(), f.clone());
+            ctx.entity(
+                "SP.File",
+                &format!(
+                    "{}/_api/Web/GetFileByServerRelativePath(decodedurl='{}')",
+                    ctx.site, path
+                ),
+                file_json(ctx, &path, &f, len),
+            )
+        }
+        _ => ctx.error(
+            StatusCode::BAD_REQUEST,
+            "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
+            "The expression is not valid.",
+        ),
+    }
+}
+
+async fn file_call(ctx: &Ctx, path: &str, rest: &[&str]) -> Resp {
+    let found = {
+        let inner = ctx.shared.lock();
+        inner
+            .read_files()
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(path))
+            .map(|(k, v)| (k.clone(), v.clone()))
+    };
+    let Some((path, f)) = found.filter(|_| ctx.label == "contoso-my") else {
+        return ctx.not_found();
+    };
+    let b = f.blob.clone();
+    let blob = tokio::task::spawn_blocking(move || b.get())
+        .await
+        .expect("blob");
+    match (ctx.method.clone(), rest) {
+        (Method::GET, []) => ctx.entity(
+            "SP.File",
+            &format!(
+                "{}/_api/Web/GetFileByServerRelativePath(decodedurl='{}')",
+                ctx.site, path
+            ),
+            file_json(ctx, &path, &f, blob.bytes.len()),
+        ),
+        (Method::GET, ["$value"]) => {
+            wire::with_type(StatusCode::OK, &blob.content_type, blob.bytes.clone())
+        }
+        _ => ctx.error(
+            StatusCode::BAD_REQUEST,
+            "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
+            "The expression is not valid.",
+        ),
+    }
+}
+
+async fn serve_file(shared: &Shared, path: &str) -> Resp {
+    let found = {
+        let inner = shared.lock();
+        inner
+            .read_files()
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(path))
+            .map(|(_, v)| v.clone())
+    };
+    let Some(f) = found else {
+        return wire::text(StatusCode::NOT_FOUND, "404 FILE NOT FOUND");
+    };
+    let blob = tokio::task::spawn_blocking(move || f.blob.get())
+        .await
+        .expect("blob");
+    let mut r = wire::with_type(StatusCode::OK, &blob.content_type, blob.bytes.clone());
+    wire::set_header(&mut r, "etag", &format!("\"{}\"", &blob.sha256[..16]));
+    wire::set_header(&mut r, "cache-control", "private, max-age=0");
+    r
+}
+
+/// A server-relative URL from an argument: an absolute URL's path, decoded, with a leading and no
+/// trailing slash.
+fn normalise_path(p: &str) -> String {
+    let p = p.trim();
+    let p = if let Some(rest) = p
+        .strip_prefix("http://")
+        .or_else(|| p.strip_prefix("https://"))
+    {
+        rest.find('/').map(|i| &rest[i..]).unwrap_or("/")
+    } else {
+        p
+    };
+    let p = percent_decode(p);
+    let p = if p.starts_with('/') {
+        p
+    } else {
+        format!("/{p}")
+    };
+    p.trim_end_matches('/').to_string()
+}

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use emulator::{Emulator, EmulatorOptions};
+use emulator::{Emulator, EmulatorOptions, FaultRule};
 use fantoccini::elements::Element;
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -48,6 +48,20 @@ pub async fn emulator() -> Emulator {
     })
     .await
     .expect("the emulator starts")
+}
+
+/// The start most journeys share: an emulator serving the release build with `faults` in
+/// place, and a Chromium browser. The page object is `AppPage::new(&browser, &emulator)`.
+pub async fn stage(faults: impl IntoIterator<Item = FaultRule>) -> (Emulator, Browser) {
+    let emulator = emulator().await;
+    for rule in faults {
+        emulator
+            .control()
+            .set_fault(rule)
+            .await
+            .expect("the emulator takes the fault");
+    }
+    (emulator, Browser::launch(BrowserOptions::default()).await)
 }
 
 /// Which browser a test drives.
@@ -658,6 +672,20 @@ impl AppPage<'_> {
         self.click("sign-in").await;
         self.sign_in_on_identity_page(upn).await;
         self.wait_for("signed-in-user").await;
+    }
+
+    /// Opens the app, signs in as `upn` through the redirect flow and waits until the page has
+    /// compared the two photos (`compared`): where a sync journey starts.
+    pub async fn signed_in_and_compared(&self, upn: &str) {
+        self.open("").await;
+        self.sign_in(upn).await;
+        self.wait_for_phase(&["compared"]).await;
+    }
+
+    /// Clicks the sync button and waits until the sync view's phase is one of `wanted`.
+    pub async fn sync_until(&self, wanted: &[&str]) -> String {
+        self.click("sync-button").await;
+        self.wait_for_phase(wanted).await
     }
 
     /// The keys in the page's sessionStorage and localStorage.

@@ -110,8 +110,7 @@ async fn the_widget_in_a_cross_origin_frame_signs_in_by_popup_syncs_and_tells_it
 
     enter_widget(&page).await;
     page.wait_for_phase(&["compared"]).await;
-    page.click("sync-button").await;
-    page.wait_for_phase(&["done"]).await;
+    page.sync_until(&["done"]).await;
     assert!(
         in_sync(&emulator, ADELE).await,
         "SharePoint shows the Exchange photo"

@@ -17,7 +17,7 @@ use fantoccini::wd::WebDriverCompatibleCommand;
 use serde_json::{json, Value};
 
 use crate::support::{
-    assert_tokens_only_to_allowed_hosts, emulator, generated_config, AppPage, Browser,
+    assert_tokens_only_to_allowed_hosts, emulator, generated_config, stage, AppPage, Browser,
     BrowserOptions,
 };
 
@@ -254,18 +254,10 @@ async fn shift_clock(page: &AppPage<'_>, offset_ms: i64) {
 
 /// A read whose body takes seconds still ends in the right photo, written once.
 async fn a_slow_read_still_syncs(host: &str, path: &str) {
-    let emulator = emulator().await;
-    emulator
-        .control()
-        .set_fault(slow_body(host, path, 4_000))
-        .await
-        .unwrap();
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let (emulator, browser) = stage([slow_body(host, path, 4_000)]).await;
     let page = AppPage::new(&browser, &emulator);
-    signed_in(&page, "adele").await;
-    page.wait_for_phase(&["compared"]).await;
-    page.click("sync-button").await;
-    page.wait_for_phase(&["done"]).await;
+    page.signed_in_and_compared(&upn("adele")).await;
+    page.sync_until(&["done"]).await;
     assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
     let log = tokens_stayed_home(&emulator).await;
     assert_eq!(writes(&log), 1);
@@ -294,13 +286,7 @@ async fn a_slow_body_from_get_my_properties_still_syncs() {
 /// A read that gets no answer within the page's 30 s timeout is abandoned and sent again;
 /// the second answer is used and the sync ends with the right photo.
 async fn a_read_that_never_answers_is_timed_out_and_retried(host: &str, path: &str) {
-    let emulator = emulator().await;
-    emulator
-        .control()
-        .set_fault(held(host, path, 45_000))
-        .await
-        .unwrap();
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let (emulator, browser) = stage([held(host, path, 45_000)]).await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "adele").await;
     let started = Instant::now();
@@ -310,8 +296,7 @@ async fn a_read_that_never_answers_is_timed_out_and_retried(host: &str, path: &s
         waited > Duration::from_secs(28) && waited < Duration::from_secs(44),
         "the page waited its 30 s, then gave up on the request before the emulator answered it ({waited:?})"
     );
-    page.click("sync-button").await;
-    page.wait_for_phase(&["done"]).await;
+    page.sync_until(&["done"]).await;
     assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
     let log = tokens_stayed_home(&emulator).await;
     assert_eq!(writes(&log), 1);
@@ -347,11 +332,9 @@ async fn get_my_properties_that_never_answers_times_out_and_is_retried() {
 /// A server error on a read: the page explains, writes nothing, and once the service is
 /// back the same button syncs.
 async fn a_server_error_on_a_read(host: &str, path: &str, status: u16) {
-    let emulator = emulator().await;
+    let (emulator, browser) = stage([fault(host, path, status)]).await;
     let control = emulator.control();
     let before = files(&emulator).await;
-    control.set_fault(fault(host, path, status)).await.unwrap();
-    let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "adele").await;
     assert_failed(&page, "unexpected", false).await;
@@ -370,8 +353,7 @@ async fn a_server_error_on_a_read(host: &str, path: &str, status: u16) {
     assert_eq!(files(&emulator).await, before, "nothing written");
 
     control.clear_faults().await.unwrap();
-    page.click("sync-button").await;
-    page.wait_for_phase(&["done"]).await;
+    page.sync_until(&["done"]).await;
     assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
     assert_eq!(writes(&control.log().await.unwrap()), 1);
 }
@@ -399,17 +381,11 @@ async fn sharepoint_answering_502_on_read_is_explained_and_nothing_written() {
 /// A server error on the write: one attempt (a server error is not retried), nothing
 /// written, and the page says nothing changed; once SharePoint is back the button syncs.
 async fn a_server_error_on_the_write(status: u16) {
-    let emulator = emulator().await;
+    let (emulator, browser) = stage([fault("contoso-my", WRITE, status)]).await;
     let control = emulator.control();
     let before = files(&emulator).await;
-    control
-        .set_fault(fault("contoso-my", WRITE, status))
-        .await
-        .unwrap();
-    let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
-    signed_in(&page, "adele").await;
-    page.wait_for_phase(&["compared"]).await;
+    page.signed_in_and_compared(&upn("adele")).await;
     page.click("sync-button").await;
     assert_failed(&page, "unexpected", false).await;
     assert!(page
@@ -430,8 +406,7 @@ async fn a_server_error_on_the_write(status: u16) {
     );
 
     control.clear_faults().await.unwrap();
-    page.click("sync-button").await;
-    page.wait_for_phase(&["done"]).await;
+    page.sync_until(&["done"]).await;
     assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
 }
 
@@ -447,18 +422,11 @@ async fn sharepoint_answering_502_on_write_writes_nothing_and_says_so() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sharepoint_forbidding_the_write_is_explained_and_nothing_written() {
-    let emulator = emulator().await;
-    let before = files(&emulator).await;
     // A tenant that does not let users edit their profile: the write answers 403.
-    emulator
-        .control()
-        .set_fault(fault("contoso-my", WRITE, 403))
-        .await
-        .unwrap();
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let (emulator, browser) = stage([fault("contoso-my", WRITE, 403)]).await;
+    let before = files(&emulator).await;
     let page = AppPage::new(&browser, &emulator);
-    signed_in(&page, "adele").await;
-    page.wait_for_phase(&["compared"]).await;
+    page.signed_in_and_compared(&upn("adele")).await;
     page.click("sync-button").await;
     assert_failed(&page, "access-denied", false).await;
     assert!(page
@@ -472,15 +440,9 @@ async fn sharepoint_forbidding_the_write_is_explained_and_nothing_written() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn graph_forbidding_the_photo_is_explained_and_nothing_written() {
-    let emulator = emulator().await;
-    let before = files(&emulator).await;
     // A scope taken away by a policy: Graph answers 403 for the photo.
-    emulator
-        .control()
-        .set_fault(fault("graph", "/me/photo", 403))
-        .await
-        .unwrap();
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let (emulator, browser) = stage([fault("graph", "/me/photo", 403)]).await;
+    let before = files(&emulator).await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "adele").await;
     assert_failed(&page, "access-denied", false).await;
@@ -495,20 +457,12 @@ async fn graph_forbidding_the_photo_is_explained_and_nothing_written() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sharepoint_failing_its_own_pull_from_exchange_still_ends_done() {
-    let emulator = emulator().await;
     // The documented trigger of SharePoint's own refresh (userphoto.aspx) is down; the write
     // already did the work, so the sync still ends verified.
-    emulator
-        .control()
-        .set_fault(fault("contoso-my", "userphoto.aspx", 500))
-        .await
-        .unwrap();
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let (emulator, browser) = stage([fault("contoso-my", "userphoto.aspx", 500)]).await;
     let page = AppPage::new(&browser, &emulator);
-    signed_in(&page, "adele").await;
-    page.wait_for_phase(&["compared"]).await;
-    page.click("sync-button").await;
-    page.wait_for_phase(&["done"]).await;
+    page.signed_in_and_compared(&upn("adele")).await;
+    page.sync_until(&["done"]).await;
     assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
     let log = tokens_stayed_home(&emulator).await;
     assert_eq!(writes(&log), 1);
@@ -520,12 +474,10 @@ async fn sharepoint_failing_its_own_pull_from_exchange_still_ends_done() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_verification_that_never_sees_the_new_thumbnail_says_possibly_written() {
-    let emulator = emulator().await;
+    let (emulator, browser) = stage([]).await;
     let control = emulator.control();
-    let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
-    signed_in(&page, "adele").await;
-    page.wait_for_phase(&["compared"]).await;
+    page.signed_in_and_compared(&upn("adele")).await;
     // From now on the large thumbnail cannot be read: the write goes through, the check
     // afterwards never sees the new picture.
     control
@@ -588,8 +540,7 @@ async fn latency_on_every_call_still_syncs_exactly_once() {
     page.sign_in_on_identity_page(&upn("adele")).await;
     page.wait_for("signed-in-user").await;
     page.wait_for_phase(&["compared"]).await;
-    page.click("sync-button").await;
-    page.wait_for_phase(&["done"]).await;
+    page.sync_until(&["done"]).await;
     assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
     let log = tokens_stayed_home(&emulator).await;
     assert_eq!(writes(&log), 1);
@@ -606,12 +557,10 @@ async fn latency_on_every_call_still_syncs_exactly_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sharepoint_refusing_the_photo_as_not_valid_writes_nothing() {
-    let emulator = emulator().await;
+    let (emulator, browser) = stage([]).await;
     let before = files(&emulator).await;
-    let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
-    signed_in(&page, "adele").await;
-    page.wait_for_phase(&["compared"]).await;
+    page.signed_in_and_compared(&upn("adele")).await;
     // What reaches SharePoint is not an image (a proxy that mangled it): SharePoint itself
     // decodes it and refuses with its own 400 "Parameter is not valid."
     page.eval(
@@ -641,22 +590,16 @@ async fn sharepoint_refusing_the_photo_as_not_valid_writes_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_401_on_the_write_renews_the_token_and_writes_once() {
-    let emulator = emulator().await;
+    let (emulator, browser) = stage([FaultRule {
+        times: Some(1),
+        ..fault("contoso-my", WRITE, 401)
+    }])
+    .await;
     let control = emulator.control();
-    control
-        .set_fault(FaultRule {
-            times: Some(1),
-            ..fault("contoso-my", WRITE, 401)
-        })
-        .await
-        .unwrap();
-    let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
-    signed_in(&page, "adele").await;
-    page.wait_for_phase(&["compared"]).await;
+    page.signed_in_and_compared(&upn("adele")).await;
     control.clear_log().await.unwrap();
-    page.click("sync-button").await;
-    page.wait_for_phase(&["done"]).await;
+    page.sync_until(&["done"]).await;
     assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
     let log = tokens_stayed_home(&emulator).await;
     let statuses: Vec<_> = log
@@ -675,12 +618,10 @@ async fn a_401_on_the_write_renews_the_token_and_writes_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_401_after_the_write_says_the_photo_may_be_written() {
-    let emulator = emulator().await;
+    let (emulator, browser) = stage([]).await;
     let control = emulator.control();
-    let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
-    signed_in(&page, "adele").await;
-    page.wait_for_phase(&["compared"]).await;
+    page.signed_in_and_compared(&upn("adele")).await;
     // From now on SharePoint's reads refuse every token: the read-back after the write fails.
     control
         .set_fault(FaultRule {
@@ -699,20 +640,14 @@ async fn a_401_after_the_write_says_the_photo_may_be_written() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_connection_dropped_on_every_write_never_claims_nothing_changed() {
-    let emulator = emulator().await;
-    let control = emulator.control();
+    let (emulator, browser) = stage([FaultRule {
+        kind: FaultKind::DropConnection,
+        ..fault("contoso-my", WRITE, 0)
+    }])
+    .await;
     let before = files(&emulator).await;
-    control
-        .set_fault(FaultRule {
-            kind: FaultKind::DropConnection,
-            ..fault("contoso-my", WRITE, 0)
-        })
-        .await
-        .unwrap();
-    let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
-    signed_in(&page, "adele").await;
-    page.wait_for_phase(&["compared"]).await;
+    page.signed_in_and_compared(&upn("adele")).await;
     page.click("sync-button").await;
     // No answer ever came: the page cannot know whether SharePoint took the photo.
     assert_failed(&page, "network", true).await;
@@ -735,19 +670,14 @@ async fn a_connection_dropped_on_every_write_never_claims_nothing_changed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sharepoint_unreachable_on_read_says_nothing_changed() {
-    let emulator = emulator().await;
-    let before = files(&emulator).await;
     // Every read of the profile loses its connection: the page never got as far as writing,
     // so here (unlike a lost write) it knows nothing changed.
-    emulator
-        .control()
-        .set_fault(FaultRule {
-            kind: FaultKind::DropConnection,
-            ..fault("contoso-my", PROPERTIES, 0)
-        })
-        .await
-        .unwrap();
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let (emulator, browser) = stage([FaultRule {
+        kind: FaultKind::DropConnection,
+        ..fault("contoso-my", PROPERTIES, 0)
+    }])
+    .await;
+    let before = files(&emulator).await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "adele").await;
     assert_failed(&page, "network", false).await;
@@ -763,22 +693,15 @@ async fn sharepoint_unreachable_on_read_says_nothing_changed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_connection_dropped_once_during_the_write_is_sent_again_and_verified() {
-    let emulator = emulator().await;
-    let control = emulator.control();
-    control
-        .set_fault(FaultRule {
-            kind: FaultKind::DropConnection,
-            times: Some(1),
-            ..fault("contoso-my", WRITE, 0)
-        })
-        .await
-        .unwrap();
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let (emulator, browser) = stage([FaultRule {
+        kind: FaultKind::DropConnection,
+        times: Some(1),
+        ..fault("contoso-my", WRITE, 0)
+    }])
+    .await;
     let page = AppPage::new(&browser, &emulator);
-    signed_in(&page, "adele").await;
-    page.wait_for_phase(&["compared"]).await;
-    page.click("sync-button").await;
-    page.wait_for_phase(&["done"]).await;
+    page.signed_in_and_compared(&upn("adele")).await;
+    page.sync_until(&["done"]).await;
     assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
     let log = tokens_stayed_home(&emulator).await;
     assert_eq!(writes(&log), 2, "one lost, one answered");
@@ -786,11 +709,9 @@ async fn a_connection_dropped_once_during_the_write_is_sent_again_and_verified()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_double_click_on_sync_writes_exactly_once() {
-    let emulator = emulator().await;
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let (emulator, browser) = stage([]).await;
     let page = AppPage::new(&browser, &emulator);
-    signed_in(&page, "adele").await;
-    page.wait_for_phase(&["compared"]).await;
+    page.signed_in_and_compared(&upn("adele")).await;
     // Two clicks in one go, before the page can re-render anything.
     page.eval(
         "const b = document.querySelector('[data-testid=\"sync-button\"]');\
@@ -812,18 +733,13 @@ async fn a_double_click_on_sync_writes_exactly_once() {
 /// The token endpoint refuses the code redemption once with `status`: the page says sign-in
 /// failed and offers it again, and the next sign-in works.
 async fn the_token_endpoint_failing_at_sign_in(status: u16) {
-    let emulator = emulator().await;
-    let control = emulator.control();
-    control
-        .set_fault(FaultRule {
-            times: Some(1),
-            retry_after_secs: Some(1),
-            method: Some("POST".into()),
-            ..fault("login", TOKEN, status)
-        })
-        .await
-        .unwrap();
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let (emulator, browser) = stage([FaultRule {
+        times: Some(1),
+        retry_after_secs: Some(1),
+        method: Some("POST".into()),
+        ..fault("login", TOKEN, status)
+    }])
+    .await;
     let page = AppPage::new(&browser, &emulator);
     page.open("").await;
     page.click("sign-in").await;
@@ -875,19 +791,14 @@ async fn the_token_endpoint_answering_503_at_sign_in_is_retried_by_signing_in_ag
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_token_endpoint_failing_the_sharepoint_token_writes_nothing() {
-    let emulator = emulator().await;
-    let before = files(&emulator).await;
     // The sign-in's own redemption works; every refresh (SharePoint's token) answers 500.
-    emulator
-        .control()
-        .set_fault(FaultRule {
-            skip: 1,
-            method: Some("POST".into()),
-            ..fault("login", TOKEN, 500)
-        })
-        .await
-        .unwrap();
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let (emulator, browser) = stage([FaultRule {
+        skip: 1,
+        method: Some("POST".into()),
+        ..fault("login", TOKEN, 500)
+    }])
+    .await;
+    let before = files(&emulator).await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "adele").await;
     page.wait_for_phase(&["failed"]).await;
@@ -909,13 +820,9 @@ async fn the_token_endpoint_failing_the_sharepoint_token_writes_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_discovery_document_unavailable_at_sign_in_is_explained_and_a_retry_works() {
-    let emulator = emulator().await;
+    let (emulator, browser) =
+        stage([fault("login", "/.well-known/openid-configuration", 503)]).await;
     let control = emulator.control();
-    control
-        .set_fault(fault("login", "/.well-known/openid-configuration", 503))
-        .await
-        .unwrap();
-    let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     page.open("").await;
     page.click("sign-in").await;
@@ -991,8 +898,7 @@ async fn an_empty_config_json_says_it_is_empty() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sign_in_popup_that_never_answers_is_given_up() {
-    let emulator = emulator().await;
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let (emulator, browser) = stage([]).await;
     let page = AppPage::new(&browser, &emulator);
     page.open("").await;
     page.click("sign-in-other-way").await;
@@ -1022,8 +928,7 @@ async fn a_sign_in_popup_that_never_answers_is_given_up() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sign_in_popup_closed_by_the_user_says_so_and_the_next_works() {
-    let emulator = emulator().await;
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let (emulator, browser) = stage([]).await;
     let page = AppPage::new(&browser, &emulator);
     page.open("").await;
     page.click("sign-in-other-way").await;
@@ -1047,8 +952,7 @@ async fn a_sign_in_popup_closed_by_the_user_says_so_and_the_next_works() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_silent_sign_in_link_without_a_session_asks_to_sign_in() {
-    let emulator = emulator().await;
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let (emulator, browser) = stage([]).await;
     let page = AppPage::new(&browser, &emulator);
     page.open(&format!(
         "?login_hint={}&prompt=none&autostart=1",
@@ -1077,16 +981,14 @@ async fn a_silent_sign_in_link_without_a_session_asks_to_sign_in() {
 
 /// With the page's clock `seconds` off, the popup sign-in, the reads and the write work.
 async fn a_clock_off_still_syncs(seconds: i64) {
-    let emulator = emulator().await;
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let (emulator, browser) = stage([]).await;
     let page = AppPage::new(&browser, &emulator);
     page.open("").await;
     page.wait_for("sign-in").await;
     shift_clock(&page, seconds * 1000).await;
     signed_in_by_popup(&page, "adele").await;
     page.wait_for_phase(&["compared"]).await;
-    page.click("sync-button").await;
-    page.wait_for_phase(&["done"]).await;
+    page.sync_until(&["done"]).await;
     assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
     let log = tokens_stayed_home(&emulator).await;
     assert_eq!(writes(&log), 1);
@@ -1108,9 +1010,8 @@ async fn a_clock_ten_minutes_fast_still_syncs() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_clock_an_hour_off_is_named_and_nothing_is_written() {
-    let emulator = emulator().await;
+    let (emulator, browser) = stage([]).await;
     let before = files(&emulator).await;
-    let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     page.open("").await;
     page.wait_for("sign-in").await;
@@ -1138,8 +1039,7 @@ async fn a_clock_an_hour_off_is_named_and_nothing_is_written() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn session_storage_that_throws_still_signs_in_and_syncs() {
-    let emulator = emulator().await;
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let (emulator, browser) = stage([]).await;
     let page = AppPage::new(&browser, &emulator);
     // As with storage blocked by policy: every touch of sessionStorage throws.
     before_every_page(
@@ -1156,8 +1056,7 @@ async fn session_storage_that_throws_still_signs_in_and_syncs() {
     page.wait_for("sign-in").await;
     signed_in_by_popup(&page, "adele").await;
     page.wait_for_phase(&["compared"]).await;
-    page.click("sync-button").await;
-    page.wait_for_phase(&["done"]).await;
+    page.sync_until(&["done"]).await;
     assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
     let log = tokens_stayed_home(&emulator).await;
     assert_eq!(writes(&log), 1);
@@ -1165,9 +1064,8 @@ async fn session_storage_that_throws_still_signs_in_and_syncs() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn session_storage_that_is_full_fails_closed_and_offers_sign_in() {
-    let emulator = emulator().await;
+    let (emulator, browser) = stage([]).await;
     let before = files(&emulator).await;
-    let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     // Every write to storage fails with the quota error; reads work.
     before_every_page(
@@ -1283,7 +1181,6 @@ fn assert_nothing_went_to_evil(log: &[LogEntry]) {
 async fn sharepoint_redirecting_to_another_origin_gets_no_token_and_writes_nothing() {
     let emulator = emulator().await;
     let control = emulator.control();
-    let before = files(&emulator).await;
     control
         .set_fault(FaultRule {
             kind: FaultKind::Redirect {
@@ -1295,6 +1192,7 @@ async fn sharepoint_redirecting_to_another_origin_gets_no_token_and_writes_nothi
         .await
         .unwrap();
     let browser = Browser::launch(BrowserOptions::default()).await;
+    let before = files(&emulator).await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "adele").await;
     // The page never follows a redirect with a token: the read fails like an unreachable host.
@@ -1312,21 +1210,17 @@ async fn sharepoint_redirecting_to_another_origin_gets_no_token_and_writes_nothi
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_token_endpoint_answering_malformed_json_at_sign_in_keeps_no_token() {
-    let emulator = emulator().await;
+    let (emulator, browser) = stage([FaultRule {
+        kind: FaultKind::Body {
+            content_type: "application/json".into(),
+            body: "{\"access_".into(),
+        },
+        times: Some(1),
+        method: Some("POST".into()),
+        ..fault("login", TOKEN, 200)
+    }])
+    .await;
     let control = emulator.control();
-    control
-        .set_fault(FaultRule {
-            kind: FaultKind::Body {
-                content_type: "application/json".into(),
-                body: "{\"access_".into(),
-            },
-            times: Some(1),
-            method: Some("POST".into()),
-            ..fault("login", TOKEN, 200)
-        })
-        .await
-        .unwrap();
-    let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     page.open("").await;
     page.click("sign-in").await;
@@ -1368,20 +1262,14 @@ async fn the_token_endpoint_answering_malformed_json_at_sign_in_keeps_no_token()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_write_answer_lost_after_sharepoint_stored_it_never_claims_nothing_changed() {
-    let emulator = emulator().await;
-    let control = emulator.control();
-    control
-        .set_fault(FaultRule {
-            kind: FaultKind::DropAfterHandling,
-            method: Some("POST".into()),
-            ..fault("contoso-my", WRITE, 0)
-        })
-        .await
-        .unwrap();
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let (emulator, browser) = stage([FaultRule {
+        kind: FaultKind::DropAfterHandling,
+        method: Some("POST".into()),
+        ..fault("contoso-my", WRITE, 0)
+    }])
+    .await;
     let page = AppPage::new(&browser, &emulator);
-    signed_in(&page, "adele").await;
-    page.wait_for_phase(&["compared"]).await;
+    page.signed_in_and_compared(&upn("adele")).await;
     page.click("sync-button").await;
     let phase = page.wait_for_phase(&["done", "failed"]).await;
     if phase == "failed" {
@@ -1501,11 +1389,9 @@ async fn a_picture_url_on_a_foreign_host_gets_no_token_and_the_sync_still_works(
         .unwrap();
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
-    signed_in(&page, "adele").await;
-    page.wait_for_phase(&["compared"]).await;
+    page.signed_in_and_compared(&upn("adele")).await;
     assert_nothing_went_to_evil(&control.log().await.unwrap());
-    page.click("sync-button").await;
-    page.wait_for_phase(&["done"]).await;
+    page.sync_until(&["done"]).await;
     let log = tokens_stayed_home(&emulator).await;
     assert_nothing_went_to_evil(&log);
     assert_eq!(writes(&log), 1);

@@ -107,8 +107,7 @@ async fn an_out_of_sync_user_syncs_with_one_click(engine: Engine) {
         "nothing written before the click"
     );
 
-    page.click("sync-button").await;
-    page.wait_for_phase(&["done"]).await;
+    page.sync_until(&["done"]).await;
     assert!(image_loaded(&page, "new-sharepoint-photo").await);
     page.wait_for("sync-elapsed").await;
     page.assert_accessible("done").await;
@@ -274,8 +273,7 @@ async fn a_4_mb_photo_and_a_transparent_png_are_written_correctly() {
         let page = AppPage::new(&browser, &emulator);
         signed_in(&page, user).await;
         page.wait_for_phase(&["compared"]).await;
-        page.click("sync-button").await;
-        page.wait_for_phase(&["done"]).await;
+        page.sync_until(&["done"]).await;
         let state = emulator.control().state().await.unwrap();
         let sizes: Vec<_> = thumbnails(&state, user)
             .iter()
@@ -324,8 +322,7 @@ async fn throttling_and_brief_outages_are_retried() {
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "adele").await;
     page.wait_for_phase(&["compared"]).await;
-    page.click("sync-button").await;
-    page.wait_for_phase(&["done"]).await;
+    page.sync_until(&["done"]).await;
     let log = control.log().await.unwrap();
     let injected = log.iter().filter(|e| e.injected.is_some()).count();
     assert_eq!(injected, 3, "each fault was met once and retried");
@@ -346,8 +343,7 @@ async fn a_lasting_outage_stops_after_bounded_retries_and_writes_nothing() {
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "adele").await;
     page.wait_for_phase(&["compared"]).await;
-    page.click("sync-button").await;
-    page.wait_for_phase(&["failed"]).await;
+    page.sync_until(&["failed"]).await;
     assert_eq!(
         page.attribute_of("sync-error", "data-reason")
             .await
@@ -440,8 +436,7 @@ async fn an_expired_access_token_is_renewed_without_a_prompt() {
 
     emulator.control().expire_tokens().await.unwrap();
     emulator.control().clear_log().await.unwrap();
-    page.click("sync-button").await;
-    page.wait_for_phase(&["done"]).await;
+    page.sync_until(&["done"]).await;
     let log = emulator.control().log().await.unwrap();
     assert!(
         log.iter().all(|e| !e.path_and_query.contains("/authorize")),

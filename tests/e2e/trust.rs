@@ -102,9 +102,7 @@ async fn concurrent_refresh_after_expiry_redeems_one_grant_per_resource() {
     let emulator = emulator().await;
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
-    page.open("").await;
-    page.sign_in(ADELE).await;
-    page.wait_for_phase(&["compared"]).await;
+    page.signed_in_and_compared(ADELE).await;
     let control = emulator.control();
     control.expire_tokens().await.unwrap();
     control.clear_log().await.unwrap();
@@ -189,9 +187,7 @@ async fn login_hint_for_someone_else_offers_to_switch_and_syncs_nobody() {
     let emulator = emulator().await;
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
-    page.open("").await;
-    page.sign_in(ADELE).await;
-    page.wait_for_phase(&["compared"]).await;
+    page.signed_in_and_compared(ADELE).await;
     emulator.control().clear_log().await.unwrap();
     page.open(&format!(
         "?login_hint={}&autostart=1",

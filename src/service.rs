@@ -184,6 +184,8 @@ pub async fn call<C: Call>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::GraphCall;
+    use crate::sharepoint::SharePointCall;
 
     /// An API with one call and one case of its own (a 409 on it).
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,45 +251,6 @@ mod tests {
     }
 
     #[test]
-    fn busy_answers_are_transient_with_their_retry_after() {
-        for status in [429, 503, 504] {
-            let e = classify(Ping, status, Some("7"), b"Busy:wait");
-            assert_eq!(
-                e,
-                ServiceError::Transient {
-                    status,
-                    retry_after: Some("7".into())
-                }
-            );
-            assert!(e.is_transient(), "{status}");
-            assert_eq!(e.retry_after(), Some("7"));
-            assert!(!e.answer_lost(), "an answer came");
-        }
-        let e = classify(Ping, 429, None, b"");
-        assert!(e.is_transient());
-        assert_eq!(e.retry_after(), None);
-    }
-
-    #[test]
-    fn retry_after_is_read_from_the_headers() {
-        let r = HttpResponse {
-            status: 503,
-            headers: vec![("retry-after".into(), "2".into())],
-            body: b"Busy:x".to_vec(),
-        };
-        assert_eq!(classify_response(Ping, &r).retry_after(), Some("2"));
-        let date = HttpResponse {
-            status: 429,
-            headers: vec![("Retry-After".into(), "Wed, 21 Oct 2015 07:28:00 GMT".into())],
-            body: vec![],
-        };
-        assert_eq!(
-            classify_response(Ping, &date).retry_after(),
-            Some("Wed, 21 Oct 2015 07:28:00 GMT")
-        );
-    }
-
-    #[test]
     fn other_answers_are_service_errors_and_permanent() {
         let e = classify(Ping, 500, Some("3"), b"Boom:it broke");
         assert_eq!(
@@ -323,6 +286,10 @@ mod tests {
         });
         assert!(!too_long.is_transient(), "a too long answer is not retried");
         assert!(!too_long.answer_lost());
+        assert!(
+            !classify(Ping, 503, None, b"").answer_lost(),
+            "a busy answer is an answer"
+        );
     }
 
     #[test]
@@ -331,5 +298,62 @@ mod tests {
         assert!(offline.is_transient());
         assert!(!offline.answer_lost(), "no request left the page");
         assert!(!ServiceError::<Ping>::from(AuthError::InteractionRequired).is_transient());
+    }
+
+    // The shared rules through the real APIs' calls and bodies.
+
+    fn graph_body(code: &str) -> Vec<u8> {
+        format!(
+            r#"{{"error":{{"code":"{code}","message":"m","innerError":{{"request-id":"r"}}}}}}"#
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn throttling_and_unavailability_are_transient() {
+        for status in [429, 503, 504] {
+            let e = classify(
+                GraphCall::PhotoBytes,
+                status,
+                Some("7"),
+                &graph_body("TooManyRequests"),
+            );
+            assert!(e.is_transient(), "{status}");
+            assert_eq!(e.retry_after(), Some("7"));
+        }
+        let e = classify(GraphCall::Me, 429, None, b"");
+        assert!(e.is_transient());
+        assert_eq!(e.retry_after(), None);
+    }
+
+    #[test]
+    fn retry_after_is_read_from_the_response() {
+        let r = HttpResponse {
+            status: 503,
+            headers: vec![("retry-after".into(), "2".into())],
+            body: vec![],
+        };
+        assert_eq!(
+            classify_response(GraphCall::Me, &r).retry_after(),
+            Some("2")
+        );
+    }
+
+    #[test]
+    fn throttling_is_transient_with_its_retry_after() {
+        for status in [429, 503, 504] {
+            let e = classify(SharePointCall::SetMyProfilePicture, status, Some("5"), b"");
+            assert!(e.is_transient());
+            assert_eq!(e.retry_after(), Some("5"));
+        }
+        let r = HttpResponse {
+            status: 429,
+            headers: vec![("Retry-After".into(), "Wed, 21 Oct 2015 07:28:00 GMT".into())],
+            body: vec![],
+        };
+        assert_eq!(
+            classify_response(SharePointCall::Thumbnail, &r).retry_after(),
+            Some("Wed, 21 Oct 2015 07:28:00 GMT")
+        );
     }
 }

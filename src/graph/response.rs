@@ -165,7 +165,7 @@ pub fn parse_photo_metadata(body: &[u8]) -> Result<PhotoMetadata, GraphError> {
 mod tests {
     use super::*;
     use crate::auth::AuthError;
-    use crate::http::{HttpError, HttpResponse};
+    use crate::http::HttpError;
 
     fn body(code: &str) -> Vec<u8> {
         format!(
@@ -316,23 +316,6 @@ mod tests {
     }
 
     #[test]
-    fn throttling_and_unavailability_are_transient() {
-        for status in [429, 503, 504] {
-            let e = classify(
-                GraphCall::PhotoBytes,
-                status,
-                Some("7"),
-                &body("TooManyRequests"),
-            );
-            assert!(e.is_transient(), "{status}");
-            assert_eq!(e.retry_after(), Some("7"));
-        }
-        let e = classify(GraphCall::Me, 429, None, b"");
-        assert!(e.is_transient());
-        assert_eq!(e.retry_after(), None);
-    }
-
-    #[test]
     fn throttled_photo_call_with_a_mailbox_code_is_transient() {
         for status in [429, 503, 504] {
             let e = classify(
@@ -370,18 +353,5 @@ mod tests {
         assert!(!e.is_transient());
         assert!(!GraphError::Specific(GraphProblem::NoExchangePhoto).is_transient());
         assert!(!GraphError::Auth(AuthError::InteractionRequired).is_transient());
-    }
-
-    #[test]
-    fn retry_after_is_read_from_the_response() {
-        let r = HttpResponse {
-            status: 503,
-            headers: vec![("retry-after".into(), "2".into())],
-            body: vec![],
-        };
-        assert_eq!(
-            classify_response(GraphCall::Me, &r).retry_after(),
-            Some("2")
-        );
     }
 }

@@ -173,7 +173,7 @@ fn non_empty(value: Option<String>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::{HttpError, HttpResponse};
+    use crate::http::HttpError;
 
     const WITH_PICTURE: &str = r#"{
         "AccountName": "i:0#.f|membership|adelev@contoso.com",
@@ -312,24 +312,6 @@ mod tests {
             SharePointError::Forbidden {
                 detail: "Access denied.".into()
             }
-        );
-    }
-
-    #[test]
-    fn throttling_is_transient_with_its_retry_after() {
-        for status in [429, 503, 504] {
-            let e = classify(SharePointCall::SetMyProfilePicture, status, Some("5"), b"");
-            assert!(e.is_transient());
-            assert_eq!(e.retry_after(), Some("5"));
-        }
-        let r = HttpResponse {
-            status: 429,
-            headers: vec![("Retry-After".into(), "Wed, 21 Oct 2015 07:28:00 GMT".into())],
-            body: vec![],
-        };
-        assert_eq!(
-            classify_response(SharePointCall::Thumbnail, &r).retry_after(),
-            Some("Wed, 21 Oct 2015 07:28:00 GMT")
         );
     }
 

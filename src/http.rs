@@ -195,9 +195,18 @@ impl HttpResponse {
     }
 }
 
-/// Reading fields of a JSON answer parsed into a [`serde_json::Value`]. The answers' own types
-/// are read through these rather than `#[derive(Deserialize)]`: every derived type put another
-/// copy of serde_json's parser into the page.
+/// How the page reads JSON answers: parsed once into a [`serde_json::Value`], then read member
+/// by member through these helpers into the answer's own type (`GraphUser`,
+/// `SharePointProfile`, the discovery document, id token claims, error bodies), with a message
+/// that names the member when one is missing or of the wrong type.
+///
+/// Why not `#[derive(Deserialize)]`: the page is downloaded by everyone who opens it, and each
+/// derived type compiles its own visitor and its own instance of serde_json's deserializer
+/// methods into the wasm module, while the `Value` reader is compiled once however many
+/// answers read it; a lenient read (a member absent or `null`, SharePoint's two JSON dialects)
+/// is also plainer to write here than as serde attributes. The exceptions are types another
+/// crate derives for itself: the token endpoint's answers inside `oauth2`, and
+/// `config.json`'s raw schema, read once at start.
 pub mod json {
     use serde_json::Value;
 
@@ -223,6 +232,16 @@ pub mod json {
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(_) => Err(format!("`{key}` is not a string")),
         }
+    }
+
+    /// A string member as text, empty when it is absent or not a string: for error bodies,
+    /// whose shape is never guaranteed.
+    pub fn text(object: &Value, key: &str) -> String {
+        object
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// A string member that must be there.
@@ -442,6 +461,10 @@ mod tests {
         assert!(json::u32(&v, "neg").is_err());
         assert!(json::u32(&v, "a").is_err());
         assert_eq!(json::i64(&v, "neg"), Ok(Some(-1)));
+        assert_eq!(json::text(&v, "a"), "x");
+        assert_eq!(json::text(&v, "n"), "", "not a string");
+        assert_eq!(json::text(&v, "missing"), "");
+        assert_eq!(json::text(&serde_json::Value::Null, "a"), "");
         assert!(json::i64(&v, "b").is_err());
     }
 

@@ -16,6 +16,7 @@ pub mod http;
 pub mod i18n;
 pub mod links;
 pub mod photo;
+pub mod service;
 pub mod setup;
 pub mod sharepoint;
 pub mod sync;

@@ -29,6 +29,8 @@ const APP_LAYERS: &[&[&str]] = &[
     &["sync", "setup"],
     // the services and the page's own small domains
     &["graph", "sharepoint", "embed", "links"],
+    // what every service call can end in, and the one way a call is made
+    &["service"],
     // sign-in
     &["auth"],
     // the one fetch wrapper

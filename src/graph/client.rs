@@ -1,13 +1,13 @@
 //! Graph calls over the network: a token for [`Resource::Graph`], one request through
-//! [`crate::http::send`], the answer parsed or classified. No retries here.
+//! [`crate::service::call`], the answer parsed or classified. No retries here.
 
 use crate::auth::{Resource, TokenSource};
-use crate::http::{self, HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::service;
 
 use super::request;
 use super::response::{
-    classify_response, parse_photo_metadata, parse_user, GraphCall, GraphError, GraphUser,
-    PhotoMetadata,
+    parse_photo_metadata, parse_user, GraphCall, GraphError, GraphUser, PhotoMetadata,
 };
 
 /// The signed-in user (`GET /me?$select=id,displayName,userPrincipalName,mySite`).
@@ -16,8 +16,8 @@ pub async fn me(base_url: &str, tokens: &impl TokenSource) -> Result<GraphUser, 
     parse_user(&response.body)
 }
 
-/// The Exchange photo's metadata (`GET /me/photo`); [`GraphError::NoExchangePhoto`] for none
-/// or a 1 × 1 placeholder.
+/// The Exchange photo's metadata (`GET /me/photo`);
+/// [`super::GraphProblem::NoExchangePhoto`] for none or a 1 × 1 placeholder.
 pub async fn photo_metadata(
     base_url: &str,
     tokens: &impl TokenSource,
@@ -44,11 +44,5 @@ async fn call(
     tokens: &impl TokenSource,
     build: impl FnOnce(&str) -> HttpRequest,
 ) -> Result<HttpResponse, GraphError> {
-    let token = tokens.access_token(&Resource::Graph).await?;
-    let response = http::send(build(&token)).await?;
-    if response.is_success() {
-        Ok(response)
-    } else {
-        Err(classify_response(which, &response))
-    }
+    service::call(which, &Resource::Graph, tokens, build).await
 }

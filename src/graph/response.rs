@@ -1,9 +1,9 @@
-//! Graph response parsing and error classification. Pure.
+//! Graph response parsing, and Graph's own reading of its error answers. Pure.
 
 use serde_json::Value;
 
-use crate::auth::AuthError;
-use crate::http::{json, HttpError, HttpResponse};
+use crate::http::json;
+use crate::service::{Call, ErrorDetail, ServiceError};
 
 /// The signed-in user, as `/me?$select=id,displayName,userPrincipalName,mySite` gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,77 +42,25 @@ pub enum GraphCall {
     PhotoBytes,
 }
 
-/// What went wrong talking to Graph, each with what can be done about it.
+/// What went wrong talking to Graph: the failures every API shares, with Graph's own
+/// ([`GraphProblem`]) in [`ServiceError::Specific`].
+pub type GraphError = ServiceError<GraphCall>;
+
+/// What only Graph says, each with what can be done about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GraphError {
+pub enum GraphProblem {
     /// The user has no photo in Exchange Online (a 404, or a 1 × 1 placeholder).
     #[error("there is no photo in Exchange Online for this user")]
     NoExchangePhoto,
     /// The user has no Exchange Online mailbox (none, on-premises, inactive), so no photo there.
     #[error("this user has no Exchange Online mailbox ({code})")]
     NoMailbox { code: String },
-    /// The token was refused: expired, revoked or for the wrong audience.
-    #[error("Microsoft Graph refused the sign-in token (HTTP 401)")]
-    Unauthorized,
-    /// The token lacks a permission, or a policy blocks the call.
-    #[error("Microsoft Graph refused access ({code})")]
-    Forbidden { code: String },
-    /// Throttled or briefly unavailable (429, 503, 504): worth retrying, after `retry_after`
-    /// (the raw `Retry-After` header) when the browser could read it.
-    #[error("Microsoft Graph is busy (HTTP {status})")]
-    Transient {
-        status: u16,
-        retry_after: Option<String>,
-    },
-    /// Any other error answer.
-    #[error("Microsoft Graph answered HTTP {status} {code}: {message}")]
-    Service {
-        status: u16,
-        code: String,
-        message: String,
-    },
-    /// A success answer that is not what Graph documents.
-    #[error("Microsoft Graph's answer could not be read: {detail}")]
-    Malformed { detail: String },
-    /// No token could be had.
-    #[error(transparent)]
-    Auth(#[from] AuthError),
-    /// No answer could be read.
-    #[error(transparent)]
-    Http(#[from] HttpError),
 }
 
-impl GraphError {
-    /// True for failures that may pass if the same request is sent again later.
-    pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            GraphError::Transient { .. } | GraphError::Auth(AuthError::Network { .. })
-        ) || matches!(self, GraphError::Http(h) if h.is_transient())
+impl From<GraphProblem> for GraphError {
+    fn from(problem: GraphProblem) -> Self {
+        ServiceError::Specific(problem)
     }
-
-    /// The `Retry-After` header of a transient answer, when the browser exposed it.
-    pub fn retry_after(&self) -> Option<&str> {
-        match self {
-            GraphError::Transient { retry_after, .. } => retry_after.as_deref(),
-            _ => None,
-        }
-    }
-}
-
-/// Graph's error body, `{"error":{"code":"…","message":"…"}}`: its code and message, empty
-/// when the body is something else.
-fn error_detail(body: &[u8]) -> (String, String) {
-    let value = json::parse(body).unwrap_or_default();
-    let error = value.get("error").unwrap_or(&Value::Null);
-    let member = |key: &str| {
-        error
-            .get(key)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    (member("code"), member("message"))
 }
 
 /// Error codes Exchange gives when a user has no usable mailbox.
@@ -125,61 +73,57 @@ const MAILBOX_CODES: [&str; 6] = [
     "ErrorInvalidUser",
 ];
 
-/// Classifies an error answer (`status` not 2xx) to `call`. Throttling (429) and
-/// unavailability are transient whatever the body says: a busy service is not telling us
-/// there is no mailbox.
+/// Graph's reading of its error answers. A photo call's 404 means no photo; a mailbox code on
+/// a photo call means no mailbox, unless the answer is throttling or unavailability (a busy
+/// service is not telling us there is no mailbox).
 ///
 /// ```
-/// use profile_photo_sync::graph::{response::classify, GraphCall, GraphError};
+/// use profile_photo_sync::graph::{response::classify, GraphCall, GraphError, GraphProblem};
 /// let body = br#"{"error":{"code":"ImageNotFound","message":"Exception of type 'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException' was thrown."}}"#;
-/// assert_eq!(classify(GraphCall::PhotoBytes, 404, None, body), GraphError::NoExchangePhoto);
+/// assert_eq!(classify(GraphCall::PhotoBytes, 404, None, body), GraphError::from(GraphProblem::NoExchangePhoto));
 /// ```
-pub fn classify(
-    call: GraphCall,
-    status: u16,
-    retry_after: Option<&str>,
-    body: &[u8],
-) -> GraphError {
-    let (code, message) = error_detail(body);
-    let is_photo = matches!(call, GraphCall::PhotoMetadata | GraphCall::PhotoBytes);
-    if is_photo
-        && (400..500).contains(&status)
-        && status != 429
-        && MAILBOX_CODES.iter().any(|c| c.eq_ignore_ascii_case(&code))
-    {
-        return GraphError::NoMailbox { code };
+impl Call for GraphCall {
+    const NAME: &'static str = "Microsoft Graph";
+    type Specific = GraphProblem;
+
+    /// Graph's error body, `{"error":{"code":"…","message":"…"}}`.
+    fn error_detail(body: &[u8]) -> ErrorDetail {
+        let value = json::parse(body).unwrap_or_default();
+        let error = value.get("error").unwrap_or(&Value::Null);
+        ErrorDetail {
+            code: json::text(error, "code"),
+            message: json::text(error, "message"),
+        }
     }
-    match status {
-        404 if is_photo => GraphError::NoExchangePhoto,
-        401 => GraphError::Unauthorized,
-        403 => GraphError::Forbidden {
-            code: if code.is_empty() {
-                "Forbidden".to_owned()
-            } else {
-                code
-            },
-        },
-        429 | 503 | 504 => GraphError::Transient {
-            status,
-            retry_after: retry_after.map(str::to_owned),
-        },
-        _ => GraphError::Service {
-            status,
-            code,
-            message,
-        },
+
+    fn specific(self, status: u16, detail: &ErrorDetail) -> Option<GraphProblem> {
+        let is_photo = matches!(self, GraphCall::PhotoMetadata | GraphCall::PhotoBytes);
+        if !is_photo || !(400..500).contains(&status) || status == 429 {
+            return None;
+        }
+        if MAILBOX_CODES
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(&detail.code))
+        {
+            return Some(GraphProblem::NoMailbox {
+                code: detail.code.clone(),
+            });
+        }
+        (status == 404).then_some(GraphProblem::NoExchangePhoto)
+    }
+
+    /// Graph's code (`ErrorAccessDenied`), `Forbidden` when the body has none.
+    fn refusal(detail: ErrorDetail) -> String {
+        if detail.code.is_empty() {
+            "Forbidden".to_owned()
+        } else {
+            detail.code
+        }
     }
 }
 
-/// Classifies any answer that is not a success.
-pub fn classify_response(call: GraphCall, response: &HttpResponse) -> GraphError {
-    classify(
-        call,
-        response.status,
-        response.header("Retry-After"),
-        &response.body,
-    )
-}
+/// The classification of Graph's error answers ([`crate::service`] with Graph's cases).
+pub use crate::service::{classify, classify_response};
 
 /// Reads `/me`.
 pub fn parse_user(body: &[u8]) -> Result<GraphUser, GraphError> {
@@ -212,7 +156,7 @@ pub fn parse_photo_metadata(body: &[u8]) -> Result<PhotoMetadata, GraphError> {
         detail: format!("/me/photo: {e}"),
     })?;
     if metadata.is_placeholder() {
-        return Err(GraphError::NoExchangePhoto);
+        return Err(GraphProblem::NoExchangePhoto.into());
     }
     Ok(metadata)
 }
@@ -220,6 +164,8 @@ pub fn parse_photo_metadata(body: &[u8]) -> Result<PhotoMetadata, GraphError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::AuthError;
+    use crate::http::HttpError;
 
     fn body(code: &str) -> Vec<u8> {
         format!(
@@ -289,7 +235,7 @@ mod tests {
     fn one_by_one_metadata_means_no_photo() {
         assert_eq!(
             parse_photo_metadata(br#"{"id":"1X1","width":1,"height":1}"#),
-            Err(GraphError::NoExchangePhoto)
+            Err(GraphError::Specific(GraphProblem::NoExchangePhoto))
         );
     }
 
@@ -298,13 +244,16 @@ mod tests {
         for call in [GraphCall::PhotoMetadata, GraphCall::PhotoBytes] {
             assert_eq!(
                 classify(call, 404, None, &body("ImageNotFound")),
-                GraphError::NoExchangePhoto
+                GraphError::Specific(GraphProblem::NoExchangePhoto)
             );
             assert_eq!(
                 classify(call, 404, None, &body("ResourceNotFound")),
-                GraphError::NoExchangePhoto
+                GraphError::Specific(GraphProblem::NoExchangePhoto)
             );
-            assert_eq!(classify(call, 404, None, b""), GraphError::NoExchangePhoto);
+            assert_eq!(
+                classify(call, 404, None, b""),
+                GraphError::Specific(GraphProblem::NoExchangePhoto)
+            );
         }
     }
 
@@ -326,7 +275,7 @@ mod tests {
         ] {
             assert_eq!(
                 classify(GraphCall::PhotoBytes, 404, None, &body(code)),
-                GraphError::NoMailbox { code: code.into() },
+                GraphError::Specific(GraphProblem::NoMailbox { code: code.into() }),
                 "{code}"
             );
         }
@@ -337,7 +286,7 @@ mod tests {
                 None,
                 &body("ErrorNonExistentMailbox")
             ),
-            GraphError::NoMailbox { .. }
+            GraphError::Specific(GraphProblem::NoMailbox { .. })
         ));
     }
 
@@ -355,32 +304,15 @@ mod tests {
         assert_eq!(
             classify(GraphCall::PhotoBytes, 403, None, &body("ErrorAccessDenied")),
             GraphError::Forbidden {
-                code: "ErrorAccessDenied".into()
+                detail: "ErrorAccessDenied".into()
             }
         );
         assert_eq!(
             classify(GraphCall::Me, 403, None, b""),
             GraphError::Forbidden {
-                code: "Forbidden".into()
+                detail: "Forbidden".into()
             }
         );
-    }
-
-    #[test]
-    fn throttling_and_unavailability_are_transient() {
-        for status in [429, 503, 504] {
-            let e = classify(
-                GraphCall::PhotoBytes,
-                status,
-                Some("7"),
-                &body("TooManyRequests"),
-            );
-            assert!(e.is_transient(), "{status}");
-            assert_eq!(e.retry_after(), Some("7"));
-        }
-        let e = classify(GraphCall::Me, 429, None, b"");
-        assert!(e.is_transient());
-        assert_eq!(e.retry_after(), None);
     }
 
     #[test]
@@ -419,20 +351,7 @@ mod tests {
             }
         );
         assert!(!e.is_transient());
-        assert!(!GraphError::NoExchangePhoto.is_transient());
+        assert!(!GraphError::Specific(GraphProblem::NoExchangePhoto).is_transient());
         assert!(!GraphError::Auth(AuthError::InteractionRequired).is_transient());
-    }
-
-    #[test]
-    fn retry_after_is_read_from_the_response() {
-        let r = HttpResponse {
-            status: 503,
-            headers: vec![("retry-after".into(), "2".into())],
-            body: vec![],
-        };
-        assert_eq!(
-            classify_response(GraphCall::Me, &r).retry_after(),
-            Some("2")
-        );
     }
 }

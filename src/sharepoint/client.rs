@@ -1,13 +1,14 @@
 //! SharePoint calls over the network: a token for the My Site host, one request through
-//! [`crate::http::send`], the answer parsed or classified. No retries here.
+//! [`crate::service::call`], the answer parsed or classified. No retries here.
 
 use crate::auth::{Resource, TokenSource};
 use crate::config::MySiteOrigin;
 use crate::http::{self, HttpRequest, HttpResponse};
+use crate::service;
 
 use super::request;
 use super::response::{
-    classify_response, parse_profile, SharePointCall, SharePointError, SharePointProfile,
+    parse_profile, SharePointCall, SharePointError, SharePointProblem, SharePointProfile,
 };
 
 /// The user's picture properties (`GetMyProperties`) on the My Site host `host` (an origin).
@@ -51,16 +52,17 @@ pub async fn request_user_photo(
 }
 
 /// The bytes of a file on the My Site host (a thumbnail from
-/// [`super::large_thumbnail_url`]); [`SharePointError::ForeignUrl`] for any other origin.
+/// [`super::large_thumbnail_url`]); [`SharePointProblem::ForeignUrl`] for any other origin.
 pub async fn thumbnail(
     host: &MySiteOrigin,
     tokens: &impl TokenSource,
     url: &str,
 ) -> Result<Vec<u8>, SharePointError> {
     if http::origin(url).is_none() || http::origin(url) != http::origin(host) {
-        return Err(SharePointError::ForeignUrl {
+        return Err(SharePointProblem::ForeignUrl {
             url: url.to_owned(),
-        });
+        }
+        .into());
     }
     let response = call(SharePointCall::Thumbnail, host, tokens, |t| {
         request::file(url, t)
@@ -78,11 +80,5 @@ async fn call(
     let resource = Resource::SharePoint {
         origin: host.clone(),
     };
-    let token = tokens.access_token(&resource).await?;
-    let response = http::send(build(&token)).await?;
-    if response.is_success() {
-        Ok(response)
-    } else {
-        Err(classify_response(which, &response))
-    }
+    service::call(which, &resource, tokens, build).await
 }

@@ -3,9 +3,10 @@
 //! (`SetMyProfilePicture`), the `userphoto.aspx` request that triggers SharePoint's own pull
 //! from Exchange, and reading the thumbnail SharePoint made.
 //!
-//! `request` builds requests and `response` parses answers and classifies errors into
-//! [`SharePointError`]: pure and tested natively. `client` sends them through [`crate::http`]
-//! with a token for [`crate::auth::Resource::SharePoint`] (audience = the My Site origin). Every
+//! `request` builds requests and `response` parses answers and reads SharePoint's own error
+//! cases ([`SharePointProblem`]) on top of the failures every API shares ([`crate::service`];
+//! together [`SharePointError`]): pure and tested natively. `client` sends them through
+//! [`crate::service::call`] with a token for [`crate::auth::Resource::SharePoint`] (audience = the My Site origin). Every
 //! request asks for JSON explicitly (`odata=nometadata`), because SharePoint answers XML
 //! otherwise. This module never retries (the caller's policy does), never sends a token to an
 //! origin other than the My Site host it was given, and knows nothing of Graph.
@@ -16,4 +17,4 @@ pub mod response;
 
 pub use client::{my_properties, request_user_photo, set_my_profile_picture, thumbnail};
 pub use request::large_thumbnail_url;
-pub use response::{SharePointCall, SharePointError, SharePointProfile};
+pub use response::{SharePointCall, SharePointError, SharePointProblem, SharePointProfile};

@@ -1,9 +1,9 @@
-//! SharePoint response parsing and error classification. Pure.
+//! SharePoint response parsing, and SharePoint's own reading of its error answers. Pure.
 
 use serde_json::Value;
 
-use crate::auth::AuthError;
-use crate::http::{json, HttpError, HttpResponse};
+use crate::http::json;
+use crate::service::{Call, ErrorDetail, ServiceError};
 
 /// The picture-related part of the user's SharePoint profile, from `GetMyProperties`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -38,129 +38,83 @@ pub enum SharePointCall {
     Thumbnail,
 }
 
-/// What went wrong talking to SharePoint, each with what can be done about it.
+/// What went wrong talking to SharePoint: the failures every API shares, with SharePoint's own
+/// ([`SharePointProblem`]) in [`ServiceError::Specific`].
+pub type SharePointError = ServiceError<SharePointCall>;
+
+/// What only SharePoint says, each with what can be done about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SharePointError {
+pub enum SharePointProblem {
     /// SharePoint refused the image (`400 Parameter is not valid.`): it could not decode it.
     #[error("SharePoint refused the picture: {message}")]
     PhotoRejected { message: String },
-    /// The token was refused (expired, or not for this host).
-    #[error("SharePoint refused the sign-in token (HTTP 401)")]
-    Unauthorized,
-    /// The user or the app may not do this (a missing permission, a policy, no profile).
-    #[error("SharePoint refused access: {message}")]
-    Forbidden { message: String },
-    /// Throttled or briefly unavailable (429, 503, 504): worth retrying, after `retry_after`
-    /// (the raw `Retry-After` header) when the browser could read it.
-    #[error("SharePoint is busy (HTTP {status})")]
-    Transient {
-        status: u16,
-        retry_after: Option<String>,
-    },
-    /// Any other error answer.
-    #[error("SharePoint answered HTTP {status} {code}: {message}")]
-    Service {
-        status: u16,
-        code: String,
-        message: String,
-    },
-    /// A success answer that is not what SharePoint documents (XML, HTML, missing fields).
-    #[error("SharePoint's answer could not be read: {detail}")]
-    Malformed { detail: String },
     /// A URL SharePoint gave is not on the My Site host: no token is sent there.
     #[error("{url} is not on the My Site host; no sign-in token is sent there")]
     ForeignUrl { url: String },
-    /// No token could be had.
-    #[error(transparent)]
-    Auth(#[from] AuthError),
-    /// No answer could be read.
-    #[error(transparent)]
-    Http(#[from] HttpError),
 }
 
-impl SharePointError {
-    /// True for failures that may pass if the same request is sent again later.
-    pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            SharePointError::Transient { .. } | SharePointError::Auth(AuthError::Network { .. })
-        ) || matches!(self, SharePointError::Http(h) if h.is_transient())
-    }
-
-    /// The `Retry-After` header of a transient answer, when the browser exposed it.
-    pub fn retry_after(&self) -> Option<&str> {
-        match self {
-            SharePointError::Transient { retry_after, .. } => retry_after.as_deref(),
-            _ => None,
-        }
+impl From<SharePointProblem> for SharePointError {
+    fn from(problem: SharePointProblem) -> Self {
+        ServiceError::Specific(problem)
     }
 }
 
-/// The code and message of an error body, empty when the body is something else:
-/// `{"odata.error":{"code":"…","message":{"lang":"en-US","value":"…"}}}` (nometadata), or
-/// `{"error":{…}}` (verbose); the message may also be a plain string.
-fn error_detail(body: &[u8]) -> (String, String) {
-    let value = json::parse(body).unwrap_or_default();
-    let error = value
-        .get("odata.error")
-        .or_else(|| value.get("error"))
-        .unwrap_or(&Value::Null);
-    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_owned();
-    let message = match error.get("message") {
-        Some(Value::Object(m)) => text(m.get("value")),
-        other => text(other),
-    };
-    (text(error.get("code")), message)
-}
-
-/// Classifies an error answer (`status` not 2xx) to `call`.
+/// SharePoint's reading of its error answers: only the write's `400 Parameter is not valid.`
+/// is its own (the picture was refused).
 ///
 /// ```
-/// use profile_photo_sync::sharepoint::{response::classify, SharePointCall, SharePointError};
+/// use profile_photo_sync::service::ServiceError;
+/// use profile_photo_sync::sharepoint::{response::classify, SharePointCall, SharePointProblem};
 /// let body = br#"{"odata.error":{"code":"-2146232832, Microsoft.SharePoint.SPException","message":{"lang":"en-US","value":"Parameter is not valid."}}}"#;
 /// assert!(matches!(
 ///     classify(SharePointCall::SetMyProfilePicture, 400, None, body),
-///     SharePointError::PhotoRejected { .. }
+///     ServiceError::Specific(SharePointProblem::PhotoRejected { .. })
 /// ));
 /// ```
-pub fn classify(
-    call: SharePointCall,
-    status: u16,
-    retry_after: Option<&str>,
-    body: &[u8],
-) -> SharePointError {
-    let (code, message) = error_detail(body);
-    match status {
-        400 if call == SharePointCall::SetMyProfilePicture
-            && message.contains("Parameter is not valid") =>
-        {
-            SharePointError::PhotoRejected { message }
-        }
-        401 => SharePointError::Unauthorized,
-        403 => SharePointError::Forbidden {
-            message: if message.is_empty() { code } else { message },
-        },
-        429 | 503 | 504 => SharePointError::Transient {
-            status,
-            retry_after: retry_after.map(str::to_owned),
-        },
-        _ => SharePointError::Service {
-            status,
-            code,
+impl Call for SharePointCall {
+    const NAME: &'static str = "SharePoint";
+    type Specific = SharePointProblem;
+
+    /// `{"odata.error":{"code":"…","message":{"lang":"en-US","value":"…"}}}` (nometadata), or
+    /// `{"error":{…}}` (verbose); the message may also be a plain string.
+    fn error_detail(body: &[u8]) -> ErrorDetail {
+        let value = json::parse(body).unwrap_or_default();
+        let error = value
+            .get("odata.error")
+            .or_else(|| value.get("error"))
+            .unwrap_or(&Value::Null);
+        let message = match error.get("message") {
+            Some(m @ Value::Object(_)) => json::text(m, "value"),
+            _ => json::text(error, "message"),
+        };
+        ErrorDetail {
+            code: json::text(error, "code"),
             message,
-        },
+        }
+    }
+
+    fn specific(self, status: u16, detail: &ErrorDetail) -> Option<SharePointProblem> {
+        (status == 400
+            && self == SharePointCall::SetMyProfilePicture
+            && detail.message.contains("Parameter is not valid"))
+        .then(|| SharePointProblem::PhotoRejected {
+            message: detail.message.clone(),
+        })
+    }
+
+    /// SharePoint's message (`Access denied.`), its code when there is none.
+    fn refusal(detail: ErrorDetail) -> String {
+        if detail.message.is_empty() {
+            detail.code
+        } else {
+            detail.message
+        }
     }
 }
 
-/// Classifies any answer that is not a success.
-pub fn classify_response(call: SharePointCall, response: &HttpResponse) -> SharePointError {
-    classify(
-        call,
-        response.status,
-        response.header("Retry-After"),
-        &response.body,
-    )
-}
+/// The classification of SharePoint's error answers ([`crate::service`] with SharePoint's
+/// cases).
+pub use crate::service::{classify, classify_response};
 
 /// Reads `GetMyProperties` (nometadata JSON; verbose JSON, wrapped in `d`, is accepted too).
 pub fn parse_profile(body: &[u8]) -> Result<SharePointProfile, SharePointError> {
@@ -219,6 +173,7 @@ fn non_empty(value: Option<String>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::HttpError;
 
     const WITH_PICTURE: &str = r#"{
         "AccountName": "i:0#.f|membership|adelev@contoso.com",
@@ -316,9 +271,9 @@ mod tests {
                 None,
                 &error_body("Parameter is not valid.")
             ),
-            SharePointError::PhotoRejected {
+            SharePointError::Specific(SharePointProblem::PhotoRejected {
                 message: "Parameter is not valid.".into()
-            }
+            })
         );
         // The same text elsewhere is not about the photo.
         assert!(matches!(
@@ -337,7 +292,7 @@ mod tests {
         let body = br#"{"error":{"code":"-1, System.ArgumentException","message":{"lang":"en-US","value":"Parameter is not valid."}}}"#;
         assert!(matches!(
             classify(SharePointCall::SetMyProfilePicture, 400, None, body),
-            SharePointError::PhotoRejected { .. }
+            SharePointError::Specific(SharePointProblem::PhotoRejected { .. })
         ));
     }
 
@@ -355,26 +310,8 @@ mod tests {
                 &error_body("Access denied.")
             ),
             SharePointError::Forbidden {
-                message: "Access denied.".into()
+                detail: "Access denied.".into()
             }
-        );
-    }
-
-    #[test]
-    fn throttling_is_transient_with_its_retry_after() {
-        for status in [429, 503, 504] {
-            let e = classify(SharePointCall::SetMyProfilePicture, status, Some("5"), b"");
-            assert!(e.is_transient());
-            assert_eq!(e.retry_after(), Some("5"));
-        }
-        let r = HttpResponse {
-            status: 429,
-            headers: vec![("Retry-After".into(), "Wed, 21 Oct 2015 07:28:00 GMT".into())],
-            body: vec![],
-        };
-        assert_eq!(
-            classify_response(SharePointCall::Thumbnail, &r).retry_after(),
-            Some("Wed, 21 Oct 2015 07:28:00 GMT")
         );
     }
 
@@ -395,10 +332,12 @@ mod tests {
             }
         );
         assert!(!e.is_transient());
-        assert!(!SharePointError::PhotoRejected {
-            message: String::new()
-        }
-        .is_transient());
+        assert!(
+            !SharePointError::Specific(SharePointProblem::PhotoRejected {
+                message: String::new()
+            })
+            .is_transient()
+        );
         assert!(SharePointError::Http(HttpError::Timeout {
             origin: "o".into(),
             seconds: 30

@@ -3,12 +3,13 @@
 //! lower-level error onto them. Pure.
 
 use crate::auth::AuthError;
-use crate::graph::{GraphError, MySiteError};
+use crate::graph::{GraphCall, GraphProblem, MySiteError};
 use crate::http::HttpError;
 use crate::photo::{PhotoError, MAX_SOURCE_BYTES};
-use crate::sharepoint::SharePointError;
+use crate::service::{Call, ServiceError};
+use crate::sharepoint::{SharePointCall, SharePointError, SharePointProblem, SharePointProfile};
 
-use super::compare::VerificationProblem;
+use super::compare::{check_written, VerificationProblem};
 
 /// The Exchange photo as the page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,7 +182,68 @@ impl SyncFailure {
 pub fn write_failed(error: &SharePointError) -> SyncPhase {
     SyncPhase::Failed {
         reason: error.into(),
-        wrote_anything: matches!(error, SharePointError::Http(_)),
+        wrote_anything: matches!(error, ServiceError::Http(_)),
+    }
+}
+
+/// A failed `SetMyProfilePicture` as the retry policy sees it. A write whose answer was lost
+/// (the connection dropped, the time ran out) is never sent again blindly: SharePoint may have
+/// stored the photo, so the profile is read back first ([`after_lost_write`]) and the photo is
+/// sent again only when the profile shows it was not stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteFailure {
+    /// What the write ended in.
+    pub error: SharePointError,
+    /// True when sending the same photo again may pass and cannot store it twice.
+    pub may_send_again: bool,
+}
+
+impl WriteFailure {
+    /// A write SharePoint answered (or that never left the page: no token): sent again when the
+    /// answer is a passing one (busy, throttled).
+    pub fn answered(error: SharePointError) -> WriteFailure {
+        WriteFailure {
+            may_send_again: error.is_transient() && !error.answer_lost(),
+            error,
+        }
+    }
+}
+
+/// What a write whose answer was `lost` did, from the profile read back after it (`before` is
+/// the profile before the write): `Ok` when it shows a new real picture ([`check_written`]),
+/// so the write took and the sync goes on to verify it; otherwise the failure, which may be
+/// sent again only when the read-back shows the photo is not there. When the profile could not
+/// be read, nobody knows: it is not sent again.
+///
+/// ```
+/// use profile_photo_sync::http::HttpError;
+/// use profile_photo_sync::sharepoint::{SharePointError, SharePointProfile};
+/// use profile_photo_sync::sync::phase::after_lost_write;
+/// let lost = SharePointError::Http(HttpError::Timeout { origin: "o".into(), seconds: 30 });
+/// let before = SharePointProfile { placeholder_state: Some(1), ..Default::default() };
+/// let after = SharePointProfile {
+///     placeholder_state: Some(0),
+///     picture_url: Some("/a_MThumb.jpg".into()),
+///     picture_timestamp: Some("63870998400".into()),
+///     ..Default::default()
+/// };
+/// assert_eq!(after_lost_write(lost, &before, Ok(after)), Ok(()));
+/// ```
+pub fn after_lost_write(
+    lost: SharePointError,
+    before: &SharePointProfile,
+    read_back: Result<SharePointProfile, SharePointError>,
+) -> Result<(), WriteFailure> {
+    match read_back {
+        Ok(after) if check_written(before, &after).is_ok() => Ok(()),
+        Ok(_) => Err(WriteFailure {
+            error: lost,
+            may_send_again: true,
+        }),
+        Err(_) => Err(WriteFailure {
+            error: lost,
+            may_send_again: false,
+        }),
     }
 }
 
@@ -193,24 +255,34 @@ fn busy(service: Service, status: u16) -> SyncFailure {
     }
 }
 
-/// A request to `service` that got no usable answer.
-fn http_failure(service: Service, e: &HttpError) -> SyncFailure {
-    match e {
-        HttpError::Network { origin, .. } | HttpError::Timeout { origin, .. } => {
-            SyncFailure::Network {
-                origin: origin.clone(),
-            }
+/// A service's own failures as the user reads them: implemented by each service's call.
+pub trait ServiceFailures: Call {
+    /// The service, for messages.
+    const SERVICE: Service;
+    /// What `specific` means to the user.
+    fn failure(specific: &Self::Specific) -> SyncFailure;
+}
+
+impl ServiceFailures for GraphCall {
+    const SERVICE: Service = Service::Graph;
+    fn failure(specific: &GraphProblem) -> SyncFailure {
+        match specific {
+            GraphProblem::NoExchangePhoto => SyncFailure::NoExchangePhoto,
+            GraphProblem::NoMailbox { .. } => SyncFailure::NoMailbox,
         }
-        // Only the photo may be as long as the photo limit: a longer one is the photo's size.
-        HttpError::TooLarge { limit_bytes, .. } if *limit_bytes == MAX_SOURCE_BYTES => {
-            SyncFailure::TooLarge {
-                bytes: limit_bytes.saturating_add(1),
-            }
+    }
+}
+
+impl ServiceFailures for SharePointCall {
+    const SERVICE: Service = Service::SharePoint;
+    fn failure(specific: &SharePointProblem) -> SyncFailure {
+        match specific {
+            SharePointProblem::PhotoRejected { .. } => SyncFailure::PhotoRejected,
+            SharePointProblem::ForeignUrl { .. } => SyncFailure::Unexpected {
+                service: Service::SharePoint,
+                detail: specific.to_string(),
+            },
         }
-        HttpError::TooLarge { .. } => SyncFailure::Unexpected {
-            service,
-            detail: e.to_string(),
-        },
     }
 }
 
@@ -234,47 +306,41 @@ impl From<&AuthError> for SyncFailure {
     }
 }
 
-impl From<&GraphError> for SyncFailure {
-    fn from(e: &GraphError) -> Self {
-        let service = Service::Graph;
+impl<C: ServiceFailures> From<&ServiceError<C>> for SyncFailure {
+    fn from(e: &ServiceError<C>) -> Self {
+        let service = C::SERVICE;
         match e {
-            GraphError::NoExchangePhoto => SyncFailure::NoExchangePhoto,
-            GraphError::NoMailbox { .. } => SyncFailure::NoMailbox,
-            GraphError::Unauthorized => SyncFailure::SignInNeeded,
-            GraphError::Forbidden { code } => SyncFailure::AccessDenied {
+            ServiceError::Specific(specific) => C::failure(specific),
+            ServiceError::Unauthorized => SyncFailure::SignInNeeded,
+            ServiceError::Forbidden { detail } => SyncFailure::AccessDenied {
                 service,
-                detail: code.clone(),
+                detail: detail.clone(),
             },
-            GraphError::Transient { status, .. } => busy(service, *status),
-            GraphError::Service { .. } | GraphError::Malformed { .. } => SyncFailure::Unexpected {
+            ServiceError::Transient { status, .. } => busy(service, *status),
+            ServiceError::Service { .. } | ServiceError::Malformed { .. } => {
+                SyncFailure::Unexpected {
+                    service,
+                    detail: e.to_string(),
+                }
+            }
+            ServiceError::Auth(a) => a.into(),
+            ServiceError::Http(
+                HttpError::Network { origin, .. } | HttpError::Timeout { origin, .. },
+            ) => SyncFailure::Network {
+                origin: origin.clone(),
+            },
+            // Only the photo may be as long as the photo limit: a longer one is the photo's size.
+            ServiceError::Http(HttpError::TooLarge { limit_bytes, .. })
+                if *limit_bytes == MAX_SOURCE_BYTES =>
+            {
+                SyncFailure::TooLarge {
+                    bytes: limit_bytes.saturating_add(1),
+                }
+            }
+            ServiceError::Http(h @ HttpError::TooLarge { .. }) => SyncFailure::Unexpected {
                 service,
-                detail: e.to_string(),
+                detail: h.to_string(),
             },
-            GraphError::Auth(a) => a.into(),
-            GraphError::Http(h) => http_failure(service, h),
-        }
-    }
-}
-
-impl From<&SharePointError> for SyncFailure {
-    fn from(e: &SharePointError) -> Self {
-        let service = Service::SharePoint;
-        match e {
-            SharePointError::PhotoRejected { .. } => SyncFailure::PhotoRejected,
-            SharePointError::Unauthorized => SyncFailure::SignInNeeded,
-            SharePointError::Forbidden { message } => SyncFailure::AccessDenied {
-                service,
-                detail: message.clone(),
-            },
-            SharePointError::Transient { status, .. } => busy(service, *status),
-            SharePointError::Service { .. }
-            | SharePointError::Malformed { .. }
-            | SharePointError::ForeignUrl { .. } => SyncFailure::Unexpected {
-                service,
-                detail: e.to_string(),
-            },
-            SharePointError::Auth(a) => a.into(),
-            SharePointError::Http(h) => http_failure(service, h),
         }
     }
 }
@@ -310,6 +376,7 @@ impl From<&MySiteError> for SyncFailure {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::GraphError;
     use crate::photo::ImageFormat;
 
     #[test]
@@ -364,13 +431,13 @@ mod tests {
     #[test]
     fn graph_errors_become_user_actionable_failures() {
         assert_eq!(
-            SyncFailure::from(&GraphError::NoExchangePhoto),
+            SyncFailure::from(&GraphError::from(GraphProblem::NoExchangePhoto)),
             SyncFailure::NoExchangePhoto
         );
         assert_eq!(
-            SyncFailure::from(&GraphError::NoMailbox {
+            SyncFailure::from(&GraphError::from(GraphProblem::NoMailbox {
                 code: "MailboxNotEnabledForRESTAPI".into()
-            }),
+            })),
             SyncFailure::NoMailbox
         );
         assert_eq!(
@@ -419,9 +486,9 @@ mod tests {
     #[test]
     fn sharepoint_errors_become_user_actionable_failures() {
         assert_eq!(
-            SyncFailure::from(&SharePointError::PhotoRejected {
+            SyncFailure::from(&SharePointError::from(SharePointProblem::PhotoRejected {
                 message: "Parameter is not valid.".into()
-            }),
+            })),
             SyncFailure::PhotoRejected
         );
         assert_eq!(
@@ -435,7 +502,7 @@ mod tests {
         );
         assert_eq!(
             SyncFailure::from(&SharePointError::Forbidden {
-                message: "Access denied.".into()
+                detail: "Access denied.".into()
             }),
             SyncFailure::AccessDenied {
                 service: Service::SharePoint,
@@ -502,9 +569,9 @@ mod tests {
             }
         );
         assert_eq!(
-            write_failed(&SharePointError::PhotoRejected {
+            write_failed(&SharePointError::from(SharePointProblem::PhotoRejected {
                 message: String::new()
-            }),
+            })),
             SyncPhase::Failed {
                 reason: SyncFailure::PhotoRejected,
                 wrote_anything: false
@@ -521,6 +588,117 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    fn profile(placeholder: Option<u8>, timestamp: Option<&str>) -> SharePointProfile {
+        SharePointProfile {
+            account_name: "i:0#.f|membership|adele@contoso.com".into(),
+            picture_url: placeholder
+                .filter(|p| *p == 0)
+                .map(|_| "/User Photos/Profile Pictures/adele_MThumb.jpg".into()),
+            placeholder_state: placeholder,
+            picture_timestamp: timestamp.map(Into::into),
+            ..Default::default()
+        }
+    }
+
+    fn dropped() -> SharePointError {
+        SharePointError::Http(HttpError::Network {
+            origin: "http://contoso-my.localhost".into(),
+            detail: "connection closed".into(),
+        })
+    }
+
+    #[test]
+    fn a_lost_write_that_the_profile_shows_is_done_not_sent_again() {
+        let before = profile(Some(1), None);
+        let stored = profile(Some(0), Some("63870998400"));
+        assert_eq!(after_lost_write(dropped(), &before, Ok(stored)), Ok(()));
+        // A new picture over an old one: its timestamp moved.
+        let before = profile(Some(0), Some("1"));
+        assert_eq!(
+            after_lost_write(dropped(), &before, Ok(profile(Some(0), Some("2")))),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_lost_write_that_the_profile_does_not_show_may_be_sent_again() {
+        let before = profile(Some(0), Some("1"));
+        for after in [profile(Some(0), Some("1")), profile(Some(1), None)] {
+            assert_eq!(
+                after_lost_write(dropped(), &before, Ok(after)),
+                Err(WriteFailure {
+                    error: dropped(),
+                    may_send_again: true
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn a_lost_write_that_cannot_be_read_back_is_not_sent_again_and_may_have_written() {
+        let before = profile(Some(1), None);
+        let unreadable = SharePointError::Transient {
+            status: 503,
+            retry_after: None,
+        };
+        let failure = after_lost_write(dropped(), &before, Err(unreadable)).unwrap_err();
+        assert_eq!(
+            failure,
+            WriteFailure {
+                error: dropped(),
+                may_send_again: false
+            }
+        );
+        assert_eq!(
+            write_failed(&failure.error),
+            SyncPhase::Failed {
+                reason: SyncFailure::Network {
+                    origin: "http://contoso-my.localhost".into()
+                },
+                wrote_anything: true
+            },
+            "the user is told the answer was lost, not that nothing changed"
+        );
+    }
+
+    #[test]
+    fn only_answers_that_stored_nothing_send_a_write_again() {
+        let busy = SharePointError::Transient {
+            status: 503,
+            retry_after: Some("2".into()),
+        };
+        assert!(WriteFailure::answered(busy).may_send_again);
+        assert!(!WriteFailure::answered(dropped()).may_send_again);
+        assert!(
+            !WriteFailure::answered(SharePointError::Http(HttpError::Timeout {
+                origin: "o".into(),
+                seconds: 30
+            }))
+            .may_send_again
+        );
+        assert!(
+            !WriteFailure::answered(SharePointError::from(SharePointProblem::PhotoRejected {
+                message: String::new()
+            }))
+            .may_send_again
+        );
+        assert!(!WriteFailure::answered(SharePointError::Unauthorized).may_send_again);
+    }
+
+    #[test]
+    fn a_foreign_picture_address_is_unexpected_from_sharepoint() {
+        let foreign = SharePointError::from(SharePointProblem::ForeignUrl {
+            url: "https://evil.example/a.jpg".into(),
+        });
+        assert_eq!(
+            SyncFailure::from(&foreign),
+            SyncFailure::Unexpected {
+                service: Service::SharePoint,
+                detail: "https://evil.example/a.jpg is not on the My Site host; no sign-in token is sent there".into()
+            }
+        );
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! (SharePoint exposes it; Graph does not), otherwise exponential backoff with full jitter:
 //! a uniformly random wait in `0..min(cap, base · 2^retry)`.
 
-use crate::graph::GraphError;
-use crate::sharepoint::SharePointError;
+use crate::service::{Call, ServiceError};
+
+use super::phase::WriteFailure;
 
 /// How failed requests are retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,21 +43,23 @@ pub trait Retryable {
     fn retry_after(&self) -> Option<&str>;
 }
 
-impl Retryable for GraphError {
+/// Every service's failures, judged the one way [`ServiceError`] says.
+impl<C: Call> Retryable for ServiceError<C> {
     fn is_transient(&self) -> bool {
-        GraphError::is_transient(self)
+        ServiceError::is_transient(self)
     }
     fn retry_after(&self) -> Option<&str> {
-        GraphError::retry_after(self)
+        ServiceError::retry_after(self)
     }
 }
 
-impl Retryable for SharePointError {
+/// A write is sent again only when that cannot store the photo twice.
+impl Retryable for WriteFailure {
     fn is_transient(&self) -> bool {
-        SharePointError::is_transient(self)
+        self.may_send_again
     }
     fn retry_after(&self) -> Option<&str> {
-        SharePointError::retry_after(self)
+        self.error.retry_after()
     }
 }
 
@@ -179,6 +182,8 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::{GraphError, GraphProblem};
+    use crate::sharepoint::SharePointError;
 
     const P: RetryPolicy = RetryPolicy {
         base_ms: 500,
@@ -304,7 +309,33 @@ mod tests {
         };
         assert!(Retryable::is_transient(&s));
         assert_eq!(Retryable::retry_after(&s), Some("4"));
-        assert!(!Retryable::is_transient(&GraphError::NoExchangePhoto));
+        assert!(!Retryable::is_transient(&GraphError::from(
+            GraphProblem::NoExchangePhoto
+        )));
+    }
+
+    #[test]
+    fn a_write_is_sent_again_only_when_that_cannot_store_it_twice() {
+        use crate::http::HttpError;
+        let busy = WriteFailure::answered(SharePointError::Transient {
+            status: 429,
+            retry_after: Some("4".into()),
+        });
+        assert!(Retryable::is_transient(&busy));
+        assert_eq!(Retryable::retry_after(&busy), Some("4"));
+        let lost = SharePointError::Http(HttpError::Network {
+            origin: "o".into(),
+            detail: "d".into(),
+        });
+        assert!(Retryable::is_transient(&lost), "a read is sent again");
+        let write = WriteFailure::answered(lost.clone());
+        assert!(!Retryable::is_transient(&write), "a write is not, blindly");
+        let not_stored = WriteFailure {
+            error: lost,
+            may_send_again: true,
+        };
+        assert!(Retryable::is_transient(&not_stored));
+        assert_eq!(Retryable::retry_after(&not_stored), None, "backoff");
     }
 
     #[test]

@@ -14,7 +14,10 @@ use crate::sharepoint::{self, large_thumbnail_url, SharePointProfile};
 use super::compare::{
     can_reuse, check_written, decide, is_in_sync, same_picture, Decision, VerificationProblem,
 };
-use super::phase::{write_failed, PhotoSummary, SharePointSummary, SyncFailure, SyncPhase};
+use super::phase::{
+    after_lost_write, write_failed, PhotoSummary, SharePointSummary, SyncFailure, SyncPhase,
+    WriteFailure,
+};
 use super::retry::{RetryPolicy, Retryable};
 
 /// How often the profile is read back before a write is declared not to have taken effect.
@@ -157,10 +160,8 @@ async fn write_and_verify(
 
     emit(SyncPhase::Writing);
     let host = &snapshot.host;
-    if let Err(e) =
-        retrying(|| sharepoint::set_my_profile_picture(host, tokens, &snapshot.jpeg)).await
-    {
-        return emit(write_failed(&e));
+    if let Err(e) = retrying(|| write(tokens, &snapshot)).await {
+        return emit(write_failed(&e.error));
     }
     super::tabs::note_written(now_ms());
 
@@ -178,6 +179,19 @@ async fn write_and_verify(
             reason,
             wrote_anything: true,
         }),
+    }
+}
+
+/// Sends the photo once. When the answer is lost, the profile is read back: a photo SharePoint
+/// stored is not sent again ([`after_lost_write`]).
+async fn write(tokens: &impl TokenSource, snapshot: &Snapshot) -> Result<(), WriteFailure> {
+    let host = &snapshot.host;
+    match sharepoint::set_my_profile_picture(host, tokens, &snapshot.jpeg).await {
+        Err(lost) if lost.answer_lost() => {
+            let read_back = retrying(|| sharepoint::my_properties(host, tokens)).await;
+            after_lost_write(lost, &snapshot.profile, read_back)
+        }
+        written => written.map_err(WriteFailure::answered),
     }
 }
 

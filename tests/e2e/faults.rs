@@ -1397,3 +1397,47 @@ async fn a_picture_url_on_a_foreign_host_gets_no_token_and_the_sync_still_works(
     assert_eq!(writes(&log), 1);
     assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_whose_answer_is_lost_is_read_back_and_done_without_sending_it_again() {
+    let emulator = emulator().await;
+    let control = emulator.control();
+    // SharePoint stores every photo it is sent, and every answer is lost on the way back.
+    control
+        .set_fault(FaultRule {
+            kind: FaultKind::DropAfterHandling,
+            method: Some("POST".into()),
+            ..fault("contoso-my", WRITE, 0)
+        })
+        .await
+        .unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    signed_in(&page, "adele").await;
+    page.wait_for_phase(&["compared"]).await;
+    page.click("sync-button").await;
+    let phase = page.wait_for_phase(&["done", "failed"]).await;
+    assert_eq!(
+        phase,
+        "done",
+        "the profile read back shows the photo: {}",
+        page.body_text().await
+    );
+    let log = tokens_stayed_home(&emulator).await;
+    // The page sent it once; Chromium itself sends a request again once when a reused
+    // connection closes before any answer, so two may reach the server, never more.
+    let attempts = writes(&log);
+    assert!(
+        (1..=2).contains(&attempts),
+        "not sent again blindly: {attempts}"
+    );
+    let first_write = log
+        .iter()
+        .position(|e| e.method == "POST" && e.path_and_query.contains(WRITE))
+        .unwrap();
+    assert!(
+        requests(&log[first_write..], PROPERTIES) >= 1,
+        "the profile was read back after the write"
+    );
+    assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
+}

@@ -4,7 +4,7 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 use profile_photo_sync::graph::response::{classify, parse_photo_metadata, parse_user};
-use profile_photo_sync::graph::{GraphCall, GraphError};
+use profile_photo_sync::graph::{GraphCall, GraphError, GraphProblem};
 
 use crate::strategies::{body, json_value, text};
 
@@ -98,15 +98,15 @@ proptest! {
         let is_photo = call != GraphCall::Me;
         let error = classify(call, status, retry_after.as_deref(), &body);
         prop_assert!(!error.is_transient() || matches!(status, 429 | 503 | 504));
-        if let GraphError::NoMailbox { code } = &error {
+        if let GraphError::Specific(GraphProblem::NoMailbox { code }) = &error {
             prop_assert!(is_photo && (400..500).contains(&status) && status != 429, "{status}");
             prop_assert!(code.to_ascii_lowercase().contains("mailbox") || code.eq_ignore_ascii_case("ErrorInvalidUser"));
             return Ok(());
         }
         match status {
-            404 if is_photo => prop_assert_eq!(error, GraphError::NoExchangePhoto),
+            404 if is_photo => prop_assert_eq!(error, GraphError::Specific(GraphProblem::NoExchangePhoto)),
             401 => prop_assert_eq!(error, GraphError::Unauthorized),
-            403 => prop_assert!(matches!(error, GraphError::Forbidden { ref code } if !code.is_empty()), "{error:?}"),
+            403 => prop_assert!(matches!(error, GraphError::Forbidden { ref detail } if !detail.is_empty()), "{error:?}"),
             429 | 503 | 504 => prop_assert_eq!(
                 error,
                 GraphError::Transient { status, retry_after: retry_after.clone() }
@@ -178,7 +178,7 @@ proptest! {
         match (size(&width), size(&height), as_text(&content_type), as_text(&etag)) {
             (Some(w), Some(h), Some(content_type), Some(etag)) => {
                 if w <= 1 && h <= 1 {
-                    prop_assert_eq!(parsed, Err(GraphError::NoExchangePhoto));
+                    prop_assert_eq!(parsed, Err(GraphError::Specific(GraphProblem::NoExchangePhoto)));
                 } else {
                     let metadata = parsed.unwrap();
                     prop_assert_eq!((metadata.width, metadata.height), (w, h));

@@ -5,7 +5,9 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 use profile_photo_sync::sharepoint::response::{classify, parse_profile};
-use profile_photo_sync::sharepoint::{SharePointCall, SharePointError, SharePointProfile};
+use profile_photo_sync::sharepoint::{
+    SharePointCall, SharePointError, SharePointProblem, SharePointProfile,
+};
 
 use crate::strategies::{body, json_value, text};
 
@@ -90,7 +92,7 @@ proptest! {
     ) {
         let error = classify(call, status, retry_after.as_deref(), &body);
         match status {
-            400 if matches!(error, SharePointError::PhotoRejected { .. }) => {
+            400 if matches!(error, SharePointError::Specific(SharePointProblem::PhotoRejected { .. })) => {
                 prop_assert_eq!(call, SharePointCall::SetMyProfilePicture);
             }
             401 => prop_assert_eq!(error, SharePointError::Unauthorized),
@@ -118,7 +120,7 @@ proptest! {
         let body = json!({ wrapper: {"code": code, "message": message} }).to_string();
         prop_assert_eq!(
             classify(SharePointCall::SetMyProfilePicture, 400, None, body.as_bytes()),
-            SharePointError::PhotoRejected { message: text }
+            SharePointError::Specific(SharePointProblem::PhotoRejected { message: text })
         );
     }
 

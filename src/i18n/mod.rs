@@ -3,12 +3,12 @@
 //! A [`Catalogue`] is a struct with one field per message, so a message added in English
 //! cannot be forgotten in Latvian: the crate would not compile. Messages with values are plain
 //! `fn` pointers. This module chooses the language from the browser's preferences; it does
-//! no rendering and no I/O.
+//! no rendering and no I/O. It knows the words, not the domains: a domain's errors are put
+//! into words where they are shown (`ui`), so that this module stays at the bottom.
 
 mod en;
 mod lv;
 
-use crate::auth::AuthError;
 use crate::config::ConfigError;
 
 /// A language the page speaks.
@@ -278,31 +278,6 @@ impl Catalogue {
             ConfigError::NotHttps { field, value } => (self.config_not_https)(field, value),
             ConfigError::NotAnOrigin { field, value } => (self.config_not_an_origin)(field, value),
             ConfigError::BadCacheLocation { value } => (self.config_bad_cache_location)(value),
-        }
-    }
-}
-
-impl Catalogue {
-    /// A sign-in problem in this language, with what to do about it.
-    pub fn auth_error(&self, error: &AuthError) -> String {
-        match error {
-            AuthError::Cancelled => self.auth_cancelled.to_owned(),
-            AuthError::AdminConsentRequired { code } => (self.auth_admin_consent)(code),
-            AuthError::RedirectUriNotRegistered { redirect_uri } => {
-                (self.auth_redirect_uri)(redirect_uri)
-            }
-            AuthError::SpaPlatformMissing { redirect_uri } => (self.auth_spa_missing)(redirect_uri),
-            AuthError::UserNotInTenant => self.auth_user_not_in_tenant.to_owned(),
-            AuthError::InteractionRequired => self.auth_interaction_required.to_owned(),
-            AuthError::PopupBlocked => self.auth_popup_blocked.to_owned(),
-            AuthError::PopupClosed => self.auth_popup_closed.to_owned(),
-            AuthError::PopupTimedOut => self.auth_popup_timed_out.to_owned(),
-            AuthError::StateMismatch => self.auth_state_mismatch.to_owned(),
-            AuthError::NonceMismatch => self.auth_nonce_mismatch.to_owned(),
-            AuthError::InvalidGrant { description } => (self.auth_invalid_grant)(description),
-            AuthError::ClockSkew { seconds } => (self.auth_clock_skew)(*seconds),
-            AuthError::Network { detail } => (self.auth_network)(detail),
-            AuthError::Other { code, description } => (self.auth_other)(code, description),
         }
     }
 }

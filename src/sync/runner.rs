@@ -11,6 +11,7 @@ use crate::graph::{self, my_site_host};
 use crate::photo::{self, browser, DEFAULT_EDGE};
 use crate::sharepoint::{self, large_thumbnail_url, SharePointProfile};
 
+use super::cancel::Cancel;
 use super::compare::{
     can_reuse, check_written, decide, is_in_sync, same_picture, Decision, VerificationProblem,
 };
@@ -31,10 +32,14 @@ const VERIFY_PAUSE_MS: u32 = 1_000;
 /// ([`can_reuse`]) nothing is read again: the photo the user was shown is the one written,
 /// and the sync starts at `Writing`. It is used once: the write makes it stale.
 ///
+/// Once `cancel` is set (its screen is gone) the run reports nothing more, sends no further
+/// request, starts no write, and returns [`SyncPhase::Idle`].
+///
 /// ```ignore
 /// let phase = RwSignal::new(SyncPhase::Idle);
+/// let cancel = Cancel::new();
 /// spawn_local(async move {
-///     sync::run_sync(&config, &session, false, None, move |p| phase.set(p)).await;
+///     sync::run_sync(&config, &session, false, None, &cancel, move |p| phase.set(p)).await;
 /// });
 /// ```
 pub async fn run_sync(
@@ -42,20 +47,22 @@ pub async fn run_sync(
     tokens: &impl TokenSource,
     force: bool,
     earlier: Option<Comparison>,
+    cancel: &Cancel,
     on_phase: impl Fn(SyncPhase),
 ) -> SyncPhase {
+    let on_phase = cancel.silenced(on_phase);
     let started = now_ms();
     let written_elsewhere = super::tabs::last_written();
     let snapshot = match earlier.filter(|c| can_reuse(c.read_at_ms, now_ms(), written_elsewhere)) {
         Some(earlier) => earlier.snapshot,
         None => {
-            let mut comparison = match read_and_compare(config, tokens, &on_phase).await {
+            let mut comparison = match read_and_compare(config, tokens, cancel, &on_phase).await {
                 Ok(comparison) => comparison,
                 Err(failed) => return failed,
             };
             // Another tab wrote while this one read: read again rather than write over it.
             if !can_reuse(comparison.read_at_ms, now_ms(), super::tabs::last_written()) {
-                comparison = match read_and_compare(config, tokens, &on_phase).await {
+                comparison = match read_and_compare(config, tokens, cancel, &on_phase).await {
                     Ok(comparison) => comparison,
                     Err(failed) => return failed,
                 };
@@ -63,18 +70,21 @@ pub async fn run_sync(
             comparison.snapshot
         }
     };
-    write_and_verify(tokens, snapshot, force, started, &on_phase).await
+    write_and_verify(tokens, snapshot, force, started, cancel, &on_phase).await
 }
 
 /// Reads and compares only (`Reading`, then `Compared` or `Failed`): what the page shows
 /// before the user clicks. Writes nothing. Returns the last phase and, when both photos were
-/// read, what [`run_sync`] may write without reading again.
+/// read, what [`run_sync`] may write without reading again. Stops as [`run_sync`] does once
+/// `cancel` is set.
 pub async fn run_compare(
     config: &AppConfig,
     tokens: &impl TokenSource,
+    cancel: &Cancel,
     on_phase: impl Fn(SyncPhase),
 ) -> (SyncPhase, Option<Comparison>) {
-    match read_and_compare(config, tokens, &on_phase).await {
+    let on_phase = cancel.silenced(on_phase);
+    match read_and_compare(config, tokens, cancel, &on_phase).await {
         Ok(comparison) => (comparison.phase(), Some(comparison)),
         Err(failed) => (failed, None),
     }
@@ -110,20 +120,27 @@ struct Snapshot {
 }
 
 /// `Reading`, then `Compared` (returned with what was read) or `Failed` (returned as the
-/// error).
+/// error); `Idle` as the error when cancelled.
 async fn read_and_compare(
     config: &AppConfig,
     tokens: &impl TokenSource,
+    cancel: &Cancel,
     on_phase: &dyn Fn(SyncPhase),
 ) -> Result<Comparison, SyncPhase> {
+    if cancel.is_cancelled() {
+        return Err(SyncPhase::Idle);
+    }
     on_phase(SyncPhase::Reading);
     let read_at_ms = now_ms();
-    match read(config, tokens).await {
+    match read(config, tokens, cancel).await {
         Ok(snapshot) => {
             let comparison = Comparison {
                 snapshot,
                 read_at_ms,
             };
+            if cancel.is_cancelled() {
+                return Err(SyncPhase::Idle);
+            }
             on_phase(comparison.phase());
             Ok(comparison)
         }
@@ -139,14 +156,20 @@ async fn read_and_compare(
 }
 
 /// `Writing` (unless already in sync and not forced), `Verifying`, then `Done` with the time
-/// since `started`, `NothingToDo` or `Failed`.
+/// since `started`, `NothingToDo` or `Failed`; `Idle`, with nothing written, when cancelled
+/// before the write.
 async fn write_and_verify(
     tokens: &impl TokenSource,
     snapshot: Snapshot,
     force: bool,
     started: f64,
+    cancel: &Cancel,
     on_phase: &dyn Fn(SyncPhase),
 ) -> SyncPhase {
+    // The last moment to stop without writing anything.
+    if cancel.is_cancelled() {
+        return SyncPhase::Idle;
+    }
     let emit = |phase: SyncPhase| {
         on_phase(phase.clone());
         phase
@@ -157,18 +180,28 @@ async fn write_and_verify(
 
     emit(SyncPhase::Writing);
     let host = snapshot.host.as_str();
-    if let Err(e) =
-        retrying(|| sharepoint::set_my_profile_picture(host, tokens, &snapshot.jpeg)).await
+    if let Err(e) = retrying(cancel, || {
+        sharepoint::set_my_profile_picture(host, tokens, &snapshot.jpeg)
+    })
+    .await
     {
         return emit(write_failed(&e));
     }
     super::tabs::note_written(now_ms());
+    if cancel.is_cancelled() {
+        return SyncPhase::Idle;
+    }
 
     emit(SyncPhase::Verifying);
     // SharePoint's own pull from Exchange goes alongside the verification: the write above
     // already did the work, so its answer changes nothing the verification would not see.
-    let pull = retrying(|| sharepoint::request_user_photo(host, tokens, &snapshot.upn));
-    let (_, verified) = join(pull, verify(tokens, &snapshot)).await;
+    let pull = retrying(cancel, || {
+        sharepoint::request_user_photo(host, tokens, &snapshot.upn)
+    });
+    let (_, verified) = join(pull, verify(tokens, &snapshot, cancel)).await;
+    if cancel.is_cancelled() {
+        return SyncPhase::Idle;
+    }
     match verified {
         Ok(new_thumbnail) => emit(SyncPhase::Done {
             elapsed_ms: (now_ms() - started).max(0.0) as u32,
@@ -183,13 +216,17 @@ async fn write_and_verify(
 
 /// Reads Graph (user, photo metadata and bytes) and SharePoint (token, properties, current
 /// thumbnail) concurrently, then processes and compares the photos.
-async fn read(config: &AppConfig, tokens: &impl TokenSource) -> Result<Snapshot, SyncFailure> {
+async fn read(
+    config: &AppConfig,
+    tokens: &impl TokenSource,
+    cancel: &Cancel,
+) -> Result<Snapshot, SyncFailure> {
     let base = config.graph_base_url.as_str();
-    let user = retrying(|| graph::me(base, tokens)).shared();
+    let user = retrying(cancel, || graph::me(base, tokens)).shared();
     let exchange = async {
         let (metadata, bytes) = join(
-            retrying(|| graph::photo_metadata(base, tokens)),
-            retrying(|| graph::photo_bytes(base, tokens)),
+            retrying(cancel, || graph::photo_metadata(base, tokens)),
+            retrying(cancel, || graph::photo_bytes(base, tokens)),
         )
         .await;
         metadata?;
@@ -205,10 +242,10 @@ async fn read(config: &AppConfig, tokens: &impl TokenSource) -> Result<Snapshot,
                     .map_err(|e| SyncFailure::from(&e))?
             }
         };
-        let profile = retrying(|| sharepoint::my_properties(&host, tokens))
+        let profile = retrying(cancel, || sharepoint::my_properties(&host, tokens))
             .await
             .map_err(|e| SyncFailure::from(&e))?;
-        let thumbnail = current_thumbnail(&host, tokens, &profile).await;
+        let thumbnail = current_thumbnail(&host, tokens, &profile, cancel).await;
         Ok::<_, SyncFailure>((host, profile, thumbnail))
     };
     let (user, exchange, sharepoint_side) = join3(user, exchange, sharepoint_side).await;
@@ -261,6 +298,7 @@ async fn current_thumbnail(
     host: &str,
     tokens: &impl TokenSource,
     profile: &SharePointProfile,
+    cancel: &Cancel,
 ) -> Option<Vec<u8>> {
     if !profile.has_picture() {
         return None;
@@ -270,7 +308,7 @@ async fn current_thumbnail(
         host,
         profile.picture_timestamp.as_deref(),
     )?;
-    retrying(|| sharepoint::thumbnail(host, tokens, &url))
+    retrying(cancel, || sharepoint::thumbnail(host, tokens, &url))
         .await
         .ok()
 }
@@ -286,6 +324,7 @@ async fn current_thumbnail(
 async fn verify(
     tokens: &impl TokenSource,
     snapshot: &Snapshot,
+    cancel: &Cancel,
 ) -> Result<Option<String>, SyncFailure> {
     let host = snapshot.host.as_str();
     let early_url = snapshot.profile.picture_url.as_deref().and_then(|picture| {
@@ -294,13 +333,13 @@ async fn verify(
     });
     let early = async {
         match &early_url {
-            Some(url) => retrying(|| sharepoint::thumbnail(host, tokens, url))
+            Some(url) => retrying(cancel, || sharepoint::thumbnail(host, tokens, url))
                 .await
                 .ok(),
             None => None,
         }
     };
-    let (after, early) = join(read_back(tokens, snapshot), early).await;
+    let (after, early) = join(read_back(tokens, snapshot, cancel), early).await;
     let after = after?;
     if let Some(bytes) = early {
         if written_photo(snapshot, &bytes).await {
@@ -317,7 +356,7 @@ async fn verify(
         after.picture_timestamp.as_deref(),
     )
     .ok_or_else(|| missing.clone())?;
-    let bytes = retrying(|| sharepoint::thumbnail(host, tokens, &url))
+    let bytes = retrying(cancel, || sharepoint::thumbnail(host, tokens, &url))
         .await
         .map_err(|_| missing.clone())?;
     let fingerprint = browser::fingerprint(&bytes)
@@ -336,11 +375,12 @@ async fn verify(
 async fn read_back(
     tokens: &impl TokenSource,
     snapshot: &Snapshot,
+    cancel: &Cancel,
 ) -> Result<SharePointProfile, SyncFailure> {
     let host = snapshot.host.as_str();
     let mut attempt = 1;
     loop {
-        let after = retrying(|| sharepoint::my_properties(host, tokens))
+        let after = retrying(cancel, || sharepoint::my_properties(host, tokens))
             .await
             .map_err(|e| SyncFailure::from(&e))?;
         match check_written(&snapshot.profile, &after) {
@@ -348,9 +388,12 @@ async fn read_back(
             Err(problem) if attempt >= VERIFY_ATTEMPTS => {
                 return Err(SyncFailure::VerificationFailed { problem })
             }
-            Err(_) => {
+            Err(problem) => {
                 attempt += 1;
                 sleep(VERIFY_PAUSE_MS).await;
+                if cancel.is_cancelled() {
+                    return Err(SyncFailure::VerificationFailed { problem });
+                }
             }
         }
     }
@@ -364,9 +407,9 @@ async fn written_photo(snapshot: &Snapshot, thumbnail: &[u8]) -> bool {
     }
 }
 
-/// Sends a request through `call` until it succeeds, fails for good, or the
-/// [`RetryPolicy`] gives up.
-async fn retrying<T, E, F, Fut>(mut call: F) -> Result<T, E>
+/// Sends a request through `call` until it succeeds, fails for good, the [`RetryPolicy`]
+/// gives up, or `cancel` is set while it waits (then the last failure is the answer).
+async fn retrying<T, E, F, Fut>(cancel: &Cancel, mut call: F) -> Result<T, E>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
@@ -388,6 +431,9 @@ where
                     return Err(e);
                 };
                 sleep(delay).await;
+                if cancel.is_cancelled() {
+                    return Err(e);
+                }
                 waited += delay;
                 retry += 1;
             }

@@ -185,7 +185,7 @@ mod tests {
         let cancel = Cancel::new();
         let started = Cell::new(0);
         let renewed = Cell::new(false);
-        let ends = RefCell::new(ends.to_vec().into_iter());
+        let ends = RefCell::new(ends.iter().cloned());
         let outcome = block_on(renewing(
             || {
                 started.set(started.get() + 1);

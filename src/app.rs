@@ -6,21 +6,17 @@
 //! the second. `…/setup`, `…/links` and their `#/setup`-style forms on the first page go to
 //! `tools.html#/setup` and `tools.html#/links`. Views of the first page live at paths under its
 //! folder (`/`, `/admin`); `#/admin`-style links, which work on any static host, are turned into
-//! those paths at start. This module renders no screen of its own beyond the shell: screens live
-//! in [`crate::ui`].
+//! those paths at start. Here, once, the sync page chooses between the intranet widget
+//! (`?embed=1` or framed) and the full page. This module renders no screen of its own beyond
+//! the shell: screens live in [`crate::ui`], their controllers in [`crate::state`].
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-use std::rc::Rc;
-
-use leptos::task::spawn_local;
-
-use crate::auth::{Session, Startup};
 use crate::config::{AppConfig, ConfigError, CONFIG_PATH};
 use crate::http::{self, HttpRequest};
-use crate::i18n::Lang;
+use crate::state::{auth::AuthContext, language};
 use crate::ui;
 
 /// Mounts the sync page (`index.html`) on `<body>`, or sends the address to `tools.html` when
@@ -41,7 +37,8 @@ pub fn mount() {
         return;
     }
     let base = take_hash_route();
-    if crate::embed::browser::is_embedded() {
+    let embedded = crate::embed::browser::is_embedded();
+    if embedded {
         // The compact widget's layout (style/embed.css).
         if let Some(body) = document().body() {
             let _ = body.class_list().add_1("embedded");
@@ -52,7 +49,7 @@ pub fn mount() {
     wasm_bindgen_futures::spawn_local(async move {
         let config = load_config().await;
         mark("pps:config");
-        show(move || view! { <App base=base config=config/> });
+        show(move || view! { <App base=base config=config embedded=embedded/> });
         mark("pps:mounted");
     });
 }
@@ -94,14 +91,19 @@ fn mark(name: &str) {
     }
 }
 
-/// The sync page, given the folder it is served from (`""` at the root of its host) and its
-/// configuration (or what is wrong with it).
+/// The sync page, given the folder it is served from (`""` at the root of its host), its
+/// configuration (or what is wrong with it), and whether it is the intranet widget.
 #[component]
-pub fn App(base: String, config: Result<AppConfig, ConfigError>) -> impl IntoView {
-    provide_language();
+pub fn App(
+    base: String,
+    config: Result<AppConfig, ConfigError>,
+    /// `?embed=1` or framed: the compact widget instead of the full page.
+    embedded: bool,
+) -> impl IntoView {
+    language::provide();
     let screen = match config {
         Err(error) => view! { <ui::ConfigProblem error=error/> }.into_any(),
-        Ok(config) => view! { <SignedInApp config=config base=base/> }.into_any(),
+        Ok(config) => view! { <SignedInApp config=config base=base embedded=embedded/> }.into_any(),
     };
     view! { <ui::Shell>{screen}</ui::Shell> }
 }
@@ -114,7 +116,7 @@ fn ToolsApp(
     config: Result<AppConfig, ConfigError>,
     view: RwSignal<&'static str>,
 ) -> impl IntoView {
-    provide_language();
+    language::provide();
     let screen = match config {
         Err(error) => (move || match view.get() {
             "links" => view! { <ui::ConfigProblem error=error.clone()/> }.into_any(),
@@ -122,7 +124,7 @@ fn ToolsApp(
         })
         .into_any(),
         Ok(config) => {
-            start_session(config, base);
+            AuthContext::start(config, base);
             (move || match view.get() {
                 "links" => view! { <ui::LinksView/> }.into_any(),
                 _ => view! { <ui::SetupView/> }.into_any(),
@@ -133,70 +135,25 @@ fn ToolsApp(
     view! { <ui::Shell>{screen}</ui::Shell> }
 }
 
-/// The page's language (the user's choice, else the browser's), as context, and `<html lang>`.
-fn provide_language() {
-    let lang = RwSignal::new(initial_language());
-    provide_context(lang);
-    Effect::new(move |_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("lang", lang.get().tag());
-        }
-    });
-}
-
-/// The sync page once its configuration is known: the session and the routes.
+/// The sync page once its configuration is known: the session and the routes. The start
+/// view is the widget when `embedded`, else the full page.
 #[component]
-fn SignedInApp(config: AppConfig, base: String) -> impl IntoView {
-    start_session(config, base.clone());
+fn SignedInApp(config: AppConfig, base: String, embedded: bool) -> impl IntoView {
+    AuthContext::start(config, base.clone());
+    let start = move || {
+        if embedded {
+            view! { <ui::EmbedHome/> }.into_any()
+        } else {
+            view! { <ui::Home/> }.into_any()
+        }
+    };
     view! {
         <Router base=base>
             <Routes fallback=|| view! { <ui::NotFound/> }>
-                <Route path=path!("/") view=ui::Home/>
+                <Route path=path!("/") view=start/>
             </Routes>
         </Router>
     }
-}
-
-/// The session for `config` (with the page's folder `base`) as context, finishing a sign-in
-/// that came back to this page, if one did.
-fn start_session(config: AppConfig, base: String) {
-    let session = Rc::new(Session::new(config.clone(), &base));
-    provide_context(config);
-    let auth = ui::AuthContext {
-        session: StoredValue::new_local(session.clone()),
-        state: RwSignal::new(ui::AuthState::Checking),
-        base: StoredValue::new(base.clone()),
-    };
-    provide_context(auth);
-    // A sign-out in another tab signs this one out too.
-    let forget = session.clone();
-    crate::auth::navigation::on_sign_out_elsewhere(move || {
-        forget.forget();
-        auth.state.set(ui::AuthState::SignedOut(None));
-    });
-    spawn_local(async move {
-        let state = match session.start(&base).await {
-            Startup::InPopup => ui::AuthState::InPopup,
-            Startup::Failed(error) => ui::AuthState::SignedOut(Some(error)),
-            // A link for someone else (`login_hint`) does not sync whoever is signed in.
-            Startup::Ready => match session.account() {
-                Some(account) => {
-                    let query = crate::auth::navigation::query();
-                    match crate::auth::request::hint_for_another_account(&query, &account.username)
-                    {
-                        Some(hint) => ui::AuthState::OtherAccount { account, hint },
-                        None => ui::AuthState::SignedIn(account),
-                    }
-                }
-                None => ui::AuthState::SignedOut(None),
-            },
-            Startup::SignedIn { .. } => match session.account() {
-                Some(account) => ui::AuthState::SignedIn(account),
-                None => ui::AuthState::SignedOut(None),
-            },
-        };
-        auth.state.set(state);
-    });
 }
 
 /// Fetches and validates `config.json` from beside the page.
@@ -219,35 +176,6 @@ async fn load_config() -> Result<AppConfig, ConfigError> {
         });
     }
     AppConfig::parse(&response.text())
-}
-
-const LANG_KEY: &str = "pps.lang";
-
-/// The language the user chose before, else the browser's preference.
-fn initial_language() -> Lang {
-    let window = window();
-    let chosen = window
-        .local_storage()
-        .ok()
-        .flatten()
-        .and_then(|s| s.get_item(LANG_KEY).ok().flatten())
-        .and_then(|tag| Lang::from_tag(&tag));
-    chosen.unwrap_or_else(|| {
-        let languages: Vec<String> = window
-            .navigator()
-            .languages()
-            .iter()
-            .filter_map(|l| l.as_string())
-            .collect();
-        Lang::negotiate(languages.iter().map(String::as_str))
-    })
-}
-
-/// Remembers the user's choice of language (a preference, not session data).
-pub fn remember_language(lang: Lang) {
-    if let Some(storage) = window().local_storage().ok().flatten() {
-        let _ = storage.set_item(LANG_KEY, lang.tag());
-    }
 }
 
 /// Turns `…/#/setup` into `…/setup` (keeping the query) and returns the page's base folder.

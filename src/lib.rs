@@ -1,8 +1,9 @@
 //! Profile Photo Sync: a client-side page that makes SharePoint Online show the same
 //! profile photo as Exchange Online.
 //!
-//! Dependencies run one way, down the flow: `app → ui → sync → graph | sharepoint → auth → http`,
-//! with `photo`, `i18n` and `config` at the bottom. Pure logic (URL and request building,
+//! Dependencies run one way, down the flow: `app → ui → state → sync | setup → graph |
+//! sharepoint → auth → http`, with `photo`, `i18n` and `config` at the bottom (the order
+//! `tests/layers.rs` keeps). Pure logic (URL and request building,
 //! parsing, classification, crop maths, retry timing) has no `web_sys` in it and is tested
 //! natively with `cargo test`; only `auth`, `graph`, `sharepoint` and `http` touch the network.
 
@@ -19,5 +20,6 @@ pub mod photo;
 pub mod service;
 pub mod setup;
 pub mod sharepoint;
+pub mod state;
 pub mod sync;
 pub mod ui;

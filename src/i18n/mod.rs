@@ -3,13 +3,13 @@
 //! A [`Catalogue`] is a struct with one field per message, so a message added in English
 //! cannot be forgotten in Latvian: the crate would not compile. Messages with values are plain
 //! `fn` pointers. This module chooses the language from the browser's preferences; it does
-//! no rendering and no I/O.
+//! no rendering and no I/O. It knows the words, not the domains: a domain's errors are put
+//! into words where they are shown (`ui`), so that this module stays at the bottom.
 
 mod en;
 mod lv;
 mod number;
 
-use crate::auth::AuthError;
 use crate::config::ConfigError;
 
 /// A language the page speaks.
@@ -285,33 +285,6 @@ impl Catalogue {
     }
 }
 
-impl Catalogue {
-    /// A sign-in problem in this language, with what to do about it.
-    pub fn auth_error(&self, error: &AuthError) -> String {
-        match error {
-            AuthError::Cancelled => self.auth_cancelled.to_owned(),
-            AuthError::AdminConsentRequired { code } => (self.auth_admin_consent)(code),
-            AuthError::RedirectUriNotRegistered { redirect_uri } => {
-                (self.auth_redirect_uri)(redirect_uri)
-            }
-            AuthError::SpaPlatformMissing { redirect_uri } => (self.auth_spa_missing)(redirect_uri),
-            AuthError::UserNotInTenant => self.auth_user_not_in_tenant.to_owned(),
-            AuthError::InteractionRequired => self.auth_interaction_required.to_owned(),
-            AuthError::PopupBlocked => self.auth_popup_blocked.to_owned(),
-            AuthError::PopupClosed => self.auth_popup_closed.to_owned(),
-            AuthError::PopupTimedOut => self.auth_popup_timed_out.to_owned(),
-            AuthError::StateMismatch => self.auth_state_mismatch.to_owned(),
-            AuthError::NonceMismatch => self.auth_nonce_mismatch.to_owned(),
-            AuthError::InvalidGrant { description } => (self.auth_invalid_grant)(description),
-            AuthError::ClockSkew { seconds } => (self.auth_clock_skew)(*seconds),
-            AuthError::Network { detail } => (self.auth_network)(detail),
-            AuthError::Other { code, description } => (self.auth_other)(code, description),
-            AuthError::Busy { status } => (self.auth_busy)(*status),
-            AuthError::StorageFull => self.auth_storage_full.to_owned(),
-        }
-    }
-}
-
 /// `value` with one decimal (`4.2`), as `{:.1}` would write it, by integer arithmetic: the
 /// page then carries no float formatting code. Negative and non-finite values read as `0.0`.
 pub fn one_decimal(value: f64) -> String {
@@ -533,11 +506,7 @@ mod wording {
 
     #[test]
     fn latvian_minutes_agree_with_the_number() {
-        let skew = |minutes: i64| {
-            Lang::Lv.text().auth_error(&AuthError::ClockSkew {
-                seconds: minutes * 60,
-            })
-        };
+        let skew = |minutes: i64| (Lang::Lv.text().auth_clock_skew)(minutes * 60);
         for (minutes, words) in [
             (1, "par 1 minūti."),
             (2, "par 2 minūtēm."),
@@ -549,13 +518,9 @@ mod wording {
             assert!(skew(minutes).contains(words), "{}", skew(minutes));
             assert!(skew(-minutes).contains(words), "{}", skew(-minutes));
         }
-        let en = Lang::En
-            .text()
-            .auth_error(&AuthError::ClockSkew { seconds: 60 });
+        let en = (Lang::En.text().auth_clock_skew)(60);
         assert!(en.contains("off by 1 minute."), "{en}");
-        let en = Lang::En
-            .text()
-            .auth_error(&AuthError::ClockSkew { seconds: 3_600 });
+        let en = (Lang::En.text().auth_clock_skew)(3_600);
         assert!(en.contains("off by 60 minutes."), "{en}");
     }
 

@@ -11,6 +11,7 @@ use crate::graph::{self, my_site_host};
 use crate::photo::{self, browser, DEFAULT_EDGE};
 use crate::sharepoint::{self, large_thumbnail_url, SharePointProfile};
 
+use super::cancel::Cancel;
 use super::compare::{
     can_reuse, check_written, decide, is_in_sync, same_picture, Decision, VerificationProblem,
 };
@@ -34,10 +35,14 @@ const VERIFY_PAUSE_MS: u32 = 1_000;
 /// ([`can_reuse`]) nothing is read again: the photo the user was shown is the one written,
 /// and the sync starts at `Writing`. It is used once: the write makes it stale.
 ///
+/// Once `cancel` is set (its screen is gone) the run reports nothing more, sends no further
+/// request, starts no write, and returns [`SyncPhase::Idle`].
+///
 /// ```ignore
 /// let phase = RwSignal::new(SyncPhase::Idle);
+/// let cancel = Cancel::new();
 /// spawn_local(async move {
-///     sync::run_sync(&config, &session, false, None, move |p| phase.set(p)).await;
+///     sync::run_sync(&config, &session, false, None, &cancel, move |p| phase.set(p)).await;
 /// });
 /// ```
 pub async fn run_sync(
@@ -45,20 +50,22 @@ pub async fn run_sync(
     tokens: &impl TokenSource,
     force: bool,
     earlier: Option<Comparison>,
+    cancel: &Cancel,
     on_phase: impl Fn(SyncPhase),
 ) -> SyncPhase {
+    let on_phase = cancel.silenced(on_phase);
     let started = now_ms();
     let written_elsewhere = super::tabs::last_written();
     let snapshot = match earlier.filter(|c| can_reuse(c.read_at_ms, now_ms(), written_elsewhere)) {
         Some(earlier) => earlier.snapshot,
         None => {
-            let mut comparison = match read_and_compare(config, tokens, &on_phase).await {
+            let mut comparison = match read_and_compare(config, tokens, cancel, &on_phase).await {
                 Ok(comparison) => comparison,
                 Err(failed) => return failed,
             };
             // Another tab wrote while this one read: read again rather than write over it.
             if !can_reuse(comparison.read_at_ms, now_ms(), super::tabs::last_written()) {
-                comparison = match read_and_compare(config, tokens, &on_phase).await {
+                comparison = match read_and_compare(config, tokens, cancel, &on_phase).await {
                     Ok(comparison) => comparison,
                     Err(failed) => return failed,
                 };
@@ -66,18 +73,21 @@ pub async fn run_sync(
             comparison.snapshot
         }
     };
-    write_and_verify(tokens, snapshot, force, started, &on_phase).await
+    write_and_verify(tokens, snapshot, force, started, cancel, &on_phase).await
 }
 
 /// Reads and compares only (`Reading`, then `Compared` or `Failed`): what the page shows
 /// before the user clicks. Writes nothing. Returns the last phase and, when both photos were
-/// read, what [`run_sync`] may write without reading again.
+/// read, what [`run_sync`] may write without reading again. Stops as [`run_sync`] does once
+/// `cancel` is set.
 pub async fn run_compare(
     config: &AppConfig,
     tokens: &impl TokenSource,
+    cancel: &Cancel,
     on_phase: impl Fn(SyncPhase),
 ) -> (SyncPhase, Option<Comparison>) {
-    match read_and_compare(config, tokens, &on_phase).await {
+    let on_phase = cancel.silenced(on_phase);
+    match read_and_compare(config, tokens, cancel, &on_phase).await {
         Ok(comparison) => (comparison.phase(), Some(comparison)),
         Err(failed) => (failed, None),
     }
@@ -113,20 +123,27 @@ struct Snapshot {
 }
 
 /// `Reading`, then `Compared` (returned with what was read) or `Failed` (returned as the
-/// error).
+/// error); `Idle` as the error when cancelled.
 async fn read_and_compare(
     config: &AppConfig,
     tokens: &impl TokenSource,
+    cancel: &Cancel,
     on_phase: &dyn Fn(SyncPhase),
 ) -> Result<Comparison, SyncPhase> {
+    if cancel.is_cancelled() {
+        return Err(SyncPhase::Idle);
+    }
     on_phase(SyncPhase::Reading);
     let read_at_ms = now_ms();
-    match read(config, tokens).await {
+    match read(config, tokens, cancel).await {
         Ok(snapshot) => {
             let comparison = Comparison {
                 snapshot,
                 read_at_ms,
             };
+            if cancel.is_cancelled() {
+                return Err(SyncPhase::Idle);
+            }
             on_phase(comparison.phase());
             Ok(comparison)
         }
@@ -142,14 +159,20 @@ async fn read_and_compare(
 }
 
 /// `Writing` (unless already in sync and not forced), `Verifying`, then `Done` with the time
-/// since `started`, `NothingToDo` or `Failed`.
+/// since `started`, `NothingToDo` or `Failed`; `Idle`, with nothing written, when cancelled
+/// before the write.
 async fn write_and_verify(
     tokens: &impl TokenSource,
     snapshot: Snapshot,
     force: bool,
     started: f64,
+    cancel: &Cancel,
     on_phase: &dyn Fn(SyncPhase),
 ) -> SyncPhase {
+    // The last moment to stop without writing anything.
+    if cancel.is_cancelled() {
+        return SyncPhase::Idle;
+    }
     let emit = |phase: SyncPhase| {
         on_phase(phase.clone());
         phase
@@ -159,17 +182,25 @@ async fn write_and_verify(
     }
 
     emit(SyncPhase::Writing);
-    let host = &snapshot.host;
-    if let Err(e) = retrying(|| write(tokens, &snapshot)).await {
+    if let Err(e) = retrying(cancel, || write(tokens, &snapshot, cancel)).await {
         return emit(write_failed(&e.error));
     }
     super::tabs::note_written(now_ms());
+    if cancel.is_cancelled() {
+        return SyncPhase::Idle;
+    }
 
     emit(SyncPhase::Verifying);
     // SharePoint's own pull from Exchange goes alongside the verification: the write above
     // already did the work, so its answer changes nothing the verification would not see.
-    let pull = retrying(|| sharepoint::request_user_photo(host, tokens, &snapshot.upn));
-    let (_, verified) = join(pull, verify(tokens, &snapshot)).await;
+    let host = &snapshot.host;
+    let pull = retrying(cancel, || {
+        sharepoint::request_user_photo(host, tokens, &snapshot.upn)
+    });
+    let (_, verified) = join(pull, verify(tokens, &snapshot, cancel)).await;
+    if cancel.is_cancelled() {
+        return SyncPhase::Idle;
+    }
     match verified {
         Ok(new_thumbnail) => emit(SyncPhase::Done {
             elapsed_ms: (now_ms() - started).max(0.0) as u32,
@@ -184,11 +215,15 @@ async fn write_and_verify(
 
 /// Sends the photo once. When the answer is lost, the profile is read back: a photo SharePoint
 /// stored is not sent again ([`after_lost_write`]).
-async fn write(tokens: &impl TokenSource, snapshot: &Snapshot) -> Result<(), WriteFailure> {
+async fn write(
+    tokens: &impl TokenSource,
+    snapshot: &Snapshot,
+    cancel: &Cancel,
+) -> Result<(), WriteFailure> {
     let host = &snapshot.host;
     match sharepoint::set_my_profile_picture(host, tokens, &snapshot.jpeg).await {
         Err(lost) if lost.answer_lost() => {
-            let read_back = retrying(|| sharepoint::my_properties(host, tokens)).await;
+            let read_back = retrying(cancel, || sharepoint::my_properties(host, tokens)).await;
             after_lost_write(lost, &snapshot.profile, read_back)
         }
         written => written.map_err(WriteFailure::answered),
@@ -197,13 +232,17 @@ async fn write(tokens: &impl TokenSource, snapshot: &Snapshot) -> Result<(), Wri
 
 /// Reads Graph (user, photo metadata and bytes) and SharePoint (token, properties, current
 /// thumbnail) concurrently, then processes and compares the photos.
-async fn read(config: &AppConfig, tokens: &impl TokenSource) -> Result<Snapshot, SyncFailure> {
+async fn read(
+    config: &AppConfig,
+    tokens: &impl TokenSource,
+    cancel: &Cancel,
+) -> Result<Snapshot, SyncFailure> {
     let base = config.graph_base_url.as_str();
-    let user = retrying(|| graph::me(base, tokens)).shared();
+    let user = retrying(cancel, || graph::me(base, tokens)).shared();
     let exchange = async {
         let (metadata, bytes) = join(
-            retrying(|| graph::photo_metadata(base, tokens)),
-            retrying(|| graph::photo_bytes(base, tokens)),
+            retrying(cancel, || graph::photo_metadata(base, tokens)),
+            retrying(cancel, || graph::photo_bytes(base, tokens)),
         )
         .await;
         metadata?;
@@ -219,10 +258,10 @@ async fn read(config: &AppConfig, tokens: &impl TokenSource) -> Result<Snapshot,
                     .map_err(|e| SyncFailure::from(&e))?
             }
         };
-        let profile = retrying(|| sharepoint::my_properties(&host, tokens))
+        let profile = retrying(cancel, || sharepoint::my_properties(&host, tokens))
             .await
             .map_err(|e| SyncFailure::from(&e))?;
-        let thumbnail = current_thumbnail(&host, tokens, &profile).await;
+        let thumbnail = current_thumbnail(&host, tokens, &profile, cancel).await;
         Ok::<_, SyncFailure>((host, profile, thumbnail))
     };
     let (user, exchange, sharepoint_side) = join3(user, exchange, sharepoint_side).await;
@@ -275,6 +314,7 @@ async fn current_thumbnail(
     host: &MySiteOrigin,
     tokens: &impl TokenSource,
     profile: &SharePointProfile,
+    cancel: &Cancel,
 ) -> Option<Vec<u8>> {
     if !profile.has_picture() {
         return None;
@@ -284,7 +324,7 @@ async fn current_thumbnail(
         host,
         profile.picture_timestamp.as_deref(),
     )?;
-    retrying(|| sharepoint::thumbnail(host, tokens, &url))
+    retrying(cancel, || sharepoint::thumbnail(host, tokens, &url))
         .await
         .ok()
 }
@@ -300,6 +340,7 @@ async fn current_thumbnail(
 async fn verify(
     tokens: &impl TokenSource,
     snapshot: &Snapshot,
+    cancel: &Cancel,
 ) -> Result<Option<String>, SyncFailure> {
     let host = &snapshot.host;
     let early_url = snapshot.profile.picture_url.as_deref().and_then(|picture| {
@@ -308,13 +349,13 @@ async fn verify(
     });
     let early = async {
         match &early_url {
-            Some(url) => retrying(|| sharepoint::thumbnail(host, tokens, url))
+            Some(url) => retrying(cancel, || sharepoint::thumbnail(host, tokens, url))
                 .await
                 .ok(),
             None => None,
         }
     };
-    let (after, early) = join(read_back(tokens, snapshot), early).await;
+    let (after, early) = join(read_back(tokens, snapshot, cancel), early).await;
     let after = after?;
     if let Some(bytes) = early {
         if written_photo(snapshot, &bytes).await {
@@ -331,7 +372,7 @@ async fn verify(
         after.picture_timestamp.as_deref(),
     )
     .ok_or_else(|| missing.clone())?;
-    let bytes = retrying(|| sharepoint::thumbnail(host, tokens, &url))
+    let bytes = retrying(cancel, || sharepoint::thumbnail(host, tokens, &url))
         .await
         .map_err(|_| missing.clone())?;
     let fingerprint = browser::fingerprint(&bytes)
@@ -350,11 +391,12 @@ async fn verify(
 async fn read_back(
     tokens: &impl TokenSource,
     snapshot: &Snapshot,
+    cancel: &Cancel,
 ) -> Result<SharePointProfile, SyncFailure> {
     let host = &snapshot.host;
     let mut attempt = 1;
     loop {
-        let after = retrying(|| sharepoint::my_properties(host, tokens))
+        let after = retrying(cancel, || sharepoint::my_properties(host, tokens))
             .await
             .map_err(|e| SyncFailure::from(&e))?;
         match check_written(&snapshot.profile, &after) {
@@ -362,9 +404,12 @@ async fn read_back(
             Err(problem) if attempt >= VERIFY_ATTEMPTS => {
                 return Err(SyncFailure::VerificationFailed { problem })
             }
-            Err(_) => {
+            Err(problem) => {
                 attempt += 1;
                 sleep(VERIFY_PAUSE_MS).await;
+                if cancel.is_cancelled() {
+                    return Err(SyncFailure::VerificationFailed { problem });
+                }
             }
         }
     }
@@ -378,9 +423,9 @@ async fn written_photo(snapshot: &Snapshot, thumbnail: &[u8]) -> bool {
     }
 }
 
-/// Sends a request through `call` until it succeeds, fails for good, or the
-/// [`RetryPolicy`] gives up.
-async fn retrying<T, E, F, Fut>(mut call: F) -> Result<T, E>
+/// Sends a request through `call` until it succeeds, fails for good, the [`RetryPolicy`]
+/// gives up, or `cancel` is set while it waits (then the last failure is the answer).
+async fn retrying<T, E, F, Fut>(cancel: &Cancel, mut call: F) -> Result<T, E>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
@@ -402,6 +447,9 @@ where
                     return Err(e);
                 };
                 sleep(delay).await;
+                if cancel.is_cancelled() {
+                    return Err(e);
+                }
                 waited += delay;
                 retry += 1;
             }

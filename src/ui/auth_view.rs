@@ -1,172 +1,17 @@
 //! Sign-in on screen: the sign-in panel (redirect by default, popup when framed or asked),
 //! the popup's return page, sign-in problems with their fix, and the signed-in user's badge.
 //!
-//! The components hold no tokens and do no I/O: they call [`crate::auth::Session`], which the
-//! app puts in context, and render [`AuthState`].
-
-use std::rc::Rc;
+//! The components hold no tokens, do no I/O and decide nothing: they render
+//! [`AuthState`](crate::state::auth::AuthState) and call the sign-in controller,
+//! [`AuthContext`].
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::text;
 use crate::auth::navigation as nav;
-use crate::auth::request::{Interaction, SignInOptions};
-use crate::auth::{Account, AuthError, Session};
-
-/// Where sign-in stands, as the screens see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthState {
-    /// Finishing a sign-in that came back to the page.
-    Checking,
-    /// This window is the sign-in popup; its opener takes over.
-    InPopup,
-    SignedOut(Option<AuthError>),
-    SignedIn(Account),
-    /// Signed in, but the link names another account (`login_hint`): the page asks before it
-    /// syncs anyone.
-    OtherAccount {
-        account: Account,
-        hint: String,
-    },
-}
-
-/// The app-wide sign-in context: the session, its state, and the page's base folder.
-#[derive(Clone, Copy)]
-pub struct AuthContext {
-    pub session: StoredValue<Rc<Session>, LocalStorage>,
-    pub state: RwSignal<AuthState>,
-    pub base: StoredValue<String>,
-}
-
-impl AuthContext {
-    pub fn get() -> AuthContext {
-        expect_context::<AuthContext>()
-    }
-
-    pub fn session(&self) -> Rc<Session> {
-        self.session.get_value()
-    }
-
-    /// Starts a sign-in, from a click (a popup must open before any `await`).
-    pub fn sign_in(&self, interaction: Interaction) {
-        self.sign_in_with(interaction, None);
-    }
-
-    fn sign_in_with(&self, interaction: Interaction, login_hint: Option<String>) {
-        let session = self.session();
-        let state = self.state;
-        let mut options = sign_in_options(&self.base.get_value());
-        if login_hint.is_some() {
-            options.login_hint = login_hint;
-        }
-        match interaction {
-            Interaction::Redirect => spawn_local(async move {
-                if let Err(error) = session.sign_in_redirect(options).await {
-                    state.set(AuthState::SignedOut(Some(error)));
-                }
-            }),
-            Interaction::Popup => match nav::open_popup() {
-                Ok(popup) => spawn_local(async move {
-                    match session.sign_in_popup(popup, options).await {
-                        Ok(account) => state.set(AuthState::SignedIn(account)),
-                        Err(error) => state.set(AuthState::SignedOut(Some(error))),
-                    }
-                }),
-                Err(error) => state.set(AuthState::SignedOut(Some(error))),
-            },
-        }
-    }
-
-    /// Signs in as `hint` instead of the account signed in now (from a click).
-    pub fn switch_account(&self, hint: String) {
-        self.sign_in_with(AuthContext::default_interaction(), Some(hint));
-    }
-
-    /// Starts a popup sign-in from a click, and says at once when the browser refused to open
-    /// the window (`Err(PopupBlocked)`), so that the same click can still open a new tab. The
-    /// sign-in's end shows in [`AuthContext::state`].
-    pub fn sign_in_by_popup(&self) -> Result<(), AuthError> {
-        let popup = nav::open_popup()?;
-        let session = self.session();
-        let state = self.state;
-        let options = sign_in_options(&self.base.get_value());
-        spawn_local(async move {
-            match session.sign_in_popup(popup, options).await {
-                Ok(account) => state.set(AuthState::SignedIn(account)),
-                Err(error) => state.set(AuthState::SignedOut(Some(error))),
-            }
-        });
-        Ok(())
-    }
-
-    /// The way to sign in when the user has not chosen: a popup inside a frame (the identity
-    /// platform refuses to be framed), else the whole window.
-    pub fn default_interaction() -> Interaction {
-        if nav::is_framed() {
-            Interaction::Popup
-        } else {
-            Interaction::Redirect
-        }
-    }
-
-    pub fn sign_out(&self) {
-        let session = self.session();
-        spawn_local(async move { session.sign_out().await });
-    }
-
-    /// A token could not be had silently (the refresh token ran out): sign in again as the
-    /// same account and come back to the same view. Done by itself once a minute at most;
-    /// after that the user is asked, so a refusal cannot loop.
-    pub fn reauthenticate(&self) {
-        let session = self.session();
-        let now = nav::now_ms();
-        if !session.may_reauthenticate(now) {
-            self.state
-                .set(AuthState::SignedOut(Some(AuthError::InteractionRequired)));
-            return;
-        }
-        let hint = session.account().map(|a| a.username);
-        if nav::is_framed() {
-            // A popup needs a click: ask for one.
-            self.state
-                .set(AuthState::SignedOut(Some(AuthError::InteractionRequired)));
-        } else {
-            self.sign_in_with(Interaction::Redirect, hint);
-        }
-    }
-}
-
-/// Values a help-article link may pass (`?login_hint=…&domain_hint=…&prompt=…`); endpoints
-/// never come from the address, only from `config.json`.
-fn sign_in_options(base: &str) -> SignInOptions {
-    let query = nav::query();
-    let params: Vec<(String, String)> =
-        url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
-            .into_owned()
-            .collect();
-    let get = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
-    let path = nav::pathname();
-    let view = path.strip_prefix(base).unwrap_or(&path);
-    let view = if view.is_empty() { "/" } else { view };
-    SignInOptions {
-        login_hint: get("login_hint"),
-        domain_hint: get("domain_hint"),
-        prompt: get("prompt")
-            .filter(|p| ["none", "login", "select_account", "consent"].contains(&p.as_str())),
-        extra_scopes_to_consent: Vec::new(),
-        return_to: format!(
-            "{view}{}",
-            crate::auth::request::strip_response_params(&query)
-        ),
-    }
-}
+use crate::auth::{Account, AuthError};
+use crate::i18n::Catalogue;
+use crate::state::auth::AuthContext;
 
 /// The sign-in buttons: the default way first, the other way second.
 #[component]
@@ -181,7 +26,7 @@ pub fn SignInButtons() -> impl IntoView {
                 {move || t().sign_in}
             </button>
             <button class="button subtle" type="button" data-testid="sign-in-other-way"
-                on:click=move |_| auth.sign_in(if framed { Interaction::Redirect } else { Interaction::Popup })>
+                on:click=move |_| auth.sign_in(AuthContext::other_interaction())>
                 {move || if framed { t().sign_in_here } else { t().sign_in_popup }}
             </button>
         </div>
@@ -196,8 +41,31 @@ pub fn AuthProblem(error: AuthError) -> impl IntoView {
     view! {
         <div class="notice notice-error" role="alert" data-testid="auth-error" data-error-kind=kind>
             <h2>{move || t().auth_problem_title}</h2>
-            <p data-testid="auth-error-message">{move || t().auth_error(&error)}</p>
+            <p data-testid="auth-error-message">{move || auth_error_text(t(), &error)}</p>
         </div>
+    }
+}
+
+/// A sign-in problem in the page's language, with what to do about it.
+pub fn auth_error_text(t: &Catalogue, error: &AuthError) -> String {
+    match error {
+        AuthError::Cancelled => t.auth_cancelled.to_owned(),
+        AuthError::AdminConsentRequired { code } => (t.auth_admin_consent)(code),
+        AuthError::RedirectUriNotRegistered { redirect_uri } => (t.auth_redirect_uri)(redirect_uri),
+        AuthError::SpaPlatformMissing { redirect_uri } => (t.auth_spa_missing)(redirect_uri),
+        AuthError::UserNotInTenant => t.auth_user_not_in_tenant.to_owned(),
+        AuthError::InteractionRequired => t.auth_interaction_required.to_owned(),
+        AuthError::PopupBlocked => t.auth_popup_blocked.to_owned(),
+        AuthError::PopupClosed => t.auth_popup_closed.to_owned(),
+        AuthError::PopupTimedOut => t.auth_popup_timed_out.to_owned(),
+        AuthError::StateMismatch => t.auth_state_mismatch.to_owned(),
+        AuthError::NonceMismatch => t.auth_nonce_mismatch.to_owned(),
+        AuthError::InvalidGrant { description } => (t.auth_invalid_grant)(description),
+        AuthError::ClockSkew { seconds } => (t.auth_clock_skew)(*seconds),
+        AuthError::Network { detail } => (t.auth_network)(detail),
+        AuthError::Other { code, description } => (t.auth_other)(code, description),
+        AuthError::Busy { status } => (t.auth_busy)(*status),
+        AuthError::StorageFull => t.auth_storage_full.to_owned(),
     }
 }
 
@@ -246,10 +114,7 @@ pub fn OtherAccount(account: Account, hint: String) -> impl IntoView {
                     {move || (t().other_account_switch)(&switch_label)}
                 </button>
                 <button class="button subtle" type="button" data-testid="continue-as-signed-in"
-                    on:click=move |_| {
-                        super::shell::forget_autostart();
-                        auth.state.set(AuthState::SignedIn(account.clone()));
-                    }>
+                    on:click=move |_| auth.continue_as(account.clone())>
                     {move || (t().other_account_continue)(&continue_label)}
                 </button>
             </div>
@@ -290,5 +155,60 @@ pub fn UserBadge(account: Account) -> impl IntoView {
                 {move || t().sign_out}
             </button>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    fn every_error() -> Vec<AuthError> {
+        let s = || "x".to_owned();
+        vec![
+            AuthError::Cancelled,
+            AuthError::AdminConsentRequired { code: s() },
+            AuthError::RedirectUriNotRegistered { redirect_uri: s() },
+            AuthError::SpaPlatformMissing { redirect_uri: s() },
+            AuthError::UserNotInTenant,
+            AuthError::InteractionRequired,
+            AuthError::PopupBlocked,
+            AuthError::PopupClosed,
+            AuthError::PopupTimedOut,
+            AuthError::StateMismatch,
+            AuthError::NonceMismatch,
+            AuthError::InvalidGrant { description: s() },
+            AuthError::ClockSkew { seconds: 900 },
+            AuthError::Network { detail: s() },
+            AuthError::Other {
+                code: s(),
+                description: s(),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_sign_in_problem_has_a_message_in_each_language_and_a_kind_of_its_own() {
+        for lang in Lang::ALL {
+            for error in every_error() {
+                assert!(
+                    !auth_error_text(lang.text(), &error).is_empty(),
+                    "{lang:?} {error:?}"
+                );
+            }
+        }
+        let kinds: std::collections::HashSet<_> =
+            every_error().iter().map(auth_error_kind).collect();
+        assert_eq!(kinds.len(), every_error().len());
+        let redirect = AuthError::RedirectUriNotRegistered {
+            redirect_uri: "https://intranet.example/photo/".into(),
+        };
+        assert!(
+            auth_error_text(Lang::En.text(), &redirect).contains("https://intranet.example/photo/")
+        );
+        assert_ne!(
+            auth_error_text(Lang::En.text(), &redirect),
+            auth_error_text(Lang::Lv.text(), &redirect)
+        );
     }
 }

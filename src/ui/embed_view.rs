@@ -10,16 +10,15 @@
 
 use leptos::prelude::*;
 
-use super::auth_view::{
-    auth_error_kind, AuthContext, AuthProblem, AuthState, OtherAccount, PopupReturn,
-};
-use super::shell::{Loading, SignedInHome};
+use super::auth_view::{auth_error_kind, AuthProblem, OtherAccount, PopupReturn};
+use super::parts::{Loading, SignedInHome};
 use super::sync_view::failure_kind;
 use super::{mark_interactive, text};
 use crate::auth::AuthError;
 use crate::config::AppConfig;
 use crate::embed::browser as frame;
 use crate::embed::{full_page_url, EmbedEvent, Placement};
+use crate::state::auth::{AuthContext, AuthState};
 use crate::sync::SyncPhase;
 
 /// How the widget fell back to a top-level tab.
@@ -48,7 +47,7 @@ pub fn EmbedHome() -> impl IntoView {
 fn StrangerFrame(parent: Option<String>) -> impl IntoView {
     let t = text();
     let auth = AuthContext::get();
-    let page = frame::page_url(&auth.base.get_value());
+    let page = frame::page_url(&auth.base());
     mark_interactive();
     let parent = parent.unwrap_or_default();
     view! {
@@ -70,7 +69,7 @@ fn TrustedEmbedHome() -> impl IntoView {
     let phase = RwSignal::new(SyncPhase::Idle);
     let fallback = RwSignal::new(None::<Fallback>);
     let full_page = StoredValue::new(full_page_url(
-        &frame::page_url(&auth.base.get_value()),
+        &frame::page_url(&auth.base()),
         &frame::query(),
     ));
 
@@ -84,7 +83,7 @@ fn TrustedEmbedHome() -> impl IntoView {
     };
     let ready_sent = StoredValue::new(false);
     Effect::new(move |_| {
-        let state = auth.state.get();
+        let state = auth.state().get();
         if matches!(state, AuthState::Checking | AuthState::InPopup) {
             return;
         }
@@ -159,7 +158,7 @@ fn TrustedEmbedHome() -> impl IntoView {
             </section>
         }
     };
-    move || match auth.state.get() {
+    move || match auth.state().get() {
         AuthState::Checking => view! { <Loading/> }.into_any(),
         AuthState::InPopup => view! { <PopupReturn/> }.into_any(),
         AuthState::SignedOut(error) => signed_out(error).into_any(),

@@ -5,10 +5,10 @@
 use leptos::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::auth_view::AuthContext;
 use super::{mark_interactive, text};
 use crate::embed::browser::page_url;
 use crate::links::{qr_path, HelpLink, LinkAction};
+use crate::state::auth::AuthContext;
 
 /// The link builder screen.
 #[component]
@@ -16,7 +16,7 @@ pub fn LinksView() -> impl IntoView {
     let t = text();
     let auth = AuthContext::get();
     mark_interactive();
-    let page = StoredValue::new(page_url(&auth.base.get_value()));
+    let page = StoredValue::new(page_url(&auth.base()));
     let action = RwSignal::new(LinkAction::SyncMyPhoto);
     let login_hint = RwSignal::new(String::new());
     let domain_hint = RwSignal::new(String::new());

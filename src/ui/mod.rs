@@ -1,20 +1,26 @@
 //! Screens and their parts, as Leptos components.
 //!
-//! Components render state and call down into `sync` (and `auth` for sign-in); they do no I/O
-//! of their own. Every string comes from [`crate::i18n`]; every element a test reads carries a
-//! `data-testid`.
+//! Components render state and call the controllers in [`crate::state`]; they do no I/O and
+//! hold no policy of their own. The two start pages — the full page ([`Home`]) and the
+//! intranet widget ([`EmbedHome`]) — share their pieces through `parts`, never through each
+//! other; which one shows is [`crate::app`]'s choice. Every string comes from
+//! [`crate::i18n`]; every element a test reads carries a `data-testid`.
 
 mod auth_view;
 mod embed_view;
+mod home;
 mod links_view;
+mod parts;
 mod setup_view;
 mod shell;
 mod sync_view;
 
-pub use auth_view::{AuthContext, AuthState};
+pub use embed_view::EmbedHome;
+pub use home::Home;
 pub use links_view::LinksView;
+pub use parts::Loading;
 pub use setup_view::{SetupConfigFailed, SetupView};
-pub use shell::{ConfigProblem, Home, Loading, NotFound, Shell};
+pub use shell::{ConfigProblem, NotFound, Shell};
 pub use sync_view::SyncView;
 
 use leptos::prelude::*;

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::auth_view::{AuthContext, AuthState};
+use super::auth_view::auth_error_text;
 use super::links_view::CopyButton;
 use super::{mark_interactive, text};
 use crate::auth::navigation as nav;
@@ -14,6 +14,7 @@ use crate::auth::AuthError;
 use crate::config::{AppConfig, ConfigError};
 use crate::i18n::Catalogue;
 use crate::setup::{self, CheckOutcome, Evidence, SetupProblem, SetupStep};
+use crate::state::auth::AuthContext;
 
 /// The setup check, once `config.json` is valid.
 #[component]
@@ -66,7 +67,7 @@ pub fn SetupView() -> impl IntoView {
                 return;
             }
             if let Some(account) = session.account() {
-                auth.state.set(AuthState::SignedIn(account));
+                auth.signed_in(account);
             }
             graph.set(CheckOutcome::Running);
             let (answered, user) = setup::check_graph(&session).await;
@@ -285,7 +286,7 @@ fn problem_text(t: &'static Catalogue, problem: &SetupProblem) -> (String, Strin
                 AuthError::AdminConsentRequired { .. } => t.setup_sign_in_fix_consent.to_owned(),
                 _ => t.setup_sign_in_fix_other.to_owned(),
             };
-            (t.auth_error(error), fix)
+            (auth_error_text(t, error), fix)
         }
         SetupProblem::SignInWindowClosed { redirect_uri } => (
             (t.setup_sign_in_closed)(redirect_uri),

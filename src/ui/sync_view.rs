@@ -2,16 +2,13 @@
 //! progress in a live region, and the result or the failure with what to do about it.
 //!
 //! Renders a [`SyncPhase`] and nothing else; it starts work only by calling the `on_sync`
-//! callback its owner gives it (which runs [`crate::sync::run_sync`]). No I/O here.
+//! callback its owner gives it (usually [`crate::state::sync::SyncController::sync`]). No I/O
+//! here.
 //!
 //! ```ignore
-//! let phase = RwSignal::new(SyncPhase::Idle);
-//! let on_sync = move |force: bool| {
-//!     spawn_local(async move {
-//!         sync::run_sync(&config, &session, force, move |p| phase.set(p)).await;
-//!     });
-//! };
-//! view! { <SyncView phase=phase on_sync=on_sync/> }
+//! let sync = SyncController::new(None);
+//! let on_sync = UnsyncCallback::new(move |force: bool| sync.sync(force));
+//! view! { <SyncView phase=sync.phase on_sync=on_sync/> }
 //! ```
 
 use leptos::prelude::*;

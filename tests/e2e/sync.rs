@@ -2,7 +2,7 @@
 //! every reason not to write, big and transparent photos, throttling and outages. Each test
 //! asserts on the emulator's state (what SharePoint now holds) and on what the page shows.
 
-use emulator::{FaultRule, State};
+use emulator::{FaultKind, FaultRule, State};
 use emulator_pixels::{decode_any, Fingerprint};
 
 use crate::support::{
@@ -182,6 +182,53 @@ async fn the_help_article_link_syncs_without_a_click(engine: Engine) {
     assert!(authorize
         .path_and_query
         .contains("login_hint=janis%40contoso.onmicrosoft.com"));
+}
+
+/// Leaving the sync screen while the sync still reads (the router shows another view, as the
+/// Back button would) stops the sync: the photo read for a screen that is gone is not written.
+#[tokio::test(flavor = "multi_thread")]
+async fn leaving_the_screen_mid_sync_writes_nothing() {
+    let emulator = emulator().await;
+    let control = emulator.control();
+    let before = control.state().await.unwrap().files;
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    page.open(&format!("?login_hint={}&autostart=1", upn("adele")))
+        .await;
+    page.wait_for(&format!("account-{}", upn("adele"))).await;
+    // SharePoint's profile answers slowly: the sync is still reading when the user leaves.
+    control
+        .set_fault(FaultRule {
+            host: Some("contoso-my".into()),
+            path_contains: Some("GetMyProperties".into()),
+            kind: FaultKind::Delay,
+            latency_ms: Some(3_000),
+            status: 200,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    page.sign_in_on_identity_page(&upn("adele")).await;
+    page.wait_for_phase(&["reading"]).await;
+    page.eval(
+        "history.pushState(null, '', 'elsewhere'); \
+         window.dispatchEvent(new PopStateEvent('popstate')); return 1",
+    )
+    .await;
+    page.wait_for("not-found").await;
+    assert!(!page.has("sync-view").await, "the sync screen is gone");
+    // Long enough for the held read to answer and a write to follow, had the sync gone on.
+    tokio::time::sleep(std::time::Duration::from_secs(8)).await;
+    let log = control.log().await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.path_and_query.contains("GetMyProperties")),
+        "the sync had started reading"
+    );
+    assert_eq!(writes(&log), 0, "nothing written after the screen went");
+    let state = control.state().await.unwrap();
+    assert_eq!(state.files, before, "SharePoint's photos are as they were");
+    assert!(!state.user(&upn("adele")).unwrap().in_sync);
 }
 
 #[tokio::test(flavor = "multi_thread")]

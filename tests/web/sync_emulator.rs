@@ -18,7 +18,7 @@ use std::rc::Rc;
 use profile_photo_sync::auth::{AuthError, Resource, TokenSource};
 use profile_photo_sync::config::AppConfig;
 use profile_photo_sync::http::{self, Body, HttpRequest};
-use profile_photo_sync::sync::{self, SyncFailure, SyncPhase};
+use profile_photo_sync::sync::{self, Cancel, SyncFailure, SyncPhase};
 use wasm_bindgen_test::*;
 
 const PORT: Option<&str> = option_env!("PPS_EMULATOR_PORT");
@@ -73,9 +73,14 @@ fn user(key: &str) -> MintedTokens {
 async fn sync(key: &str, force: bool) -> (Vec<&'static str>, SyncPhase) {
     let seen = Rc::new(RefCell::new(Vec::new()));
     let record = seen.clone();
-    let last = sync::run_sync(&config(), &user(key), force, None, move |p| {
-        record.borrow_mut().push(p.name())
-    })
+    let last = sync::run_sync(
+        &config(),
+        &user(key),
+        force,
+        None,
+        &Cancel::new(),
+        move |p| record.borrow_mut().push(p.name()),
+    )
     .await;
     let names = seen.borrow().clone();
     (names, last)
@@ -95,7 +100,9 @@ async fn out_of_sync_user_is_written_and_verified_then_in_sync() {
     };
     assert!(new_thumbnail.unwrap().starts_with("blob:"));
 
-    let compared = sync::run_compare(&config(), &user("adele"), |_| {}).await.0;
+    let compared = sync::run_compare(&config(), &user("adele"), &Cancel::new(), |_| {})
+        .await
+        .0;
     assert!(
         matches!(compared, SyncPhase::Compared { in_sync: true, .. }),
         "after the write SharePoint shows the Exchange photo: {compared:?}"
@@ -107,7 +114,8 @@ async fn out_of_sync_user_is_written_and_verified_then_in_sync() {
 #[wasm_bindgen_test]
 async fn a_click_after_the_comparison_writes_what_was_read_without_reading_again() {
     fresh().await;
-    let (compared, comparison) = sync::run_compare(&config(), &user("adele"), |_| {}).await;
+    let (compared, comparison) =
+        sync::run_compare(&config(), &user("adele"), &Cancel::new(), |_| {}).await;
     assert!(
         matches!(compared, SyncPhase::Compared { in_sync: false, .. }),
         "{compared:?}"
@@ -115,9 +123,14 @@ async fn a_click_after_the_comparison_writes_what_was_read_without_reading_again
     control("DELETE", "log", serde_json::Value::Null).await;
     let seen = Rc::new(RefCell::new(Vec::new()));
     let record = seen.clone();
-    let last = sync::run_sync(&config(), &user("adele"), false, comparison, move |p| {
-        record.borrow_mut().push(p.name())
-    })
+    let last = sync::run_sync(
+        &config(),
+        &user("adele"),
+        false,
+        comparison,
+        &Cancel::new(),
+        move |p| record.borrow_mut().push(p.name()),
+    )
     .await;
     assert_eq!(*seen.borrow(), ["writing", "verifying", "done"], "{last:?}");
     let log = request_log().await;
@@ -144,10 +157,37 @@ async fn a_click_after_the_comparison_writes_what_was_read_without_reading_again
     );
 }
 
+/// A run whose screen goes once the photos are compared: nothing more is reported, and no
+/// write starts.
+#[wasm_bindgen_test]
+async fn a_run_cancelled_after_reading_writes_nothing() {
+    fresh().await;
+    control("DELETE", "log", serde_json::Value::Null).await;
+    let cancel = Cancel::new();
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let (record, stop) = (seen.clone(), cancel.clone());
+    let last = sync::run_sync(&config(), &user("adele"), false, None, &cancel, move |p| {
+        record.borrow_mut().push(p.name());
+        if matches!(p, SyncPhase::Compared { .. }) {
+            stop.cancel();
+        }
+    })
+    .await;
+    assert_eq!(*seen.borrow(), ["reading", "compared"], "{last:?}");
+    assert_eq!(last, SyncPhase::Idle);
+    let log = request_log().await;
+    assert!(
+        !log.iter()
+            .any(|(m, p)| m == "POST" && p.contains("SetMyProfilePicture")),
+        "no write after the screen went: {log:?}"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn a_new_thumbnail_not_at_its_old_address_is_read_from_the_profile() {
     fresh().await;
-    let (_, comparison) = sync::run_compare(&config(), &user("adele"), |_| {}).await;
+    let (_, comparison) =
+        sync::run_compare(&config(), &user("adele"), &Cancel::new(), |_| {}).await;
     // The first read of the large thumbnail after the write finds nothing.
     control(
         "POST",
@@ -157,7 +197,15 @@ async fn a_new_thumbnail_not_at_its_old_address_is_read_from_the_profile() {
     )
     .await;
     control("DELETE", "log", serde_json::Value::Null).await;
-    let last = sync::run_sync(&config(), &user("adele"), false, comparison, |_| {}).await;
+    let last = sync::run_sync(
+        &config(),
+        &user("adele"),
+        false,
+        comparison,
+        &Cancel::new(),
+        |_| {},
+    )
+    .await;
     assert!(
         matches!(
             &last,
@@ -181,7 +229,9 @@ fn thumbnail_reads(log: &[(String, String)]) -> usize {
 #[wasm_bindgen_test]
 async fn in_sync_user_has_nothing_to_do_unless_forced() {
     fresh().await;
-    let compared = sync::run_compare(&config(), &user("alex"), |_| {}).await.0;
+    let compared = sync::run_compare(&config(), &user("alex"), &Cancel::new(), |_| {})
+        .await
+        .0;
     let SyncPhase::Compared {
         exchange,
         sharepoint,
@@ -334,7 +384,9 @@ async fn transient_faults_are_retried_and_permanent_ones_write_nothing() {
         (4_000.0..15_000.0).contains(&waited),
         "four 1 s retries: {waited} ms"
     );
-    let after = sync::run_compare(&config(), &user("janis"), |_| {}).await.0;
+    let after = sync::run_compare(&config(), &user("janis"), &Cancel::new(), |_| {})
+        .await
+        .0;
     assert!(
         matches!(&after, SyncPhase::Compared { sharepoint, in_sync: false, .. } if !sharepoint.has_picture),
         "SharePoint still shows the placeholder: {after:?}"

@@ -1,0 +1,346 @@
+//! The sign-in controller: the session, where sign-in stands ([`AuthState`]), and what the
+//! sign-in buttons do — redirect by default, popup when framed or asked, switching account,
+//! signing out, and signing in again by itself when a token cannot be had silently.
+//!
+//! Holds no tokens (the [`Session`] does) and renders nothing: the views in [`crate::ui`] read
+//! [`AuthContext::state`] and call these methods.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::auth::navigation as nav;
+use crate::auth::request::{hint_for_another_account, Interaction, SignInOptions};
+use crate::auth::{Account, AuthError, Session, Startup};
+use crate::config::AppConfig;
+
+/// Where sign-in stands, as the screens see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthState {
+    /// Finishing a sign-in that came back to the page.
+    Checking,
+    /// This window is the sign-in popup; its opener takes over.
+    InPopup,
+    SignedOut(Option<AuthError>),
+    SignedIn(Account),
+    /// Signed in, but the link names another account (`login_hint`): the page asks before it
+    /// syncs anyone.
+    OtherAccount {
+        account: Account,
+        hint: String,
+    },
+}
+
+/// The app-wide sign-in controller: the session, its state, and the page's base folder.
+#[derive(Clone, Copy)]
+pub struct AuthContext {
+    session: StoredValue<Rc<Session>, LocalStorage>,
+    state: RwSignal<AuthState>,
+    base: StoredValue<String>,
+}
+
+impl AuthContext {
+    /// The session for `config` (with the page's folder `base`) as context, with the
+    /// configuration, finishing a sign-in that came back to this page, if one did.
+    pub fn start(config: AppConfig, base: String) -> AuthContext {
+        let session = Rc::new(Session::new(config.clone(), &base));
+        provide_context(config);
+        let auth = AuthContext {
+            session: StoredValue::new_local(session.clone()),
+            state: RwSignal::new(AuthState::Checking),
+            base: StoredValue::new(base.clone()),
+        };
+        provide_context(auth);
+        // A sign-out in another tab signs this one out too.
+        let forget = session.clone();
+        nav::on_sign_out_elsewhere(move || {
+            forget.forget();
+            auth.state.set(AuthState::SignedOut(None));
+        });
+        spawn_local(async move {
+            let startup = session.start(&base).await;
+            let state = state_after(startup, session.account(), &nav::query());
+            auth.state.set(state);
+        });
+        auth
+    }
+
+    pub fn get() -> AuthContext {
+        expect_context::<AuthContext>()
+    }
+
+    /// Where sign-in stands.
+    pub fn state(&self) -> ReadSignal<AuthState> {
+        self.state.read_only()
+    }
+
+    pub fn session(&self) -> Rc<Session> {
+        self.session.get_value()
+    }
+
+    /// The folder the page is served from (`""` at the root of its host).
+    pub fn base(&self) -> String {
+        self.base.get_value()
+    }
+
+    /// Starts a sign-in, from a click (a popup must open before any `await`).
+    pub fn sign_in(&self, interaction: Interaction) {
+        self.sign_in_with(interaction, None);
+    }
+
+    /// Signs in without a click when a help-article link asks for it (`autostart=1`), at top
+    /// level only, and not again after `failed` (a sign-in that just failed).
+    pub fn sign_in_if_link_asks(&self, failed: bool) {
+        if !failed && super::address::autostart_requested() && !nav::is_framed() {
+            self.sign_in(Interaction::Redirect);
+        }
+    }
+
+    fn sign_in_with(&self, interaction: Interaction, login_hint: Option<String>) {
+        let session = self.session();
+        let state = self.state;
+        let mut options = sign_in_options(&self.base.get_value());
+        if login_hint.is_some() {
+            options.login_hint = login_hint;
+        }
+        match interaction {
+            Interaction::Redirect => spawn_local(async move {
+                if let Err(error) = session.sign_in_redirect(options).await {
+                    state.set(AuthState::SignedOut(Some(error)));
+                }
+            }),
+            Interaction::Popup => match nav::open_popup() {
+                Ok(popup) => spawn_local(async move {
+                    match session.sign_in_popup(popup, options).await {
+                        Ok(account) => state.set(AuthState::SignedIn(account)),
+                        Err(error) => state.set(AuthState::SignedOut(Some(error))),
+                    }
+                }),
+                Err(error) => state.set(AuthState::SignedOut(Some(error))),
+            },
+        }
+    }
+
+    /// Signs in as `hint` instead of the account signed in now (from a click).
+    pub fn switch_account(&self, hint: String) {
+        self.sign_in_with(AuthContext::default_interaction(), Some(hint));
+    }
+
+    /// Stays with the account signed in now although the link named another: its
+    /// `autostart` is dropped, so that nobody else's link syncs this account by itself.
+    pub fn continue_as(&self, account: Account) {
+        super::address::forget_autostart();
+        self.state.set(AuthState::SignedIn(account));
+    }
+
+    /// A sign-in finished elsewhere (the setup check's test sign-in): show who is signed in.
+    pub fn signed_in(&self, account: Account) {
+        self.state.set(AuthState::SignedIn(account));
+    }
+
+    /// Starts a popup sign-in from a click, and says at once when the browser refused to open
+    /// the window (`Err(PopupBlocked)`), so that the same click can still open a new tab. The
+    /// sign-in's end shows in [`AuthContext::state`].
+    pub fn sign_in_by_popup(&self) -> Result<(), AuthError> {
+        let popup = nav::open_popup()?;
+        let session = self.session();
+        let state = self.state;
+        let options = sign_in_options(&self.base.get_value());
+        spawn_local(async move {
+            match session.sign_in_popup(popup, options).await {
+                Ok(account) => state.set(AuthState::SignedIn(account)),
+                Err(error) => state.set(AuthState::SignedOut(Some(error))),
+            }
+        });
+        Ok(())
+    }
+
+    /// The way to sign in when the user has not chosen: a popup inside a frame (the identity
+    /// platform refuses to be framed), else the whole window.
+    pub fn default_interaction() -> Interaction {
+        if nav::is_framed() {
+            Interaction::Popup
+        } else {
+            Interaction::Redirect
+        }
+    }
+
+    /// The other way to sign in, offered second.
+    pub fn other_interaction() -> Interaction {
+        match AuthContext::default_interaction() {
+            Interaction::Popup => Interaction::Redirect,
+            Interaction::Redirect => Interaction::Popup,
+        }
+    }
+
+    pub fn sign_out(&self) {
+        let session = self.session();
+        spawn_local(async move { session.sign_out().await });
+    }
+
+    /// A token could not be had silently (the refresh token ran out): sign in again as the
+    /// same account and come back to the same view. Done by itself once a minute at most;
+    /// after that the user is asked, so a refusal cannot loop.
+    pub fn reauthenticate(&self) {
+        let session = self.session();
+        let now = nav::now_ms();
+        if !session.may_reauthenticate(now) {
+            self.state
+                .set(AuthState::SignedOut(Some(AuthError::InteractionRequired)));
+            return;
+        }
+        let hint = session.account().map(|a| a.username);
+        if nav::is_framed() {
+            // A popup needs a click: ask for one.
+            self.state
+                .set(AuthState::SignedOut(Some(AuthError::InteractionRequired)));
+        } else {
+            self.sign_in_with(Interaction::Redirect, hint);
+        }
+    }
+}
+
+/// Where sign-in stands once the session has started: `startup` as [`Session::start`] said,
+/// `account` the one signed in now, `query` the page's address query. A link for someone
+/// else (`login_hint`) does not sync whoever is signed in.
+pub fn state_after(startup: Startup, account: Option<Account>, query: &str) -> AuthState {
+    match startup {
+        Startup::InPopup => AuthState::InPopup,
+        Startup::Failed(error) => AuthState::SignedOut(Some(error)),
+        Startup::Ready => match account {
+            Some(account) => match hint_for_another_account(query, &account.username) {
+                Some(hint) => AuthState::OtherAccount { account, hint },
+                None => AuthState::SignedIn(account),
+            },
+            None => AuthState::SignedOut(None),
+        },
+        Startup::SignedIn { .. } => match account {
+            Some(account) => AuthState::SignedIn(account),
+            None => AuthState::SignedOut(None),
+        },
+    }
+}
+
+/// Values a help-article link may pass (`?login_hint=…&domain_hint=…&prompt=…`); endpoints
+/// never come from the address, only from `config.json`.
+fn sign_in_options(base: &str) -> SignInOptions {
+    sign_in_options_for(base, &nav::pathname(), &nav::query())
+}
+
+/// [`sign_in_options`] for the page at `path` with `query`.
+fn sign_in_options_for(base: &str, path: &str, query: &str) -> SignInOptions {
+    let params: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+            .into_owned()
+            .collect();
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let view = path.strip_prefix(base).unwrap_or(path);
+    let view = if view.is_empty() { "/" } else { view };
+    SignInOptions {
+        login_hint: get("login_hint"),
+        domain_hint: get("domain_hint"),
+        prompt: get("prompt")
+            .filter(|p| ["none", "login", "select_account", "consent"].contains(&p.as_str())),
+        extra_scopes_to_consent: Vec::new(),
+        return_to: format!(
+            "{view}{}",
+            crate::auth::request::strip_response_params(query)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn adele() -> Account {
+        Account {
+            home_account_id: "o.t".into(),
+            oid: "o".into(),
+            tid: "t".into(),
+            name: "Adele Vance".into(),
+            username: "adele@contoso.onmicrosoft.com".into(),
+        }
+    }
+
+    #[test]
+    fn a_session_from_before_is_signed_in_unless_the_link_names_another_account() {
+        assert_eq!(
+            state_after(Startup::Ready, Some(adele()), ""),
+            AuthState::SignedIn(adele())
+        );
+        assert_eq!(
+            state_after(
+                Startup::Ready,
+                Some(adele()),
+                "?login_hint=ADELE%40contoso.onmicrosoft.com"
+            ),
+            AuthState::SignedIn(adele()),
+            "user names compare without case"
+        );
+        assert_eq!(
+            state_after(
+                Startup::Ready,
+                Some(adele()),
+                "?login_hint=janis%40contoso.onmicrosoft.com&autostart=1"
+            ),
+            AuthState::OtherAccount {
+                account: adele(),
+                hint: "janis@contoso.onmicrosoft.com".into()
+            }
+        );
+        assert_eq!(
+            state_after(Startup::Ready, None, ""),
+            AuthState::SignedOut(None)
+        );
+    }
+
+    #[test]
+    fn a_finished_sign_in_is_who_signed_in_whatever_the_link_said() {
+        let back = Startup::SignedIn {
+            return_to: "/".into(),
+        };
+        assert_eq!(
+            state_after(
+                back,
+                Some(adele()),
+                "?login_hint=janis%40contoso.onmicrosoft.com"
+            ),
+            AuthState::SignedIn(adele())
+        );
+        assert_eq!(
+            state_after(Startup::Failed(AuthError::StateMismatch), Some(adele()), ""),
+            AuthState::SignedOut(Some(AuthError::StateMismatch))
+        );
+        assert_eq!(state_after(Startup::InPopup, None, ""), AuthState::InPopup);
+    }
+
+    #[test]
+    fn a_link_passes_its_hints_and_a_known_prompt_and_comes_back_to_its_view() {
+        let options = sign_in_options_for(
+            "/photo",
+            "/photo/admin",
+            "?login_hint=%20a%40b.c%20&domain_hint=&prompt=consent&autostart=1",
+        );
+        assert_eq!(options.login_hint.as_deref(), Some("a@b.c"));
+        assert_eq!(options.domain_hint, None, "an empty value is no value");
+        assert_eq!(options.prompt.as_deref(), Some("consent"));
+        assert!(
+            options.return_to.starts_with("/admin?"),
+            "{}",
+            options.return_to
+        );
+        assert!(options.return_to.contains("autostart=1"));
+
+        let options = sign_in_options_for("/photo", "/photo", "?prompt=evil");
+        assert_eq!(options.prompt, None, "only the prompts the platform knows");
+        assert!(options.return_to.starts_with('/'), "{}", options.return_to);
+    }
+}

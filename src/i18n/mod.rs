@@ -285,17 +285,6 @@ impl Catalogue {
     }
 }
 
-/// `value` with one decimal (`4.2`), as `{:.1}` would write it, by integer arithmetic: the
-/// page then carries no float formatting code. Negative and non-finite values read as `0.0`.
-pub fn one_decimal(value: f64) -> String {
-    let tenths = if value.is_finite() && value > 0.0 {
-        (value * 10.0).round_ties_even().min(u64::MAX as f64) as u64
-    } else {
-        0
-    };
-    format!("{}.{}", tenths / 10, tenths % 10)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,18 +320,6 @@ mod tests {
         );
         assert_ne!(en, lv);
         assert!(lv.contains("404"));
-    }
-
-    #[test]
-    fn one_decimal_writes_tenths() {
-        assert_eq!(one_decimal(0.0), "0.0");
-        assert_eq!(one_decimal(1.25), "1.2");
-        assert_eq!(one_decimal(1.35), "1.4");
-        assert_eq!(one_decimal(0.734), "0.7");
-        assert_eq!(one_decimal(5.0), "5.0");
-        assert_eq!(one_decimal(12.96), "13.0");
-        assert_eq!(one_decimal(f64::NAN), "0.0");
-        assert_eq!(one_decimal(-1.0), "0.0");
     }
 }
 

@@ -633,9 +633,40 @@ impl AppPage<'_> {
             })
             .await;
         if picked {
-            self.click(&account).await;
+            self.pick_account(&account).await;
         }
         self.accept_consent_if_asked().await;
+    }
+
+    /// Clicks the account on the picker once the picker has loaded. Firefox under heavy load
+    /// has been seen to drop a click on a form that had only just arrived (the picker stayed,
+    /// no request was sent), so a picker still showing, fully loaded, 15 s later is clicked
+    /// once more; a click that did submit has left the picker long before.
+    async fn pick_account(&self, account: &str) {
+        let loaded = || async {
+            match self
+                .client
+                .execute("return document.readyState", vec![])
+                .await
+            {
+                Ok(Value::String(state)) if state == "complete" => Ok(()),
+                Ok(other) => Err(format!("readyState {other}")),
+                Err(e) => Err(e.to_string()),
+            }
+        };
+        self.until("the sign-in page did not finish loading", loaded)
+            .await;
+        self.click(account).await;
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(15) {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            if !self.has(account).await {
+                return;
+            }
+        }
+        if loaded().await.is_ok() && self.has(account).await {
+            self.click(account).await;
+        }
     }
 
     async fn on_app(&self) -> bool {

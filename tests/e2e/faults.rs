@@ -1077,13 +1077,25 @@ async fn session_storage_that_is_full_fails_closed_and_offers_sign_in() {
     page.open("").await;
     page.wait_for("sign-in").await;
     page.click("sign-in-other-way").await;
-    let first = page.switch_to_new_window().await;
-    page.sign_in_on_identity_page(&upn("adele")).await;
-    page.wait_for_single_window(first).await;
-    // The sign-in request could not be kept, so its answer matches nothing: no code is
-    // redeemed, nobody is signed in, and sign-in is offered again.
+    // The sign-in request cannot be kept, so its answer would match nothing: the page says so
+    // at once (the popup it opened closes) instead of sending the user through the identity
+    // platform for nothing. No code is redeemed, nobody is signed in, sign-in is offered again.
     page.wait_for("auth-error").await;
+    assert_eq!(
+        page.attribute_of("auth-error", "data-error-kind")
+            .await
+            .as_deref(),
+        Some("storage-full")
+    );
     assert!(!page.text_of("auth-error-message").await.is_empty());
+    page.until("the popup did not close", || async {
+        match page.client.windows().await.map(|w| w.len()) {
+            Ok(1) => Ok(()),
+            Ok(n) => Err(format!("{n} windows")),
+            Err(e) => Err(e.to_string()),
+        }
+    })
+    .await;
     page.wait_for("sign-in").await;
     assert!(!page.has("signed-in-user").await);
     let log = tokens_stayed_home(&emulator).await;

@@ -174,6 +174,9 @@ pub struct SignInOptions {
     pub extra_scopes_to_consent: Vec<String>,
     /// Where to bring the user back to (path and query of the view, never the code).
     pub return_to: String,
+    /// The page's language as a BCP 47 tag, sent as `ui_locales` (OpenID Connect Core 1.0,
+    /// §3.1.2.1) so that the sign-in pages speak the language the page speaks.
+    pub ui_locales: Option<String>,
 }
 
 /// A sign-in in flight, remembered (in sessionStorage) between leaving and coming back.
@@ -233,6 +236,9 @@ pub fn authorize(
     }
     if let Some(hint) = &options.domain_hint {
         request = request.add_extra_param("domain_hint", hint.clone());
+    }
+    if let Some(locales) = &options.ui_locales {
+        request = request.add_extra_param("ui_locales", locales.clone());
     }
     if let Some(prompt) = &options.prompt {
         request = request.add_extra_param("prompt", prompt.clone());
@@ -482,6 +488,7 @@ mod tests {
             prompt: Some("select_account".into()),
             extra_scopes_to_consent: vec!["https://contoso-my.sharepoint.com/AllSites.Write".into()],
             return_to: "/?autostart=1".into(),
+            ui_locales: Some("lv".into()),
         };
         let (url, pending) = authorize(
             &client(),
@@ -506,6 +513,7 @@ mod tests {
         );
         assert_eq!(param(&q, "domain_hint"), Some("contoso.com"));
         assert_eq!(param(&q, "prompt"), Some("select_account"));
+        assert_eq!(param(&q, "ui_locales"), Some("lv"));
         let scope = param(&q, "scope").unwrap();
         assert!(
             scope.contains("openid")

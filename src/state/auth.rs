@@ -14,6 +14,7 @@ use crate::auth::navigation as nav;
 use crate::auth::request::{hint_for_another_account, Interaction, SignInOptions};
 use crate::auth::{Account, AuthError, Session, Startup};
 use crate::config::AppConfig;
+use crate::i18n::Lang;
 
 /// Where sign-in stands, as the screens see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,7 +226,11 @@ pub fn state_after(startup: Startup, account: Option<Account>, query: &str) -> A
 /// Values a help-article link may pass (`?login_hint=…&domain_hint=…&prompt=…`); endpoints
 /// never come from the address, only from `config.json`.
 fn sign_in_options(base: &str) -> SignInOptions {
-    sign_in_options_for(base, &nav::pathname(), &nav::query())
+    SignInOptions {
+        ui_locales: use_context::<RwSignal<Lang>>()
+            .map(|lang| lang.get_untracked().tag().to_owned()),
+        ..sign_in_options_for(base, &nav::pathname(), &nav::query())
+    }
 }
 
 /// [`sign_in_options`] for the page at `path` with `query`.
@@ -253,6 +258,7 @@ fn sign_in_options_for(base: &str, path: &str, query: &str) -> SignInOptions {
             "{view}{}",
             crate::auth::request::strip_response_params(query)
         ),
+        ui_locales: None,
     }
 }
 

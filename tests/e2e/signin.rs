@@ -308,3 +308,33 @@ crate::in_chromium_and_firefox!(
     redirect_sign_in_shows_the_user_and_redeems_one_code_with_pkce,
     popup_sign_in_keeps_the_page,
 );
+
+/// A page that speaks Latvian asks the identity platform to speak it too (`ui_locales`).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sign_in_pages_are_asked_for_the_page_language() {
+    let emulator = emulator().await;
+    let browser = Browser::launch(BrowserOptions {
+        lang: Some("lv".into()),
+        ..BrowserOptions::default()
+    })
+    .await;
+    let page = AppPage::new(&browser, &emulator);
+    page.open("").await;
+    page.sign_in(ADELE).await;
+    let log = emulator.control().log().await.unwrap();
+    let authorize: Vec<_> = log
+        .iter()
+        .filter(|e| e.path_and_query.contains("/oauth2/v2.0/authorize"))
+        .collect();
+    assert!(!authorize.is_empty());
+    assert!(
+        authorize
+            .iter()
+            .all(|e| e.path_and_query.contains("ui_locales=lv")),
+        "{:?}",
+        authorize
+            .iter()
+            .map(|e| &e.path_and_query)
+            .collect::<Vec<_>>()
+    );
+}

@@ -8,6 +8,10 @@
 use serde::Deserialize;
 use url::Url;
 
+/// The page's version (the crate's), shown in the footer and by the setup check, and written
+/// into the release bundle's `VERSION` with the commit.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// Where the page looks for its settings, relative to the page itself.
 pub const CONFIG_PATH: &str = "config.json";
 

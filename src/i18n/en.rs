@@ -7,6 +7,7 @@ pub static EN: Catalogue = Catalogue {
     product_name: "Profile Photo Sync",
     tagline: "Your photo, the same everywhere in Microsoft 365",
     language_label: "Language",
+    version: |v| format!("Version {v}"),
     loading: "Loading…",
     skip_to_content: "Skip to content",
     config_problem_title: "This page is not set up yet",

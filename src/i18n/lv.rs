@@ -13,6 +13,7 @@ pub static LV: Catalogue = Catalogue {
     product_name: "Profila fotoattēla sinhronizācija",
     tagline: "Jūsu fotoattēls — vienāds visur platformā Microsoft 365",
     language_label: "Valoda",
+    version: |v| format!("Versija {v}"),
     loading: "Notiek ielāde…",
     skip_to_content: "Pāriet uz saturu",
     config_problem_title: "Šī lapa vēl nav iestatīta",

@@ -65,6 +65,8 @@ pub struct Catalogue {
     pub product_name: &'static str,
     pub tagline: &'static str,
     pub language_label: &'static str,
+    /// The footer's and the setup check's line with the page's version.
+    pub version: fn(&str) -> String,
     pub loading: &'static str,
     pub skip_to_content: &'static str,
     pub config_problem_title: &'static str,
@@ -362,7 +364,7 @@ mod wording {
     /// Every message of `c`, with sample values where it takes any.
     fn every_message(c: &Catalogue) -> Vec<(&'static str, String)> {
         let mut all = messages!(c;
-            product_name, tagline, language_label, loading, skip_to_content,
+            product_name, tagline, language_label, version(S), loading, skip_to_content,
             config_problem_title, config_problem_help, config_missing(404),
             config_unreachable(S), config_empty, config_bad_json(3, 3, S),
             config_missing_field(S, S), config_bad_client_id(S), config_bad_url(S, S, S),

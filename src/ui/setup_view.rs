@@ -95,6 +95,7 @@ pub fn SetupView() -> impl IntoView {
         <section class="card setup" data-testid="setup" aria-labelledby="setup-title">
             <h1 id="setup-title">{move || t().setup_title}</h1>
             <p class="lead">{move || t().setup_intro}</p>
+            <p class="muted" data-testid="setup-version">{move || (t().version)(crate::config::VERSION)}</p>
             <ol class="setup-checks">
                 <SetupRow step=SetupStep::Config outcome=Signal::stored(CheckOutcome::Passed(Evidence::ConfigValid))>
                     <dl class="setup-values" data-testid="setup-config-values">

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::{mark_interactive, text};
-use crate::config::ConfigError;
+use crate::config::{ConfigError, VERSION};
 use crate::i18n::Lang;
 use crate::state::language;
 
@@ -26,6 +26,9 @@ pub fn Shell(children: Children) -> impl IntoView {
             <LanguageSwitcher/>
         </header>
         <main id="main" class="app-main" tabindex="-1">{children()}</main>
+        <footer class="app-footer">
+            <span data-testid="app-version">{move || (t().version)(VERSION)}</span>
+        </footer>
     }
 }
 

@@ -30,6 +30,11 @@ async fn every_step_is_green_on_the_demo_tenant() {
     let page = AppPage::new(&browser, &emulator);
     page.open("#/setup").await;
     wait_for_row(&page, "config", "passed").await;
+    assert_eq!(
+        page.text_of("setup-version").await,
+        format!("Version {}", env!("CARGO_PKG_VERSION")),
+        "the setup check prints the page's version"
+    );
     assert!(page
         .text_of("setup-config-values")
         .await

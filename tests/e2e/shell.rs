@@ -14,6 +14,11 @@ async fn the_shell_renders_the_landing_view() {
     page.wait_for("sign-in").await;
     let lang = page.eval("return document.documentElement.lang").await;
     assert_eq!(lang, "en");
+    assert_eq!(
+        page.text_of("app-version").await,
+        format!("Version {}", env!("CARGO_PKG_VERSION")),
+        "the footer shows the page's version"
+    );
     // index.html paints a header of its own while the wasm loads; the app replaces it.
     let headers = page
         .eval("return [document.querySelectorAll('.app-header').length, !!document.getElementById('boot')]")

@@ -7,7 +7,7 @@ use super::navigation::{Navigation, Popup};
 use super::request::{self, Interaction, SignInOptions, PENDING_REQUEST_TTL_MS};
 use super::session::Session;
 use super::token_endpoint::TokenEndpoint;
-use super::{AuthError, Resource};
+use super::AuthError;
 
 /// How often the page looks at the popup's address.
 const POLL_MS: u32 = 100;
@@ -20,21 +20,7 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
         popup: impl Popup,
         options: SignInOptions,
     ) -> Result<Account, AuthError> {
-        let prepared = async {
-            let (client, _) = self.oauth_client(&self.redirect_uri).await?;
-            let random = self.sign_in_random()?;
-            let (url, pending) = request::authorize(
-                &client,
-                &Resource::Graph.scopes(),
-                &self.sign_in_options(options),
-                Interaction::Popup,
-                self.nav.now_ms(),
-                &random,
-            );
-            self.cache.put_pending(&pending)?;
-            Ok::<_, AuthError>((url, pending))
-        };
-        let (url, pending) = match prepared.await {
+        let (url, pending) = match self.prepare_sign_in(options, Interaction::Popup).await {
             Ok(prepared) => prepared,
             Err(e) => {
                 popup.close();
@@ -75,6 +61,7 @@ mod tests {
 
     use super::super::fake::{self, *};
     use super::*;
+    use crate::auth::Resource;
 
     #[test]
     fn a_popup_sign_in_finishes_in_the_opener_and_closes_the_popup() {

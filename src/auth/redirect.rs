@@ -50,23 +50,34 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
 
     /// Signs in by sending the page to the identity platform; it comes back to the redirect URI.
     pub async fn sign_in_redirect(&self, options: SignInOptions) -> Result<(), AuthError> {
-        let (client, _) = self.oauth_client(&self.redirect_uri).await?;
-        let random = self.sign_in_random()?;
-        let (url, pending) = request::authorize(
-            &client,
-            &Resource::Graph.scopes(),
-            &self.sign_in_options(options),
-            Interaction::Redirect,
-            self.nav.now_ms(),
-            &random,
-        );
-        self.cache.put_pending(&pending)?;
+        let (url, _) = self.prepare_sign_in(options, Interaction::Redirect).await?;
         self.nav.leave_for(&url);
         Ok(())
     }
 
     /// `options` with consent asked for the configured My Site host too, so that its token
     /// comes silently later.
+    /// The authorize address for `interaction`, with its pending request kept (in storage) so
+    /// that the answer can be matched when it comes back; redirect and popup both start here.
+    pub(super) async fn prepare_sign_in(
+        &self,
+        options: SignInOptions,
+        interaction: Interaction,
+    ) -> Result<(String, request::PendingRequest), AuthError> {
+        let (client, _) = self.oauth_client(&self.redirect_uri).await?;
+        let random = self.sign_in_random()?;
+        let (url, pending) = request::authorize(
+            &client,
+            &Resource::Graph.scopes(),
+            &self.sign_in_options(options),
+            interaction,
+            self.nav.now_ms(),
+            &random,
+        );
+        self.cache.put_pending(&pending)?;
+        Ok((url, pending))
+    }
+
     pub(super) fn sign_in_options(&self, mut options: SignInOptions) -> SignInOptions {
         if let Some(host) = &self.config.my_site_host {
             let sharepoint = Resource::SharePoint {

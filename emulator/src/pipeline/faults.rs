@@ -166,7 +166,7 @@ pub fn error_response(label: &str, status: u16, retry_after: Option<u64>) -> Res
     };
     let mut r = match label {
         "graph" => crate::wire::graph::error(code, gcode, msg),
-        "contoso-my" | "contoso-admin" => {
+        "contoso-my" | "contoso-eu-my" | "contoso-admin" => {
             let sp_code = if status == 429 {
                 "-2147024860, Microsoft.SharePoint.SPQueryThrottledException"
             } else {

@@ -13,7 +13,7 @@ use super::error::{denied, no_such_object, not_found_segment, Graph};
 use super::filter::{self, FilterError};
 use super::query::{page, ODataQuery};
 use crate::services::bearer::{Bearer, Caller};
-use crate::state::{Shared, User};
+use crate::state::{Geo, Shared, User};
 use crate::wire::graph::{error, json as gjson};
 use crate::wire::Resp;
 
@@ -31,7 +31,7 @@ const USER_DEFAULT: [&str; 11] = [
     "id",
 ];
 
-const USER_EXTRA: [&str; 7] = [
+const USER_EXTRA: [&str; 8] = [
     "mySite",
     "department",
     "accountEnabled",
@@ -39,6 +39,7 @@ const USER_EXTRA: [&str; 7] = [
     "companyName",
     "usageLocation",
     "mailNickname",
+    "preferredDataLocation",
 ];
 
 pub const READ_OTHERS: [&str; 5] = [
@@ -103,14 +104,21 @@ pub fn user_json(shared: &Shared, u: &User) -> Map<String, Value> {
     let my_site = u.my_site.clone().unwrap_or_else(|| {
         Some(format!(
             "{}/personal/{}",
-            shared.my_site(),
+            shared.my_site_of(u.geo),
             crate::state::seed::personal_segment(&u.upn)
         ))
     });
     m.insert("mySite".into(), json!(my_site));
     m.insert("department".into(), json!(u.department));
-    m.insert("accountEnabled".into(), json!(true));
-    m.insert("userType".into(), json!("Member"));
+    m.insert("accountEnabled".into(), json!(u.account_enabled));
+    m.insert("userType".into(), json!(u.user_type.as_str()));
+    m.insert(
+        "preferredDataLocation".into(),
+        match u.geo {
+            Geo::Nam => Value::Null,
+            geo => json!(geo.data_location()),
+        },
+    );
     m.insert("companyName".into(), json!("Contoso"));
     m.insert("usageLocation".into(), json!("US"));
     m.insert(
@@ -218,7 +226,8 @@ pub async fn unknown_segment(_: Target, params: RawPathParams) -> Resp {
     not_found_segment(seg.map(|(_, v)| v).unwrap_or(""))
 }
 
-/// `/users`: every user, `$filter`ed, `$orderby`ed, `$select`ed and paged.
+/// `/users`: every user, `$filter`ed, `$orderby`ed, `$select`ed and paged; `ne`, `not`,
+/// `endsWith` and `$count` only in an advanced query (`ConsistencyLevel: eventual`).
 pub async fn list(
     State(shared): State<Arc<Shared>>,
     caller: Bearer<Graph>,
@@ -232,7 +241,16 @@ pub async fn list(
         Err(r) => return r,
     };
     let filter = match query.get("$filter").map(|f| filter::parse(f)) {
-        Some(Ok(f)) => Some(f),
+        Some(Ok(f)) => match f.advanced_only() {
+            Some(p) if !query.advanced() => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "Request_UnsupportedQuery",
+                    &format!("Unsupported or invalid query filter clause specified for property '{p}' of resource 'User'."),
+                )
+            }
+            _ => Some(f),
+        },
         Some(Err(FilterError::Unsupported)) => {
             return error(
                 StatusCode::BAD_REQUEST,
@@ -249,6 +267,9 @@ pub async fn list(
         }
         None => None,
     };
+    if let Err(r) = query.refuse_count() {
+        return r;
+    }
     let users = shared.lock().tenant.users.clone();
     let mut items: Vec<Map<String, Value>> = users
         .iter()

@@ -116,7 +116,10 @@ impl Emulator {
             initial_seed: seed,
             start_limits,
         });
-        state::pictures::warm_up();
+        if opts.generated.is_none() {
+            // The demo tenant's pictures; a generated tenant draws its own when asked.
+            state::pictures::warm_up();
+        }
         let (stop, rx) = watch::channel(false);
         let task = tokio::spawn(server::run(listener, shared, rx));
         Ok(Emulator {

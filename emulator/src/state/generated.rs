@@ -362,7 +362,7 @@ mod tests {
         let e = t
             .users
             .iter()
-            .find(|u| u.geo == Geo::Eur && t.profiles[&u.upn]["PictureURL"] != "")
+            .find(|u| u.geo == Geo::Eur && !t.profiles[&u.upn]["PictureURL"].is_empty())
             .unwrap();
         assert!(t.profiles[&e.upn]["PictureURL"].starts_with("http://contoso-eu-my.localhost:1/"));
         assert_eq!(t.profiles[&e.upn]["PreferredDataLocation"], "EUR");

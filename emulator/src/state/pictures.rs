@@ -213,7 +213,7 @@ fn generated_portrait(key: &str) -> Option<Portrait> {
     p.seed = n;
     p.hair_style =
         [HairStyle::Short, HairStyle::Long, HairStyle::Bun][(rng.next_u64() % 3) as usize];
-    p.glasses = rng.next_u64() % 4 == 0;
+    p.glasses = rng.next_u64().is_multiple_of(4);
     let side = match SplitMix(seed ^ n).next_u64() % 20 {
         0..=3 => 648,
         4..=5 => 96,

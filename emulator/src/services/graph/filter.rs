@@ -94,7 +94,8 @@ pub enum Expr {
     In(String, Vec<String>),
 }
 
-const PROPS: [&str; 10] = [
+/// The user properties `$filter` takes.
+pub const PROPS: [&str; 10] = [
     "id",
     "displayName",
     "userPrincipalName",

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use serde_json::{json, Map, Value};
 
 use super::error::{denied, no_such_object, Graph};
-use super::query::{page, ODataQuery};
+use super::query::{page, page_of, ODataQuery};
 use super::users::{parse_select, project, user_json};
 use crate::services::bearer::{Bearer, Caller};
 use crate::state::{Group, Shared, Tenant, User, TENANT_DOMAIN, TENANT_ID};
@@ -185,29 +185,36 @@ fn list_members(
             ),
         }
     };
-    let mut items: Vec<Map<String, Value>> = users
-        .iter()
-        .map(|u| {
-            let mut m = Map::new();
-            m.insert("@odata.type".into(), json!("#microsoft.graph.user"));
-            m.append(&mut project(&user_json(shared, u), select.as_ref()));
-            m
-        })
-        .collect();
+    let mut items: Vec<Member> = users.into_iter().map(Member::User).collect();
     if !users_only {
-        items.extend(groups.iter().map(|g| {
-            let mut m = Map::new();
-            m.insert("@odata.type".into(), json!("#microsoft.graph.group"));
-            m.append(&mut group_json(g));
-            m
-        }));
+        items.extend(groups.into_iter().map(Member::Group));
     }
     let ctx = if users_only {
         format!("{}/v1.0/$metadata#users", shared.origin("graph"))
     } else {
         format!("{}/v1.0/$metadata#directoryObjects", shared.origin("graph"))
     };
-    page(shared, query, items, ctx)
+    let item = |m: &Member| {
+        let mut out = Map::new();
+        match m {
+            Member::User(u) => {
+                out.insert("@odata.type".into(), json!("#microsoft.graph.user"));
+                out.append(&mut project(&user_json(shared, u), select.as_ref()));
+            }
+            Member::Group(g) => {
+                out.insert("@odata.type".into(), json!("#microsoft.graph.group"));
+                out.append(&mut group_json(g));
+            }
+        }
+        out
+    };
+    page_of(shared, query, &items, item, ctx)
+}
+
+/// A member as listed.
+enum Member {
+    User(User),
+    Group(Group),
 }
 
 /// The groups nested in `g`, at any depth, each once.

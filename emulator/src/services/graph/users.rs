@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::error::{denied, no_such_object, not_found_segment, Graph};
 use super::filter::{self, FilterError};
-use super::query::{page, ODataQuery};
+use super::query::{page_of, ODataQuery};
 use crate::services::bearer::{Bearer, Caller};
 use crate::state::{Geo, Shared, User};
 use crate::wire::graph::{error, json as gjson};
@@ -271,33 +271,24 @@ pub async fn list(
         return r;
     }
     let users = shared.lock().tenant.users.clone();
-    let mut items: Vec<Map<String, Value>> = users
+    let mut matched: Vec<&User> = users
         .iter()
-        .map(|u| user_json(&shared, u))
-        .filter(|m| filter.as_ref().is_none_or(|f| f.eval(m)))
+        .filter(|u| filter.as_ref().is_none_or(|f| f.eval(&filter_view(u))))
         .collect();
     if let Some(ob) = query.get("$orderby") {
         let key = ob.split_whitespace().next().unwrap_or("").to_string();
         let desc = ob.to_ascii_lowercase().ends_with(" desc");
-        items.sort_by(|a, b| {
-            let ka = a
+        let sort_key = |u: &User| {
+            user_json(&shared, u)
                 .get(&key)
                 .and_then(Value::as_str)
                 .unwrap_or("")
-                .to_lowercase();
-            let kb = b
-                .get(&key)
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_lowercase();
-            if desc {
-                kb.cmp(&ka)
-            } else {
-                ka.cmp(&kb)
-            }
-        });
+                .to_lowercase()
+        };
+        let mut keyed: Vec<(String, &User)> = matched.iter().map(|u| (sort_key(u), *u)).collect();
+        keyed.sort_by(|a, b| if desc { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) });
+        matched = keyed.into_iter().map(|(_, u)| u).collect();
     }
-    let items = items.iter().map(|m| project(m, select.as_ref())).collect();
     let ctx = match &select {
         Some(s) => format!(
             "{}/v1.0/$metadata#users({})",
@@ -306,5 +297,45 @@ pub async fn list(
         ),
         None => format!("{}/v1.0/$metadata#users", shared.origin("graph")),
     };
-    page(&shared, &query, items, ctx)
+    page_of(
+        &shared,
+        &query,
+        &matched,
+        |u| project(&user_json(&shared, u), select.as_ref()),
+        ctx,
+    )
+}
+
+/// The properties `$filter` can name (`filter::PROPS`), as `user_json` has them.
+fn filter_view(u: &User) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("id".into(), json!(u.oid));
+    m.insert("displayName".into(), json!(u.display_name));
+    m.insert("userPrincipalName".into(), json!(u.upn));
+    m.insert("mail".into(), json!(u.mail));
+    m.insert("givenName".into(), json!(u.given_name));
+    m.insert("surname".into(), json!(u.surname));
+    m.insert("jobTitle".into(), json!(u.job_title));
+    m.insert("department".into(), json!(u.department));
+    m.insert("accountEnabled".into(), json!(u.account_enabled));
+    m.insert("userType".into(), json!(u.user_type.as_str()));
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_filter_view_has_every_filterable_property_as_the_user_json_has_it() {
+        let shared = Shared::for_tests();
+        for u in shared.lock().tenant.users.iter() {
+            let view = filter_view(u);
+            let full = user_json(&shared, u);
+            for p in filter::PROPS {
+                assert_eq!(view.get(p), full.get(p), "{p}");
+            }
+            assert_eq!(view.len(), filter::PROPS.len());
+        }
+    }
 }

@@ -447,6 +447,20 @@ async fn sharepoint_limits_people_manager_units_and_ratelimit_headers() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["ratelimit-limit"], "10");
     assert_eq!(r.headers()["ratelimit-remaining"], "2");
+    // Readable by a page only when switched on (not documented for SharePoint).
+    ctl.set_expose_retry_after(true).await.unwrap();
+    let r = get_props().await.unwrap();
+    let exposed = r.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap();
+    for h in [
+        "Retry-After",
+        "RateLimit-Limit",
+        "RateLimit-Remaining",
+        "RateLimit-Reset",
+    ] {
+        assert!(exposed.contains(h), "{exposed}");
+    }
     let log = ctl.log().await.unwrap();
     assert!(log
         .iter()

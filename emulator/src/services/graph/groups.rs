@@ -185,9 +185,9 @@ fn list_members(
             ),
         }
     };
-    let mut items: Vec<Member> = users.into_iter().map(Member::User).collect();
+    let mut items: Vec<Member> = users.iter().map(Member::User).collect();
     if !users_only {
-        items.extend(groups.into_iter().map(Member::Group));
+        items.extend(groups.iter().map(Member::Group));
     }
     let ctx = if users_only {
         format!("{}/v1.0/$metadata#users", shared.origin("graph"))
@@ -212,9 +212,9 @@ fn list_members(
 }
 
 /// A member as listed.
-enum Member {
-    User(User),
-    Group(Group),
+enum Member<'a> {
+    User(&'a User),
+    Group(&'a Group),
 }
 
 /// The groups nested in `g`, at any depth, each once.

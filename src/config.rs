@@ -29,6 +29,7 @@ struct RawConfig {
     cache_location: Option<String>,
     #[serde(default)]
     embed_origins: Vec<String>,
+    share_point_scopes: Option<Vec<String>>,
 }
 
 /// Where tokens are kept between page loads.
@@ -62,7 +63,19 @@ pub struct AppConfig {
     pub cache_location: CacheLocation,
     /// Origins of intranet pages allowed to embed the widget and receive its events.
     pub embed_origins: Vec<String>,
+    /// The delegated SharePoint permissions the page asks for on the My Site host, as names
+    /// (`User.ReadWrite.All`): the page puts the host's origin in front of each. By default
+    /// [`DEFAULT_SHAREPOINT_SCOPES`]; `sharePointScopes` replaces them for a tenant that finds
+    /// it needs others.
+    pub share_point_scopes: Vec<String>,
 }
+
+/// The SharePoint permissions the page asks for when `config.json` names none: the profile
+/// permission that writes the user's own picture (`SetMyProfilePicture`) and reads the
+/// profile (`GetMyProperties`), and the site permission that reads the thumbnails SharePoint
+/// makes in the My Site host's `User Photos` library (files, which profile permissions do not
+/// cover). `User.ReadWrite.All` needs an administrator's consent.
+pub const DEFAULT_SHAREPOINT_SCOPES: [&str; 2] = ["User.ReadWrite.All", "AllSites.Read"];
 
 /// Everything that can be wrong with `config.json`, each with what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -101,6 +114,38 @@ pub enum ConfigError {
         "\"cacheLocation\" in config.json is \"{value}\": use \"sessionStorage\" or \"memory\"."
     )]
     BadCacheLocation { value: String },
+    /// `sharePointScopes` holds something that is not a SharePoint permission's name.
+    #[error("{}", share_point_scope_message(.value, *.problem))]
+    BadSharePointScope {
+        value: String,
+        problem: ScopeProblem,
+    },
+}
+
+/// What is wrong with `sharePointScopes` (`value` names the entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeProblem {
+    /// The list is empty: the page could get no SharePoint token.
+    Empty,
+    /// A URL or a resource in front of the name: the page adds the My Site host itself.
+    NotAName,
+    /// Not a permission's name (spaces, other characters, an OpenID Connect scope).
+    NotAPermission,
+    /// The same name twice.
+    Repeated,
+    /// `.default` with other names: the identity platform takes `.default` alone.
+    DefaultNotAlone,
+}
+
+/// [`ConfigError::BadSharePointScope`] in English (the catalogue words it in each language).
+pub fn share_point_scope_message(value: &str, problem: ScopeProblem) -> String {
+    match problem {
+        ScopeProblem::Empty => "\"sharePointScopes\" in config.json is an empty list. Leave the key out to ask for User.ReadWrite.All and AllSites.Read, or list the SharePoint permissions to ask for.".to_owned(),
+        ScopeProblem::NotAName => format!("\"sharePointScopes\" in config.json has \"{value}\": give the permission's name only (for example User.ReadWrite.All); the page puts the My Site host in front of it."),
+        ScopeProblem::NotAPermission => format!("\"sharePointScopes\" in config.json has \"{value}\", which is not the name of a SharePoint permission (for example User.ReadWrite.All or AllSites.Read)."),
+        ScopeProblem::Repeated => format!("\"sharePointScopes\" in config.json lists \"{value}\" twice."),
+        ScopeProblem::DefaultNotAlone => "\"sharePointScopes\" in config.json has \".default\" with other names: .default stands for every permission the app registration has, so it must be the only entry.".to_owned(),
+    }
 }
 
 impl AppConfig {
@@ -183,6 +228,10 @@ impl AppConfig {
             .iter()
             .map(|o| origin("embedOrigins", o))
             .collect::<Result<Vec<_>, _>>()?;
+        let share_point_scopes = match raw.share_point_scopes {
+            None => DEFAULT_SHAREPOINT_SCOPES.map(str::to_owned).to_vec(),
+            Some(names) => share_point_scopes(names)?,
+        };
 
         Ok(AppConfig {
             client_id,
@@ -193,9 +242,49 @@ impl AppConfig {
             redirect_uri,
             cache_location,
             embed_origins,
+            share_point_scopes,
         })
     }
 }
+
+/// Checks `sharePointScopes`: permission names (`User.ReadWrite.All`, `AllSites.Read`), each
+/// once, or `.default` alone; at least one.
+fn share_point_scopes(names: Vec<String>) -> Result<Vec<String>, ConfigError> {
+    let bad = |value: &str, problem| ConfigError::BadSharePointScope {
+        value: value.to_owned(),
+        problem,
+    };
+    let names: Vec<String> = names.into_iter().map(|n| n.trim().to_owned()).collect();
+    if names.is_empty() {
+        return Err(bad("", ScopeProblem::Empty));
+    }
+    for (i, name) in names.iter().enumerate() {
+        if name.contains(['/', ':']) {
+            return Err(bad(name, ScopeProblem::NotAName));
+        }
+        let permission = name
+            .split('.')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()))
+            && name.starts_with(|c: char| c.is_ascii_alphabetic());
+        let oidc = OIDC_SCOPE_NAMES
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(name));
+        if name == ".default" {
+            if names.len() > 1 {
+                return Err(bad(name, ScopeProblem::DefaultNotAlone));
+            }
+        } else if !permission || oidc {
+            return Err(bad(name, ScopeProblem::NotAPermission));
+        }
+        if names[..i].iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            return Err(bad(name, ScopeProblem::Repeated));
+        }
+    }
+    Ok(names)
+}
+
+/// The OpenID Connect scopes, which name no resource's permission.
+pub const OIDC_SCOPE_NAMES: [&str; 4] = ["openid", "profile", "offline_access", "email"];
 
 fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
@@ -524,6 +613,96 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn sharepoint_scopes_default_to_the_profile_permission_and_site_reads() {
+        let c = parse(&format!(
+            r#"{{"clientId":"{ID}","authority":"https://a.example/t"}}"#
+        ))
+        .unwrap();
+        assert_eq!(
+            c.share_point_scopes,
+            ["User.ReadWrite.All", "AllSites.Read"]
+        );
+    }
+
+    #[test]
+    fn sharepoint_scopes_from_config_replace_the_default_as_names() {
+        let c = parse(&format!(
+            r#"{{"clientId":"{ID}","authority":"https://a.example/t",
+                "sharePointScopes":[" AllSites.FullControl ","User.ReadWrite.All"]}}"#
+        ))
+        .unwrap();
+        assert_eq!(
+            c.share_point_scopes,
+            ["AllSites.FullControl", "User.ReadWrite.All"]
+        );
+        let c = parse(&format!(
+            r#"{{"clientId":"{ID}","authority":"https://a.example/t","sharePointScopes":[".default"]}}"#
+        ))
+        .unwrap();
+        assert_eq!(c.share_point_scopes, [".default"]);
+    }
+
+    #[test]
+    fn sharepoint_scopes_that_are_not_permission_names_are_refused_with_the_entry() {
+        let cases: [(&str, &str, ScopeProblem); 8] = [
+            ("[]", "", ScopeProblem::Empty),
+            (
+                r#"["https://contoso-my.sharepoint.com/User.ReadWrite.All"]"#,
+                "https://contoso-my.sharepoint.com/User.ReadWrite.All",
+                ScopeProblem::NotAName,
+            ),
+            (r#"["Sites:Read"]"#, "Sites:Read", ScopeProblem::NotAName),
+            (
+                r#"["User.ReadWrite.All AllSites.Read"]"#,
+                "User.ReadWrite.All AllSites.Read",
+                ScopeProblem::NotAPermission,
+            ),
+            (r#"["", "AllSites.Read"]"#, "", ScopeProblem::NotAPermission),
+            (
+                r#"["offline_access"]"#,
+                "offline_access",
+                ScopeProblem::NotAPermission,
+            ),
+            (
+                r#"["AllSites.Read", "allsites.read"]"#,
+                "allsites.read",
+                ScopeProblem::Repeated,
+            ),
+            (
+                r#"[".default", "AllSites.Read"]"#,
+                ".default",
+                ScopeProblem::DefaultNotAlone,
+            ),
+        ];
+        for (list, value, problem) in cases {
+            let err = parse(&format!(
+                r#"{{"clientId":"{ID}","authority":"https://a.example/t","sharePointScopes":{list}}}"#
+            ))
+            .unwrap_err();
+            assert_eq!(
+                err,
+                ConfigError::BadSharePointScope {
+                    value: value.to_owned(),
+                    problem
+                },
+                "{list}"
+            );
+            let text = err.to_string();
+            assert!(
+                text.starts_with("\"sharePointScopes\" in config.json"),
+                "{text}"
+            );
+            assert!(text.contains(value), "{text}");
+        }
+        // Not a list of strings at all: the JSON's own message, with where.
+        let err = parse(&format!(
+            r#"{{"clientId":"{ID}","authority":"https://a.example/t","sharePointScopes":"AllSites.Read"}}"#
+        ))
+        .unwrap_err();
+        assert!(matches!(err, ConfigError::BadJson { .. }), "{err:?}");
     }
 
     #[test]

@@ -47,16 +47,49 @@ pub enum Resource {
 }
 
 impl Resource {
-    /// The delegated scopes the app asks for on this resource.
-    pub fn scopes(&self) -> Vec<String> {
+    /// The delegated scopes the app asks for on this resource: `User.Read` on Graph; on the
+    /// My Site host, each permission name of `sharepoint` (`config.json`'s `sharePointScopes`,
+    /// by default [`crate::config::DEFAULT_SHAREPOINT_SCOPES`]) behind the host's origin, as the
+    /// identity platform names another resource's permissions.
+    ///
+    /// ```
+    /// use profile_photo_sync::auth::Resource;
+    /// use profile_photo_sync::config::MySiteOrigin;
+    /// let origin = MySiteOrigin::from_service("https://contoso-my.sharepoint.com", false).unwrap();
+    /// let names = ["User.ReadWrite.All".to_owned(), "AllSites.Read".to_owned()];
+    /// assert_eq!(
+    ///     Resource::SharePoint { origin }.scopes(&names),
+    ///     [
+    ///         "https://contoso-my.sharepoint.com/User.ReadWrite.All",
+    ///         "https://contoso-my.sharepoint.com/AllSites.Read"
+    ///     ]
+    /// );
+    /// assert_eq!(Resource::Graph.scopes(&names), ["User.Read"]);
+    /// ```
+    pub fn scopes(&self, sharepoint: &[String]) -> Vec<String> {
         match self {
             Resource::Graph => vec!["User.Read".to_owned()],
-            Resource::SharePoint { origin } => vec![format!("{origin}/AllSites.Write")],
+            Resource::SharePoint { origin } => sharepoint
+                .iter()
+                .map(|name| format!("{origin}/{name}"))
+                .collect(),
         }
     }
 }
 
 impl AuthError {
+    /// This error, naming `scopes` as what was asked for when it is a missing admin consent
+    /// (the identity platform's AADSTS65001 does not say which permission it lacks).
+    pub fn asking_for(self, scopes: &[String]) -> AuthError {
+        match self {
+            AuthError::AdminConsentRequired { code, .. } => AuthError::AdminConsentRequired {
+                code,
+                scopes: scopes.to_vec(),
+            },
+            other => other,
+        }
+    }
+
     /// True when the same request may well succeed later as it is (the identity platform was
     /// unreachable or busy); the session needs nothing from the user.
     pub fn is_transient(&self) -> bool {
@@ -68,6 +101,54 @@ impl AuthError {
 pub trait TokenSource {
     /// A fresh access token for `resource`, silently when possible (cache, then refresh token).
     fn access_token(&self, resource: &Resource) -> impl Future<Output = Result<String, AuthError>>;
+
+    /// The scopes granted with the last token for `resource`, as the identity platform wrote
+    /// them in its token response; `None` when unknown (no token yet, or a source that does not
+    /// say).
+    fn granted_scopes(&self, resource: &Resource) -> Option<Vec<String>> {
+        let _ = resource;
+        None
+    }
+}
+
+/// The permission names in `scopes`, without their resource
+/// (`https://contoso-my.sharepoint.com/AllSites.Read` → `AllSites.Read`) and without the
+/// OpenID Connect scopes, which name no permission of an API.
+///
+/// ```
+/// let scopes = ["openid", "https://contoso-my.sharepoint.com/User.ReadWrite.All", "User.Read"];
+/// let scopes: Vec<String> = scopes.map(str::to_owned).to_vec();
+/// assert_eq!(
+///     profile_photo_sync::auth::permission_names(&scopes),
+///     ["User.ReadWrite.All", "User.Read"]
+/// );
+/// ```
+pub fn permission_names(scopes: &[String]) -> Vec<String> {
+    scopes
+        .iter()
+        .filter(|s| {
+            !crate::config::OIDC_SCOPE_NAMES
+                .iter()
+                .any(|o| o.eq_ignore_ascii_case(s))
+        })
+        .map(|s| match s.find("://") {
+            Some(scheme) => match s[scheme + 3..].find('/') {
+                Some(slash) => s[scheme + 3 + slash + 1..].to_owned(),
+                None => s.clone(),
+            },
+            None => s.clone(),
+        })
+        .collect()
+}
+
+/// The API a list of scopes asks for: SharePoint when one names a resource by its address
+/// (the page asks only the My Site host that way), Microsoft Graph otherwise.
+pub fn api_of(scopes: &[String]) -> &'static str {
+    if scopes.iter().any(|s| s.contains("://")) {
+        "SharePoint"
+    } else {
+        "Microsoft Graph"
+    }
 }
 
 /// Why no token could be had, each with what the user can do about it.
@@ -76,9 +157,10 @@ pub enum AuthError {
     /// The user cancelled sign-in or declined consent.
     #[error("sign-in was cancelled")]
     Cancelled,
-    /// An administrator must consent to the app's permissions (AADSTS65001, 90094).
+    /// An administrator must consent to the app's permissions (AADSTS65001, 90094). `scopes`
+    /// are those of the request that was refused, when known: one resource's permissions.
     #[error("an administrator must approve this app first ({code})")]
-    AdminConsentRequired { code: String },
+    AdminConsentRequired { code: String, scopes: Vec<String> },
     /// The redirect URI this page uses is not registered (AADSTS50011).
     #[error("the redirect URI {redirect_uri} is not registered for this app (AADSTS50011)")]
     RedirectUriNotRegistered { redirect_uri: String },

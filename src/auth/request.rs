@@ -353,6 +353,7 @@ pub fn classify(error: &str, description: &str, redirect_uri: &str) -> AuthError
         (_, Some(50020)) => AuthError::UserNotInTenant,
         (_, Some(65001 | 90094 | 90008)) => AuthError::AdminConsentRequired {
             code: format!("AADSTS{}", code.unwrap_or_default()),
+            scopes: Vec::new(),
         },
         (_, Some(65004)) | ("access_denied", _) => AuthError::Cancelled,
         (_, Some(50058 | 50076 | 50079 | 700084 | 700082 | 70043))
@@ -486,7 +487,9 @@ mod tests {
             login_hint: Some("adele@contoso.onmicrosoft.com".into()),
             domain_hint: Some("contoso.com".into()),
             prompt: Some("select_account".into()),
-            extra_scopes_to_consent: vec!["https://contoso-my.sharepoint.com/AllSites.Write".into()],
+            extra_scopes_to_consent: vec![
+                "https://contoso-my.sharepoint.com/User.ReadWrite.All".into()
+            ],
             return_to: "/?autostart=1".into(),
             ui_locales: Some("lv".into()),
         };
@@ -520,7 +523,7 @@ mod tests {
                 && scope.contains("offline_access")
                 && scope.contains("User.Read")
         );
-        assert!(scope.contains("https://contoso-my.sharepoint.com/AllSites.Write"));
+        assert!(scope.contains("https://contoso-my.sharepoint.com/User.ReadWrite.All"));
         // The challenge is the S256 of the verifier we keep.
         let challenge = param(&q, "code_challenge").unwrap();
         let expected = oauth2::PkceCodeChallenge::from_code_verifier_sha256(

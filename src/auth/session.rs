@@ -111,6 +111,12 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
         &self.redirect_uri
     }
 
+    /// The scopes this deployment asks for on `resource` (the SharePoint ones from
+    /// `config.json`).
+    pub fn scopes(&self, resource: &Resource) -> Vec<String> {
+        resource.scopes(&self.config.share_point_scopes)
+    }
+
     /// The signed-in account, if any.
     pub fn account(&self) -> Option<Account> {
         self.cache.account()
@@ -177,11 +183,10 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
             AuthResponse::Error {
                 error, description, ..
             } => {
-                return Err(request::classify(
-                    &error,
-                    &description,
-                    &pending.redirect_uri,
-                ))
+                return Err(
+                    request::classify(&error, &description, &pending.redirect_uri)
+                        .asking_for(&pending.scopes),
+                )
             }
             AuthResponse::Code { code, .. } => code,
         };
@@ -193,7 +198,9 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
             .add_extra_param("scope", pending.scopes.join(" "))
             .request_async(&|r| token_endpoint::call(&self.endpoint, &status, r))
             .await
-            .map_err(|e| token_endpoint::token_error(e, &pending.redirect_uri))?;
+            .map_err(|e| {
+                token_endpoint::token_error(e, &pending.redirect_uri).asking_for(&pending.scopes)
+            })?;
 
         let id_token = tokens
             .extra_fields()
@@ -241,15 +248,30 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
         self.cache.put_access_token(
             account,
             resource,
-            &resource.scopes(),
+            &self.scopes(resource),
             tokens.access_token().secret(),
             expires_in,
             now,
         );
+        // What the token may do, as the token response says (RFC 6749 §5.1: a response
+        // without `scope` granted exactly what was asked). The token itself is opaque.
+        let granted: Vec<String> = match tokens.scopes() {
+            Some(scopes) => scopes.iter().map(|s| s.to_string()).collect(),
+            None => self.scopes(resource),
+        };
+        self.cache.put_granted_scopes(account, resource, &granted);
         if let Some(refresh) = tokens.refresh_token() {
             self.cache
                 .put_refresh_token(account, refresh.secret(), now, fresh_sign_in);
         }
+    }
+
+    /// The scopes granted with the last token for `resource` (the token response's `scope`,
+    /// as the identity platform wrote them: `https://contoso-my.sharepoint.com/AllSites.Read`),
+    /// if a token was had since sign-in.
+    pub fn granted_scopes(&self, resource: &Resource) -> Option<Vec<String>> {
+        let account = self.account()?;
+        self.cache.granted_scopes(&account, resource)
     }
 
     /// Fresh random bytes for a sign-in's PKCE verifier, `state` and `nonce`. A browser

@@ -2,6 +2,7 @@
 
 use super::number::{count, one_decimal};
 use super::{Catalogue, Lang};
+use crate::config::ScopeProblem;
 
 pub static EN: Catalogue = Catalogue {
     product_name: "Profile Photo Sync",
@@ -22,6 +23,13 @@ pub static EN: Catalogue = Catalogue {
     config_not_https: |field, value| format!("\"{field}\" in config.json is \"{value}\": it must use https:// (only localhost may use http://)."),
     config_not_an_origin: |field, value| format!("\"{field}\" in config.json is \"{value}\": give the origin only (scheme and host), with no path."),
     config_bad_cache_location: |value| format!("\"cacheLocation\" in config.json is \"{value}\": use \"sessionStorage\" or \"memory\"."),
+    config_bad_share_point_scope: |value, problem| match problem {
+        ScopeProblem::Empty => "\"sharePointScopes\" in config.json is an empty list. Leave the key out to ask for User.ReadWrite.All and AllSites.Read, or list the SharePoint permissions to ask for.".to_owned(),
+        ScopeProblem::NotAName => format!("\"sharePointScopes\" in config.json has \"{value}\": give the permission's name only (for example User.ReadWrite.All); the page puts the My Site host in front of it."),
+        ScopeProblem::NotAPermission => format!("\"sharePointScopes\" in config.json has \"{value}\", which is not the name of a SharePoint permission (for example User.ReadWrite.All or AllSites.Read)."),
+        ScopeProblem::Repeated => format!("\"sharePointScopes\" in config.json lists \"{value}\" twice."),
+        ScopeProblem::DefaultNotAlone => "\"sharePointScopes\" in config.json has \".default\" with other names: .default stands for every permission the app registration has, so it must be the only entry.".to_owned(),
+    },
     hint_client_id: "the application (client) ID of the app registration in Entra ID.",
     hint_authority: "https://login.microsoftonline.com/<your tenant>.onmicrosoft.com",
     landing_title: "Make SharePoint show your current photo",
@@ -60,6 +68,7 @@ pub static EN: Catalogue = Catalogue {
     auth_other: |code, d| format!("Sign-in failed: {code}. {d}"),
     auth_busy: |status| format!("The sign-in service is busy right now (HTTP {status}). You are still signed in: try again in a few minutes."),
     auth_storage_full: "This browser's storage for this page is full, so the sign-in could not be remembered. Close other tabs of this site or clear its site data, then try again.",
+    auth_admin_consent_for: |code, api, permissions| format!("Your organisation has to approve this app before you can use it ({code}): an administrator must grant admin consent for the delegated {api} permissions {permissions}. Ask your Microsoft 365 administrator to grant it in Entra ID (the app registration's API permissions → Grant admin consent), then try again."),
     // --- Self-service sync (photo, graph, sharepoint, sync; ui/sync_view.rs) ---
     sync_title: "Your profile photo",
     sync_intro: "On the left, the photo Outlook and Teams show; on the right, the one SharePoint and OneDrive show. Syncing copies your Outlook photo to SharePoint and checks that it worked.",
@@ -119,6 +128,10 @@ pub static EN: Catalogue = Catalogue {
     fail_verification_fix: "Reload this page in a minute to check again. If the old photo stays, select “Sync anyway”.",
     fail_unexpected: |service| format!("{service} gave an answer this page did not expect."),
     fail_tell_it_fix: "Try again later. If it keeps happening, send the details below to your IT department.",
+    fail_admin_consent_for: |api, permissions| format!("Your organisation has not yet approved this app's {api} permissions {permissions}, which it needs to read and write your photo."),
+    fail_admin_consent_for_fix: |api, permissions| format!("Ask your Microsoft 365 administrator to grant admin consent for the delegated {api} permissions {permissions} to this app in Entra ID (the app registration's API permissions → Grant admin consent)."),
+    fail_profile_permission_missing: |missing, granted| format!("SharePoint refused access (Access denied): this app's SharePoint permissions lack {missing}, which writing your profile photo needs. The app has: {granted}."),
+    fail_profile_permission_missing_fix: |missing| format!("Ask your IT department: an administrator must add the delegated SharePoint permission {missing} to this app in Entra ID (API permissions) and grant admin consent; if config.json lists \"sharePointScopes\", add it there too."),
     // --- end of self-service sync ---
     // --- Embedding, links and setup (ui/embed_view.rs, ui/links_view.rs, ui/setup_view.rs) ---
     other_account_title: "Someone else is signed in",
@@ -194,8 +207,20 @@ pub static EN: Catalogue = Catalogue {
     setup_my_site_unknown_fix: "Add \"mySiteHost\": \"https://<tenant>-my.sharepoint.com\" to config.json, or open OneDrive once with this account.",
     setup_my_site_untrusted: |value| format!("Microsoft Graph named {value} as the My Site, which is not a SharePoint Online address, so no token was sent there."),
     setup_my_site_failed: |host, detail| format!("{host} did not answer GetMyProperties: {detail}."),
-    setup_my_site_fix: "Check \"mySiteHost\" in config.json and that the app registration has the delegated SharePoint permission AllSites.Write, with admin consent.",
+    setup_my_site_fix: "Check \"mySiteHost\" in config.json and that the app registration has the delegated SharePoint permissions User.ReadWrite.All and AllSites.Read, with admin consent.",
     setup_all_passed: "Everything works: this deployment is ready.",
     setup_retry: "Check again",
+    setup_step_sharepoint_permission: "The SharePoint token carries the permissions a sync needs",
+    setup_redirect_uri_checked_by_sign_in: "It is this page's own address; the test sign-in below checks that it is registered.",
+    setup_redirect_uri_registered: |uri| format!("The test sign-in came back to {uri}: it is registered as a single-page application redirect URI."),
+    setup_redirect_uri_elsewhere: |uri, page| format!("\"redirectUri\" in config.json is {uri}, which is not an address of this page ({page}): the sign-in would come back to another page."),
+    setup_redirect_uri_elsewhere_fix: "Remove \"redirectUri\" from config.json (the page then uses its own folder), or set it to this page's folder, and register that address.",
+    setup_profile_read_refused: |host, detail| format!("{host} refused GetMyProperties ({detail}): its token may not read user profiles."),
+    setup_profile_read_refused_fix: "In Entra ID, open the app registration → API permissions → Add a permission → SharePoint → Delegated permissions, add User.ReadWrite.All (it reads profiles too), then Grant admin consent for your organisation. Site permissions such as AllSites.Write do not reach user profiles.",
+    setup_sharepoint_consent_missing: |code, permissions| format!("No token for SharePoint ({code}): nobody has granted admin consent for the SharePoint permissions {permissions}."),
+    setup_sharepoint_consent_fix: |permissions| format!("In Entra ID, open the app registration → API permissions, make sure the delegated SharePoint permissions {permissions} are listed, and select Grant admin consent for your organisation (or open the admin consent address in the deployment guide). Then test again."),
+    setup_permission_ok: |granted| format!("The SharePoint token carries {granted}: a sync can read the profile, write the picture and read the new thumbnails."),
+    setup_permission_missing: |missing, granted| format!("The SharePoint token carries {granted}, but a sync also needs {missing}: without it SharePoint refuses with Access denied."),
+    setup_permission_fix: |missing| format!("In Entra ID, open the app registration → API permissions → Add a permission → SharePoint → Delegated permissions, add {missing}, then Grant admin consent for your organisation. If config.json lists \"sharePointScopes\", add it there too. Then test again."),
     // --- end of embedding, links and setup ---
 };

@@ -8,6 +8,7 @@
 
 use super::number::{count, one_decimal};
 use super::{Catalogue, Lang};
+use crate::config::ScopeProblem;
 
 pub static LV: Catalogue = Catalogue {
     product_name: "Profila fotoattēla sinhronizācija",
@@ -28,6 +29,13 @@ pub static LV: Catalogue = Catalogue {
     config_not_https: |field, value| format!("Lauka „{field}“ vērtība failā config.json ir „{value}“: tai jāizmanto https:// (http:// drīkst izmantot tikai localhost)."),
     config_not_an_origin: |field, value| format!("Lauka „{field}“ vērtība failā config.json ir „{value}“: norādiet tikai izcelsmi (shēmu un resursdatoru) bez ceļa."),
     config_bad_cache_location: |value| format!("Lauka „cacheLocation“ vērtība failā config.json ir „{value}“: izmantojiet „sessionStorage“ vai „memory“."),
+    config_bad_share_point_scope: |value, problem| match problem {
+        ScopeProblem::Empty => "Lauks „sharePointScopes“ failā config.json ir tukšs saraksts. Izlaidiet šo lauku, lai tiktu pieprasītas atļaujas User.ReadWrite.All un AllSites.Read, vai norādiet, kuras SharePoint atļaujas pieprasīt.".to_owned(),
+        ScopeProblem::NotAName => format!("Laukā „sharePointScopes“ failā config.json ir „{value}“: norādiet tikai atļaujas nosaukumu (piemēram, User.ReadWrite.All); Manas vietnes (My Site) resursdatoru lapa pievieno pati."),
+        ScopeProblem::NotAPermission => format!("Laukā „sharePointScopes“ failā config.json ir „{value}“, kas nav SharePoint atļaujas nosaukums (piemēram, User.ReadWrite.All vai AllSites.Read)."),
+        ScopeProblem::Repeated => format!("Laukā „sharePointScopes“ failā config.json atļauja „{value}“ ir norādīta divreiz."),
+        ScopeProblem::DefaultNotAlone => "Laukā „sharePointScopes“ failā config.json kopā ar citiem nosaukumiem ir norādīts „.default“: tas apzīmē visas programmas reģistrācijas atļaujas, tāpēc tam jābūt vienīgajam ierakstam.".to_owned(),
+    },
     hint_client_id: "lietojumprogrammas (klienta) ID, kas norādīts programmas reģistrācijā pakalpojumā Entra ID.",
     hint_authority: "https://login.microsoftonline.com/<jūsu nomnieks>.onmicrosoft.com",
     landing_title: "Parādiet pakalpojumā SharePoint savu pašreizējo fotoattēlu",
@@ -66,6 +74,7 @@ pub static LV: Catalogue = Catalogue {
     auth_other: |code, d| format!("Pierakstīšanās neizdevās: {code}. {d}"),
     auth_busy: |status| format!("Pierakstīšanās pakalpojums pašlaik ir noslogots (HTTP {status}). Jūsu pierakstīšanās joprojām ir spēkā: mēģiniet vēlreiz pēc dažām minūtēm."),
     auth_storage_full: "Šīs lapas krātuve pārlūkprogrammā ir pilna, tāpēc pierakstīšanos nevarēja saglabāt. Aizveriet citas šīs vietnes cilnes vai notīriet vietnes datus un mēģiniet vēlreiz.",
+    auth_admin_consent_for: |code, api, permissions| format!("Jūsu organizācijai ir jāapstiprina šī programma, pirms varat to izmantot ({code}): administratoram jāpiešķir administratora piekrišana pakalpojuma {api} deleģētajām atļaujām {permissions}. Lūdziet Microsoft 365 administratoru to izdarīt pakalpojumā Entra ID (programmas reģistrācijas sadaļā API atļaujas → Piešķirt administratora piekrišanu) un pēc tam mēģiniet vēlreiz."),
     // --- Self-service sync (photo, graph, sharepoint, sync; ui/sync_view.rs) ---
     sync_title: "Jūsu profila fotoattēls",
     sync_intro: "Kreisajā pusē ir fotoattēls, ko rāda programmas Outlook un Teams, labajā pusē — tas, ko rāda pakalpojumi SharePoint un OneDrive. Sinhronizācija iekopē jūsu programmas Outlook fotoattēlu pakalpojumā SharePoint un pārbauda, vai tas izdevās.",
@@ -125,6 +134,10 @@ pub static LV: Catalogue = Catalogue {
     fail_verification_fix: "Pēc minūtes atkārtoti ielādējiet šo lapu, lai pārbaudītu vēlreiz. Ja joprojām redzams vecais fotoattēls, atlasiet „Tomēr sinhronizēt“.",
     fail_unexpected: |service| format!("Pakalpojums {service} sniedza atbildi, ko šī lapa negaidīja."),
     fail_tell_it_fix: "Vēlāk mēģiniet vēlreiz. Ja problēma atkārtojas, nosūtiet tālāk redzamo informāciju savai IT nodaļai.",
+    fail_admin_consent_for: |api, permissions| format!("Jūsu organizācija vēl nav apstiprinājusi šīs programmas pakalpojuma {api} atļaujas {permissions}, kas tai nepieciešamas, lai lasītu un rakstītu jūsu fotoattēlu."),
+    fail_admin_consent_for_fix: |api, permissions| format!("Lūdziet Microsoft 365 administratoru pakalpojumā Entra ID piešķirt šai programmai administratora piekrišanu pakalpojuma {api} deleģētajām atļaujām {permissions} (programmas reģistrācijas sadaļā API atļaujas → Piešķirt administratora piekrišanu)."),
+    fail_profile_permission_missing: |missing, granted| format!("Pakalpojums SharePoint liedza piekļuvi (Access denied): šīs programmas SharePoint atļaujās trūkst {missing}, bez kā nevar rakstīt jūsu profila fotoattēlu. Programmai ir: {granted}."),
+    fail_profile_permission_missing_fix: |missing| format!("Vērsieties IT nodaļā: administratoram pakalpojumā Entra ID (API atļaujas) šai programmai jāpievieno deleģētās SharePoint atļaujas {missing} un jāpiešķir administratora piekrišana; ja failā config.json ir lauks „sharePointScopes“, tās jāpievieno arī tur."),
     // --- end of self-service sync ---
     // --- Embedding, links and setup (ui/embed_view.rs, ui/links_view.rs, ui/setup_view.rs) ---
     other_account_title: "Ir pierakstīts cits konts",
@@ -200,8 +213,20 @@ pub static LV: Catalogue = Catalogue {
     setup_my_site_unknown_fix: "Pievienojiet failā config.json lauku „mySiteHost“ ar vērtību https://<nomnieks>-my.sharepoint.com vai vienreiz atveriet pakalpojumu OneDrive ar šo kontu.",
     setup_my_site_untrusted: |value| format!("Pakalpojums Microsoft Graph norādīja {value} kā Manu vietni (My Site), taču tā nav pakalpojuma SharePoint Online adrese, tāpēc marķieris uz to netika nosūtīts."),
     setup_my_site_failed: |host, detail| format!("Resursdators {host} neatbildēja uz pieprasījumu GetMyProperties: {detail}."),
-    setup_my_site_fix: "Pārbaudiet lauku „mySiteHost“ failā config.json un to, vai programmas reģistrācijai ir deleģētā SharePoint atļauja AllSites.Write ar administratora piekrišanu.",
+    setup_my_site_fix: "Pārbaudiet lauku „mySiteHost“ failā config.json un to, vai programmas reģistrācijai ir deleģētās SharePoint atļaujas User.ReadWrite.All un AllSites.Read ar administratora piekrišanu.",
     setup_all_passed: "Viss darbojas: šis izvietojums ir gatavs.",
     setup_retry: "Pārbaudīt vēlreiz",
+    setup_step_sharepoint_permission: "SharePoint marķierim ir sinhronizācijai nepieciešamās atļaujas",
+    setup_redirect_uri_checked_by_sign_in: "Tā ir šīs lapas adrese; tālāk redzamā testa pierakstīšanās pārbauda, vai tā ir reģistrēta.",
+    setup_redirect_uri_registered: |uri| format!("Testa pierakstīšanās atgriezās adresē {uri}: tā ir reģistrēta kā vienas lapas lietojumprogrammas novirzīšanas URI."),
+    setup_redirect_uri_elsewhere: |uri, page| format!("Lauka „redirectUri“ vērtība failā config.json ir {uri}, kas nav šīs lapas adrese ({page}): pierakstīšanās atgrieztos citā lapā."),
+    setup_redirect_uri_elsewhere_fix: "Izņemiet lauku „redirectUri“ no faila config.json (tad lapa izmanto savu mapi) vai norādiet tajā šīs lapas mapi un reģistrējiet šo adresi.",
+    setup_profile_read_refused: |host, detail| format!("Resursdators {host} noraidīja pieprasījumu GetMyProperties ({detail}): tā marķieris nedrīkst lasīt lietotāju profilus."),
+    setup_profile_read_refused_fix: "Pakalpojumā Entra ID atveriet programmas reģistrāciju → API atļaujas → Pievienot atļauju → SharePoint → Deleģētās atļaujas, pievienojiet User.ReadWrite.All (tā ļauj arī lasīt profilus) un pēc tam piešķiriet administratora piekrišanu jūsu organizācijai. Vietņu atļaujas, piemēram, AllSites.Write, neattiecas uz lietotāju profiliem.",
+    setup_sharepoint_consent_missing: |code, permissions| format!("Pakalpojuma SharePoint marķieri neizdevās iegūt ({code}): SharePoint atļaujām {permissions} neviens nav piešķīris administratora piekrišanu."),
+    setup_sharepoint_consent_fix: |permissions| format!("Pakalpojumā Entra ID atveriet programmas reģistrāciju → API atļaujas, pārliecinieties, ka sarakstā ir deleģētās SharePoint atļaujas {permissions}, un atlasiet „Piešķirt administratora piekrišanu jūsu organizācijai“ (vai atveriet izvietošanas rokasgrāmatā norādīto administratora piekrišanas adresi). Pēc tam testējiet vēlreiz."),
+    setup_permission_ok: |granted| format!("SharePoint marķierim ir atļaujas {granted}: sinhronizācija var nolasīt profilu, ierakstīt attēlu un nolasīt jaunos sīktēlus."),
+    setup_permission_missing: |missing, granted| format!("SharePoint marķierim ir atļaujas {granted}, taču sinhronizācijai vajag arī {missing}: bez tām pakalpojums SharePoint atbild ar Access denied."),
+    setup_permission_fix: |missing| format!("Pakalpojumā Entra ID atveriet programmas reģistrāciju → API atļaujas → Pievienot atļauju → SharePoint → Deleģētās atļaujas, pievienojiet {missing} un pēc tam piešķiriet administratora piekrišanu jūsu organizācijai. Ja failā config.json ir lauks „sharePointScopes“, pievienojiet tās arī tur. Pēc tam testējiet vēlreiz."),
     // --- end of embedding, links and setup ---
 };

@@ -10,7 +10,7 @@ mod en;
 mod lv;
 mod number;
 
-use crate::config::ConfigError;
+use crate::config::{ConfigError, ScopeProblem};
 
 /// A language the page speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -81,6 +81,8 @@ pub struct Catalogue {
     pub config_not_https: fn(&str, &str) -> String,
     pub config_not_an_origin: fn(&str, &str) -> String,
     pub config_bad_cache_location: fn(&str) -> String,
+    /// An entry of `sharePointScopes` (empty for an empty list) and what is wrong with it.
+    pub config_bad_share_point_scope: fn(&str, ScopeProblem) -> String,
     pub hint_client_id: &'static str,
     pub hint_authority: &'static str,
     pub landing_title: &'static str,
@@ -116,6 +118,8 @@ pub struct Catalogue {
     pub auth_other: fn(&str, &str) -> String,
     pub auth_busy: fn(u16) -> String,
     pub auth_storage_full: &'static str,
+    /// A missing admin consent that names what was asked: (AADSTS code, API, permissions).
+    pub auth_admin_consent_for: fn(&str, &str, &str) -> String,
     // --- Self-service sync (photo, graph, sharepoint, sync; ui/sync_view.rs) ---
     pub sync_title: &'static str,
     pub sync_intro: &'static str,
@@ -176,6 +180,13 @@ pub struct Catalogue {
     pub fail_verification_fix: &'static str,
     pub fail_unexpected: fn(&str) -> String,
     pub fail_tell_it_fix: &'static str,
+    /// A missing admin consent that names what was asked: (API, permissions).
+    pub fail_admin_consent_for: fn(&str, &str) -> String,
+    pub fail_admin_consent_for_fix: fn(&str, &str) -> String,
+    /// SharePoint refused, and its token lacks permissions: (missing, what it carries).
+    pub fail_profile_permission_missing: fn(&str, &str) -> String,
+    /// (missing permissions)
+    pub fail_profile_permission_missing_fix: fn(&str) -> String,
     // --- end of self-service sync ---
     // --- Embedding, links and setup (ui/embed_view.rs, ui/links_view.rs, ui/setup_view.rs) ---
     /// A link for another account than the signed-in one: (signed in, the link's account).
@@ -252,6 +263,27 @@ pub struct Catalogue {
     pub setup_my_site_fix: &'static str,
     pub setup_all_passed: &'static str,
     pub setup_retry: &'static str,
+    pub setup_step_sharepoint_permission: &'static str,
+    /// After the redirect URI to register, before the test sign-in.
+    pub setup_redirect_uri_checked_by_sign_in: &'static str,
+    /// The test sign-in came back to this URI.
+    pub setup_redirect_uri_registered: fn(&str) -> String,
+    /// `redirectUri` (the URI) is not an address of this page (its folder).
+    pub setup_redirect_uri_elsewhere: fn(&str, &str) -> String,
+    pub setup_redirect_uri_elsewhere_fix: &'static str,
+    /// (host, SharePoint's words)
+    pub setup_profile_read_refused: fn(&str, &str) -> String,
+    pub setup_profile_read_refused_fix: &'static str,
+    /// (AADSTS code, SharePoint permissions asked for)
+    pub setup_sharepoint_consent_missing: fn(&str, &str) -> String,
+    /// (SharePoint permissions asked for)
+    pub setup_sharepoint_consent_fix: fn(&str) -> String,
+    /// (what the SharePoint token carries)
+    pub setup_permission_ok: fn(&str) -> String,
+    /// (missing, what the token carries)
+    pub setup_permission_missing: fn(&str, &str) -> String,
+    /// (missing)
+    pub setup_permission_fix: fn(&str) -> String,
     // --- end of embedding, links and setup ---
 }
 
@@ -283,6 +315,9 @@ impl Catalogue {
             ConfigError::NotHttps { field, value } => (self.config_not_https)(field, value),
             ConfigError::NotAnOrigin { field, value } => (self.config_not_an_origin)(field, value),
             ConfigError::BadCacheLocation { value } => (self.config_bad_cache_location)(value),
+            ConfigError::BadSharePointScope { value, problem } => {
+                (self.config_bad_share_point_scope)(value, *problem)
+            }
         }
     }
 }
@@ -311,6 +346,28 @@ mod tests {
             value: "http://x".into(),
         };
         assert_eq!(Lang::En.text().config_error(&e), e.to_string());
+    }
+
+    #[test]
+    fn english_sharepoint_scope_messages_match_the_error_texts() {
+        for problem in [
+            ScopeProblem::Empty,
+            ScopeProblem::NotAName,
+            ScopeProblem::NotAPermission,
+            ScopeProblem::Repeated,
+            ScopeProblem::DefaultNotAlone,
+        ] {
+            let e = ConfigError::BadSharePointScope {
+                value: "Sites:Read".into(),
+                problem,
+            };
+            assert_eq!(Lang::En.text().config_error(&e), e.to_string());
+            let lv = Lang::Lv.text().config_error(&e);
+            assert!(
+                lv.contains("sharePointScopes") && lv != e.to_string(),
+                "{lv}"
+            );
+        }
     }
 
     #[test]
@@ -369,7 +426,8 @@ mod wording {
             config_unreachable(S), config_empty, config_bad_json(3, 3, S),
             config_missing_field(S, S), config_bad_client_id(S), config_bad_url(S, S, S),
             config_not_https(S, S), config_not_an_origin(S, S),
-            config_bad_cache_location(S), hint_client_id, hint_authority, landing_title,
+            config_bad_cache_location(S), config_bad_share_point_scope(S, ScopeProblem::NotAName),
+            hint_client_id, hint_authority, landing_title,
             landing_intro, landing_steps, sign_in, not_found_title, not_found_body, go_home,
             signed_in_as, sign_out, sign_in_popup, sign_in_here, signing_in, popup_return,
             auth_problem_title, try_again, auth_cancelled, auth_admin_consent(S),
@@ -377,7 +435,7 @@ mod wording {
             auth_interaction_required, auth_popup_blocked, auth_popup_closed,
             auth_popup_timed_out, auth_state_mismatch, auth_nonce_mismatch,
             auth_invalid_grant(S), auth_clock_skew(3_600), auth_network(S), auth_other(S, S),
-            auth_busy(503), auth_storage_full,
+            auth_busy(503), auth_storage_full, auth_admin_consent_for(S, S, S),
             sync_title, sync_intro, sync_exchange_label, sync_sharepoint_label,
             sync_exchange_alt, sync_sharepoint_alt, sync_new_photo_alt, sync_not_read_yet,
             sync_placeholder, sync_button, sync_anyway, sync_status_idle,
@@ -394,6 +452,8 @@ mod wording {
             fail_access_denied_fix, fail_network(S), fail_network_fix, fail_no_my_site,
             fail_no_my_site_fix, fail_untrusted_my_site(S), fail_verification,
             fail_verification_fix, fail_unexpected(S), fail_tell_it_fix,
+            fail_admin_consent_for(S, S), fail_admin_consent_for_fix(S, S),
+            fail_profile_permission_missing(S, S), fail_profile_permission_missing_fix(S),
             other_account_title, other_account_notice(S, S), other_account_switch(S),
             other_account_continue(S), embed_intro, embed_stranger(S), embed_stranger_open,
             embed_open_tab, embed_opened_tab, embed_popup_failed, copy, copied, copy_failed,
@@ -415,6 +475,12 @@ mod wording {
             setup_graph_failed(S), setup_graph_fix, setup_my_site_ok(S),
             setup_my_site_unknown, setup_my_site_unknown_fix, setup_my_site_untrusted(S),
             setup_my_site_failed(S, S), setup_my_site_fix, setup_all_passed, setup_retry,
+            setup_step_sharepoint_permission, setup_redirect_uri_checked_by_sign_in,
+            setup_redirect_uri_registered(S), setup_redirect_uri_elsewhere(S, S),
+            setup_redirect_uri_elsewhere_fix, setup_profile_read_refused(S, S),
+            setup_profile_read_refused_fix, setup_sharepoint_consent_missing(S, S),
+            setup_sharepoint_consent_fix(S), setup_permission_ok(S),
+            setup_permission_missing(S, S), setup_permission_fix(S),
         );
         all.push(("embed_stranger (no parent)", (c.embed_stranger)("")));
         all

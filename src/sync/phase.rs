@@ -7,6 +7,7 @@ use crate::graph::{GraphCall, GraphProblem, MySiteError};
 use crate::http::HttpError;
 use crate::photo::{PhotoError, MAX_SOURCE_BYTES};
 use crate::service::{Call, ServiceError};
+use crate::sharepoint::permissions::{can_write_profile, missing_for_sync};
 use crate::sharepoint::{SharePointCall, SharePointError, SharePointProblem, SharePointProfile};
 
 use super::compare::{check_written, VerificationProblem};
@@ -146,12 +147,23 @@ pub enum SyncFailure {
     ServiceUnavailable { service: Service },
     #[error("you need to sign in again")]
     SignInNeeded,
+    /// No admin consent for permissions the page asked for; `scopes` as asked (empty when
+    /// unknown).
     #[error("an administrator must approve this app first")]
-    AdminConsentRequired,
+    AdminConsentRequired { scopes: Vec<String> },
     #[error("sign-in failed: {detail}")]
     SignInFailed { detail: String },
     #[error("{} refused access: {detail}", service.name())]
     AccessDenied { service: Service, detail: String },
+    /// SharePoint refused access, and its token lacks the permissions a sync needs (`missing`,
+    /// by the names to grant); `granted` is what the token carries, `detail` SharePoint's
+    /// words.
+    #[error("SharePoint refused access ({detail}): its token lacks {}", missing.join(", "))]
+    ProfilePermissionMissing {
+        missing: Vec<String>,
+        granted: Vec<String>,
+        detail: String,
+    },
     #[error("{origin} could not be reached")]
     Network { origin: String },
     #[error("this account has no OneDrive yet")]
@@ -177,12 +189,46 @@ impl SyncFailure {
     }
 }
 
-/// The phase a failed `SetMyProfilePicture` ends in. An answer that never arrived (network,
+/// The phase a failed `SetMyProfilePicture` ends in, `granted` being what the token for the
+/// write was granted (see [`sharepoint_failure`]). An answer that never arrived (network,
 /// timeout) may have been written all the same, so it is not reported as "nothing changed".
-pub fn write_failed(error: &SharePointError) -> SyncPhase {
+pub fn write_failed(error: &SharePointError, granted: Option<Vec<String>>) -> SyncPhase {
     SyncPhase::Failed {
-        reason: error.into(),
+        reason: sharepoint_failure(error, granted),
         wrote_anything: matches!(error, ServiceError::Http(_)),
+    }
+}
+
+/// A SharePoint error as the user reads it, knowing what the My Site host's token was
+/// `granted` (permission names, `None` when unknown). A refusal while the token lacks the
+/// profile permission is that permission's absence, named with what to grant; with the
+/// permission there, a refusal is the tenant's (the *Picture* property locked, a policy).
+///
+/// ```
+/// use profile_photo_sync::sharepoint::SharePointError;
+/// use profile_photo_sync::sync::phase::sharepoint_failure;
+/// use profile_photo_sync::sync::SyncFailure;
+/// let refused = SharePointError::Forbidden { detail: "Access denied.".into() };
+/// let failure = sharepoint_failure(&refused, Some(vec!["AllSites.Write".into()]));
+/// assert!(matches!(failure, SyncFailure::ProfilePermissionMissing { .. }));
+/// ```
+pub fn sharepoint_failure(error: &SharePointError, granted: Option<Vec<String>>) -> SyncFailure {
+    match (SyncFailure::from(error), granted) {
+        (
+            SyncFailure::AccessDenied {
+                service: Service::SharePoint,
+                detail,
+            },
+            Some(granted),
+        ) if !can_write_profile(&granted) => SyncFailure::ProfilePermissionMissing {
+            missing: missing_for_sync(&granted)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            granted,
+            detail,
+        },
+        (failure, _) => failure,
     }
 }
 
@@ -294,7 +340,9 @@ impl From<&AuthError> for SyncFailure {
             | AuthError::StateMismatch
             | AuthError::NonceMismatch
             | AuthError::InvalidGrant { .. } => SyncFailure::SignInNeeded,
-            AuthError::AdminConsentRequired { .. } => SyncFailure::AdminConsentRequired,
+            AuthError::AdminConsentRequired { scopes, .. } => SyncFailure::AdminConsentRequired {
+                scopes: scopes.clone(),
+            },
             AuthError::Network { .. } => SyncFailure::Network {
                 origin: Service::SignIn.name().to_owned(),
             },
@@ -473,9 +521,12 @@ mod tests {
         );
         assert_eq!(
             SyncFailure::from(&GraphError::Auth(AuthError::AdminConsentRequired {
-                code: "AADSTS65001".into()
+                code: "AADSTS65001".into(),
+                scopes: vec!["User.Read".into()]
             })),
-            SyncFailure::AdminConsentRequired
+            SyncFailure::AdminConsentRequired {
+                scopes: vec!["User.Read".into()]
+            }
         );
         assert_eq!(
             SyncFailure::from(&GraphError::Auth(AuthError::InteractionRequired)),
@@ -555,12 +606,71 @@ mod tests {
     }
 
     #[test]
+    fn a_sharepoint_refusal_without_the_profile_permission_names_it() {
+        let refused = SharePointError::Forbidden {
+            detail: "Access denied. You do not have permission to perform this action or access this resource.".into(),
+        };
+        let granted = vec!["AllSites.Read".to_owned(), "AllSites.Write".to_owned()];
+        assert_eq!(
+            sharepoint_failure(&refused, Some(granted.clone())),
+            SyncFailure::ProfilePermissionMissing {
+                missing: vec!["User.ReadWrite.All".into()],
+                granted: granted.clone(),
+                detail: "Access denied. You do not have permission to perform this action or access this resource.".into()
+            }
+        );
+        assert_eq!(
+            write_failed(&refused, Some(vec!["User.Read.All".into()])),
+            SyncPhase::Failed {
+                reason: SyncFailure::ProfilePermissionMissing {
+                    missing: vec!["User.ReadWrite.All".into(), "AllSites.Read".into()],
+                    granted: vec!["User.Read.All".into()],
+                    detail: "Access denied. You do not have permission to perform this action or access this resource.".into()
+                },
+                wrote_anything: false
+            }
+        );
+    }
+
+    #[test]
+    fn a_sharepoint_refusal_with_the_profile_permission_is_the_tenants() {
+        let refused = SharePointError::Forbidden {
+            detail: "Access denied.".into(),
+        };
+        let denied = SyncFailure::AccessDenied {
+            service: Service::SharePoint,
+            detail: "Access denied.".into(),
+        };
+        // The Picture property locked: the permission is there, SharePoint still says no.
+        let granted = vec!["User.ReadWrite.All".to_owned()];
+        assert_eq!(sharepoint_failure(&refused, Some(granted)), denied);
+        // Unknown scopes: no guess.
+        assert_eq!(sharepoint_failure(&refused, None), denied);
+        // Only refusals are read this way.
+        assert_eq!(
+            sharepoint_failure(
+                &SharePointError::Transient {
+                    status: 429,
+                    retry_after: None
+                },
+                Some(vec![])
+            ),
+            SyncFailure::Throttled {
+                service: Service::SharePoint
+            }
+        );
+    }
+
+    #[test]
     fn a_refused_write_changed_nothing_but_a_lost_answer_may_have() {
         assert_eq!(
-            write_failed(&SharePointError::Transient {
-                status: 503,
-                retry_after: None
-            }),
+            write_failed(
+                &SharePointError::Transient {
+                    status: 503,
+                    retry_after: None
+                },
+                None
+            ),
             SyncPhase::Failed {
                 reason: SyncFailure::ServiceUnavailable {
                     service: Service::SharePoint
@@ -569,9 +679,12 @@ mod tests {
             }
         );
         assert_eq!(
-            write_failed(&SharePointError::from(SharePointProblem::PhotoRejected {
-                message: String::new()
-            })),
+            write_failed(
+                &SharePointError::from(SharePointProblem::PhotoRejected {
+                    message: String::new()
+                }),
+                None
+            ),
             SyncPhase::Failed {
                 reason: SyncFailure::PhotoRejected,
                 wrote_anything: false
@@ -582,7 +695,7 @@ mod tests {
             seconds: 30,
         });
         assert!(matches!(
-            write_failed(&lost),
+            write_failed(&lost, None),
             SyncPhase::Failed {
                 wrote_anything: true,
                 ..
@@ -652,7 +765,7 @@ mod tests {
             }
         );
         assert_eq!(
-            write_failed(&failure.error),
+            write_failed(&failure.error, None),
             SyncPhase::Failed {
                 reason: SyncFailure::Network {
                     origin: "http://contoso-my.localhost".into()

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use super::text;
 use crate::auth::navigation as nav;
-use crate::auth::{Account, AuthError};
+use crate::auth::{api_of, Account, AuthError};
 use crate::i18n::Catalogue;
 use crate::state::auth::AuthContext;
 
@@ -50,7 +50,14 @@ pub fn AuthProblem(error: AuthError) -> impl IntoView {
 pub fn auth_error_text(t: &Catalogue, error: &AuthError) -> String {
     match error {
         AuthError::Cancelled => t.auth_cancelled.to_owned(),
-        AuthError::AdminConsentRequired { code } => (t.auth_admin_consent)(code),
+        AuthError::AdminConsentRequired { code, scopes } => {
+            let permissions = crate::auth::permission_names(scopes);
+            if permissions.is_empty() {
+                (t.auth_admin_consent)(code)
+            } else {
+                (t.auth_admin_consent_for)(code, api_of(scopes), &permissions.join(", "))
+            }
+        }
         AuthError::RedirectUriNotRegistered { redirect_uri } => (t.auth_redirect_uri)(redirect_uri),
         AuthError::SpaPlatformMissing { redirect_uri } => (t.auth_spa_missing)(redirect_uri),
         AuthError::UserNotInTenant => t.auth_user_not_in_tenant.to_owned(),
@@ -167,7 +174,10 @@ mod tests {
         let s = || "x".to_owned();
         vec![
             AuthError::Cancelled,
-            AuthError::AdminConsentRequired { code: s() },
+            AuthError::AdminConsentRequired {
+                code: s(),
+                scopes: vec![],
+            },
             AuthError::RedirectUriNotRegistered { redirect_uri: s() },
             AuthError::SpaPlatformMissing { redirect_uri: s() },
             AuthError::UserNotInTenant,
@@ -185,6 +195,34 @@ mod tests {
                 description: s(),
             },
         ]
+    }
+
+    #[test]
+    fn a_missing_admin_consent_names_the_api_and_its_permissions() {
+        let error = AuthError::AdminConsentRequired {
+            code: "AADSTS65001".into(),
+            scopes: vec![
+                "https://contoso-my.sharepoint.com/User.ReadWrite.All".into(),
+                "https://contoso-my.sharepoint.com/AllSites.Read".into(),
+                "offline_access".into(),
+            ],
+        };
+        for lang in Lang::ALL {
+            let text = auth_error_text(lang.text(), &error);
+            assert!(
+                text.contains("SharePoint")
+                    && text.contains("User.ReadWrite.All, AllSites.Read")
+                    && text.contains("AADSTS65001")
+                    && !text.contains("offline_access"),
+                "{lang:?}: {text}"
+            );
+        }
+        let graph = AuthError::AdminConsentRequired {
+            code: "AADSTS90094".into(),
+            scopes: vec!["openid".into(), "User.Read".into()],
+        };
+        assert!(auth_error_text(Lang::En.text(), &graph)
+            .contains("Microsoft Graph permissions User.Read"));
     }
 
     #[test]

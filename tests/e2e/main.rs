@@ -31,6 +31,7 @@ mod embed;
 mod faults;
 mod hosting;
 mod links;
+mod permissions;
 mod setup;
 mod shell;
 mod signin;

@@ -138,6 +138,43 @@ pub fn consent(tenant: &str, ctx: &str, app_name: &str, upn: &str, scopes: &[Sco
     )
 }
 
+/// "Need admin approval": the request names permissions only an administrator may consent to,
+/// and none has. The user can only go back to the app, which then hears AADSTS90094.
+pub fn admin_approval(
+    tenant: &str,
+    ctx: &str,
+    app_name: &str,
+    upn: &str,
+    scopes: &[ScopeRow],
+) -> String {
+    let items: String = scopes
+        .iter()
+        .map(|s| {
+            format!(
+                "<li>{}<small>{}</small></li>",
+                esc(&s.title),
+                esc(&s.detail)
+            )
+        })
+        .collect();
+    layout(
+        "Need admin approval",
+        &format!(
+            "<p class=\"muted\">{upn}</p><h1 data-testid=\"admin-approval\">Need admin approval</h1>\
+<p><b>{app}</b><br><span class=\"muted\">unverified · emulated app registration</span></p>\
+<p>{app} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.</p>\
+<ul class=\"scopes\">{items}</ul>\
+<p class=\"muted\">An administrator grants it for everyone in the Entra admin center (the app registration → API permissions → Grant admin consent); in the emulator, through the control API's admin consent.</p>\
+<form method=\"post\" action=\"/{tenant}/consent\"><input type=\"hidden\" name=\"ctx\" value=\"{ctx}\">\
+<div class=\"actions\"><button class=\"btn\" type=\"submit\" name=\"action\" value=\"back\" data-testid=\"admin-approval-back\">Return to the application without granting consent</button></div></form>",
+            upn = esc(upn),
+            app = esc(app_name),
+            tenant = esc(tenant),
+            ctx = esc(ctx),
+        ),
+    )
+}
+
 pub fn error(code: u32, message: &str, request_id: &str, timestamp: &str) -> String {
     layout(
         "Sign in error",

@@ -150,6 +150,7 @@ pub static EN: Catalogue = Catalogue {
     links_autostart_label: "Start by itself",
     links_autostart_help: "Signs in and syncs as soon as the link opens, without a click.",
     links_url_label: "Link",
+    links_try_help: "Opened in this browser, the link would sign you in and sync your own photo, so it is not opened from here. To try it, paste it into a private window and sign in with a test account.",
     links_sentence_label: "Sentence for the article",
     links_sentence_sync: |url| format!("If SharePoint or OneDrive still shows your old photo, open {url}, sign in with your work account and select “Sync my photo”."),
     links_sentence_sync_auto: |url| format!("If SharePoint or OneDrive still shows your old photo, open {url} and sign in with your work account: your current photo is copied to SharePoint by itself."),

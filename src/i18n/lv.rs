@@ -156,6 +156,7 @@ pub static LV: Catalogue = Catalogue {
     links_autostart_label: "Sākt automātiski",
     links_autostart_help: "Pierakstīšanās un sinhronizācija sākas, tiklīdz saite tiek atvērta, bez klikšķa.",
     links_url_label: "Saite",
+    links_try_help: "Ja saiti atvērtu šajā pārlūkprogrammā, notiktu pierakstīšanās un tiktu sinhronizēts jūsu fotoattēls, tāpēc šeit saite netiek atvērta. Lai to izmēģinātu, ielīmējiet saiti privātās pārlūkošanas logā un pierakstieties ar testa kontu.",
     links_sentence_label: "Teikums rakstam",
     links_sentence_sync: |url| format!("Ja pakalpojums SharePoint vai OneDrive joprojām rāda jūsu veco fotoattēlu, atveriet {url}, pierakstieties ar savu darba kontu un atlasiet „Sinhronizēt manu fotoattēlu“."),
     links_sentence_sync_auto: |url| format!("Ja pakalpojums SharePoint vai OneDrive joprojām rāda jūsu veco fotoattēlu, atveriet {url} un pierakstieties ar savu darba kontu: jūsu pašreizējais fotoattēls tiks automātiski iekopēts pakalpojumā SharePoint."),

@@ -205,6 +205,8 @@ pub struct Catalogue {
     pub links_autostart_label: &'static str,
     pub links_autostart_help: &'static str,
     pub links_url_label: &'static str,
+    /// Why the link is not opened from the link builder, and how to try it.
+    pub links_try_help: &'static str,
     pub links_sentence_label: &'static str,
     pub links_sentence_sync: fn(&str) -> String,
     pub links_sentence_sync_auto: fn(&str) -> String,
@@ -400,7 +402,7 @@ mod wording {
             links_title, links_intro, links_action_label, links_action_sync,
             links_action_admin, links_login_hint_label, links_login_hint_help,
             links_domain_hint_label, links_domain_hint_help, links_autostart_label,
-            links_autostart_help, links_url_label, links_sentence_label,
+            links_autostart_help, links_url_label, links_try_help, links_sentence_label,
             links_sentence_sync(S), links_sentence_sync_auto(S), links_sentence_admin(S),
             links_qr_label, links_qr_alt, links_qr_too_long, setup_title, setup_intro,
             setup_step_config, setup_step_discovery, setup_step_redirect_uri,

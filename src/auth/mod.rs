@@ -28,7 +28,7 @@ pub mod token_endpoint;
 mod fake;
 
 pub use cache::Account;
-pub use session::{Session, Startup};
+pub use session::{Session, SignOut, Startup};
 
 use std::future::Future;
 

@@ -135,6 +135,7 @@ pub static EN: Catalogue = Catalogue {
     embed_open_tab: "Open in a new tab",
     embed_opened_tab: "Sign-in cannot finish inside this page, so Profile Photo Sync opened in a new tab. Sign in there: your photo syncs by itself. If no tab opened, use the link below.",
     embed_popup_failed: "The sign-in window could not report back to this page. Open Profile Photo Sync in a new tab and sign in there: your photo syncs by itself.",
+    embed_signed_out_here: "You are signed out of this widget. Microsoft 365 still has you signed in elsewhere in this browser: sign out in Outlook or SharePoint to end that too.",
     copy: "Copy",
     copied: "Copied",
     copy_failed: "Could not copy: select the text and copy it yourself.",

@@ -141,6 +141,7 @@ pub static LV: Catalogue = Catalogue {
     embed_open_tab: "Atvērt jaunā cilnē",
     embed_opened_tab: "Šīs lapas iekšpusē pierakstīšanos nevar pabeigt, tāpēc programma „Profila fotoattēla sinhronizācija“ tika atvērta jaunā cilnē. Pierakstieties tur: jūsu fotoattēls tiks sinhronizēts automātiski. Ja cilne netika atvērta, izmantojiet tālāk norādīto saiti.",
     embed_popup_failed: "Pierakstīšanās logs nevarēja nosūtīt atbildi šai lapai. Atveriet programmu „Profila fotoattēla sinhronizācija“ jaunā cilnē un pierakstieties tur: jūsu fotoattēls tiks sinhronizēts automātiski.",
+    embed_signed_out_here: "Izrakstīšanās no šī logrīka ir veikta. Citur šajā pārlūkprogrammā jūsu pierakstīšanās platformā Microsoft 365 joprojām ir spēkā: lai to beigtu, izrakstieties programmā Outlook vai pakalpojumā SharePoint.",
     copy: "Kopēt",
     copied: "Nokopēts",
     copy_failed: "Neizdevās nokopēt: atlasiet tekstu un nokopējiet to manuāli.",

@@ -190,6 +190,8 @@ pub struct Catalogue {
     pub embed_open_tab: &'static str,
     pub embed_opened_tab: &'static str,
     pub embed_popup_failed: &'static str,
+    /// Signed out in the widget, which forgets its own session only.
+    pub embed_signed_out_here: &'static str,
     pub copy: &'static str,
     pub copied: &'static str,
     pub copy_failed: &'static str,
@@ -398,7 +400,7 @@ mod wording {
             fail_verification_fix, fail_unexpected(S), fail_tell_it_fix,
             other_account_title, other_account_notice(S, S), other_account_switch(S),
             other_account_continue(S), embed_intro, embed_stranger(S), embed_stranger_open,
-            embed_open_tab, embed_opened_tab, embed_popup_failed, copy, copied, copy_failed,
+            embed_open_tab, embed_opened_tab, embed_popup_failed, embed_signed_out_here, copy, copied, copy_failed,
             links_title, links_intro, links_action_label, links_action_sync,
             links_action_admin, links_login_hint_label, links_login_hint_help,
             links_domain_hint_label, links_domain_hint_help, links_autostart_label,

@@ -6,6 +6,9 @@ use super::{Catalogue, Lang};
 pub static EN: Catalogue = Catalogue {
     product_name: "Profile Photo Sync",
     tagline: "Your photo, the same everywhere in Microsoft 365",
+    page_description: "Make SharePoint show the same profile photo as Outlook and Teams, in one click.",
+    tools_page_title: "Profile Photo Sync: setup check and links",
+    tools_page_description: "Check the deployment of Profile Photo Sync, and make links to it for help articles.",
     language_label: "Language",
     version: |v| format!("Version {v}"),
     loading: "Loading…",

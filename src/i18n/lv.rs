@@ -12,6 +12,9 @@ use super::{Catalogue, Lang};
 pub static LV: Catalogue = Catalogue {
     product_name: "Profila fotoattēla sinhronizācija",
     tagline: "Jūsu fotoattēls — vienāds visur platformā Microsoft 365",
+    page_description: "Ar vienu klikšķi parādiet pakalpojumā SharePoint to pašu profila fotoattēlu, kas redzams programmās Outlook un Teams.",
+    tools_page_title: "Profila fotoattēla sinhronizācija: iestatījumu pārbaude un saites",
+    tools_page_description: "Pārbaudiet programmas „Profila fotoattēla sinhronizācija“ izvietojumu un izveidojiet uz to saites palīdzības rakstiem.",
     language_label: "Valoda",
     version: |v| format!("Versija {v}"),
     loading: "Notiek ielāde…",

@@ -64,6 +64,11 @@ impl Lang {
 pub struct Catalogue {
     pub product_name: &'static str,
     pub tagline: &'static str,
+    /// The sync page's `<meta name="description">` (its title is [`Catalogue::product_name`]).
+    pub page_description: &'static str,
+    /// `tools.html`'s `<title>` and `<meta name="description">`.
+    pub tools_page_title: &'static str,
+    pub tools_page_description: &'static str,
     pub language_label: &'static str,
     /// The footer's and the setup check's line with the page's version.
     pub version: fn(&str) -> String,
@@ -368,7 +373,8 @@ mod wording {
     /// Every message of `c`, with sample values where it takes any.
     fn every_message(c: &Catalogue) -> Vec<(&'static str, String)> {
         let mut all = messages!(c;
-            product_name, tagline, language_label, version(S), loading, skip_to_content,
+            product_name, tagline, page_description, tools_page_title, tools_page_description,
+            language_label, version(S), loading, skip_to_content,
             config_problem_title, config_problem_help, config_missing(404),
             config_unreachable(S), config_empty, config_bad_json(3, 3, S),
             config_missing_field(S, S), config_bad_client_id(S), config_bad_url(S, S, S),

@@ -2,8 +2,8 @@
 //! popup and syncs; with popups blocked it opens the full page in a new tab and says so; its
 //! host page hears what happened only when `embedOrigins` lists the host's origin. Signing out
 //! in the frame forgets the widget's session there and never sends the frame to the identity
-//! platform's sign-out page (which refuses to be framed); and in a 320×240 frame nothing runs
-//! off its side or is cut off.
+//! platform's sign-out page (which refuses to be framed); the host page sets the widget's
+//! language and theme; and in a 320×240 frame nothing runs off its side or is cut off.
 
 use std::time::Duration;
 
@@ -16,13 +16,18 @@ const ADELE: &str = "adele@contoso.onmicrosoft.com";
 /// An intranet page with the widget in a 320×240 frame and a script that keeps every message
 /// it receives (origin and data) in `window.photoSyncEvents`.
 async fn intranet_page_with_widget(emulator: &emulator::Emulator) {
+    intranet_page_with_widget_at(emulator, "").await
+}
+
+/// [`intranet_page_with_widget`], with more in the widget's query (`&lang=lv&theme=dark`).
+async fn intranet_page_with_widget_at(emulator: &emulator::Emulator, more: &str) {
     let app = emulator.app_url();
     emulator
         .control()
         .set_intranet_page(&format!(
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Contoso intranet</title></head>\
              <body><main><h1>Your profile photo</h1>\
-             <iframe id=\"widget\" title=\"Profile Photo Sync\" src=\"{app}?embed=1\" width=\"320\" height=\"240\"></iframe>\
+             <iframe id=\"widget\" title=\"Profile Photo Sync\" src=\"{app}?embed=1{more}\" width=\"320\" height=\"240\"></iframe>\
              </main><script>\
              window.photoSyncEvents = [];\
              window.addEventListener('message', function (e) {{\
@@ -369,6 +374,81 @@ async fn signing_out_in_the_widget_stays_in_the_frame_and_says_what_it_did(engin
             .map(|e| &e.path_and_query)
             .collect::<Vec<_>>()
     );
+}
+
+/// The host page sets the widget's language and theme (`?embed=1&lang=lv&theme=dark`) over the
+/// browser's; values the widget does not know are ignored. In Latvian, through sign-in and a
+/// sync, nothing overflows a 320×240 frame.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_host_page_sets_the_widgets_language_and_theme_and_latvian_fits_the_frame() {
+    let emulator = emulator().await;
+    assert!(!in_sync(&emulator, ADELE).await);
+    intranet_page_with_widget_at(&emulator, "&lang=lv&theme=dark").await;
+    // An English browser in light mode.
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    open_intranet(&page, &emulator).await;
+    enter_widget(&page).await;
+    page.wait_for("embed-landing").await;
+    let looks = page
+        .eval(
+            "return [document.documentElement.lang, document.documentElement.dataset.theme, \
+             getComputedStyle(document.body).backgroundColor, document.title, \
+             document.querySelector('#embed-title').textContent]",
+        )
+        .await;
+    assert_eq!(
+        looks,
+        serde_json::json!([
+            "lv",
+            "dark",
+            "rgb(41, 41, 41)",
+            "Profila fotoattēla sinhronizācija",
+            "Jūsu profila fotoattēls"
+        ])
+    );
+    page.assert_accessible("widget, Latvian, dark").await;
+    assert_fits(&page, "the Latvian widget, signed out").await;
+
+    page.click("sign-in").await;
+    let first = page.switch_to_new_window().await;
+    page.sign_in_on_identity_page(ADELE).await;
+    page.wait_for_single_window(first).await;
+    enter_widget(&page).await;
+    page.wait_for_phase(&["compared"]).await;
+    assert_fits(&page, "the Latvian widget, compared").await;
+    page.sync_until(&["done"]).await;
+    assert!(in_sync(&emulator, ADELE).await);
+    assert_fits(&page, "the Latvian widget, synced").await;
+    page.assert_accessible("widget, Latvian, dark, synced").await;
+    page.client.enter_parent_frame().await.unwrap();
+    page.screenshot("widget-lv-dark").await;
+
+    // Light over a dark system; a language and a theme it does not know are ignored.
+    drop(browser);
+    for (more, lang, theme, background) in [
+        ("&theme=light", "en", Some("light"), "rgb(255, 255, 255)"),
+        ("&lang=xx&theme=pink", "en", None, "rgb(41, 41, 41)"),
+    ] {
+        intranet_page_with_widget_at(&emulator, more).await;
+        let browser = Browser::launch(BrowserOptions {
+            dark: true,
+            ..Default::default()
+        })
+        .await;
+        let page = AppPage::new(&browser, &emulator);
+        open_intranet(&page, &emulator).await;
+        enter_widget(&page).await;
+        page.wait_for("embed-landing").await;
+        let looks = page
+            .eval(
+                "return [document.documentElement.lang, document.documentElement.dataset.theme || null, \
+                 getComputedStyle(document.body).backgroundColor]",
+            )
+            .await;
+        assert_eq!(looks, serde_json::json!([lang, theme, background]), "{more}");
+        assert_fits(&page, &format!("the widget with {more}")).await;
+    }
 }
 
 crate::in_chromium_and_firefox!(

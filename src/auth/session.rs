@@ -20,7 +20,7 @@ use super::request::{self, AuthResponse, OpenIdMetadata, PendingRequest, TokenRe
 use super::single_flight::SingleFlight;
 use super::storage::SessionStore;
 use super::token_endpoint::{self, FetchTokenEndpoint, TokenEndpoint};
-use super::{AuthError, Resource};
+use super::{AuthError, DiscoveryProblem, IdTokenProblem, Resource};
 use crate::config::{AppConfig, CacheLocation};
 use crate::http::{self, HttpRequest};
 
@@ -153,9 +153,11 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
                 detail: e.to_string(),
             })?;
         if !response.is_success() {
-            return Err(AuthError::Other {
-                code: format!("HTTP {}", response.status),
-                description: format!("the authority's discovery document was not found at {url}; check \"authority\" in config.json"),
+            return Err(AuthError::Discovery {
+                problem: DiscoveryProblem::NotFound {
+                    url,
+                    status: response.status,
+                },
             });
         }
         let metadata = request::parse_metadata(&response.body)?;
@@ -212,9 +214,8 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
             .extra_fields()
             .id_token
             .clone()
-            .ok_or_else(|| AuthError::Other {
-                code: "no_id_token".into(),
-                description: "the identity platform sent no id token".into(),
+            .ok_or(AuthError::IdToken {
+                problem: IdTokenProblem::Missing,
             })?;
         let claims = claims::decode(&id_token)?;
         claims::check(
@@ -268,10 +269,7 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
     /// Fresh random bytes for a sign-in's PKCE verifier, `state` and `nonce`. A browser
     /// without a secure generator cannot sign in safely, so none starts.
     pub(super) fn sign_in_random(&self) -> Result<request::SignInRandom, AuthError> {
-        self.nav.sign_in_random().ok_or_else(|| AuthError::Other {
-            code: "no_secure_random".into(),
-            description: "this browser offers no crypto.getRandomValues".into(),
-        })
+        self.nav.sign_in_random().ok_or(AuthError::NoSecureRandom)
     }
 
     /// Forgets the session here and ends it at the identity platform; in a frame, only here

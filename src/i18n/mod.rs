@@ -115,12 +115,21 @@ pub struct Catalogue {
     pub auth_popup_timed_out: &'static str,
     pub auth_state_mismatch: &'static str,
     pub auth_nonce_mismatch: &'static str,
-    pub auth_invalid_grant: fn(&str) -> String,
+    pub auth_invalid_grant: &'static str,
     pub auth_clock_skew: fn(i64) -> String,
-    pub auth_network: fn(&str) -> String,
-    pub auth_other: fn(&str, &str) -> String,
+    pub auth_network: &'static str,
+    /// The identity platform refused the sign-in for a reason the page has no words of its own
+    /// for (its code and words follow as technical details).
+    pub auth_other: &'static str,
     pub auth_busy: fn(u16) -> String,
     pub auth_storage_full: &'static str,
+    /// No discovery document at this address (the authority's HTTP status).
+    pub auth_discovery_not_found: fn(&str, u16) -> String,
+    pub auth_discovery_unusable: &'static str,
+    pub auth_id_token: &'static str,
+    pub auth_no_secure_random: &'static str,
+    /// Technical details in no language of the page's (codes, a service's own words), labelled.
+    pub technical_details: fn(&str) -> String,
     // --- Self-service sync (photo, graph, sharepoint, sync; ui/sync_view.rs) ---
     pub sync_title: &'static str,
     pub sync_intro: &'static str,
@@ -386,8 +395,9 @@ mod wording {
             auth_redirect_uri(S), auth_spa_missing(S), auth_user_not_in_tenant,
             auth_interaction_required, auth_popup_blocked, auth_popup_closed,
             auth_popup_timed_out, auth_state_mismatch, auth_nonce_mismatch,
-            auth_invalid_grant(S), auth_clock_skew(3_600), auth_network(S), auth_other(S, S),
-            auth_busy(503), auth_storage_full,
+            auth_invalid_grant, auth_clock_skew(3_600), auth_network, auth_other,
+            auth_busy(503), auth_storage_full, auth_discovery_not_found(S, 404),
+            auth_discovery_unusable, auth_id_token, auth_no_secure_random, technical_details(S),
             sync_title, sync_intro, sync_exchange_label, sync_sharepoint_label,
             sync_exchange_alt, sync_sharepoint_alt, sync_new_photo_alt, sync_not_read_yet,
             sync_placeholder, sync_button, sync_anyway, sync_status_idle,

@@ -10,7 +10,7 @@ mod en;
 mod lv;
 mod number;
 
-use crate::config::ConfigError;
+use crate::config::{ConfigError, UrlProblem};
 
 /// A language the page speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -82,7 +82,12 @@ pub struct Catalogue {
     pub config_bad_json: fn(usize, usize, &str) -> String,
     pub config_missing_field: fn(&str, &str) -> String,
     pub config_bad_client_id: fn(&str) -> String,
+    /// A value that is not a URL: (field, value, why — one of the `config_url_*` below).
     pub config_bad_url: fn(&str, &str, &str) -> String,
+    /// The URL parser's own words (English, technical), as the reason.
+    pub config_url_unparsable: fn(&str) -> String,
+    pub config_url_no_host: &'static str,
+    pub config_url_query_or_fragment: &'static str,
     pub config_not_https: fn(&str, &str) -> String,
     pub config_not_an_origin: fn(&str, &str) -> String,
     pub config_bad_cache_location: fn(&str) -> String,
@@ -297,7 +302,14 @@ impl Catalogue {
                 field,
                 value,
                 reason,
-            } => (self.config_bad_url)(field, value, reason),
+            } => {
+                let reason = match reason {
+                    UrlProblem::Unparsable(words) => (self.config_url_unparsable)(words),
+                    UrlProblem::NoHost => self.config_url_no_host.to_owned(),
+                    UrlProblem::QueryOrFragment => self.config_url_query_or_fragment.to_owned(),
+                };
+                (self.config_bad_url)(field, value, &reason)
+            }
             ConfigError::NotHttps { field, value } => (self.config_not_https)(field, value),
             ConfigError::NotAnOrigin { field, value } => (self.config_not_an_origin)(field, value),
             ConfigError::BadCacheLocation { value } => (self.config_bad_cache_location)(value),
@@ -319,16 +331,46 @@ mod tests {
 
     #[test]
     fn english_config_messages_match_the_error_texts() {
-        let e = ConfigError::MissingField {
-            field: "clientId",
-            hint: "the application (client) ID of the app registration in Entra ID.",
-        };
-        assert_eq!(Lang::En.text().config_error(&e), e.to_string());
-        let e = ConfigError::NotHttps {
+        let url = |reason| ConfigError::BadUrl {
             field: "authority",
-            value: "http://x".into(),
+            value: "https://a.example/t?x".into(),
+            reason,
         };
-        assert_eq!(Lang::En.text().config_error(&e), e.to_string());
+        for e in [
+            ConfigError::MissingField {
+                field: "clientId",
+                hint: "the application (client) ID of the app registration in Entra ID.",
+            },
+            ConfigError::NotHttps {
+                field: "authority",
+                value: "http://x".into(),
+            },
+            url(UrlProblem::Unparsable("relative URL without a base".into())),
+            url(UrlProblem::NoHost),
+            url(UrlProblem::QueryOrFragment),
+        ] {
+            assert_eq!(Lang::En.text().config_error(&e), e.to_string());
+        }
+    }
+
+    /// Issue: a Latvian page said why a URL in config.json is wrong in English ("it must not
+    /// have a query or fragment"). Only the URL parser's own words stay, labelled.
+    #[test]
+    fn latvian_says_why_a_url_is_wrong_and_labels_the_parsers_words() {
+        let lv = Lang::Lv.text();
+        let url = |reason| ConfigError::BadUrl {
+            field: "authority",
+            value: "https://a.example/t?x".into(),
+            reason,
+        };
+        let query = lv.config_error(&url(UrlProblem::QueryOrFragment));
+        assert!(query.contains(lv.config_url_query_or_fragment), "{query}");
+        assert!(!query.contains("must not"), "{query}");
+        let parser = lv.config_error(&url(UrlProblem::Unparsable("empty host".into())));
+        assert!(
+            parser.contains("tehniskā informācija: empty host"),
+            "{parser}"
+        );
     }
 
     #[test]
@@ -387,6 +429,7 @@ mod wording {
             config_problem_title, config_problem_help, config_missing(404),
             config_unreachable(S), config_empty, config_bad_json(3, 3, S),
             config_missing_field(S, S), config_bad_client_id(S), config_bad_url(S, S, S),
+            config_url_unparsable(S), config_url_no_host, config_url_query_or_fragment,
             config_not_https(S, S), config_not_an_origin(S, S),
             config_bad_cache_location(S), hint_client_id, hint_authority, landing_title,
             landing_intro, landing_steps, sign_in, not_found_title, not_found_body, go_home,

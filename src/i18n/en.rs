@@ -118,8 +118,10 @@ pub static EN: Catalogue = Catalogue {
     fail_sign_in_fix: "Sign in again, then sync.",
     fail_admin_consent: "Your organisation has to approve this app before it can read and write your photo.",
     fail_admin_consent_fix: "Ask your Microsoft 365 administrator to grant admin consent to this app in Entra ID.",
-    fail_sign_in_failed: |detail| format!("Sign-in failed: {detail}"),
-    fail_access_denied: |service, detail| format!("{service} refused access ({detail})."),
+    // The detail (the sign-in error's code, a service's own words) is shown as technical
+    // details below the message, never inside it.
+    fail_sign_in_failed: |_detail| "Sign-in did not work, so nothing was read or written.".to_owned(),
+    fail_access_denied: |service, _detail| format!("{service} refused access."),
     fail_access_denied_fix: "Your account may not be allowed to change its photo. Ask your IT department.",
     fail_network: |origin| format!("{origin} could not be reached."),
     fail_network_fix: "Check your internet connection (and VPN or proxy), then try again.",

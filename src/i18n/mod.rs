@@ -183,7 +183,11 @@ pub struct Catalogue {
     pub fail_sign_in_fix: &'static str,
     pub fail_admin_consent: &'static str,
     pub fail_admin_consent_fix: &'static str,
+    /// Sign-in failed (the sign-in error's technical form, which the screen shows as details,
+    /// not in this sentence).
     pub fail_sign_in_failed: fn(&str) -> String,
+    /// A service refused access (its name; its own code or words, shown as details, not in
+    /// this sentence).
     pub fail_access_denied: fn(&str, &str) -> String,
     pub fail_access_denied_fix: &'static str,
     pub fail_network: fn(&str) -> String,

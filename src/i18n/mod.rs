@@ -507,8 +507,10 @@ mod wording {
     fn latvian_keeps_microsofts_terms() {
         // Each found wrong by a native reader: "foto" is colloquial (Microsoft: fotoattēls),
         // "lietotne" is not Microsoft's word for an app (programma), "pierakstījies" has a
-        // gender, "apturēt" means to pause, "nav ko darīt" also reads "nothing can be done", and
-        // "atbild ar marķieri" says a service hands out a token.
+        // gender, "apturēt" means to pause and "tika pārtraukta" to be interrupted (a failed
+        // sync "neizdevās"), "nav ko darīt" and "nekas nav jādara" also read "nothing can be
+        // done" (say what is so: "fotoattēli jau sakrīt"), and "atbild ar marķieri" says a
+        // service hands out a token.
         for (name, text) in every_message(Lang::Lv.text()) {
             let lower = text.to_lowercase();
             assert!(!words(&text).any(|w| w == "foto"), "lv {name}: {text}");
@@ -517,9 +519,69 @@ mod wording {
                 "pierakstījies",
                 "apturēt",
                 "nav ko darīt",
+                "nekas nav jādara",
                 "atbild ar marķieri",
+                "tika pārtraukta",
             ] {
                 assert!(!lower.contains(wrong), "lv {name} says {wrong:?}: {text}");
+            }
+        }
+    }
+
+    /// Issue: Latvian inflects nouns, not product names, so a product name needs a noun that
+    /// carries the case ("pakalpojumā SharePoint", "programmā Outlook", "platformā Microsoft
+    /// 365"), unless it is coordinated with one that has it ("programmās Outlook un Teams") or
+    /// names the kind of another noun ("Microsoft Graph atļauja", "Microsoft 365
+    /// administratoru").
+    #[test]
+    fn latvian_product_names_have_a_noun_that_carries_the_case() {
+        const PRODUCTS: [&str; 8] = [
+            "Outlook",
+            "Teams",
+            "SharePoint",
+            "OneDrive",
+            "Entra",
+            "Exchange",
+            "Graph",
+            "365",
+        ];
+        const CARRIERS: [&str; 4] = ["programm", "pakalpojum", "platform", "pārlūkprogramm"];
+        const COORDINATION: [&str; 2] = ["un", "vai"];
+        const KINDS: [&str; 3] = ["atļauja", "administratoru", "administratora"];
+        for (name, text) in every_message(Lang::Lv.text()) {
+            let words: Vec<String> = text
+                .split_whitespace()
+                .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_owned())
+                .collect();
+            let mut i = 0;
+            while i < words.len() {
+                if !PRODUCTS.contains(&words[i].as_str()) {
+                    i += 1;
+                    continue;
+                }
+                // The whole name: "Microsoft" before it, "ID" or "Online" after it.
+                let start = if i > 0 && words[i - 1] == "Microsoft" {
+                    i - 1
+                } else {
+                    i
+                };
+                let mut end = i + 1;
+                while end < words.len() && ["ID", "Online"].contains(&words[end].as_str()) {
+                    end += 1;
+                }
+                let before = start
+                    .checked_sub(1)
+                    .map(|b| words[b].to_lowercase())
+                    .unwrap_or_default();
+                let after = words.get(end).map(String::as_str).unwrap_or_default();
+                assert!(
+                    CARRIERS.iter().any(|c| before.starts_with(c))
+                        || COORDINATION.contains(&before.as_str())
+                        || KINDS.contains(&after),
+                    "lv {name}: {} has no noun that carries its case: {text}",
+                    words[start..end].join(" ")
+                );
+                i = end;
             }
         }
     }

@@ -328,7 +328,9 @@ async fn signing_out_in_the_widget_stays_in_the_frame_and_says_what_it_did(engin
     assert_eq!(session_keys(&page).await, Vec::<String>::new());
     let here = page.eval("return location.href").await;
     assert!(
-        here.as_str().unwrap_or_default().starts_with(&emulator.app_url()),
+        here.as_str()
+            .unwrap_or_default()
+            .starts_with(&emulator.app_url()),
         "the frame stays on the widget: {here}"
     );
     let log = emulator.control().log().await.unwrap();
@@ -420,7 +422,8 @@ async fn the_host_page_sets_the_widgets_language_and_theme_and_latvian_fits_the_
     page.sync_until(&["done"]).await;
     assert!(in_sync(&emulator, ADELE).await);
     assert_fits(&page, "the Latvian widget, synced").await;
-    page.assert_accessible("widget, Latvian, dark, synced").await;
+    page.assert_accessible("widget, Latvian, dark, synced")
+        .await;
     page.client.enter_parent_frame().await.unwrap();
     page.screenshot("widget-lv-dark").await;
 
@@ -446,7 +449,11 @@ async fn the_host_page_sets_the_widgets_language_and_theme_and_latvian_fits_the_
                  getComputedStyle(document.body).backgroundColor]",
             )
             .await;
-        assert_eq!(looks, serde_json::json!([lang, theme, background]), "{more}");
+        assert_eq!(
+            looks,
+            serde_json::json!([lang, theme, background]),
+            "{more}"
+        );
         assert_fits(&page, &format!("the widget with {more}")).await;
     }
 }

@@ -39,7 +39,10 @@ async fn assert_latvian(page: &AppPage<'_>, screen: &str) {
     }
     assert_eq!(lang, "lv", "{screen}");
     assert_eq!(title, "Profila fotoattēla sinhronizācija", "{screen}");
-    assert!(description.contains("fotoattēlu"), "{screen}: {description}");
+    assert!(
+        description.contains("fotoattēlu"),
+        "{screen}: {description}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -75,7 +78,10 @@ async fn a_latvian_reader_meets_a_config_error_an_auth_error_and_a_network_error
 
     // Sign-in: the identity platform's id token is for another app.
     control.set_app_config(None).await.unwrap();
-    control.tamper_next_id_token(IdTokenTamper::Aud).await.unwrap();
+    control
+        .tamper_next_id_token(IdTokenTamper::Aud)
+        .await
+        .unwrap();
     page.open("").await;
     page.click("sign-in").await;
     page.sign_in_on_identity_page(ADELE).await;
@@ -113,5 +119,6 @@ async fn a_latvian_reader_meets_a_config_error_an_auth_error_and_a_network_error
         Some("network")
     );
     assert_latvian(&page, "the network error").await;
-    page.assert_accessible("the network error, in Latvian").await;
+    page.assert_accessible("the network error, in Latvian")
+        .await;
 }

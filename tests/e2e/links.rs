@@ -218,7 +218,7 @@ async fn wait_for_copied(page: &AppPage<'_>, testid: &str) {
     );
     page.until(&format!("{testid} never said it copied"), || async {
         let said = page.eval(&status).await;
-        if said == Value::from("Copied") {
+        if said == "Copied" {
             Ok(())
         } else {
             Err(format!("it says {said}"))

@@ -104,7 +104,7 @@ pub enum ConfigError {
     BadUrl {
         field: &'static str,
         value: String,
-        reason: String,
+        reason: UrlProblem,
     },
     #[error("\"{field}\" in config.json is \"{value}\": it must use https:// (only localhost may use http://).")]
     NotHttps { field: &'static str, value: String },
@@ -146,6 +146,21 @@ pub fn share_point_scope_message(value: &str, problem: ScopeProblem) -> String {
         ScopeProblem::Repeated => format!("\"sharePointScopes\" in config.json lists \"{value}\" twice."),
         ScopeProblem::DefaultNotAlone => "\"sharePointScopes\" in config.json has \".default\" with other names: .default stands for every permission the app registration has, so it must be the only entry.".to_owned(),
     }
+}
+
+/// Why a value of `config.json` is not a URL the page can use. The screens word each kind in
+/// the page's language (`i18n`); `Display` is English, for logs and the error's own text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlProblem {
+    /// The URL parser refused it; its message (English, technical) is kept verbatim.
+    #[error("{0}")]
+    Unparsable(String),
+    /// An http(s) URL with no host.
+    #[error("it has no host")]
+    NoHost,
+    /// An endpoint with a query (`?…`) or a fragment (`#…`).
+    #[error("it must not have a query or fragment")]
+    QueryOrFragment,
 }
 
 impl AppConfig {
@@ -320,7 +335,7 @@ fn checked_url(field: &'static str, value: &str) -> Result<Url, ConfigError> {
     let url = Url::parse(value).map_err(|e| ConfigError::BadUrl {
         field,
         value: value.to_owned(),
-        reason: e.to_string(),
+        reason: UrlProblem::Unparsable(e.to_string()),
     })?;
     let host = url.host_str().unwrap_or_default().to_owned();
     match url.scheme() {
@@ -329,7 +344,7 @@ fn checked_url(field: &'static str, value: &str) -> Result<Url, ConfigError> {
         "http" | "https" if host.is_empty() => Err(ConfigError::BadUrl {
             field,
             value: value.to_owned(),
-            reason: "it has no host".to_owned(),
+            reason: UrlProblem::NoHost,
         }),
         _ => Err(ConfigError::NotHttps {
             field,
@@ -345,7 +360,7 @@ fn endpoint(field: &'static str, value: &str) -> Result<String, ConfigError> {
         return Err(ConfigError::BadUrl {
             field,
             value: value.to_owned(),
-            reason: "it must not have a query or fragment".to_owned(),
+            reason: UrlProblem::QueryOrFragment,
         });
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
@@ -610,6 +625,35 @@ mod tests {
             err,
             ConfigError::BadUrl {
                 field: "authority",
+                reason: UrlProblem::Unparsable(_),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_url_without_a_host_or_with_a_query_says_which() {
+        let err = parse(&format!(
+            r#"{{"clientId":"{ID}","authority":"https://a.example/t?tenant=x"}}"#
+        ))
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::BadUrl {
+                field: "authority",
+                reason: UrlProblem::QueryOrFragment,
+                ..
+            }
+        ));
+        let err = parse(&format!(
+            r#"{{"clientId":"{ID}","authority":"https://a.example/t","graphBaseUrl":"https://g.example/v1.0#x"}}"#
+        ))
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::BadUrl {
+                field: "graphBaseUrl",
+                reason: UrlProblem::QueryOrFragment,
                 ..
             }
         ));

@@ -422,8 +422,21 @@ async fn logout_clears_the_session() {
         env.app()
     );
     let r = get_with_cookie(&env, &url, cookie.as_deref()).await;
-    assert_eq!(r.status(), 302);
-    assert_eq!(location(&r), env.app());
+    // Like Entra ID: a page of its own that moves on to the app, and refuses to be framed.
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+    assert!(r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains(&format!(
+            "<meta http-equiv=\"refresh\" content=\"0; url={}\">",
+            env.app()
+        )),
+        "{page}"
+    );
     let mut az = Authorize::new(&env, "openid User.Read");
     az.extra.push(("prompt".into(), "none".into()));
     let r = get_with_cookie(&env, &az.url(&env), cookie.as_deref()).await;

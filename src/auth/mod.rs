@@ -28,7 +28,7 @@ pub mod token_endpoint;
 mod fake;
 
 pub use cache::Account;
-pub use session::{Session, Startup};
+pub use session::{Session, SignOut, Startup};
 
 use std::future::Future;
 
@@ -152,61 +152,116 @@ pub fn api_of(scopes: &[String]) -> &'static str {
 }
 
 /// Why no token could be had, each with what the user can do about it.
+///
+/// The screens put each kind into words in the page's language (`ui`); `Display` is the
+/// technical form for details and logs — an error code (the identity platform's, `AADSTS…`, or
+/// an OAuth-style one of the page's own) and the data, with the identity platform's own text
+/// verbatim — never a sentence of its own, so that no English reaches a page in another
+/// language through a detail.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
     /// The user cancelled sign-in or declined consent.
-    #[error("sign-in was cancelled")]
+    #[error("cancelled")]
     Cancelled,
     /// An administrator must consent to the app's permissions (AADSTS65001, 90094). `scopes`
     /// are those of the request that was refused, when known: one resource's permissions.
-    #[error("an administrator must approve this app first ({code})")]
+    #[error("{code}")]
     AdminConsentRequired { code: String, scopes: Vec<String> },
     /// The redirect URI this page uses is not registered (AADSTS50011).
-    #[error("the redirect URI {redirect_uri} is not registered for this app (AADSTS50011)")]
+    #[error("AADSTS50011: {redirect_uri}")]
     RedirectUriNotRegistered { redirect_uri: String },
     /// The redirect URI is registered, but not under the Single-page application platform.
-    #[error("the redirect URI {redirect_uri} must be registered as a single-page application (AADSTS9002326)")]
+    #[error("AADSTS9002326: {redirect_uri}")]
     SpaPlatformMissing { redirect_uri: String },
     /// The account is not in the tenant (AADSTS50020).
-    #[error("this account is not in the organisation's directory (AADSTS50020)")]
+    #[error("AADSTS50020")]
     UserNotInTenant,
     /// Silent sign-in is not possible; the user must sign in interactively.
-    #[error("you need to sign in again")]
+    #[error("interaction_required")]
     InteractionRequired,
     /// The popup was blocked by the browser.
-    #[error("the sign-in window was blocked by the browser")]
+    #[error("popup_blocked")]
     PopupBlocked,
     /// The sign-in popup was closed before it came back with an answer (the user closed it,
     /// often after the identity platform showed an error page there, e.g. AADSTS50011).
-    #[error("the sign-in window was closed before sign-in finished")]
+    #[error("popup_closed")]
     PopupClosed,
     /// The sign-in popup never came back with an answer.
-    #[error("the sign-in window did not answer in time")]
+    #[error("popup_timed_out")]
     PopupTimedOut,
     /// The response did not match a request this page made (tampered or replayed `state`).
-    #[error("the sign-in response did not match a request from this page")]
+    #[error("state_mismatch")]
     StateMismatch,
     /// The id token's nonce is not the one this page sent.
-    #[error("the sign-in response failed its nonce check")]
+    #[error("nonce_mismatch")]
     NonceMismatch,
-    /// The authorization code was already used, expired or did not match its verifier.
-    #[error("the sign-in code was refused: {description}")]
+    /// The authorization code was already used, expired or did not match its verifier;
+    /// `description` is the identity platform's own.
+    #[error("invalid_grant: {description}")]
     InvalidGrant { description: String },
     /// The device's clock is far from the identity platform's.
-    #[error("this device's clock is off by {seconds} seconds")]
+    #[error("clock_skew: {seconds} s")]
     ClockSkew { seconds: i64 },
-    /// The identity platform could not be reached.
-    #[error("the sign-in service could not be reached: {detail}")]
+    /// The identity platform could not be reached; `detail` is the HTTP layer's.
+    #[error("network_error: {detail}")]
     Network { detail: String },
     /// The identity platform answered a silent refresh with 429 or 5xx: it is overloaded or
     /// failing for a while. The session is intact; trying again later works.
-    #[error("the sign-in service is busy (HTTP {status}); try again in a few minutes")]
+    #[error("temporarily_unavailable: HTTP {status}")]
     Busy { status: u16 },
     /// The browser's storage for this page is full, so a sign-in could not be remembered
     /// across the trip to the identity platform (sessionStorage refused the write).
-    #[error("this browser's storage for this page is full, so the sign-in could not be remembered; close other tabs of this site or clear its site data, then try again")]
+    #[error("storage_full")]
     StorageFull,
-    /// Anything else the identity platform said, with its code.
-    #[error("sign-in failed: {code}: {description}")]
+    /// The authority's discovery document is missing or unusable: `authority` in
+    /// `config.json` is wrong, or something else answers in the identity platform's place.
+    #[error("invalid_discovery: {problem}")]
+    Discovery { problem: DiscoveryProblem },
+    /// The id token failed a check the page makes before it trusts it.
+    #[error("invalid_id_token: {problem}")]
+    IdToken { problem: IdTokenProblem },
+    /// The browser offers no secure random numbers (`crypto.getRandomValues`), without which
+    /// no sign-in can be started safely.
+    #[error("no_secure_random")]
+    NoSecureRandom,
+    /// Anything else the identity platform said: its code and its own description, verbatim.
+    #[error("{code}: {description}")]
     Other { code: String, description: String },
+}
+
+/// What is wrong with the authority's discovery document (`Display`: technical, as
+/// [`AuthError`]'s).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DiscoveryProblem {
+    /// There is none at `url`: the authority answered with `status`.
+    #[error("HTTP {status} {url}")]
+    NotFound { url: String, status: u16 },
+    /// It is not a discovery document; `detail` is the reader's account of why.
+    #[error("{detail}")]
+    Unreadable { detail: String },
+    /// It names an endpoint the page sends nothing to: not a URL, or neither https nor http on
+    /// this machine.
+    #[error("unsafe endpoint {endpoint}")]
+    UnsafeEndpoint { endpoint: String },
+}
+
+/// Which check of the id token failed (OpenID Connect Core 1.0 §3.1.3.7; `Display`:
+/// technical, as [`AuthError`]'s).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdTokenProblem {
+    /// The token endpoint's answer has no id token.
+    #[error("missing")]
+    Missing,
+    /// The id token is not a readable JWT with the claims the page needs.
+    #[error("unreadable")]
+    Unreadable,
+    /// Its `tid` is not a tenant id.
+    #[error("tid {tid:?}")]
+    NoTenantId { tid: String },
+    /// It was issued by another issuer than the authority's discovery document names.
+    #[error("iss {issuer} (expected {expected})")]
+    WrongIssuer { issuer: String, expected: String },
+    /// It was issued to another client than this app.
+    #[error("aud {audience}")]
+    WrongAudience { audience: String },
 }

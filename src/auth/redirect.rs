@@ -236,13 +236,9 @@ mod tests {
     #[test]
     fn an_id_token_for_another_app_or_issuer_signs_nobody_in() {
         for (claim, value, code) in [
-            (
-                "aud",
-                "22222222-2222-2222-2222-222222222222",
-                "invalid_audience",
-            ),
-            ("iss", "https://evil.example/v2.0", "invalid_issuer"),
-            ("tid", "common", "invalid_tenant"),
+            ("aud", "22222222-2222-2222-2222-222222222222", "aud "),
+            ("iss", "https://evil.example/v2.0", "iss "),
+            ("tid", "common", "tid "),
         ] {
             let (session, window, endpoint) = fake::session();
             let authorize = leave(&session, &window);
@@ -252,7 +248,9 @@ mod tests {
             let token = id_token(&nonce, START_MS / 1000, |c| c[claim] = json!(value));
             endpoint.answer_json(200, tokens("t", "r", &token));
             match run(session.start("/photo")) {
-                Startup::Failed(AuthError::Other { code: got, .. }) => assert_eq!(got, code),
+                Startup::Failed(AuthError::IdToken { problem }) => {
+                    assert!(problem.to_string().starts_with(code), "{claim}: {problem}")
+                }
                 other => panic!("{claim}: {other:?}"),
             }
             assert_eq!(session.account(), None, "{claim}");
@@ -347,12 +345,7 @@ mod tests {
             Err(AuthError::StorageFull)
         );
         assert_eq!(*window.left_for.borrow(), None, "the page stays");
-        assert!(
-            AuthError::StorageFull
-                .to_string()
-                .contains("storage for this page is full"),
-            "the user hears why"
-        );
+        // What the user hears of it is ui::auth_view's to say (tested there).
     }
 
     #[test]

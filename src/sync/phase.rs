@@ -123,56 +123,79 @@ impl Service {
 }
 
 /// Why a sync stopped, each a thing the user (or their admin) can act on.
+///
+/// The screen words each one in the page's language (`ui`); `Display` is the technical form
+/// shown under "details for your IT department" and written to logs: a code, the service, and
+/// the data (a service's own words verbatim), never a sentence of its own, so that no English
+/// reaches a page in another language.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SyncFailure {
-    #[error("there is no photo in Outlook or Teams to copy")]
+    /// There is no photo in Outlook or Teams to copy.
+    #[error("no_exchange_photo")]
     NoExchangePhoto,
-    #[error("this account has no Exchange Online mailbox, so it has no photo to copy")]
+    /// The account has no Exchange Online mailbox, so it has no photo to copy.
+    #[error("no_mailbox")]
     NoMailbox,
-    #[error("the photo in Exchange is not an image")]
+    /// The photo in Exchange is not an image.
+    #[error("not_an_image")]
     NotAnImage,
-    #[error("the photo in Exchange is a {format} image, which SharePoint does not take")]
+    /// The photo in Exchange is an image SharePoint does not take.
+    #[error("unsupported_format: {format}")]
     UnsupportedFormat { format: &'static str },
-    #[error("the photo in Exchange is {bytes} bytes, over the 4.76 MB limit")]
+    /// The photo in Exchange is over the 4.76 MB limit.
+    #[error("too_large: {bytes} B")]
     TooLarge { bytes: usize },
-    #[error("the photo in Exchange declares {width} × {height} pixels, too many to open safely")]
+    /// The photo in Exchange declares too many pixels to open safely.
+    #[error("too_many_pixels: {width} × {height}")]
     TooManyPixels { width: u32, height: u32 },
-    #[error("the photo in Exchange could not be read by the browser")]
+    /// The browser could not read the photo in Exchange.
+    #[error("image_unreadable")]
     ImageUnreadable,
-    #[error("SharePoint refused the photo")]
+    /// SharePoint refused the photo.
+    #[error("photo_rejected")]
     PhotoRejected,
-    #[error("{} is limiting requests", service.name())]
+    /// A service is limiting requests.
+    #[error("throttled: {}", service.name())]
     Throttled { service: Service },
-    #[error("{} is not available right now", service.name())]
+    /// A service is not available right now.
+    #[error("service_unavailable: {}", service.name())]
     ServiceUnavailable { service: Service },
-    #[error("you need to sign in again")]
+    /// The user needs to sign in again.
+    #[error("sign_in_needed")]
     SignInNeeded,
     /// No admin consent for permissions the page asked for; `scopes` as asked (empty when
     /// unknown).
-    #[error("an administrator must approve this app first")]
+    #[error("admin_consent_required")]
     AdminConsentRequired { scopes: Vec<String> },
-    #[error("sign-in failed: {detail}")]
+    /// Sign-in failed; `detail` is the sign-in error's technical form.
+    #[error("sign_in_failed: {detail}")]
     SignInFailed { detail: String },
-    #[error("{} refused access: {detail}", service.name())]
+    /// A service refused access; `detail` is its code or words.
+    #[error("access_denied: {}: {detail}", service.name())]
     AccessDenied { service: Service, detail: String },
     /// SharePoint refused access, and its token lacks the permissions a sync needs (`missing`,
     /// by the names to grant); `granted` is what the token carries, `detail` SharePoint's
     /// words.
-    #[error("SharePoint refused access ({detail}): its token lacks {}", missing.join(", "))]
+    #[error("profile_permission_missing: {}: {detail}", missing.join(", "))]
     ProfilePermissionMissing {
         missing: Vec<String>,
         granted: Vec<String>,
         detail: String,
     },
-    #[error("{origin} could not be reached")]
+    /// A service could not be reached.
+    #[error("network_error: {origin}")]
     Network { origin: String },
-    #[error("this account has no OneDrive yet")]
+    /// The account has no OneDrive yet.
+    #[error("no_my_site")]
     NoMySite,
-    #[error("{value} is not a SharePoint address")]
+    /// Graph named a My Site that is not a SharePoint address.
+    #[error("untrusted_my_site: {value}")]
     UntrustedMySite { value: String },
-    #[error("the photo was sent, but SharePoint does not show it: {problem}")]
+    /// The photo was sent, but SharePoint does not show it.
+    #[error("verification_failed: {problem}")]
     VerificationFailed { problem: VerificationProblem },
-    #[error("{} answered something unexpected: {detail}", service.name())]
+    /// A service answered something unexpected; `detail` is the technical form of the answer.
+    #[error("unexpected_answer: {detail}")]
     Unexpected { service: Service, detail: String },
 }
 
@@ -809,7 +832,7 @@ mod tests {
             SyncFailure::from(&foreign),
             SyncFailure::Unexpected {
                 service: Service::SharePoint,
-                detail: "https://evil.example/a.jpg is not on the My Site host; no sign-in token is sent there".into()
+                detail: "not_on_my_site_host: https://evil.example/a.jpg".into()
             }
         );
     }

@@ -30,6 +30,7 @@ macro_rules! in_chromium_and_firefox {
 mod embed;
 mod faults;
 mod hosting;
+mod latvian;
 mod links;
 mod permissions;
 mod setup;

@@ -33,12 +33,18 @@ footer{margin-top:24px;font-size:12px;color:#8a8886}
 "#;
 
 pub fn layout(title: &str, body: &str) -> String {
+    layout_with_head(title, "", body)
+}
+
+/// [`layout`] with more in `<head>` (already escaped).
+fn layout_with_head(title: &str, head: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{}\
 <title>{}</title><style>{}</style></head><body><main>\
 <div class=\"brand\"><span class=\"logo\" aria-hidden=\"true\"><i></i><i></i><i></i><i></i></span>Microsoft <span class=\"muted\">(emulated)</span></div>\
 {}<footer>Contoso · Microsoft 365 emulator · no real credentials are used</footer></main></body></html>",
+        head,
         esc(title),
         STYLE,
         body
@@ -193,5 +199,21 @@ pub fn signed_out() -> String {
     layout(
         "Signed out",
         "<h1>You signed out of your account</h1><p>It’s a good idea to close all browser windows.</p>",
+    )
+}
+
+/// The signed-out page on its way back to the app (`target`, a registered
+/// `post_logout_redirect_uri`): like Entra ID's, a page of the identity platform that moves on
+/// by itself, not a bare redirect, so that a frame sent here shows the platform's refusal to be
+/// framed instead of the app.
+pub fn signed_out_returning_to(target: &str) -> String {
+    let target = esc(target);
+    layout_with_head(
+        "Signed out",
+        &format!("<meta http-equiv=\"refresh\" content=\"0; url={target}\">"),
+        &format!(
+            "<h1>You signed out of your account</h1>\
+<p data-testid=\"signed-out-return\"><a href=\"{target}\">Return to the application</a></p>"
+        ),
     )
 }

@@ -29,6 +29,7 @@ struct RawConfig {
     cache_location: Option<String>,
     #[serde(default)]
     embed_origins: Vec<String>,
+    support: Option<String>,
 }
 
 /// Where tokens are kept between page loads.
@@ -62,6 +63,8 @@ pub struct AppConfig {
     pub cache_location: CacheLocation,
     /// Origins of intranet pages allowed to embed the widget and receive its events.
     pub embed_origins: Vec<String>,
+    /// Where employees get help (`"support"`), shown with every error.
+    pub support: Option<SupportContact>,
 }
 
 /// Everything that can be wrong with `config.json`, each with what to do about it.
@@ -101,6 +104,10 @@ pub enum ConfigError {
         "\"cacheLocation\" in config.json is \"{value}\": use \"sessionStorage\" or \"memory\"."
     )]
     BadCacheLocation { value: String },
+    #[error(
+        "\"support\" in config.json is \"{value}\": give an https:// address or a mailto: address."
+    )]
+    BadSupport { value: String },
 }
 
 impl AppConfig {
@@ -183,6 +190,9 @@ impl AppConfig {
             .iter()
             .map(|o| origin("embedOrigins", o))
             .collect::<Result<Vec<_>, _>>()?;
+        let support = non_empty(raw.support)
+            .map(|value| SupportContact::parse(&value).ok_or(ConfigError::BadSupport { value }))
+            .transpose()?;
 
         Ok(AppConfig {
             client_id,
@@ -193,7 +203,84 @@ impl AppConfig {
             redirect_uri,
             cache_location,
             embed_origins,
+            support,
         })
+    }
+
+    /// The support contact of a `config.json` that is not valid as a whole (a missing field, a
+    /// wrong address), when the file is JSON and its `"support"` is valid: the page that cannot
+    /// start can still say where to get help.
+    ///
+    /// ```
+    /// use profile_photo_sync::config::AppConfig;
+    /// let broken = r#"{"clientId": "my-app", "support": "mailto:help@contoso.com"}"#;
+    /// assert!(AppConfig::parse(broken).is_err());
+    /// let support = AppConfig::support_in(broken).unwrap();
+    /// assert_eq!(support.href(), "mailto:help@contoso.com");
+    /// ```
+    pub fn support_in(text: &str) -> Option<SupportContact> {
+        let raw: RawConfig = serde_json::from_slice(text.as_bytes()).ok()?;
+        SupportContact::parse(non_empty(raw.support)?.as_str())
+    }
+}
+
+/// Where employees get help with the page: a web page (`https://…`) or an email address
+/// (`mailto:…`), from `config.json`'s `"support"`. Nothing else is taken, so a link the page
+/// shows can never run script (`javascript:`) or leave for an unencrypted page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupportContact(Url);
+
+impl SupportContact {
+    /// `value` when it is an https address with a host and no credentials, or a mailto address
+    /// with one recipient.
+    ///
+    /// ```
+    /// use profile_photo_sync::config::SupportContact;
+    /// assert!(SupportContact::parse("https://help.contoso.com/photo").is_some());
+    /// assert!(SupportContact::parse("mailto:it@contoso.com").is_some());
+    /// assert!(SupportContact::parse("javascript:alert(1)").is_none());
+    /// assert!(SupportContact::parse("http://help.contoso.com").is_none());
+    /// ```
+    pub fn parse(value: &str) -> Option<SupportContact> {
+        let url = Url::parse(value.trim()).ok()?;
+        let valid = match url.scheme() {
+            "https" => {
+                url.host_str().is_some_and(|h| !h.is_empty())
+                    && url.username().is_empty()
+                    && url.password().is_none()
+            }
+            "mailto" => {
+                let address = url.path();
+                let (local, domain) = address.split_once('@')?;
+                !local.is_empty()
+                    && !domain.is_empty()
+                    && !address.contains([',', ';', '/', '\\', ' '])
+                    && !domain.contains('@')
+            }
+            _ => false,
+        };
+        valid.then_some(SupportContact(url))
+    }
+
+    /// The address a link goes to.
+    pub fn href(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// What the link shows: the email address, or the web address without its scheme.
+    pub fn label(&self) -> String {
+        match self.0.scheme() {
+            "mailto" => self.0.path().to_owned(),
+            _ => {
+                let shown = self.0.as_str().trim_start_matches("https://");
+                shown.trim_end_matches('/').to_owned()
+            }
+        }
+    }
+
+    /// True for an email address.
+    pub fn is_mail(&self) -> bool {
+        self.0.scheme() == "mailto"
     }
 }
 
@@ -524,6 +611,60 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_support_contact_is_a_web_page_or_an_email_address() {
+        let config = |support: &str| {
+            parse(&format!(
+                r#"{{"clientId":"{ID}","authority":"https://a.example/t","support":"{support}"}}"#
+            ))
+        };
+        let page = config("https://help.contoso.com/photo/")
+            .unwrap()
+            .support
+            .unwrap();
+        assert_eq!(page.href(), "https://help.contoso.com/photo/");
+        assert_eq!(page.label(), "help.contoso.com/photo");
+        assert!(!page.is_mail());
+        let mail = config("mailto:it-help@contoso.com")
+            .unwrap()
+            .support
+            .unwrap();
+        assert_eq!(mail.label(), "it-help@contoso.com");
+        assert!(mail.is_mail());
+        assert_eq!(config(" ").unwrap().support, None, "blank is no contact");
+        for wrong in [
+            "javascript:alert(1)",
+            "http://help.contoso.com",
+            "help.contoso.com",
+            "mailto:",
+            "mailto:it",
+            "mailto:a@b.c,evil@x.y",
+            "https://user:pw@help.contoso.com",
+            "data:text/html,hi",
+        ] {
+            assert_eq!(
+                config(wrong).unwrap_err(),
+                ConfigError::BadSupport {
+                    value: wrong.to_owned()
+                },
+                "{wrong}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_broken_config_still_names_its_support_contact() {
+        let broken = r#"{"authority":"x","support":"https://help.contoso.com"}"#;
+        assert!(parse(broken).is_err());
+        assert_eq!(
+            AppConfig::support_in(broken).map(|s| s.label()).as_deref(),
+            Some("help.contoso.com")
+        );
+        assert_eq!(AppConfig::support_in("{ not json"), None);
+        assert_eq!(AppConfig::support_in(r#"{"support":"ftp://x"}"#), None);
+        assert_eq!(AppConfig::support_in(r#"{"support":5}"#), None);
     }
 
     #[test]

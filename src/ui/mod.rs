@@ -33,6 +33,16 @@ pub fn text() -> impl Fn() -> &'static Catalogue + Copy {
     move || lang.get().text()
 }
 
+/// Keeps the document's title on what the view shows, in the page's language:
+/// "(part) — Profile Photo Sync". `part` is read in an effect, so it may follow signals.
+pub fn use_document_title(part: impl Fn(&'static Catalogue) -> &'static str + 'static) {
+    let t = text();
+    Effect::new(move |_| {
+        let t = t();
+        document().set_title(&(t.page_title)(part(t)));
+    });
+}
+
 /// Marks the moment the first screen can be used, for the start-up benchmark.
 pub fn mark_interactive() {
     if let Some(performance) = window().performance() {

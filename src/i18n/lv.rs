@@ -30,7 +30,7 @@ pub static LV: Catalogue = Catalogue {
     config_bad_cache_location: |value| format!("Lauka „cacheLocation“ vērtība failā config.json ir „{value}“: izmantojiet „sessionStorage“ vai „memory“."),
     config_bad_support: |value| format!("Lauka „support“ vērtība failā config.json ir „{value}“: norādiet https:// adresi vai mailto: adresi."),
     config_problem_employee: "Programmu „Profila fotoattēla sinhronizācija“ šeit nevar palaist, jo tās iestatījumu trūkst vai tie ir nepareizi. Nekas netika mainīts. Lūdzu, informējiet savu IT nodaļu.",
-    config_problem_admin_title: "Tam, kurš iestatīja šo lapu",
+    config_problem_admin_title: "Ja šo lapu iestatījāt jūs",
     config_problem_open_setup: "Atvērt iestatījumu pārbaudi",
     support_label: "Palīdzība no jūsu IT nodaļas:",
     page_title: |part| format!("{part} — Profila fotoattēla sinhronizācija"),

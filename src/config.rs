@@ -138,18 +138,7 @@ impl AppConfig {
         if text.trim().is_empty() {
             return Err(ConfigError::Empty);
         }
-        // from_slice, as every other JSON read: one copy of serde_json's parser in the page.
-        let raw: RawConfig =
-            serde_json::from_slice(text.as_bytes()).map_err(|e| ConfigError::BadJson {
-                line: e.line(),
-                column: e.column(),
-                message: e
-                    .to_string()
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned(),
-            })?;
+        let raw = RawConfig::read(text)?;
 
         let client_id = non_empty(raw.client_id).ok_or(ConfigError::MissingField {
             field: "clientId",
@@ -219,8 +208,27 @@ impl AppConfig {
     /// assert_eq!(support.href(), "mailto:help@contoso.com");
     /// ```
     pub fn support_in(text: &str) -> Option<SupportContact> {
-        let raw: RawConfig = serde_json::from_slice(text.as_bytes()).ok()?;
+        let raw = RawConfig::read(text).ok()?;
         SupportContact::parse(non_empty(raw.support)?.as_str())
+    }
+}
+
+impl RawConfig {
+    /// The file's JSON, or where it is not JSON. One place reads it (kept out of line): the
+    /// page then carries one copy of serde_json's parser for it, as for every other JSON read
+    /// (`from_slice`).
+    #[inline(never)]
+    fn read(text: &str) -> Result<RawConfig, ConfigError> {
+        serde_json::from_slice(text.as_bytes()).map_err(|e| ConfigError::BadJson {
+            line: e.line(),
+            column: e.column(),
+            message: e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        })
     }
 }
 

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::{mark_interactive, text, use_document_title};
 use crate::auth::Account;
 use crate::config::{ConfigError, SupportContact, VERSION};
-use crate::i18n::Lang;
+use crate::i18n::{Catalogue, Lang};
 use crate::state::auth::AuthContext;
 use crate::state::language;
 
@@ -50,7 +50,10 @@ pub fn Shell(children: Children) -> impl IntoView {
             </div>
             <div class="header-end">
                 <LanguageSwitcher/>
-                {move || account.get().map(|(account, auth)| view! { <AccountBadge account=account auth=auth/> })}
+                {move || {
+                    let t = t();
+                    account.get().map(|(account, auth)| account_badge(t, account, auth))
+                }}
             </div>
         </header>
         <main id="main" class="app-main" tabindex="-1">{children()}</main>
@@ -62,9 +65,7 @@ pub fn Shell(children: Children) -> impl IntoView {
 
 /// The signed-in account in the header: initials, name and user name (the names hidden on
 /// narrow screens, where the initials stand for them), and sign-out.
-#[component]
-fn AccountBadge(account: Account, auth: AuthContext) -> impl IntoView {
-    let t = text();
+fn account_badge(t: &'static Catalogue, account: Account, auth: AuthContext) -> impl IntoView {
     let name = if account.name.is_empty() {
         account.username.clone()
     } else {
@@ -75,25 +76,29 @@ fn AccountBadge(account: Account, auth: AuthContext) -> impl IntoView {
         <div class="header-account" data-testid="header-account">
             <span class="account-initials" aria-hidden="true">{initials}</span>
             <span class="account-names">
-                <span class="visually-hidden">{move || t().signed_in_as}" "</span>
+                <span class="visually-hidden">{t.signed_in_as}" "</span>
                 <span class="account-name" data-testid="signed-in-user">{name}</span>
                 <span class="account-upn" data-testid="signed-in-upn">{account.username}</span>
             </span>
             <button class="button header-button" type="button" data-testid="sign-out"
                 on:click=move |_| auth.sign_out()>
-                {move || t().sign_out}
+                {t.sign_out}
             </button>
         </div>
     }
 }
 
 /// Up to two initials of a name, as Microsoft 365 draws a person without a picture:
-/// "Adele Vance" → "AV", "adele@contoso.com" → "A".
+/// "Adele Vance" → "AV", "adele@contoso.com" → "A". (ASCII letters are upper-cased; names
+/// are written with capitals, and Unicode's case tables would weigh more than they give.)
 fn initials(name: &str) -> String {
-    name.split(|c: char| c.is_whitespace() || c == '@')
+    name.split([' ', '@'])
         .take_while(|word| !word.contains('.'))
-        .filter_map(|word| word.chars().find(|c| c.is_alphabetic()))
-        .flat_map(char::to_uppercase)
+        .filter_map(|word| {
+            word.chars()
+                .find(|c| c.is_ascii_alphabetic() || !c.is_ascii())
+        })
+        .map(|c| c.to_ascii_uppercase())
         .take(2)
         .collect()
 }
@@ -144,29 +149,33 @@ pub fn ConfigProblem(
     mark_interactive();
     use_document_title(|t| t.config_problem_title);
     let error_kind = kind(&error);
+    let body = move || {
+        let t = t();
+        view! {
+            <h1 id="config-error-title">{t.config_problem_title}</h1>
+            <p class="lead" data-testid="config-error-employee">{t.config_problem_employee}</p>
+            {support.clone().map(|support| support_line(t, support))}
+            <h2>{t.config_problem_admin_title}</h2>
+            <p class="error-message" data-testid="config-error-message">{t.config_error(&error)}</p>
+            <p>
+                {t.config_problem_help}" "
+                <a href=setup_href.clone() data-testid="config-error-setup">{t.config_problem_open_setup}</a>
+            </p>
+        }
+    };
     view! {
         <section class="card card-error" data-testid="config-error" data-error-kind=error_kind
             aria-labelledby="config-error-title">
-            <h1 id="config-error-title">{move || t().config_problem_title}</h1>
-            <p class="lead" data-testid="config-error-employee">{move || t().config_problem_employee}</p>
-            {support.map(|support| view! { <SupportLine support=support/> })}
-            <h2>{move || t().config_problem_admin_title}</h2>
-            <p class="error-message" data-testid="config-error-message">{move || t().config_error(&error)}</p>
-            <p>
-                {move || t().config_problem_help}" "
-                <a href=setup_href data-testid="config-error-setup">{move || t().config_problem_open_setup}</a>
-            </p>
+            {body}
         </section>
     }
 }
 
 /// "Help from your IT department:" and the deployment's support contact.
-#[component]
-pub fn SupportLine(support: SupportContact) -> impl IntoView {
-    let t = text();
+pub fn support_line(t: &'static Catalogue, support: SupportContact) -> impl IntoView {
     view! {
         <p class="support-line" data-testid="support">
-            {move || t().support_label}" "
+            {t.support_label}" "
             <a href=support.href().to_owned() data-testid="support-link"
                 data-kind=if support.is_mail() { "mail" } else { "page" }>
                 {support.label()}
@@ -215,6 +224,11 @@ mod tests {
         assert_eq!(initials("Grady Archie de la Cruz"), "GA");
         assert_eq!(initials("adele@contoso.onmicrosoft.com"), "A");
         assert_eq!(initials("Ēriks"), "Ē");
+        assert_eq!(
+            initials("ēriks ozols"),
+            "ēO",
+            "ASCII letters only are upper-cased"
+        );
         assert_eq!(initials(""), "");
     }
 }

@@ -25,9 +25,9 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::shell::SupportLine;
-use super::{text, use_document_title};
-use crate::config::{AppConfig, VERSION};
+use super::shell::support_line;
+use super::{set_document_title, text};
+use crate::config::{AppConfig, SupportContact, VERSION};
 use crate::i18n::Catalogue;
 use crate::state::sync::ShownPhotos;
 use crate::sync::report::FailureReport;
@@ -45,7 +45,16 @@ const ADD_PHOTO_INSTRUCTIONS: &str = "https://support.microsoft.com/office/add-y
 /// The `id` of the outcome's heading, where focus goes after each phase.
 const OUTCOME_TITLE: &str = "sync-outcome-title";
 
+/// The `id`s of the report's disclosure and of its text.
+const REPORT: &str = "sync-report";
+const REPORT_TEXT: &str = "sync-report-text";
+
 /// The two photos, the steps, the one button and the outcome.
+///
+/// Rendered with few reactive closures: what changes with the phase (the outcome, the photos,
+/// the steps) is drawn by one closure each from plain strings of the catalogue in use, so the
+/// page carries little code per message. The button is the exception: it is one element whose
+/// attributes follow the phase, so that it keeps focus while the sync runs.
 #[component]
 pub fn SyncView(
     /// Where the sync is, as `sync::run_sync` / `sync::run_compare` report it.
@@ -68,31 +77,39 @@ pub fn SyncView(
     account: Option<String>,
 ) -> impl IntoView {
     let t = text();
-    let support = use_context::<AppConfig>().and_then(|config| config.support);
-    let busy = Memo::new(move |_| phase.with(SyncPhase::is_busy));
-    let action = Memo::new(move |_| phase.with(action));
-    // The step a run was at: where a failure stopped it.
-    let stopped_at = Memo::new(move |previous: Option<&Step>| match phase.get() {
-        SyncPhase::Reading | SyncPhase::Idle => Step::Read,
-        SyncPhase::Writing => Step::Write,
-        SyncPhase::Verifying => Step::Check,
-        _ => previous.copied().unwrap_or(Step::Read),
-    });
-    let failure = Memo::new(move |_| match phase.get() {
-        SyncPhase::Failed {
-            reason,
-            wrote_anything,
-        } => Some((reason, wrote_anything)),
-        _ => None,
-    });
-    use_document_title(move |t| title_part(t, &phase.get()));
-
+    let support = StoredValue::new(use_context::<AppConfig>().and_then(|config| config.support));
+    let account = StoredValue::new(account);
+    let busy = move || phase.with(SyncPhase::is_busy);
+    let action = move || phase.with(action);
+    let failed_for_sign_in = move || {
+        phase.with(|p| matches!(p, SyncPhase::Failed { reason, .. } if reason.needs_sign_in()))
+    };
+    let failed = move || phase.with(|p| matches!(p, SyncPhase::Failed { .. }));
+    // The step a run was at, where a failure stopped it: kept by the effect below, which sees
+    // every busy phase (each lasts while requests are on the wire, so each renders).
+    let stopped_at = StoredValue::new(Step::Read);
+    // What a click on "Copy details" did, said by the live region until the next phase.
+    let copy_state = RwSignal::new(None::<bool>);
     // The `blob:` URLs of the photos are this view's: each is released once it is no longer
     // shown (a new comparison, the result, which shows SharePoint's photos only), and all of
     // them when the view goes.
     let shown = StoredValue::new_local(Vec::<String>::new());
-    Effect::new(move |_| {
+    on_cleanup(move || {
+        for url in shown.try_get_value().unwrap_or_default() {
+            release(&url);
+        }
+    });
+    let clicked = StoredValue::new(false);
+    let embedded = crate::embed::browser::is_embedded();
+
+    // After each phase (one effect for all, as each is small): the document's title, the
+    // photos no longer shown released, the step reached, the copy notice gone, and focus on the
+    // outcome's heading when the phase settles — in the intranet widget only after a click, so
+    // that loading the widget never takes focus from the page around it.
+    Effect::new(move |previous: Option<&'static str>| {
         let phase = phase.get();
+        set_document_title(t(), title_part(t(), &phase));
+
         let mut now: Vec<String> = Vec::new();
         if let Some(p) = photos.get() {
             if !matches!(phase, SyncPhase::Done { .. }) {
@@ -100,79 +117,47 @@ pub fn SyncView(
             }
             now.extend(p.sharepoint.image_url);
         }
-        if let SyncPhase::Done { new_thumbnail, .. } = phase {
-            now.extend(new_thumbnail);
+        if let SyncPhase::Done { new_thumbnail, .. } = &phase {
+            now.extend(new_thumbnail.clone());
         }
         for old in shown.get_value().iter().filter(|url| !now.contains(url)) {
             release(old);
         }
         shown.set_value(now);
-    });
-    on_cleanup(move || {
-        for url in shown.try_get_value().unwrap_or_default() {
-            release(&url);
-        }
-    });
 
-    // Focus goes to the outcome's heading when a phase settles; in the intranet widget only
-    // after a click, so that loading the widget never takes focus from the page around it.
-    let clicked = StoredValue::new(false);
-    let embedded = crate::embed::browser::is_embedded();
-    Effect::new(move |previous: Option<&'static str>| {
-        let name = phase.with(SyncPhase::name);
-        let settled = phase.with(|p| p.is_final() || matches!(p, SyncPhase::Compared { .. }));
-        if settled && previous != Some(name) && (!embedded || clicked.get_value()) {
-            focus_outcome_title();
+        if let Some(step) = busy_step(&phase) {
+            stopped_at.set_value(step);
+        }
+        let name = phase.name();
+        if previous != Some(name) {
+            copy_state.set(None);
+            let settled = phase.is_final() || matches!(phase, SyncPhase::Compared { .. });
+            if settled && (!embedded || clicked.get_value()) {
+                focus_outcome_title();
+            }
         }
         name
     });
 
-    // What the live region says: the phase, or what a click on "Copy details" did.
-    let copy_state = RwSignal::new(None::<bool>);
-    Effect::new(move |_| {
-        phase.track();
-        copy_state.set(None);
-    });
     let status = move || match copy_state.get() {
         Some(true) => t().sync_details_copied.to_owned(),
         Some(false) => t().sync_copy_failed.to_owned(),
         None => status_text(t(), &phase.get()),
     };
-
-    let report = Memo::new(move |_| {
-        let (reason, wrote_anything) = failure.get()?;
-        let location = window().location();
-        let page = format!(
-            "{}{}",
-            location.origin().unwrap_or_default(),
-            location.pathname().unwrap_or_default()
-        );
-        let time = String::from(js_sys::Date::new_0().to_iso_string());
-        Some(
-            FailureReport {
-                failure: &reason,
-                wrote_anything,
-                time: &time,
-                account: account.as_deref(),
-                page: &page,
-                version: VERSION,
-            }
-            .text(),
-        )
-    });
-    let details_ref = NodeRef::<leptos::html::Details>::new();
-    let report_ref = NodeRef::<leptos::html::Textarea>::new();
     let copy = move |_| {
-        let text = report.get_untracked().unwrap_or_default();
+        let area = document()
+            .get_element_by_id(REPORT_TEXT)
+            .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok());
+        let text = area.as_ref().map(|a| a.value()).unwrap_or_default();
         spawn_local(async move {
             let copied = write_to_clipboard(&text).await;
             copy_state.set(Some(copied));
             if !copied {
                 // The visible fallback: the details open, selected, ready to be copied.
-                if let Some(details) = details_ref.get_untracked() {
-                    details.set_open(true);
+                if let Some(details) = document().get_element_by_id(REPORT) {
+                    let _ = details.set_attribute("open", "");
                 }
-                if let Some(area) = report_ref.get_untracked() {
+                if let Some(area) = area {
                     let _ = area.focus();
                     area.select();
                 }
@@ -180,30 +165,169 @@ pub fn SyncView(
         });
     };
 
-    let intro = move || {
-        let shown = !matches!(
-            phase.get(),
-            SyncPhase::Done { .. } | SyncPhase::Failed { .. }
-        );
-        shown.then(|| view! { <p class="lead">{move || t().sync_intro}</p> })
+    // What changes with the phase, each drawn whole from plain strings.
+    let body = move || {
+        let t = t();
+        let phase = phase.get();
+        let shown = photos.get();
+        let intro = (!matches!(phase, SyncPhase::Done { .. } | SyncPhase::Failed { .. }))
+            .then(|| view! { <p class="lead">{t.sync_intro}</p> });
+        let outcome = outcome(t, &phase, shown.as_ref(), support.get_value());
+        let photos_row = photos_row(t, &phase, shown);
+        let steps = steps(t, &phase, stopped_at.get_value());
+        (
+            intro,
+            view! { <div class="sync-outcome">{outcome}</div> },
+            photos_row,
+            steps,
+        )
     };
 
-    let outcome = move || {
-        match phase.get() {
-        SyncPhase::Idle | SyncPhase::Reading => photos.get().map(|p| compared_heading(t, p.in_sync)),
-        SyncPhase::Compared { in_sync, .. } => Some(compared_heading(t, in_sync)),
-        SyncPhase::Writing | SyncPhase::Verifying => {
-            photos.get().map(|p| compared_heading(t, p.in_sync))
+    let primary = move || match action() {
+        Some(Action::SyncAnyway | Action::CheckAgain) | None => false,
+        Some(Action::TryAgain) => !failed_for_sign_in(),
+        Some(Action::Sync | Action::Busy(_)) => true,
+    };
+    let click = move |_| {
+        if busy() {
+            return;
+        }
+        if let Some(action) = action() {
+            clicked.set_value(true);
+            stopped_at.set_value(Step::Read);
+            on_sync.run(action.force());
+        }
+    };
+    let failure_actions = move || {
+        failed().then(|| {
+            let t = t();
+            let sign_in_again = on_sign_in_again
+                .filter(|_| failed_for_sign_in())
+                .map(|callback| {
+                    view! {
+                        <button type="button" class="button primary" data-testid="sign-in-again"
+                            on:click=move |_| callback.run(())>
+                            {t.sync_sign_in_again}
+                        </button>
+                    }
+                });
+            (
+                sign_in_again,
+                view! {
+                    <button type="button" class="button" data-testid="copy-details" on:click=copy>
+                        {t.sync_copy_details}
+                    </button>
+                },
+            )
+        })
+    };
+    let report = move || {
+        let t = t();
+        let report = phase.with(|p| report_text(p, account.get_value().as_deref()))?;
+        Some(view! {
+            <details class="sync-report" id=REPORT data-testid="sync-report">
+                <summary>{t.sync_report_label}</summary>
+                <textarea class="sync-report-text" id=REPORT_TEXT readonly rows="8"
+                    aria-label=t.sync_report_label data-testid="sync-report-text">{report}</textarea>
+            </details>
+        })
+    };
+
+    view! {
+        <section class="card sync-view" data-testid="sync-view" data-phase=move || phase.with(SyncPhase::name)
+            aria-labelledby="sync-title" aria-busy=move || busy().to_string()>
+            <h1 id="sync-title">{move || t().sync_title}</h1>
+            {body}
+            <div class="actions sync-actions">
+                <Show when=move || action().is_some()>
+                    <button type="button" class=move || if primary() { "button primary" } else { "button" }
+                        data-testid=move || action().map_or("sync-button", Action::testid)
+                        aria-disabled=move || busy().then_some("true")
+                        on:click=click>
+                        {move || action().map(|a| a.label(t())).unwrap_or_default()}
+                    </button>
+                </Show>
+                {failure_actions}
+            </div>
+            {report}
+            <p class="visually-hidden" role="status" aria-live="polite" data-testid="sync-status">{status}</p>
+        </section>
+    }
+}
+
+/// The step `phase` works on, if it is busy.
+fn busy_step(phase: &SyncPhase) -> Option<Step> {
+    match phase {
+        SyncPhase::Reading => Some(Step::Read),
+        SyncPhase::Writing => Some(Step::Write),
+        SyncPhase::Verifying => Some(Step::Check),
+        _ => None,
+    }
+}
+
+/// The report "Copy details" copies in `phase`, once it failed: with the time it is drawn,
+/// which is when the failure arrived.
+fn report_text(phase: &SyncPhase, account: Option<&str>) -> Option<String> {
+    let SyncPhase::Failed {
+        reason,
+        wrote_anything,
+    } = phase
+    else {
+        return None;
+    };
+    let location = window().location();
+    let page = format!(
+        "{}{}",
+        location.origin().unwrap_or_default(),
+        location.pathname().unwrap_or_default()
+    );
+    let time = String::from(js_sys::Date::new_0().to_iso_string());
+    Some(
+        FailureReport {
+            failure: reason,
+            wrote_anything: *wrote_anything,
+            time: &time,
+            account,
+            page: &page,
+            version: VERSION,
+        }
+        .text(),
+    )
+}
+
+/// The outcome's heading, where focus goes after each phase.
+fn outcome_title(text: &'static str) -> impl IntoView {
+    view! { <h2 id=OUTCOME_TITLE tabindex="-1" data-testid="sync-outcome-title">{text}</h2> }
+}
+
+/// What `phase` came to: the comparison's heading (kept while the sync it leads to runs), the
+/// result, nothing to do, or the failure.
+fn outcome(
+    t: &'static Catalogue,
+    phase: &SyncPhase,
+    shown: Option<&ShownPhotos>,
+    support: Option<SupportContact>,
+) -> Option<AnyView> {
+    let compared = |in_sync: bool| {
+        let text = if in_sync {
+            t.sync_compared_same
+        } else {
+            t.sync_compared_differs
+        };
+        outcome_title(text).into_any()
+    };
+    match phase {
+        SyncPhase::Compared { in_sync, .. } => Some(compared(*in_sync)),
+        SyncPhase::Idle | SyncPhase::Reading | SyncPhase::Writing | SyncPhase::Verifying => {
+            shown.map(|p| compared(p.in_sync))
         }
         SyncPhase::Done { elapsed_ms, .. } => Some(
             view! {
                 <div class="sync-result" data-testid="sync-result">
-                    <h2 id=OUTCOME_TITLE tabindex="-1" data-testid="sync-outcome-title">
-                        {move || t().sync_done_title}
-                    </h2>
-                    <p data-testid="sync-elapsed" data-elapsed-ms=elapsed_ms>
-                        {move || (t().sync_done_elapsed)(f64::from(elapsed_ms) / 1000.0)}" "
-                        <span class="muted">{move || t().sync_done_note}</span>
+                    {outcome_title(t.sync_done_title)}
+                    <p data-testid="sync-elapsed" data-elapsed-ms=*elapsed_ms>
+                        {(t.sync_done_elapsed)(f64::from(*elapsed_ms) / 1000.0)}" "
+                        <span class="muted">{t.sync_done_note}</span>
                     </p>
                 </div>
             }
@@ -212,10 +336,8 @@ pub fn SyncView(
         SyncPhase::NothingToDo => Some(
             view! {
                 <div class="sync-result sync-nothing" data-testid="sync-nothing-to-do">
-                    <h2 id=OUTCOME_TITLE tabindex="-1" data-testid="sync-outcome-title">
-                        {move || t().sync_compared_same}
-                    </h2>
-                    <p>{move || t().sync_nothing_to_do}</p>
+                    {outcome_title(t.sync_compared_same)}
+                    <p>{t.sync_nothing_to_do}</p>
                 </div>
             }
             .into_any(),
@@ -223,277 +345,177 @@ pub fn SyncView(
         SyncPhase::Failed {
             reason,
             wrote_anything,
-        } => Some(
-            view! { <FailureNotice reason=reason wrote_anything=wrote_anything support=support.clone()/> }
-                .into_any(),
-        ),
-    }
-    };
-
-    let photos_row = move || {
-        let phase = phase.get();
-        let shown = photos.get();
-        if matches!(phase, SyncPhase::Failed { .. }) && shown.is_none() {
-            // Nothing was read: the failure says so, and no empty frames stand beside it.
-            return None;
-        }
-        let figures = match (&phase, shown) {
-            (SyncPhase::Done { new_thumbnail, .. }, shown) => {
-                let after = new_thumbnail
-                    .clone()
-                    .or_else(|| shown.as_ref().and_then(|p| p.exchange.image_url.clone()));
-                (
-                    sharepoint_figure(t, shown.map(|p| p.sharepoint), true).into_any(),
-                    view! {
-                        <figure class="sync-photo">
-                            <div class="sync-photo-frame">
-                                {after.map(|url| view! {
-                                    <img class="sync-photo-image" src=url alt=move || t().sync_new_photo_alt
-                                        data-testid="new-sharepoint-photo"/>
-                                })}
-                            </div>
-                            <figcaption>{move || t().sync_after_label}</figcaption>
-                        </figure>
-                    }
-                    .into_any(),
-                )
-            }
-            (_, shown) => {
-                let exchange = shown.as_ref().and_then(|p| p.exchange.image_url.clone());
-                (
-                    view! {
-                        <figure class="sync-photo">
-                            <div class="sync-photo-frame">
-                                {match exchange {
-                                    Some(url) => view! {
-                                        <img class="sync-photo-image" src=url alt=move || t().sync_exchange_alt
-                                            data-testid="exchange-photo"/>
-                                    }.into_any(),
-                                    None => view! {
-                                        <div class="sync-photo-empty sync-photo-loading" aria-hidden="true"
-                                            data-testid="exchange-photo-loading"></div>
-                                    }.into_any(),
-                                }}
-                            </div>
-                            <figcaption>{move || t().sync_exchange_label}</figcaption>
-                        </figure>
-                    }
-                    .into_any(),
-                    sharepoint_figure(t, shown.map(|p| p.sharepoint), false).into_any(),
-                )
-            }
-        };
-        let layout = if matches!(phase, SyncPhase::Done { .. }) {
-            "before-after"
-        } else {
-            "compare"
-        };
-        Some(view! {
-            <div class="sync-photos" data-testid="sync-photos" data-layout=layout>
-                {figures.0}
-                <span class="sync-arrow" aria-hidden="true">"→"</span>
-                {figures.1}
-            </div>
-        })
-    };
-
-    let steps = move || {
-        let states = step_states(&phase.get(), stopped_at.get());
-        [Step::Read, Step::Write, Step::Check]
-            .into_iter()
-            .zip(states)
-            .enumerate()
-            .map(|(i, (step, state))| {
-                let mark = match state {
-                    StepState::Done => "✓".to_owned(),
-                    StepState::Failed => "✕".to_owned(),
-                    StepState::Skipped => "–".to_owned(),
-                    StepState::Active => String::new(),
-                    StepState::Pending => (i + 1).to_string(),
-                };
-                view! {
-                    <li class="sync-step" data-step=step.name() data-state=state.name()
-                        aria-current=(state == StepState::Active).then_some("step")>
-                        <span class="sync-step-mark" aria-hidden="true">{mark}</span>
-                        <span class="sync-step-label">{move || step.label(t())}</span>
-                        {move || state.text(t()).map(|s| view! { <span class="visually-hidden">": "{s}</span> })}
-                    </li>
-                }
-            })
-            .collect_view()
-    };
-
-    let primary = move || match action.get() {
-        Some(Action::SyncAnyway | Action::CheckAgain) | None => false,
-        Some(Action::TryAgain) => {
-            !failure.with(|f| f.as_ref().is_some_and(|(r, _)| r.needs_sign_in()))
-        }
-        Some(Action::Sync | Action::Busy(_)) => true,
-    };
-    let click = move |_| {
-        if busy.get_untracked() {
-            return;
-        }
-        if let Some(action) = action.get_untracked() {
-            clicked.set_value(true);
-            on_sync.run(action.force());
-        }
-    };
-    let sign_in_again = move || {
-        let callback = on_sign_in_again?;
-        let needed = failure.with(|f| f.as_ref().is_some_and(|(r, _)| r.needs_sign_in()));
-        needed.then(|| {
-            view! {
-                <button type="button" class="button primary" data-testid="sign-in-again"
-                    on:click=move |_| callback.run(())>
-                    {move || t().sync_sign_in_again}
-                </button>
-            }
-        })
-    };
-    let failed = move || failure.with(Option::is_some);
-
-    view! {
-        <section class="card sync-view" data-testid="sync-view" data-phase=move || phase.with(SyncPhase::name)
-            aria-labelledby="sync-title" aria-busy=move || busy.get().to_string()>
-            <h1 id="sync-title">{move || t().sync_title}</h1>
-            {intro}
-            <div class="sync-outcome">{outcome}</div>
-            {photos_row}
-            <ol class="sync-steps" data-testid="sync-steps" aria-label=move || t().sync_steps_label>
-                {steps}
-            </ol>
-            <div class="actions sync-actions">
-                <Show when=move || action.with(Option::is_some)>
-                    <button type="button" class=move || if primary() { "button primary" } else { "button" }
-                        data-testid=move || action.get().map_or("sync-button", Action::testid)
-                        aria-disabled=move || busy.get().then_some("true")
-                        on:click=click>
-                        {move || action.get().map(|a| a.label(t())).unwrap_or_default()}
-                    </button>
-                </Show>
-                {sign_in_again}
-                <Show when=failed>
-                    <button type="button" class="button" data-testid="copy-details" on:click=copy>
-                        {move || t().sync_copy_details}
-                    </button>
-                </Show>
-            </div>
-            <Show when=failed>
-                <details class="sync-report" node_ref=details_ref data-testid="sync-report">
-                    <summary>{move || t().sync_report_label}</summary>
-                    <textarea class="sync-report-text" readonly rows="8" node_ref=report_ref
-                        aria-label=move || t().sync_report_label data-testid="sync-report-text"
-                        prop:value=move || report.get().unwrap_or_default()></textarea>
-                </details>
-            </Show>
-            <p class="visually-hidden" role="status" aria-live="polite" data-testid="sync-status">{status}</p>
-        </section>
-    }
-}
-
-/// The heading after a comparison (and while the sync it leads to runs).
-fn compared_heading(
-    t: impl Fn() -> &'static Catalogue + Copy + Send + Sync + 'static,
-    in_sync: bool,
-) -> AnyView {
-    view! {
-        <h2 id=OUTCOME_TITLE tabindex="-1" data-testid="sync-outcome-title" class="sync-compared"
-            data-in-sync=in_sync.to_string()>
-            {move || if in_sync { t().sync_compared_same } else { t().sync_compared_differs }}
-        </h2>
-    }
-    .into_any()
-}
-
-/// SharePoint's photo: the one it shows (`before` false), or the one it showed before the sync
-/// (`before` true); the placeholder when it has none, a frame waiting for it before it is read.
-fn sharepoint_figure(
-    t: impl Fn() -> &'static Catalogue + Copy + Send + Sync + 'static,
-    sharepoint: Option<crate::sync::SharePointSummary>,
-    before: bool,
-) -> impl IntoView {
-    let image = match sharepoint {
-        Some(summary) => match summary.image_url {
-            Some(url) => view! {
-                <img class="sync-photo-image" src=url
-                    alt=move || if before { t().sync_before_alt } else { t().sync_sharepoint_alt }
-                    data-testid="sharepoint-photo"/>
-            }
-            .into_any(),
-            None => view! {
-                <div class="sync-photo-empty" data-testid="sharepoint-photo-empty">
-                    {move || t().sync_placeholder}
-                </div>
-            }
-            .into_any(),
-        },
-        None => view! {
-            <div class="sync-photo-empty sync-photo-loading" aria-hidden="true"
-                data-testid="sharepoint-photo-loading"></div>
-        }
-        .into_any(),
-    };
-    view! {
-        <figure class="sync-photo">
-            <div class="sync-photo-frame">{image}</div>
-            <figcaption>
-                {move || if before { t().sync_before_label } else { t().sync_sharepoint_label }}
-            </figcaption>
-        </figure>
+        } => Some(failure_notice(t, reason, *wrote_anything, support).into_any()),
     }
 }
 
 /// A failed sync: its title (a warning when the photo may have been saved), what happened, what
 /// to do, what changed in SharePoint, the technical detail when it says more, where to add a
 /// photo when there is none, and the support contact.
-#[component]
-fn FailureNotice(
-    reason: SyncFailure,
+fn failure_notice(
+    t: &'static Catalogue,
+    reason: &SyncFailure,
     wrote_anything: bool,
-    support: Option<crate::config::SupportContact>,
+    support: Option<SupportContact>,
 ) -> impl IntoView {
-    let t = text();
-    let kind = failure_kind(&reason);
-    let technical = has_technical_details(&reason).then(|| reason.to_string());
-    let no_photo = reason == SyncFailure::NoExchangePhoto;
-    let (message_reason, fix_reason, note_reason) = (reason.clone(), reason.clone(), reason);
+    let (message, fix) = failure_text(t, reason);
+    let technical = has_technical_details(reason).then(|| {
+        view! {
+            <p class="sync-details muted">{t.sync_details_label}" "<code>{reason.to_string()}</code></p>
+        }
+    });
+    let no_photo = (*reason == SyncFailure::NoExchangePhoto).then(|| {
+        view! {
+            <p class="sync-help-links" data-testid="no-photo-help">
+                <a href=MICROSOFT_365 target="_blank" rel="noopener" data-testid="add-photo-link">
+                    {t.sync_open_microsoft_365}
+                </a>
+                <a href=ADD_PHOTO_INSTRUCTIONS target="_blank" rel="noopener"
+                    data-testid="add-photo-instructions">
+                    {t.sync_photo_instructions}
+                </a>
+            </p>
+        }
+    });
     let class = if wrote_anything {
         "sync-error maybe-written"
     } else {
         "sync-error"
     };
     view! {
-        <div class=class data-testid="sync-error" data-reason=kind
+        <div class=class data-testid="sync-error" data-reason=failure_kind(reason)
             data-wrote-anything=wrote_anything.to_string()>
-            <h2 id=OUTCOME_TITLE tabindex="-1" data-testid="sync-outcome-title">
-                {move || failure_title(t(), wrote_anything)}
-            </h2>
-            <p class="error-message" data-testid="sync-error-message">
-                {move || failure_text(t(), &message_reason).0}
-            </p>
-            <p data-testid="sync-error-fix">{move || failure_text(t(), &fix_reason).1}</p>
-            {no_photo.then(|| view! {
-                <p class="sync-help-links" data-testid="no-photo-help">
-                    <a href=MICROSOFT_365 target="_blank" rel="noopener" data-testid="add-photo-link">
-                        {move || t().sync_open_microsoft_365}
-                    </a>
-                    <a href=ADD_PHOTO_INSTRUCTIONS target="_blank" rel="noopener"
-                        data-testid="add-photo-instructions">
-                        {move || t().sync_photo_instructions}
-                    </a>
-                </p>
-            })}
+            {outcome_title(failure_title(t, wrote_anything))}
+            <p class="error-message" data-testid="sync-error-message">{message}</p>
+            <p data-testid="sync-error-fix">{fix}</p>
+            {no_photo}
             <p class="sync-changed" data-testid="sync-error-changed">
-                {move || written_note(t(), &note_reason, wrote_anything)}
+                {written_note(t, reason, wrote_anything)}
             </p>
-            {technical.map(|technical| view! {
-                <p class="sync-details muted">
-                    {move || t().sync_details_label} " " <code>{technical}</code>
-                </p>
-            })}
-            {support.map(|support| view! { <SupportLine support=support/> })}
+            {technical}
+            {support.map(|support| support_line(t, support))}
         </div>
+    }
+}
+
+/// One photo in its round frame.
+fn photo(url: String, alt: &'static str, testid: &'static str) -> AnyView {
+    view! { <img class="sync-photo-image" src=url alt=alt data-testid=testid/> }.into_any()
+}
+
+/// A frame with no photo in it: SharePoint's placeholder (`text`), or (no text) a photo on
+/// its way.
+fn no_photo(text: Option<&'static str>, testid: &'static str) -> AnyView {
+    let class = if text.is_some() {
+        "sync-photo-empty"
+    } else {
+        "sync-photo-empty sync-photo-loading"
+    };
+    view! {
+        <div class=class aria-hidden=text.is_none().then_some("true") data-testid=testid>{text}</div>
+    }
+    .into_any()
+}
+
+/// A photo (or its empty frame) with its caption.
+fn figure(image: AnyView, caption: &'static str) -> impl IntoView {
+    view! {
+        <figure class="sync-photo">
+            <div class="sync-photo-frame">{image}</div>
+            <figcaption>{caption}</figcaption>
+        </figure>
+    }
+}
+
+/// The two photos: Exchange's beside SharePoint's; once done, SharePoint's before and after.
+/// None after a failure before anything was read: no empty frames stand beside it.
+fn photos_row(
+    t: &'static Catalogue,
+    phase: &SyncPhase,
+    shown: Option<ShownPhotos>,
+) -> Option<impl IntoView> {
+    if matches!(phase, SyncPhase::Failed { .. }) && shown.is_none() {
+        return None;
+    }
+    let done = match phase {
+        SyncPhase::Done { new_thumbnail, .. } => Some(new_thumbnail.clone()),
+        _ => None,
+    };
+    let sharepoint = |before: bool| {
+        let (alt, caption) = if before {
+            (t.sync_before_alt, t.sync_before_label)
+        } else {
+            (t.sync_sharepoint_alt, t.sync_sharepoint_label)
+        };
+        let image = match shown.as_ref().map(|p| p.sharepoint.image_url.clone()) {
+            Some(Some(url)) => photo(url, alt, "sharepoint-photo"),
+            Some(None) => no_photo(Some(t.sync_placeholder), "sharepoint-photo-empty"),
+            None => no_photo(None, "sharepoint-photo-loading"),
+        };
+        figure(image, caption)
+    };
+    let exchange_url = shown.as_ref().and_then(|p| p.exchange.image_url.clone());
+    let (left, right, layout) = match done {
+        Some(new_thumbnail) => {
+            // The verified thumbnail is the Exchange photo; that stands in when it has no URL.
+            let image = match new_thumbnail.or(exchange_url) {
+                Some(url) => photo(url, t.sync_new_photo_alt, "new-sharepoint-photo"),
+                None => no_photo(None, "new-sharepoint-photo-loading"),
+            };
+            (
+                sharepoint(true),
+                figure(image, t.sync_after_label),
+                "before-after",
+            )
+        }
+        None => {
+            let image = match exchange_url {
+                Some(url) => photo(url, t.sync_exchange_alt, "exchange-photo"),
+                None => no_photo(None, "exchange-photo-loading"),
+            };
+            (
+                figure(image, t.sync_exchange_label),
+                sharepoint(false),
+                "compare",
+            )
+        }
+    };
+    Some(view! {
+        <div class="sync-photos" data-testid="sync-photos" data-layout=layout>
+            {left}
+            <span class="sync-arrow" aria-hidden="true">"→"</span>
+            {right}
+        </div>
+    })
+}
+
+/// Read, write, check: each with its mark and, for a screen reader, its state.
+fn steps(t: &'static Catalogue, phase: &SyncPhase, stopped_at: Step) -> impl IntoView {
+    let items = [Step::Read, Step::Write, Step::Check]
+        .into_iter()
+        .zip(step_states(phase, stopped_at))
+        .enumerate()
+        .map(|(i, (step, state))| {
+            let mark = match state {
+                StepState::Done => "✓".to_owned(),
+                StepState::Failed => "✕".to_owned(),
+                StepState::Skipped => "–".to_owned(),
+                StepState::Active => String::new(),
+                StepState::Pending => (i + 1).to_string(),
+            };
+            let said = state.text(t).map(|s| format!(": {s}"));
+            view! {
+                <li class="sync-step" data-step=step.name() data-state=state.name()
+                    aria-current=(state == StepState::Active).then_some("step")>
+                    <span class="sync-step-mark" aria-hidden="true">{mark}</span>
+                    <span class="sync-step-label">{step.label(t)}</span>
+                    <span class="visually-hidden">{said}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <ol class="sync-steps" data-testid="sync-steps" aria-label=t.sync_steps_label>{items}</ol>
     }
 }
 

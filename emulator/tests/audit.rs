@@ -266,7 +266,14 @@ async fn sharepoint_profiles_name_each_users_geo_and_the_thumbnail_is_on_that_ho
     let (env, truth) = generated(400, 6).await;
     let eu_site = env.emu.origin("contoso-eu-my");
     let my_site = env.emu.origin("contoso-my");
-    let my = mint(&env, ADMIN, &format!("{my_site}/AllSites.Read")).await;
+    // Profiles are their own permission area (User.Read.All); the pictures are files
+    // (AllSites.Read).
+    let my = mint(
+        &env,
+        ADMIN,
+        &format!("{my_site}/User.Read.All {my_site}/AllSites.Read"),
+    )
+    .await;
     let eu = mint(&env, ADMIN, &format!("{eu_site}/AllSites.Read")).await;
     let props = |upn: &str| {
         let url = format!(
@@ -392,7 +399,13 @@ async fn sharepoint_limits_people_manager_units_and_ratelimit_headers() {
     .await
     .unwrap();
     let my_site = env.emu.origin("contoso-my");
-    let token = mint(&env, ADMIN, &format!("{my_site}/AllSites.Read")).await;
+    // Profiles need User.Read.All, the web a site permission.
+    let token = mint(
+        &env,
+        ADMIN,
+        &format!("{my_site}/User.Read.All {my_site}/AllSites.Read"),
+    )
+    .await;
     let get_props = || {
         env.http
             .get(format!(

@@ -12,6 +12,7 @@
 //! origin other than the My Site host it was given, and knows nothing of Graph.
 
 pub mod client;
+pub mod profiles;
 pub mod request;
 pub mod response;
 

@@ -7,6 +7,8 @@
 
 pub mod csv;
 pub mod pace;
+pub mod progress;
+pub mod runner;
 pub mod scope;
 pub mod status;
 

@@ -43,9 +43,38 @@ pub enum Reason {
     NoProfile,
     /// SharePoint names a picture whose thumbnail cannot be read.
     ThumbnailUnreadable,
+    /// SharePoint keeps the picture on another host (another geo of a multi-geo tenant), which
+    /// the page has no token for.
+    OtherHost,
+    /// The account is not in the directory (a pasted list).
+    NotInDirectory,
 }
 
 impl Reason {
+    /// The reason a [`Reason::code`] names (a stored audit read back).
+    pub fn from_code(code: &str) -> Option<Reason> {
+        let fixed = [
+            Reason::NoProfile,
+            Reason::ThumbnailUnreadable,
+            Reason::OtherHost,
+            Reason::NotInDirectory,
+        ];
+        if let Some(reason) = fixed.into_iter().find(|r| r.code() == code) {
+            return Some(reason);
+        }
+        let (service, rest) = code.split_once('-')?;
+        let service = [Service::Graph, Service::SharePoint]
+            .into_iter()
+            .find(|s| s.name() == service)?;
+        Some(match rest {
+            "denied" => Reason::Denied(service),
+            "throttled" => Reason::Throttled(service),
+            "network" => Reason::Network(service),
+            "malformed" => Reason::Malformed(service),
+            status => Reason::ServiceError(service, status.parse().ok()?),
+        })
+    }
+
     /// A stable code for the export and the help desk (`graph-denied`, `sharepoint-503`, …).
     pub fn code(&self) -> String {
         match self {
@@ -56,6 +85,8 @@ impl Reason {
             Reason::Malformed(s) => format!("{}-malformed", s.name()),
             Reason::NoProfile => "sharepoint-no-profile".into(),
             Reason::ThumbnailUnreadable => "sharepoint-thumbnail-unreadable".into(),
+            Reason::OtherHost => "sharepoint-other-host".into(),
+            Reason::NotInDirectory => "graph-not-in-directory".into(),
         }
     }
 }
@@ -297,6 +328,21 @@ mod tests {
             "sharepoint-500"
         );
         assert_eq!(Reason::Denied(Service::Graph).code(), "graph-denied");
+        for reason in [
+            Reason::Denied(Service::SharePoint),
+            Reason::Throttled(Service::Graph),
+            Reason::ServiceError(Service::Graph, 502),
+            Reason::Network(Service::SharePoint),
+            Reason::Malformed(Service::Graph),
+            Reason::NoProfile,
+            Reason::ThumbnailUnreadable,
+            Reason::OtherHost,
+            Reason::NotInDirectory,
+        ] {
+            assert_eq!(Reason::from_code(&reason.code()), Some(reason));
+        }
+        assert_eq!(Reason::from_code("exchange-denied"), None);
+        assert_eq!(Reason::from_code("graph-teapot"), None);
         assert!(Status::Older.needs_sync() && Status::Placeholder.needs_sync());
         assert!(!Status::InSync.needs_sync() && !Status::NoMailbox.needs_sync());
     }

@@ -72,6 +72,30 @@ pub fn mount_tools() {
     });
 }
 
+/// Mounts the admin audit page (`admin.html`) on `<body>`.
+pub fn mount_admin() {
+    console_error_panic_hook_lite();
+    let base = route_base(&window().location().pathname().unwrap_or_default());
+    wasm_bindgen_futures::spawn_local(async move {
+        let config = load_config().await;
+        show(move || view! { <AdminApp base=base config=config/> });
+    });
+}
+
+/// The admin audit page.
+#[component]
+fn AdminApp(base: String, config: Result<AppConfig, ConfigError>) -> impl IntoView {
+    language::provide();
+    let screen = match config {
+        Err(error) => view! { <ui::ConfigProblem error=error/> }.into_any(),
+        Ok(config) => {
+            AuthContext::start(config, base);
+            view! { <ui::AdminView/> }.into_any()
+        }
+    };
+    view! { <ui::Shell>{screen}</ui::Shell> }
+}
+
 /// Replaces the static header `index.html` or `tools.html` painted with the app.
 fn show<F, N>(app: F)
 where
@@ -215,7 +239,7 @@ pub fn route_base(pathname: &str) -> String {
         .flat_map(|segment| ["/", segment])
         .collect();
     let mut path = normalised.as_str();
-    for page in ["/index.html", "/tools.html"] {
+    for page in ["/index.html", "/tools.html", "/admin.html"] {
         if let Some(stripped) = path.strip_suffix(page) {
             path = stripped;
         }

@@ -29,6 +29,24 @@ struct RawConfig {
     cache_location: Option<String>,
     #[serde(default)]
     embed_origins: Vec<String>,
+    audit: Option<RawAudit>,
+}
+
+/// `"audit": {"sharePointCalls": 3000, "sharePointWindowSeconds": 300}`: the SharePoint
+/// budget the admin audit paces itself to, for tenants whose limits differ from the
+/// documented per-user default.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawAudit {
+    share_point_calls: Option<u32>,
+    share_point_window_seconds: Option<u32>,
+}
+
+/// The admin audit's SharePoint budget (`audit` in `config.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditLimits {
+    pub sharepoint_calls: u32,
+    pub sharepoint_window_seconds: u32,
 }
 
 /// Where tokens are kept between page loads.
@@ -62,6 +80,9 @@ pub struct AppConfig {
     pub cache_location: CacheLocation,
     /// Origins of intranet pages allowed to embed the widget and receive its events.
     pub embed_origins: Vec<String>,
+    /// The admin audit's SharePoint budget, when the deployment sets one (both numbers above
+    /// zero; otherwise the documented default applies).
+    pub audit_limits: Option<AuditLimits>,
 }
 
 /// Everything that can be wrong with `config.json`, each with what to do about it.
@@ -184,6 +205,17 @@ impl AppConfig {
             .map(|o| origin("embedOrigins", o))
             .collect::<Result<Vec<_>, _>>()?;
 
+        let audit_limits =
+            raw.audit.and_then(
+                |a| match (a.share_point_calls?, a.share_point_window_seconds?) {
+                    (0, _) | (_, 0) => None,
+                    (calls, seconds) => Some(AuditLimits {
+                        sharepoint_calls: calls,
+                        sharepoint_window_seconds: seconds,
+                    }),
+                },
+            );
+
         Ok(AppConfig {
             client_id,
             authority,
@@ -193,6 +225,7 @@ impl AppConfig {
             redirect_uri,
             cache_location,
             embed_origins,
+            audit_limits,
         })
     }
 }

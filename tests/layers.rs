@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 /// The page (`src/`), top to bottom.
 const APP_LAYERS: &[&[&str]] = &[
     // crate roots: the two pages' entry points and the library's module list
-    &["main", "tools", "lib"],
+    &["main", "tools", "admin", "lib"],
     // mounting, routes, the choice between the widget and the full page
     &["app"],
     // components that render state

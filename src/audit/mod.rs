@@ -9,6 +9,7 @@ pub mod csv;
 pub mod pace;
 pub mod progress;
 pub mod runner;
+pub mod saved;
 pub mod scope;
 pub mod status;
 

@@ -60,10 +60,19 @@ pub struct EmulatorOptions {
     /// Served on `app.localhost` (with SPA fallback to `index.html`).
     pub app_dir: Option<PathBuf>,
     pub seed: Seed,
+    /// A generated tenant of any size instead of the demo tenant (`--users N --seed S`).
+    pub generated: Option<GeneratedTenant>,
     /// Latency added to every request (as network round trip time).
     pub latency_ms: u64,
     /// Print one line per request to stderr (the binary does; the library by default not).
     pub log_requests: bool,
+    /// The throttling limits; `None`: the documented ones (`Limits::documented`) for the
+    /// tenant's licence count (or `licenses`), with windows `limit_window_scale` times as long.
+    pub limits: Option<Limits>,
+    /// The licence count SharePoint's documented limits scale with (`--licenses`).
+    pub licenses: Option<u32>,
+    /// Every throttling window this many times as long (`--limit-window-scale`; `None`: 1).
+    pub limit_window_scale: Option<f64>,
 }
 
 /// A running emulator. Dropping it (or `shutdown`) stops the listener.
@@ -81,18 +90,36 @@ impl Emulator {
         let seed = SeedOptions {
             seed: opts.seed,
             extra_users: 0,
+            generated: opts.generated.clone(),
+        };
+        let start_limits = match opts.limits.clone() {
+            Some(l) => state::StartLimits::Fixed(l),
+            None => state::StartLimits::Documented {
+                licenses: opts.licenses,
+                window_scale: opts.limit_window_scale.unwrap_or(1.0),
+            },
         };
         let shared = Arc::new(state::Shared {
             port,
             keys: wire::jwt::Keys::demo(),
             started: Instant::now(),
             app_dir: opts.app_dir.clone(),
-            inner: Mutex::new(state::Inner::new(port, &seed, opts.latency_ms)),
+            inner: Mutex::new(state::Inner::new(
+                port,
+                &seed,
+                opts.latency_ms,
+                &start_limits,
+            )),
             seq: AtomicU64::new(0),
             log_stderr: opts.log_requests,
             initial_latency_ms: opts.latency_ms,
+            initial_seed: seed,
+            start_limits,
         });
-        state::pictures::warm_up();
+        if opts.generated.is_none() {
+            // The demo tenant's pictures; a generated tenant draws its own when asked.
+            state::pictures::warm_up();
+        }
         let (stop, rx) = watch::channel(false);
         let task = tokio::spawn(server::run(listener, shared, rx));
         Ok(Emulator {
@@ -132,6 +159,7 @@ impl Emulator {
             "login",
             "graph",
             "contoso-my",
+            "contoso-eu-my",
             "contoso-admin",
             "app",
             "control",

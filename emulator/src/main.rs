@@ -1,10 +1,11 @@
-//! `m365-emulator --port N [--app-dir PATH] [--seed demo] [--latency-ms N] [--quiet]`
+//! `m365-emulator --port N [--app-dir PATH] [--seed demo|S] [--users N] [--latency-ms N]
+//! [--limits documented|off] [--licenses N] [--limit-window-scale F] [--quiet]`
 
 use std::io::Write as _;
 use std::path::PathBuf;
 
 use clap::Parser;
-use emulator::{Emulator, EmulatorOptions, Seed};
+use emulator::{Emulator, EmulatorOptions, GeneratedTenant, Limits, Seed};
 
 /// A local Microsoft 365 (identity platform, Graph, SharePoint) for the demo and the tests.
 #[derive(Parser, Debug)]
@@ -16,28 +17,50 @@ struct Args {
     /// Serve the app's built files on app.localhost.
     #[arg(long)]
     app_dir: Option<PathBuf>,
-    /// Which tenant to load.
-    #[arg(long, value_enum, default_value_t = SeedArg::Demo)]
-    seed: SeedArg,
+    /// `demo` (the demo tenant), or with --users the seed of the generated tenant (a number).
+    #[arg(long, default_value = "demo")]
+    seed: String,
+    /// A generated tenant of this many users instead of the demo tenant.
+    #[arg(long)]
+    users: Option<u32>,
     /// Latency added to every request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// Throttling: the services' documented limits, or none.
+    #[arg(long, value_enum, default_value_t = LimitsArg::Documented)]
+    limits: LimitsArg,
+    /// The licence count SharePoint's documented limits scale with (default: the tenant's
+    /// licensed users).
+    #[arg(long)]
+    licenses: Option<u32>,
+    /// Every throttling window this many times as long (0.01: 10 minutes become 6 seconds).
+    #[arg(long, default_value_t = 1.0)]
+    limit_window_scale: f64,
     /// No request log on stderr.
     #[arg(long)]
     quiet: bool,
 }
 
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-enum SeedArg {
-    /// The demo tenant contoso.onmicrosoft.com.
-    Demo,
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum LimitsArg {
+    /// 4 concurrent Outlook requests per app, 10,000 per mailbox per 10 min; SharePoint's
+    /// limits by licence count.
+    Documented,
+    /// No throttling model.
+    Off,
 }
 
-impl From<SeedArg> for Seed {
-    fn from(s: SeedArg) -> Seed {
-        match s {
-            SeedArg::Demo => Seed::Demo,
-        }
+/// The tenant the arguments ask for.
+fn tenant(args: &Args) -> Result<Option<GeneratedTenant>, String> {
+    match (args.users, args.seed.as_str()) {
+        (None, "demo") => Ok(None),
+        (None, other) => Err(format!("--seed {other} needs --users N")),
+        (Some(0), _) => Err("--users must be at least 1".into()),
+        (Some(n), "demo") => Ok(Some(GeneratedTenant::new(n, 1))),
+        (Some(n), seed) => seed
+            .parse()
+            .map(|s| Some(GeneratedTenant::new(n, s)))
+            .map_err(|_| format!("--seed is demo or a number, not {seed}")),
     }
 }
 
@@ -49,13 +72,28 @@ async fn main() {
             eprintln!("warning: {} has no index.html", dir.display());
         }
     }
+    let generated = match tenant(&args) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    if !(args.limit_window_scale.is_finite() && args.limit_window_scale > 0.0) {
+        eprintln!("error: --limit-window-scale must be above 0");
+        std::process::exit(2);
+    }
     let has_app = args.app_dir.is_some();
     let opts = EmulatorOptions {
         port: args.port,
         app_dir: args.app_dir,
-        seed: args.seed.into(),
+        seed: Seed::Demo,
+        generated,
         latency_ms: args.latency_ms,
         log_requests: !args.quiet,
+        limits: (args.limits == LimitsArg::Off).then(Limits::default),
+        licenses: args.licenses,
+        limit_window_scale: Some(args.limit_window_scale),
     };
     let emu = match Emulator::start(opts).await {
         Ok(e) => e,

@@ -21,6 +21,116 @@ pub struct SeedOptions {
     /// Extra generated users `user001@…`, `user002@…` (for bulk runs and benchmarks).
     /// Every fourth is in sync, every fifth has no photo, the rest are out of sync.
     pub extra_users: u32,
+    /// A generated tenant of any size instead of the demo tenant (`seed` and `extra_users` are
+    /// then not read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generated: Option<GeneratedTenant>,
+}
+
+/// A generated tenant (`m365-emulator --users N --seed S`, `ControlClient::generate_tenant`):
+/// `users` accounts with a realistic mix of every audit status, disabled accounts, guests, a
+/// second geo and nested groups; the same `seed` gives the same tenant. The first user is the
+/// SharePoint admin `admin@contoso.onmicrosoft.com`. Pictures are drawn when first asked for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GeneratedTenant {
+    /// At least 1 (the admin).
+    pub users: u32,
+    pub seed: u64,
+}
+
+impl Default for GeneratedTenant {
+    fn default() -> Self {
+        GeneratedTenant {
+            users: 1_000,
+            seed: 1,
+        }
+    }
+}
+
+impl GeneratedTenant {
+    pub fn new(users: u32, seed: u64) -> GeneratedTenant {
+        GeneratedTenant { users, seed }
+    }
+}
+
+/// What an audit of a user's photos should report (`GET /control/tenant/truth`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditStatus {
+    /// SharePoint shows the current Exchange photo.
+    InSync,
+    /// SharePoint shows the placeholder although Exchange has a photo.
+    Placeholder,
+    /// SharePoint shows another, older picture than the Exchange photo.
+    OlderPhoto,
+    /// The mailbox has no photo (whatever SharePoint shows: there is nothing to sync).
+    NoExchangePhoto,
+    /// No mailbox (no Exchange licence): Graph answers `MailboxNotEnabledForRESTAPI`.
+    NoMailbox,
+}
+
+/// The ground truth of one user for the audit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserTruth {
+    pub upn: String,
+    pub oid: String,
+    pub display_name: String,
+    pub account_enabled: bool,
+    /// `Member` or `Guest`, as Graph's `userType`.
+    pub user_type: String,
+    /// Enabled and a member: an audit of "enabled members" reads this user, and skips the rest.
+    pub audited: bool,
+    /// The photo state (also given for users an audit skips).
+    pub status: AuditStatus,
+    /// `NAM` (the default geo) or `EUR`.
+    pub geo: String,
+    /// Where the user's personal site and pictures live: `http://contoso-my.localhost:PORT/` or
+    /// `http://contoso-eu-my.localhost:PORT/` (SharePoint's `PersonalSiteHostUrl`).
+    pub personal_site_host: String,
+}
+
+/// A group with every user in it, directly or through nested groups.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupTruth {
+    pub id: String,
+    pub display_name: String,
+    pub mail_nickname: String,
+    /// Object ids of the users in the group, nested groups resolved, each once.
+    pub transitive_user_ids: Vec<String>,
+}
+
+/// `GET /control/tenant/truth`: what an audit of this tenant should find, computed from the
+/// current state (writes since the start count).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantTruth {
+    pub tenant_domain: String,
+    /// Users with an Exchange licence (a mailbox): what SharePoint's limits scale with.
+    pub licenses: u32,
+    pub users: Vec<UserTruth>,
+    pub groups: Vec<GroupTruth>,
+    /// Audited users by status.
+    pub counts: BTreeMap<AuditStatus, u32>,
+}
+
+impl TenantTruth {
+    pub fn user(&self, upn_or_oid: &str) -> Option<&UserTruth> {
+        self.users.iter().find(|u| {
+            u.upn.eq_ignore_ascii_case(upn_or_oid) || u.oid.eq_ignore_ascii_case(upn_or_oid)
+        })
+    }
+
+    /// The users an audit of enabled members reads.
+    pub fn audited(&self) -> impl Iterator<Item = &UserTruth> {
+        self.users.iter().filter(|u| u.audited)
+    }
+
+    pub fn group(&self, id_or_nickname: &str) -> Option<&GroupTruth> {
+        self.groups.iter().find(|g| {
+            g.id.eq_ignore_ascii_case(id_or_nickname)
+                || g.mail_nickname.eq_ignore_ascii_case(id_or_nickname)
+        })
+    }
 }
 
 /// Everything tests assert on: users, SharePoint files, profile properties.
@@ -203,48 +313,147 @@ impl Default for FaultRule {
     }
 }
 
-/// Throttling models. All off by default.
+/// How the Outlook photo items of one `$batch` use Outlook's concurrency.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutlookBatch {
+    /// As documented: Graph runs at most `outlook_concurrency` items of a batch at a time and
+    /// queues the rest; an item is refused only when the app's other calls hold every slot.
+    #[default]
+    Queue,
+    /// As reported by users: all items start at once and the ones over the limit get 429.
+    Concurrent,
+}
+
+/// Throttling models. `Limits::default()` has every model off (a field left out of the JSON is
+/// off); `Limits::documented(licenses)` has the documented figures, and is what the emulator
+/// starts with.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Limits {
-    /// Outlook photo APIs (`…/photo…` on Graph): concurrent requests per app; more → 429.
+    /// Outlook (Graph `…/photo…`): concurrent requests per app; more → 429
+    /// `ApplicationThrottled`. Documented: 4.
     pub outlook_concurrency: Option<u32>,
+    /// Count the concurrency per app and mailbox instead of per app (the documented scope).
+    pub outlook_concurrency_per_mailbox: bool,
+    /// How a `$batch`'s photo items use the concurrency.
+    pub outlook_batch: OutlookBatch,
     /// `Retry-After` for the Outlook concurrency 429.
     pub outlook_retry_after_secs: u64,
+    /// Outlook: requests per app and mailbox per 10 minutes. Documented: 10,000.
+    pub outlook_requests_per_mailbox: Option<u32>,
     /// Simulated server time of a Graph photo request (holds its concurrency slot).
     pub photo_service_ms: u64,
-    /// SharePoint resource units per app per minute (sliding window); over → 429.
+    /// SharePoint resource units per app per minute; over → 429. Documented: 1,250 to 6,250
+    /// by licence count (`sharepoint_tier`).
     pub sharepoint_units_per_minute: Option<u32>,
+    /// Cost of a read (`GET`, `HEAD`) and of any other call, in resource units (REST calls
+    /// have no documented cost: an assumption).
     pub sharepoint_read_units: u32,
     pub sharepoint_write_units: u32,
-    /// Graph requests per app per second (sliding window over 1 s, all paths); over → 429.
+    /// `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` on SharePoint answers
+    /// once this fraction of the minute's resource units is used (documented: 0.8).
+    pub sharepoint_ratelimit_headers_at: f64,
+    /// PeopleManager calls per tenant per 5 minutes; over → 429. Documented: 3,000 to 15,000
+    /// by licence count.
+    pub sharepoint_people_manager_per_tenant: Option<u32>,
+    /// SharePoint requests per user per 5 minutes (all apps); over → 429. Documented: 3,000.
+    pub sharepoint_requests_per_user: Option<u32>,
+    /// Status of a throttled SharePoint answer: 429, or 503 ("server too busy").
+    pub sharepoint_throttle_status: u16,
+    /// Graph requests per app per second (all paths); over → 429. Not a documented figure.
     pub graph_requests_per_second: Option<u32>,
+    /// Every window (1 s, 1 min, 5 min, 10 min) is this many times as long, and `Retry-After`
+    /// and `RateLimit-Reset` with it: 0.01 makes 10 minutes 6 s for a short benchmark. Budgets
+    /// stay as they are.
+    pub window_scale: f64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             outlook_concurrency: None,
+            outlook_concurrency_per_mailbox: false,
+            outlook_batch: OutlookBatch::Queue,
             outlook_retry_after_secs: 1,
+            outlook_requests_per_mailbox: None,
             photo_service_ms: 0,
             sharepoint_units_per_minute: None,
             sharepoint_read_units: 1,
             sharepoint_write_units: 2,
+            sharepoint_ratelimit_headers_at: 0.8,
+            sharepoint_people_manager_per_tenant: None,
+            sharepoint_requests_per_user: None,
+            sharepoint_throttle_status: 429,
             graph_requests_per_second: None,
+            window_scale: 1.0,
         }
     }
 }
 
+/// SharePoint Online's limits for a tenant of a licence count (Microsoft Learn, "Avoid getting
+/// throttled or blocked in SharePoint Online").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharePointTier {
+    /// PeopleManager calls per tenant per 5 minutes.
+    pub people_manager_per_5_min: u32,
+    /// Resource units per app per minute.
+    pub units_per_app_per_minute: u32,
+}
+
+/// The documented tier for `licenses`: up to 1,000 / 5,000 / 15,000 / 50,000 licences, or more.
+pub fn sharepoint_tier(licenses: u32) -> SharePointTier {
+    let step = match licenses {
+        0..=1_000 => 1,
+        1_001..=5_000 => 2,
+        5_001..=15_000 => 3,
+        15_001..=50_000 => 4,
+        _ => 5,
+    };
+    SharePointTier {
+        people_manager_per_5_min: 3_000 * step,
+        units_per_app_per_minute: 1_250 * step,
+    }
+}
+
 impl Limits {
-    /// The real services' documented limits: 4 concurrent Outlook photo calls per app and a
-    /// SharePoint budget of 1,200 resource units per minute.
-    pub fn realistic() -> Self {
+    /// The documented limits of the real services for a tenant with `licenses` licences:
+    /// Outlook's 4 concurrent requests per app and 10,000 requests per app and mailbox per 10
+    /// minutes (Microsoft Graph throttling limits, "Outlook service limits"); SharePoint's
+    /// resource units per app per minute and PeopleManager calls per tenant per 5 minutes by
+    /// licence count, and 3,000 requests per user per 5 minutes.
+    pub fn documented(licenses: u32) -> Self {
+        let tier = sharepoint_tier(licenses);
         Limits {
             outlook_concurrency: Some(4),
-            sharepoint_units_per_minute: Some(1200),
+            outlook_requests_per_mailbox: Some(10_000),
+            sharepoint_units_per_minute: Some(tier.units_per_app_per_minute),
+            sharepoint_people_manager_per_tenant: Some(tier.people_manager_per_5_min),
+            sharepoint_requests_per_user: Some(3_000),
             ..Limits::default()
         }
     }
+
+    /// `documented` for a tenant of up to 1,000 licences.
+    pub fn realistic() -> Self {
+        Limits::documented(1_000)
+    }
+
+    /// The same limits with every window `scale` times as long.
+    pub fn with_window_scale(mut self, scale: f64) -> Self {
+        self.window_scale = scale;
+        self
+    }
+}
+
+/// Body of `POST /control/limits/documented`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DocumentedLimits {
+    /// The licence count for SharePoint's tier; `None`: the tenant's licensed users.
+    pub licenses: Option<u32>,
+    /// `None`: 1.0.
+    pub window_scale: Option<f64>,
 }
 
 /// The app registration the identity platform checks requests against.

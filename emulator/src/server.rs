@@ -1,6 +1,7 @@
 //! The top: the listener, and the choice of a router by `Host`. `control.localhost` gets the
 //! control API as it is; every other host gets its service's router behind the pipeline
-//! (`login` → identity, `graph` → Graph, `contoso-my`/`contoso-admin` → SharePoint, `app` and
+//! (`login` → identity, `graph` → Graph, `contoso-my`/`contoso-eu-my`/`contoso-admin` →
+//! SharePoint, `app` and
 //! `intranet` → the app's files and the host page, anything else → a logged 404).
 
 use std::sync::Arc;
@@ -69,7 +70,7 @@ impl Hosts {
         match host.split('.').next().unwrap_or("") {
             "login" => &self.login,
             "graph" => &self.graph,
-            "contoso-my" | "contoso-admin" => &self.sharepoint,
+            "contoso-my" | "contoso-eu-my" | "contoso-admin" => &self.sharepoint,
             "app" => &self.app,
             "intranet" => &self.intranet,
             _ => &self.unknown,

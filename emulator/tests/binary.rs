@@ -69,3 +69,65 @@ async fn prints_ready_quickly_and_serves() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn a_generated_tenant_of_ten_thousand_users_starts_and_answers_its_truth() {
+    let (mut child, line, took) = start(&[
+        "--port",
+        "0",
+        "--users",
+        "10000",
+        "--seed",
+        "7",
+        "--limit-window-scale",
+        "0.01",
+    ]);
+    // A debug build; the pictures are drawn only when asked for.
+    assert!(took < Duration::from_secs(20), "ready after {took:?}");
+    let port: u16 = line
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| panic!("{line}"));
+    let ctl = emulator::ControlClient::new(port);
+    let truth = ctl.truth().await.unwrap();
+    assert_eq!(truth.users.len(), 10_000);
+    assert_eq!(truth.users[0].upn, "admin@contoso.onmicrosoft.com");
+    let limits = ctl.limits().await.unwrap();
+    assert_eq!(
+        limits,
+        emulator::Limits::documented(truth.licenses).with_window_scale(0.01)
+    );
+    // Reset goes back to the tenant the emulator started with.
+    ctl.reset().await.unwrap();
+    assert_eq!(ctl.truth().await.unwrap(), truth);
+    child.kill().unwrap();
+    let _ = child.wait();
+
+    for bad in [
+        &["--seed", "7"][..],
+        &["--users", "0"],
+        &["--users", "10", "--seed", "x"],
+        &["--limit-window-scale", "0"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_m365-emulator"))
+            .args(bad)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+    let (mut child, line, _) = start(&["--port", "0", "--limits", "off"]);
+    let port: u16 = line
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let limits = emulator::ControlClient::new(port).limits().await.unwrap();
+    assert_eq!(limits, emulator::Limits::default());
+    child.kill().unwrap();
+    let _ = child.wait();
+}

@@ -5,7 +5,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use emulator::{AppConfig, FaultKind, FaultRule, Limits};
+use emulator::{AppConfig, FaultKind, FaultRule, Limits, OutlookBatch};
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -156,21 +156,50 @@ async fn outlook_concurrency_limit() {
         200
     );
 
-    // In a batch, photo items count as concurrent.
+    // In a batch, as documented, photo items wait for one of the concurrent slots: all are
+    // answered, two at a time.
     let items: Vec<Value> = (0..6)
         .map(|i| json!({"id": i.to_string(), "method": "GET", "url": format!("/users/{}/photo/$value", upn("adele"))}))
         .collect();
-    let v: Value = env
-        .http
-        .post(env.graph("/$batch"))
-        .bearer_auth(&t)
-        .json(&json!({"requests": items}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let batch = || async {
+        env.http
+            .post(env.graph("/$batch"))
+            .bearer_auth(&t)
+            .json(&json!({"requests": items}))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    let t0 = Instant::now();
+    let v = batch().await;
+    assert!(
+        v["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == 200),
+        "{v}"
+    );
+    assert!(
+        t0.elapsed() >= Duration::from_millis(850),
+        "{:?}",
+        t0.elapsed()
+    );
+
+    // Switched to what users report: every item starts at once, those over the limit get 429.
+    ctl.set_limits(Limits {
+        outlook_concurrency: Some(2),
+        outlook_batch: OutlookBatch::Concurrent,
+        photo_service_ms: 300,
+        outlook_retry_after_secs: 2,
+        ..Limits::default()
+    })
+    .await
+    .unwrap();
+    let v = batch().await;
     let statuses: Vec<u64> = v["responses"]
         .as_array()
         .unwrap()

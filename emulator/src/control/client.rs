@@ -66,7 +66,7 @@ impl ControlClient {
         self.post("reset", &json!({})).await
     }
 
-    /// Like `reset`, with seed options (e.g. extra users).
+    /// Like `reset`, with seed options (e.g. extra users, or a generated tenant).
     pub async fn seed(&self, opts: SeedOptions) -> anyhow::Result<()> {
         self.post("seed", &opts).await
     }
@@ -79,8 +79,41 @@ impl ControlClient {
         self.delete("faults").await
     }
 
+    /// These limits, exactly (fields left at `Limits::default()` are off).
     pub async fn set_limits(&self, limits: Limits) -> anyhow::Result<()> {
         self.post("limits", &limits).await
+    }
+
+    /// The limits in force.
+    pub async fn limits(&self) -> anyhow::Result<Limits> {
+        self.get("limits").await
+    }
+
+    /// The documented limits (`Limits::documented`) for a licence count (`None`: the tenant's
+    /// licensed users), windows scaled; returns the limits now in force.
+    pub async fn set_documented_limits(&self, d: DocumentedLimits) -> anyhow::Result<Limits> {
+        let r = self
+            .send(
+                self.http
+                    .post(format!("{}/limits/documented", self.base))
+                    .json(&d),
+            )
+            .await?;
+        Ok(r.json().await?)
+    }
+
+    /// Like `reset`, with a generated tenant of any size instead of the demo tenant.
+    pub async fn generate_tenant(&self, tenant: GeneratedTenant) -> anyhow::Result<()> {
+        self.seed(SeedOptions {
+            generated: Some(tenant),
+            ..SeedOptions::default()
+        })
+        .await
+    }
+
+    /// What an audit of the tenant should find, user by user, as the tenant is now.
+    pub async fn truth(&self) -> anyhow::Result<TenantTruth> {
+        self.get("tenant/truth").await
     }
 
     pub async fn set_token_lifetimes(&self, lifetimes: TokenLifetimes) -> anyhow::Result<()> {

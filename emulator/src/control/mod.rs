@@ -1,6 +1,6 @@
 //! The second layer from the top: the control API on `control.localhost` (JSON under
-//! `/control/…`), its typed client (`client`) and the state snapshot tests assert on
-//! (`snapshot`). Not logged and not delayed: it bypasses the pipeline. Uses services (consent,
+//! `/control/…`), its typed client (`client`), the state snapshot tests assert on
+//! (`snapshot`) and the ground truth of an audit (`truth`). Not logged and not delayed: it bypasses the pipeline. Uses services (consent,
 //! minted tokens, the generated config), state and wire.
 //!
 //! The handlers, by what they control: `runtime` (reset, seed, state, log, faults, limits,
@@ -26,6 +26,7 @@ mod runtime;
 mod sign_in;
 mod snapshot;
 mod tenant_data;
+mod truth;
 
 pub use client::ControlClient;
 use extract::Refusal;
@@ -50,6 +51,10 @@ pub fn router() -> Router<Arc<Shared>> {
             get_only(runtime::limits).post(runtime::set_limits),
         )
         .route(
+            "/control/limits/documented",
+            post(runtime::set_documented_limits),
+        )
+        .route(
             "/control/token-lifetimes",
             post(sign_in::set_token_lifetimes),
         )
@@ -70,6 +75,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/control/consent", post(sign_in::consent))
         .route("/control/consent/revoke", post(sign_in::revoke_consent))
         .route("/control/state", get_only(runtime::state))
+        .route("/control/tenant/truth", get_only(runtime::truth))
         .route("/control/file", get_only(tenant_data::file))
         .route(
             "/control/exchange-photo",

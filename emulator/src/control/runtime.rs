@@ -17,30 +17,59 @@ pub(super) async fn health() -> Done {
     Done
 }
 
-/// Puts everything back as it was at start, with the given seed.
+/// Puts everything back as it was at start, with the given seed (limits as at start, for the
+/// new tenant's licence count when they are the documented ones).
 pub fn reset(shared: &Shared, seed: SeedOptions) {
-    let fresh = Inner::new(shared.port, &seed, shared.initial_latency_ms);
+    let fresh = Inner::new(
+        shared.port,
+        &seed,
+        shared.initial_latency_ms,
+        &shared.start_limits,
+    );
     *shared.lock() = fresh;
 }
 
-/// `POST /control/reset`: the body, if any, is not read.
-pub(super) async fn reset_to_start(State(shared): State<Arc<Shared>>) -> Done {
-    reset(&shared, SeedOptions::default());
-    Done
+/// `POST /control/reset`: back to the tenant the emulator started with; the body, if any, is
+/// not read.
+pub(super) async fn reset_to_start(State(shared): State<Arc<Shared>>) -> Result<Done, Refusal> {
+    let seed = shared.initial_seed.clone();
+    reset_blocking(shared, seed).await
+}
+
+/// `POST /control/seed` and `reset` may build a tenant of 10,000 users: off the runtime.
+async fn reset_blocking(shared: Arc<Shared>, seed: SeedOptions) -> Result<Done, Refusal> {
+    tokio::task::spawn_blocking(move || reset(&shared, seed))
+        .await
+        .map(|_| Done)
+        .map_err(|e| Refusal::Internal(e.to_string()))
 }
 
 pub(super) async fn seed(
     State(shared): State<Arc<Shared>>,
     Json(options): Json<SeedOptions>,
-) -> Done {
-    reset(&shared, options);
-    Done
+) -> Result<Done, Refusal> {
+    if options.generated.as_ref().is_some_and(|g| g.users == 0) {
+        return Err(Refusal::BadRequest(
+            "a generated tenant has at least 1 user".into(),
+        ));
+    }
+    reset_blocking(shared, options).await
 }
 
 pub(super) async fn state(
     State(shared): State<Arc<Shared>>,
 ) -> Result<Answer<crate::model::State>, Refusal> {
     tokio::task::spawn_blocking(move || super::snapshot::state(&shared))
+        .await
+        .map(Answer)
+        .map_err(|e| Refusal::Internal(e.to_string()))
+}
+
+/// `GET /control/tenant/truth`
+pub(super) async fn truth(
+    State(shared): State<Arc<Shared>>,
+) -> Result<Answer<TenantTruth>, Refusal> {
+    tokio::task::spawn_blocking(move || super::truth::truth(&shared))
         .await
         .map(Answer)
         .map_err(|e| Refusal::Internal(e.to_string()))
@@ -128,9 +157,29 @@ pub(super) async fn limits(State(shared): State<Arc<Shared>>) -> Answer<Limits> 
 pub(super) async fn set_limits(State(shared): State<Arc<Shared>>, Json(l): Json<Limits>) -> Done {
     let mut inner = shared.lock();
     inner.limits = l;
-    inner.sp_window.clear();
+    inner.budgets.clear();
     inner.graph_window.clear();
     Done
+}
+
+/// `POST /control/limits/documented`: the documented limits for a licence count (default: the
+/// tenant's), windows scaled; answers the limits now in force.
+pub(super) async fn set_documented_limits(
+    State(shared): State<Arc<Shared>>,
+    Json(d): Json<DocumentedLimits>,
+) -> Result<Answer<Limits>, Refusal> {
+    let scale = d.window_scale.unwrap_or(1.0);
+    if !(scale.is_finite() && scale > 0.0) {
+        return Err(Refusal::BadRequest(format!(
+            "window_scale must be above 0, not {scale}"
+        )));
+    }
+    let mut inner = shared.lock();
+    let licenses = d.licenses.unwrap_or_else(|| inner.tenant.licenses());
+    inner.limits = Limits::documented(licenses).with_window_scale(scale);
+    inner.budgets.clear();
+    inner.graph_window.clear();
+    Ok(Answer(inner.limits.clone()))
 }
 
 #[derive(Deserialize)]

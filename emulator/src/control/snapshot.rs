@@ -5,9 +5,12 @@ use crate::model::*;
 use crate::state::*;
 use crate::wire::codec::percent_decode;
 
-/// `http://contoso-my.localhost:PORT/User%20Photos/…?x` → `/User Photos/…`
+/// `http://contoso-my.localhost:PORT/User%20Photos/…?x` → `/User Photos/…` (on any geo's My
+/// Site host).
 pub fn picture_path(shared: &Shared, url: &str) -> Option<String> {
-    let rest = url.strip_prefix(&shared.my_site())?;
+    let rest = Geo::ALL
+        .into_iter()
+        .find_map(|geo| url.strip_prefix(&shared.my_site_of(geo)))?;
     let rest = rest.split(['?', '#']).next().unwrap_or("");
     Some(percent_decode(rest))
 }
@@ -24,7 +27,7 @@ pub fn state(shared: &Shared) -> State {
         .map(|(path, f)| {
             let b = f.blob.get();
             FileState {
-                host: "contoso-my.localhost".to_string(),
+                host: format!("{}.localhost", f.geo.my_site_label()),
                 path: path.clone(),
                 width: b.width,
                 height: b.height,

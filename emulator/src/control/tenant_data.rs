@@ -129,12 +129,14 @@ pub(super) async fn set_photo_folder(
         })
         .collect();
     inner.tenant.files = moved;
-    let my = shared.my_site();
-    let old_url = format!("{my}{}", encode_path(&old));
-    let new_url = format!("{my}{}", encode_path(&new));
-    for props in inner.tenant.profiles.values_mut() {
-        if let Some(v) = props.get_mut("PictureURL") {
-            *v = v.replace(&old_url, &new_url);
+    for geo in Geo::ALL {
+        let my = shared.my_site_of(geo);
+        let old_url = format!("{my}{}", encode_path(&old));
+        let new_url = format!("{my}{}", encode_path(&new));
+        for props in inner.tenant.profiles.values_mut() {
+            if let Some(v) = props.get_mut("PictureURL") {
+                *v = v.replace(&old_url, &new_url);
+            }
         }
     }
     Done

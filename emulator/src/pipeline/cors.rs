@@ -29,9 +29,15 @@ fn is_public_login_path(path: &str) -> bool {
     path.contains("/.well-known/") || path.contains("/discovery/")
 }
 
-fn exposed(shared: &Shared, base: &str) -> String {
+/// Headers that scripts may read only with `set_expose_retry_after(true)`: Graph's `Retry-After`
+/// (Graph does not expose it: microsoftgraph/microsoft-graph-docs#17488), and SharePoint's, with
+/// its `RateLimit-*` (whether SharePoint exposes them is not documented).
+const GRAPH_THROTTLING: &str = "Retry-After";
+const SP_THROTTLING: &str = "Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset";
+
+fn exposed(shared: &Shared, base: &str, throttling: &str) -> String {
     if shared.lock().expose_retry_after {
-        format!("{base}, Retry-After")
+        format!("{base}, {throttling}")
     } else {
         base.to_string()
     }
@@ -65,16 +71,16 @@ pub fn apply(shared: &Shared, req: &Req, resp: &mut Resp) {
             wire::set_header(
                 resp,
                 "access-control-expose-headers",
-                &exposed(shared, GRAPH_EXPOSED),
+                &exposed(shared, GRAPH_EXPOSED, GRAPH_THROTTLING),
             );
         }
-        "contoso-my" | "contoso-admin" => {
+        "contoso-my" | "contoso-eu-my" | "contoso-admin" => {
             if let Some(o) = origin {
                 wire::set_header(resp, "access-control-allow-origin", &o);
                 wire::set_header(
                     resp,
                     "access-control-expose-headers",
-                    &exposed(shared, SP_EXPOSED),
+                    &exposed(shared, SP_EXPOSED, SP_THROTTLING),
                 );
                 wire::set_header(resp, "vary", "Origin");
             }
@@ -93,7 +99,7 @@ pub fn preflight(shared: &Shared, req: &Req) -> Resp {
     let allowed = match req.label.as_str() {
         "login" if is_token_path(&req.path) => spa_origin_allowed(shared, &origin),
         "login" => is_public_login_path(&req.path),
-        "graph" | "contoso-my" | "contoso-admin" => true,
+        "graph" | "contoso-my" | "contoso-eu-my" | "contoso-admin" => true,
         _ => return wire::text(StatusCode::NOT_FOUND, "Not found"),
     };
     let mut r = wire::empty(StatusCode::OK);

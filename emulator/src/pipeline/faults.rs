@@ -166,7 +166,7 @@ pub fn error_response(label: &str, status: u16, retry_after: Option<u64>) -> Res
     };
     let mut r = match label {
         "graph" => crate::wire::graph::error(code, gcode, msg),
-        "contoso-my" | "contoso-admin" => {
+        "contoso-my" | "contoso-eu-my" | "contoso-admin" => {
             let sp_code = if status == 429 {
                 "-2147024860, Microsoft.SharePoint.SPQueryThrottledException"
             } else {
@@ -256,6 +256,40 @@ mod tests {
             })
             .collect();
         shared
+    }
+
+    #[test]
+    fn the_second_geos_host_is_matched_by_its_label_and_answered_in_sharepoints_shape() {
+        let eu = rule(|r| r.host = Some("contoso-eu-my".into()));
+        assert!(matches(
+            &eu,
+            "contoso-eu-my",
+            "contoso-eu-my.localhost",
+            "GET",
+            "/_api/web"
+        ));
+        assert!(!matches(
+            &eu,
+            "contoso-my",
+            "contoso-my.localhost",
+            "GET",
+            "/_api/web"
+        ));
+        let my = rule(|r| r.host = Some("contoso-my".into()));
+        assert!(!matches(
+            &my,
+            "contoso-eu-my",
+            "contoso-eu-my.localhost",
+            "GET",
+            "/"
+        ));
+        let r = error_response("contoso-eu-my", 503, Some(5));
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers()["retry-after"], "5");
+        assert!(r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json"));
     }
 
     #[test]

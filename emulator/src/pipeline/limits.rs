@@ -1,75 +1,184 @@
-//! Throttling models: Outlook photo concurrency per app, SharePoint resource units per minute,
-//! Graph requests per second. Each answers 429 with `Retry-After` like the real service.
+//! Throttling models, called by the services they model; each refuses like the real service
+//! (429 with `Retry-After`, in the service's error shape) and marks the answer for the log.
+//!
+//! - Outlook (Graph's photo calls): concurrent requests per app (or per app and mailbox), and
+//!   requests per app and mailbox per 10 minutes (Microsoft Graph throttling limits, "Outlook
+//!   service limits": <https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits>).
+//! - Graph: an optional per-app rate per second (not a documented figure).
+//! - SharePoint: requests per user per 5 minutes, PeopleManager calls per tenant per 5 minutes,
+//!   resource units per app per minute, with `RateLimit-*` headers once most of the minute's
+//!   units are spent ("Avoid getting throttled or blocked in SharePoint Online":
+//!   <https://learn.microsoft.com/sharepoint/dev/general-development/how-to-avoid-getting-throttled-or-blocked-in-sharepoint-online>).
+//!
+//! Windows are fixed and open with their first use (`state::budget`); every window is
+//! `Limits::window_scale` times as long, and so are the waits it announces.
 
 use std::sync::Arc;
 
 use axum::http::StatusCode;
 
-use crate::state::Shared;
+use crate::model::Limits;
+use crate::state::budget::{window_ms, BudgetKind, Over, Spent};
+use crate::state::{Inner, Shared};
 use crate::wire::codec::now_ms;
 use crate::wire::odata::{self, Fmt};
 use crate::wire::{self, Resp};
 
+/// Outlook's window for requests per app and mailbox.
+const OUTLOOK_WINDOW_SECS: u64 = 600;
+/// SharePoint's windows.
+const UNITS_WINDOW_SECS: u64 = 60;
+const PEOPLE_MANAGER_WINDOW_SECS: u64 = 300;
+const USER_WINDOW_SECS: u64 = 300;
+/// Budgets kept before idle ones are forgotten.
+const BUDGETS_KEPT: usize = 50_000;
+
+/// A wait as `Retry-After` writes it: whole seconds (at least 1) at the real windows' scale;
+/// with shortened windows, seconds with up to three decimals (as Graph's own documented example,
+/// `Retry-After: 2.128`).
+pub fn retry_after_value(ms: u64, scale: f64) -> String {
+    if scale >= 1.0 {
+        return ms.div_ceil(1000).max(1).to_string();
+    }
+    let ms = ms.max(1);
+    let text = format!("{}.{:03}", ms / 1000, ms % 1000);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Spends `cost` of the budget of `kind` for `key`; idle budgets are forgotten when there are
+/// many.
+fn spend(
+    inner: &mut Inner,
+    kind: BudgetKind,
+    key: &str,
+    window: u64,
+    limit: u32,
+    cost: u32,
+    now: u64,
+) -> Result<Spent, Over> {
+    if inner.budgets.len() > BUDGETS_KEPT {
+        inner.budgets.retain(|_, b| !b.is_idle(now, window));
+    }
+    inner
+        .budgets
+        .entry((kind, key.to_string()))
+        .or_default()
+        .spend(now, window, limit as u64, cost as u64)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outlook
+
 /// A held Outlook concurrency slot; released on drop.
 pub struct OutlookSlot {
     shared: Arc<Shared>,
-    app: String,
+    key: String,
 }
 
 impl Drop for OutlookSlot {
     fn drop(&mut self) {
         let mut inner = self.shared.lock();
-        if let Some(n) = inner.outlook_inflight.get_mut(&self.app) {
+        if let Some(n) = inner.outlook_inflight.get_mut(&self.key) {
             *n = n.saturating_sub(1);
+            if *n == 0 {
+                inner.outlook_inflight.remove(&self.key);
+            }
         }
     }
 }
 
-/// Takes a slot of the Outlook photo API concurrency limit (None when the model is off).
-pub fn outlook_acquire(shared: &Arc<Shared>, app: &str) -> Result<Option<OutlookSlot>, Resp> {
+fn outlook_throttled(message: &str, retry_after: &str) -> Resp {
+    let mut r = crate::wire::graph::error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "ApplicationThrottled",
+        message,
+    );
+    wire::set_header(&mut r, "retry-after", retry_after);
+    wire::mark_throttled(&mut r);
+    r
+}
+
+/// Admits one Outlook (photo) call of `app` on `mailbox`: a request of the app's budget for
+/// that mailbox, then a concurrency slot, held until the answer is made (`None` when the
+/// concurrency model is off).
+pub fn outlook_admit(
+    shared: &Arc<Shared>,
+    app: &str,
+    mailbox: &str,
+) -> Result<Option<OutlookSlot>, Resp> {
     let mut inner = shared.lock();
-    let Some(limit) = inner.limits.outlook_concurrency else {
+    let limits = inner.limits.clone();
+    if let Some(limit) = limits.outlook_requests_per_mailbox {
+        let window = window_ms(OUTLOOK_WINDOW_SECS, limits.window_scale);
+        let key = format!("{app}|{}", mailbox.to_ascii_lowercase());
+        let spent = spend(
+            &mut inner,
+            BudgetKind::OutlookMailbox,
+            &key,
+            window,
+            limit,
+            1,
+            now_ms(),
+        );
+        if let Err(over) = spent {
+            drop(inner);
+            return Err(outlook_throttled(
+                "Application is over its request limit for this mailbox.",
+                &retry_after_value(over.retry_in_ms, limits.window_scale),
+            ));
+        }
+    }
+    let Some(limit) = limits.outlook_concurrency else {
         return Ok(None);
     };
-    let retry = inner.limits.outlook_retry_after_secs;
-    let n = inner.outlook_inflight.entry(app.to_string()).or_insert(0);
+    let key = if limits.outlook_concurrency_per_mailbox {
+        format!("{app}|{}", mailbox.to_ascii_lowercase())
+    } else {
+        app.to_string()
+    };
+    let n = inner.outlook_inflight.entry(key.clone()).or_insert(0);
     if *n >= limit {
         drop(inner);
-        let mut r = crate::wire::graph::error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "ApplicationThrottled",
+        return Err(outlook_throttled(
             "Application is over its MailboxConcurrency limit.",
-        );
-        wire::set_header(&mut r, "retry-after", &retry.to_string());
-        wire::mark_throttled(&mut r);
-        return Err(r);
+            &limits.outlook_retry_after_secs.to_string(),
+        ));
     }
     *n += 1;
     Ok(Some(OutlookSlot {
         shared: shared.clone(),
-        app: app.to_string(),
+        key,
     }))
 }
 
-/// Graph's per-app request rate (sliding one second).
+// ---------------------------------------------------------------------------------------------
+// Graph
+
+/// Graph's per-app request rate (sliding one second, scaled).
 pub fn graph_rate(shared: &Shared, app: &str) -> Result<(), Resp> {
     let mut inner = shared.lock();
     let Some(limit) = inner.limits.graph_requests_per_second else {
         return Ok(());
     };
+    let scale = inner.limits.window_scale;
+    let window = window_ms(1, scale);
     let now = now_ms();
     let w = inner.graph_window.entry(app.to_string()).or_default();
-    while w.front().is_some_and(|t| now.saturating_sub(*t) >= 1000) {
+    while w.front().is_some_and(|t| now.saturating_sub(*t) >= window) {
         w.pop_front();
     }
     if w.len() as u32 >= limit {
+        let wait = w
+            .front()
+            .map(|t| (t + window).saturating_sub(now))
+            .unwrap_or(window);
         drop(inner);
         let mut r = crate::wire::graph::error(
             StatusCode::TOO_MANY_REQUESTS,
             "TooManyRequests",
             "Too many requests",
         );
-        wire::set_header(&mut r, "retry-after", "1");
+        wire::set_header(&mut r, "retry-after", &retry_after_value(wait, scale));
         wire::mark_throttled(&mut r);
         return Err(r);
     }
@@ -77,126 +186,371 @@ pub fn graph_rate(shared: &Shared, app: &str) -> Result<(), Resp> {
     Ok(())
 }
 
-/// SharePoint resource units per app per minute (sliding window).
-pub fn sharepoint_units(shared: &Shared, app: &str, write: bool) -> Result<(), Resp> {
-    let mut inner = shared.lock();
-    let Some(budget) = inner.limits.sharepoint_units_per_minute else {
-        return Ok(());
-    };
-    let cost = if write {
-        inner.limits.sharepoint_write_units
-    } else {
-        inner.limits.sharepoint_read_units
-    };
-    let now = now_ms();
-    let w = inner.sp_window.entry(app.to_string()).or_default();
-    while w
-        .front()
-        .is_some_and(|(t, _)| now.saturating_sub(*t) >= 60_000)
-    {
-        w.pop_front();
+// ---------------------------------------------------------------------------------------------
+// SharePoint
+
+/// One SharePoint call, as its throttling sees it.
+#[derive(Clone, Debug)]
+pub struct SharePointCall {
+    /// The app (the token's `appid`).
+    pub app: String,
+    /// The user the call is made for (the token's `upn`), if any.
+    pub user: Option<String>,
+    /// A call to `SP.UserProfiles.PeopleManager`.
+    pub people_manager: bool,
+    /// Anything but `GET` and `HEAD`.
+    pub write: bool,
+}
+
+/// What an admitted call's answer carries: `RateLimit-*` once most of the minute's resource
+/// units are spent.
+#[derive(Clone, Debug, Default)]
+pub struct SharePointUsage {
+    rate_limit: Option<(u64, u64, String)>,
+}
+
+impl SharePointUsage {
+    /// Adds the `RateLimit-*` headers to the answer, when due.
+    pub fn decorate(&self, r: &mut Resp) {
+        if let Some((limit, remaining, reset)) = &self.rate_limit {
+            wire::set_header(r, "ratelimit-limit", &limit.to_string());
+            wire::set_header(r, "ratelimit-remaining", &remaining.to_string());
+            wire::set_header(r, "ratelimit-reset", reset);
+        }
     }
-    let used: u32 = w.iter().map(|(_, u)| *u).sum();
-    if used + cost > budget {
-        // Seconds until enough units have left the window.
-        let mut freed = 0;
-        let mut until = now + 60_000;
-        for (t, u) in w.iter() {
-            freed += u;
-            if used - freed + cost <= budget {
-                until = t + 60_000;
-                break;
+}
+
+fn sharepoint_throttled(limits: &Limits, message: &str, retry_in_ms: u64) -> Resp {
+    let status = StatusCode::from_u16(limits.sharepoint_throttle_status)
+        .unwrap_or(StatusCode::TOO_MANY_REQUESTS);
+    let code = if status == StatusCode::TOO_MANY_REQUESTS {
+        "-2147024860, Microsoft.SharePoint.SPQueryThrottledException"
+    } else {
+        "-1, Microsoft.SharePoint.Client.ServerException"
+    };
+    let mut r = odata::error(Fmt::NoMeta, status, code, message);
+    wire::set_header(
+        &mut r,
+        "retry-after",
+        &retry_after_value(retry_in_ms, limits.window_scale),
+    );
+    wire::mark_throttled(&mut r);
+    r
+}
+
+/// Admits one SharePoint call: the user's requests, the tenant's PeopleManager calls, then the
+/// app's resource units (in that order; a refusal stops there, and what was spent before it
+/// stays spent).
+pub fn sharepoint_admit(shared: &Shared, call: &SharePointCall) -> Result<SharePointUsage, Resp> {
+    let mut inner = shared.lock();
+    let limits = inner.limits.clone();
+    let now = now_ms();
+    let scale = limits.window_scale;
+    if let (Some(limit), Some(user)) = (limits.sharepoint_requests_per_user, &call.user) {
+        let window = window_ms(USER_WINDOW_SECS, scale);
+        let key = user.to_ascii_lowercase();
+        if let Err(over) = spend(
+            &mut inner,
+            BudgetKind::SharePointUser,
+            &key,
+            window,
+            limit,
+            1,
+            now,
+        ) {
+            drop(inner);
+            return Err(sharepoint_throttled(
+                &limits,
+                "The request has been throttled: the user is over the number of requests allowed in this time window.",
+                over.retry_in_ms,
+            ));
+        }
+    }
+    if let (Some(limit), true) = (
+        limits.sharepoint_people_manager_per_tenant,
+        call.people_manager,
+    ) {
+        let window = window_ms(PEOPLE_MANAGER_WINDOW_SECS, scale);
+        if let Err(over) = spend(
+            &mut inner,
+            BudgetKind::PeopleManager,
+            "tenant",
+            window,
+            limit,
+            1,
+            now,
+        ) {
+            drop(inner);
+            return Err(sharepoint_throttled(
+                &limits,
+                "The request has been throttled: the tenant is over its PeopleManager calls for this time window.",
+                over.retry_in_ms,
+            ));
+        }
+    }
+    let mut usage = SharePointUsage::default();
+    if let Some(budget) = limits.sharepoint_units_per_minute {
+        let cost = if call.write {
+            limits.sharepoint_write_units
+        } else {
+            limits.sharepoint_read_units
+        };
+        let window = window_ms(UNITS_WINDOW_SECS, scale);
+        match spend(
+            &mut inner,
+            BudgetKind::SharePointUnits,
+            &call.app,
+            window,
+            budget,
+            cost,
+            now,
+        ) {
+            Ok(spent) => {
+                if spent.used as f64 >= limits.sharepoint_ratelimit_headers_at * budget as f64 {
+                    usage.rate_limit = Some((
+                        spent.limit,
+                        spent.remaining(),
+                        retry_after_value(spent.reset_in_ms, scale),
+                    ));
+                }
+            }
+            Err(over) => {
+                drop(inner);
+                let mut r = sharepoint_throttled(
+                    &limits,
+                    "The request has been throttled: the application is over its resource unit budget for this minute.",
+                    over.retry_in_ms,
+                );
+                SharePointUsage {
+                    rate_limit: Some((
+                        budget as u64,
+                        0,
+                        retry_after_value(over.retry_in_ms, scale),
+                    )),
+                }
+                .decorate(&mut r);
+                return Err(r);
             }
         }
-        let secs = until.saturating_sub(now).div_ceil(1000).max(1);
-        drop(inner);
-        let mut r = odata::error(
-            Fmt::NoMeta,
-            StatusCode::TOO_MANY_REQUESTS,
-            "-2147024860, Microsoft.SharePoint.SPQueryThrottledException",
-            "The request has been throttled: the application is over its resource unit budget for this minute.",
-        );
-        wire::set_header(&mut r, "retry-after", &secs.to_string());
-        wire::mark_throttled(&mut r);
-        return Err(r);
     }
-    w.push_back((now, cost));
-    Ok(())
+    Ok(usage)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Limits;
+    use crate::model::{sharepoint_tier, Limits};
 
-    fn retry_after(r: &Resp) -> u64 {
-        r.headers()["retry-after"]
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap()
+    fn header<'a>(r: &'a Resp, name: &str) -> Option<&'a str> {
+        r.headers().get(name).map(|v| v.to_str().unwrap())
+    }
+
+    fn retry_after(r: &Resp) -> f64 {
+        header(r, "retry-after").unwrap().parse().unwrap()
+    }
+
+    fn call(app: &str, user: &str, people_manager: bool, write: bool) -> SharePointCall {
+        SharePointCall {
+            app: app.into(),
+            user: Some(user.into()),
+            people_manager,
+            write,
+        }
+    }
+
+    fn only(limits: Limits) -> Arc<Shared> {
+        let shared = Shared::for_tests();
+        shared.lock().limits = limits;
+        shared
     }
 
     #[test]
-    fn sharepoint_units_are_a_sliding_budget_per_app() {
-        let shared = Shared::for_tests();
-        shared.lock().limits = Limits {
-            sharepoint_units_per_minute: Some(5),
-            ..Limits::default()
+    fn the_licence_table_is_the_documented_one() {
+        let tier = |n| {
+            let t = sharepoint_tier(n);
+            (t.people_manager_per_5_min, t.units_per_app_per_minute)
         };
-        // 2 writes (2 units each) + 1 read = 5 units: the budget.
-        assert!(sharepoint_units(&shared, "app-a", true).is_ok());
-        assert!(sharepoint_units(&shared, "app-a", true).is_ok());
-        assert!(sharepoint_units(&shared, "app-a", false).is_ok());
-        let r = sharepoint_units(&shared, "app-a", false).unwrap_err();
+        assert_eq!(tier(0), (3_000, 1_250));
+        assert_eq!(tier(1_000), (3_000, 1_250));
+        assert_eq!(tier(1_001), (6_000, 2_500));
+        assert_eq!(tier(5_000), (6_000, 2_500));
+        assert_eq!(tier(8_500), (9_000, 3_750));
+        assert_eq!(tier(15_000), (9_000, 3_750));
+        assert_eq!(tier(50_000), (12_000, 5_000));
+        assert_eq!(tier(50_001), (15_000, 6_250));
+        let d = Limits::documented(8_500);
+        assert_eq!(d.sharepoint_units_per_minute, Some(3_750));
+        assert_eq!(d.sharepoint_people_manager_per_tenant, Some(9_000));
+        assert_eq!(d.sharepoint_requests_per_user, Some(3_000));
+        assert_eq!(d.outlook_concurrency, Some(4));
+        assert_eq!(d.outlook_requests_per_mailbox, Some(10_000));
+        assert_eq!(Limits::default().outlook_concurrency, None, "default: off");
+    }
+
+    #[test]
+    fn the_emulator_starts_with_the_documented_limits_for_its_licences() {
+        let shared = Shared::for_tests();
+        assert_eq!(shared.lock().limits, Limits::documented(7));
+    }
+
+    #[test]
+    fn retry_after_is_whole_seconds_unless_windows_are_shortened() {
+        assert_eq!(retry_after_value(0, 1.0), "1");
+        assert_eq!(retry_after_value(1_001, 1.0), "2");
+        assert_eq!(retry_after_value(60_000, 1.0), "60");
+        assert_eq!(retry_after_value(350, 0.01), "0.35");
+        assert_eq!(retry_after_value(6_000, 0.01), "6");
+        assert_eq!(retry_after_value(0, 0.01), "0.001");
+    }
+
+    #[test]
+    fn sharepoint_units_per_app_with_ratelimit_headers_from_80_percent() {
+        let shared = only(Limits {
+            sharepoint_units_per_minute: Some(10),
+            ..Limits::default()
+        });
+        // 7 units: no headers yet; the 8th unit is 80 %.
+        for _ in 0..7 {
+            let mut r = wire::empty(StatusCode::OK);
+            sharepoint_admit(&shared, &call("app-a", "u", false, false))
+                .unwrap()
+                .decorate(&mut r);
+            assert!(header(&r, "ratelimit-limit").is_none());
+        }
+        let mut r = wire::empty(StatusCode::OK);
+        sharepoint_admit(&shared, &call("app-a", "u", false, false))
+            .unwrap()
+            .decorate(&mut r);
+        assert_eq!(header(&r, "ratelimit-limit"), Some("10"));
+        assert_eq!(header(&r, "ratelimit-remaining"), Some("2"));
+        let reset: u64 = header(&r, "ratelimit-reset").unwrap().parse().unwrap();
+        assert!((1..=60).contains(&reset), "{reset}");
+        // A write costs 2: exactly the rest; then even a read is over.
+        sharepoint_admit(&shared, &call("app-a", "u", false, true)).unwrap();
+        let r = sharepoint_admit(&shared, &call("app-a", "u", false, false)).unwrap_err();
         assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
         assert!(r.headers().contains_key("x-emulator-throttled"));
-        let secs = retry_after(&r);
-        assert!((1..=60).contains(&secs), "{secs}");
-        // Another app has its own budget; switching the model off lets everything through.
-        assert!(sharepoint_units(&shared, "app-b", true).is_ok());
-        shared.lock().limits = Limits::default();
-        assert!(sharepoint_units(&shared, "app-a", true).is_ok());
+        assert_eq!(header(&r, "ratelimit-remaining"), Some("0"));
+        assert!((1.0..=60.0).contains(&retry_after(&r)));
+        // Per app.
+        assert!(sharepoint_admit(&shared, &call("app-b", "u", false, true)).is_ok());
     }
 
     #[test]
-    fn outlook_concurrency_counts_held_slots() {
-        let shared = Shared::for_tests();
-        shared.lock().limits = Limits {
+    fn sharepoint_windows_roll_over_at_the_scaled_time() {
+        let shared = only(Limits {
+            sharepoint_units_per_minute: Some(2),
+            window_scale: 0.002, // a minute is 120 ms
+            ..Limits::default()
+        });
+        let c = call("app", "u", false, false);
+        sharepoint_admit(&shared, &c).unwrap();
+        sharepoint_admit(&shared, &c).unwrap();
+        let r = sharepoint_admit(&shared, &c).unwrap_err();
+        let wait = retry_after(&r);
+        assert!(wait > 0.0 && wait <= 0.12, "{wait}");
+        std::thread::sleep(std::time::Duration::from_millis(130));
+        assert!(sharepoint_admit(&shared, &c).is_ok(), "a new window");
+    }
+
+    #[test]
+    fn people_manager_calls_per_tenant_and_requests_per_user() {
+        let shared = only(Limits {
+            sharepoint_people_manager_per_tenant: Some(2),
+            sharepoint_requests_per_user: Some(3),
+            sharepoint_throttle_status: 503,
+            ..Limits::default()
+        });
+        // PeopleManager calls count for the whole tenant, whoever and whichever app calls.
+        assert!(sharepoint_admit(&shared, &call("a", "u1", true, false)).is_ok());
+        assert!(sharepoint_admit(&shared, &call("b", "u2", true, false)).is_ok());
+        let r = sharepoint_admit(&shared, &call("c", "u3", true, false)).unwrap_err();
+        assert_eq!(
+            r.status(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the chosen status"
+        );
+        assert!((1.0..=300.0).contains(&retry_after(&r)));
+        // Other calls are not PeopleManager calls.
+        assert!(sharepoint_admit(&shared, &call("c", "u3", false, false)).is_ok());
+        // u1 has made 1 request; 2 more, then the user is over (across apps).
+        assert!(sharepoint_admit(&shared, &call("x", "u1", false, false)).is_ok());
+        assert!(sharepoint_admit(&shared, &call("y", "u1", false, false)).is_ok());
+        assert!(sharepoint_admit(&shared, &call("z", "U1", false, false)).is_err());
+        assert!(sharepoint_admit(&shared, &call("z", "u2", false, false)).is_ok());
+    }
+
+    #[test]
+    fn outlook_concurrency_counts_held_slots_per_app() {
+        let shared = only(Limits {
             outlook_concurrency: Some(2),
             outlook_retry_after_secs: 7,
             ..Limits::default()
-        };
-        let a = outlook_acquire(&shared, "app").unwrap();
-        let b = outlook_acquire(&shared, "app").unwrap();
+        });
+        let a = outlook_admit(&shared, "app", "m1").unwrap();
+        let b = outlook_admit(&shared, "app", "m2").unwrap();
         assert!(a.is_some() && b.is_some());
-        let r = outlook_acquire(&shared, "app")
+        let r = outlook_admit(&shared, "app", "m3")
             .err()
-            .expect("third concurrent call refused");
+            .expect("third concurrent call refused, whichever mailbox");
         assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-        assert_eq!(retry_after(&r), 7);
-        assert!(outlook_acquire(&shared, "other-app").is_ok(), "per app");
+        assert_eq!(retry_after(&r), 7.0);
+        assert!(outlook_admit(&shared, "other-app", "m1").is_ok(), "per app");
         drop(a);
         assert!(
-            outlook_acquire(&shared, "app").unwrap().is_some(),
+            outlook_admit(&shared, "app", "m1").unwrap().is_some(),
             "a released slot is free again"
         );
         drop(b);
     }
 
     #[test]
+    fn outlook_concurrency_per_mailbox_when_switched() {
+        let shared = only(Limits {
+            outlook_concurrency: Some(1),
+            outlook_concurrency_per_mailbox: true,
+            ..Limits::default()
+        });
+        let _a = outlook_admit(&shared, "app", "m1").unwrap();
+        assert!(outlook_admit(&shared, "app", "M1").is_err());
+        assert!(outlook_admit(&shared, "app", "m2").is_ok());
+    }
+
+    #[test]
+    fn outlook_requests_per_app_and_mailbox_per_window() {
+        let shared = only(Limits {
+            outlook_requests_per_mailbox: Some(3),
+            window_scale: 0.0002, // 10 minutes are 120 ms
+            ..Limits::default()
+        });
+        for _ in 0..3 {
+            assert!(outlook_admit(&shared, "app", "m1").is_ok());
+        }
+        let r = outlook_admit(&shared, "app", "m1").err().unwrap();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        let wait = retry_after(&r);
+        assert!(wait > 0.0 && wait <= 0.12, "{wait}");
+        assert!(outlook_admit(&shared, "app", "m2").is_ok(), "per mailbox");
+        assert!(outlook_admit(&shared, "app2", "m1").is_ok(), "per app");
+        std::thread::sleep(std::time::Duration::from_millis(130));
+        assert!(
+            outlook_admit(&shared, "app", "m1").is_ok(),
+            "the window rolled over"
+        );
+    }
+
+    #[test]
     fn graph_rate_per_second() {
-        let shared = Shared::for_tests();
-        shared.lock().limits = Limits {
+        let shared = only(Limits {
             graph_requests_per_second: Some(3),
             ..Limits::default()
-        };
+        });
         for _ in 0..3 {
             assert!(graph_rate(&shared, "app").is_ok());
         }
         let r = graph_rate(&shared, "app").unwrap_err();
         assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-        assert_eq!(retry_after(&r), 1);
+        assert_eq!(retry_after(&r), 1.0);
         assert!(graph_rate(&shared, "another").is_ok());
     }
 }

@@ -27,17 +27,19 @@ pub fn generated_config(shared: &Shared) -> serde_json::Value {
 
 /// The headers docs/deploy.md tells a static host to send with the app's files: the page's own
 /// Content-Security-Policy with `connect-src` narrowed to the services in the generated
-/// `config.json` and `frame-ancestors` listing `'self'` and its `embedOrigins`, plus
+/// `config.json` (and the second geo's My Site host, where the pictures of users in that geo
+/// live) and `frame-ancestors` listing `'self'` and its `embedOrigins`, plus
 /// `Referrer-Policy: no-referrer` and `X-Content-Type-Options: nosniff`.
 pub fn production_headers(shared: &Shared) -> [(&'static str, String); 3] {
     let csp = format!(
         "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-img-src 'self' blob: data:; connect-src 'self' {login} {graph} {my} {admin}; font-src 'self'; \
+img-src 'self' blob: data:; connect-src 'self' {login} {graph} {my} {eu_my} {admin}; font-src 'self'; \
 manifest-src 'self'; base-uri 'self'; form-action 'none'; object-src 'none'; \
 frame-ancestors 'self' {embed}",
         login = shared.origin("login"),
         graph = shared.origin("graph"),
         my = shared.my_site(),
+        eu_my = shared.my_site_of(crate::state::Geo::Eur),
         admin = shared.admin_site(),
         embed = embed_origins(shared).join(" "),
     );

@@ -1,22 +1,63 @@
 //! The demo pictures: generated portraits (and their thumbnails) by key, drawn once per
-//! process and kept on disk for the next one. Knows nothing of users or the store.
+//! process and kept on disk for the next one. The pictures of generated tenants (`gen:` keys,
+//! see `generated_key`) are drawn on demand and only the most recent few thousand are kept, so
+//! that a tenant of 10,000 users starts at once and stays small. Knows nothing of users or the
+//! store.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::wire::codec::sha256_hex;
+use crate::wire::codec::{sha256_hex, SplitMix};
 use crate::wire::imaging::{self, Blob, HairStyle, Portrait};
 
 type Cell = Arc<OnceLock<Arc<Blob>>>;
 
-/// A generated demo picture by key, made once per process.
+/// How many pictures of generated tenants stay in memory.
+const GENERATED_KEPT: usize = 3_000;
+
+/// The key of a generated tenant's picture: user `n` of tenant `seed`, the current picture or
+/// an older, different one.
+pub fn generated_key(seed: u64, n: u32, older: bool) -> String {
+    if older {
+        format!("gen:{seed}:{n}:old")
+    } else {
+        format!("gen:{seed}:{n}")
+    }
+}
+
+/// A generated picture by key (`adele`, `adele#SThumb`, `gen:1:42`, `gen:1:42:old#MThumb`).
 pub fn blob(key: &str) -> Arc<Blob> {
+    if key.starts_with("gen:") {
+        return generated_blob(key);
+    }
     static CACHE: OnceLock<Mutex<HashMap<String, Cell>>> = OnceLock::new();
     let cell = {
         let mut map = CACHE.get_or_init(Default::default).lock().unwrap();
         map.entry(key.to_string()).or_default().clone()
     };
     cell.get_or_init(|| Arc::new(make(key))).clone()
+}
+
+/// A generated tenant's picture: from the bounded cache, or drawn now (two callers may both draw
+/// it; the pictures are deterministic).
+fn generated_blob(key: &str) -> Arc<Blob> {
+    type Kept = (HashMap<String, Arc<Blob>>, VecDeque<String>);
+    static KEPT: OnceLock<Mutex<Kept>> = OnceLock::new();
+    let kept = KEPT.get_or_init(Default::default);
+    if let Some(b) = kept.lock().unwrap_or_else(|e| e.into_inner()).0.get(key) {
+        return b.clone();
+    }
+    let b = Arc::new(make(key));
+    let mut k = kept.lock().unwrap_or_else(|e| e.into_inner());
+    if k.0.insert(key.to_string(), b.clone()).is_none() {
+        k.1.push_back(key.to_string());
+        while k.1.len() > GENERATED_KEPT {
+            if let Some(old) = k.1.pop_front() {
+                k.0.remove(&old);
+            }
+        }
+    }
+    b
 }
 
 /// Makes the demo pictures in the background so that the first requests do not wait.
@@ -116,6 +157,7 @@ fn portrait(key: &str) -> Option<Portrait> {
             p.glasses = true;
             p
         }
+        _ if key.starts_with("gen:") => return generated_portrait(key),
         _ => {
             let n: u64 = key.strip_prefix("user")?.parse().ok()?;
             let h =
@@ -132,6 +174,55 @@ fn portrait(key: &str) -> Option<Portrait> {
             p
         }
     })
+}
+
+/// A generated tenant's portrait: colours, hair and glasses from the seed and the user's number;
+/// the older picture of the same user has other colours and hair. Mostly 240 px, a few 648 px
+/// and 96 px (as people upload them); drawn without upscaling up to 350 px, so cheap.
+fn generated_portrait(key: &str) -> Option<Portrait> {
+    let mut parts = key.strip_prefix("gen:")?.split(':');
+    let seed: u64 = parts.next()?.parse().ok()?;
+    let n: u64 = parts.next()?.parse().ok()?;
+    let older = match parts.next() {
+        None => false,
+        Some("old") => true,
+        Some(_) => return None,
+    };
+    let mut rng =
+        SplitMix(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ n ^ if older { 0x01d } else { 0 });
+    let mut colour = |lo: u64, span: u64| {
+        let mut c = [0u8; 3];
+        for x in &mut c {
+            *x = (lo + rng.next_u64() % span) as u8;
+        }
+        c
+    };
+    let bg = colour(40, 200);
+    let shirt = colour(20, 220);
+    let hair = colour(10, 120);
+    let skins = [
+        [241, 194, 160],
+        [224, 172, 135],
+        [198, 134, 96],
+        [141, 85, 54],
+        [255, 219, 180],
+    ];
+    let mut rng = SplitMix(seed ^ n.wrapping_mul(31) ^ if older { 0xbeef } else { 0 });
+    let skin = skins[(rng.next_u64() % skins.len() as u64) as usize];
+    let mut p = Portrait::new(bg, shirt, skin, hair);
+    p.seed = n;
+    p.hair_style =
+        [HairStyle::Short, HairStyle::Long, HairStyle::Bun][(rng.next_u64() % 3) as usize];
+    p.glasses = rng.next_u64().is_multiple_of(4);
+    // 648 px portraits are drawn at 324 px and scaled up: ten times the work of a 240 px one.
+    let side = match SplitMix(seed ^ n).next_u64() % 20 {
+        0 => 648,
+        1..=2 => 96,
+        _ => 240,
+    };
+    p.width = side;
+    p.height = side;
+    Some(p)
 }
 
 fn make(key: &str) -> Blob {
@@ -151,6 +242,10 @@ fn make(key: &str) -> Blob {
     } else {
         ("jpg", "image/jpeg")
     };
+    if key.starts_with("gen:") {
+        // Cheap to draw again; thousands of them must not fill the disk.
+        return Blob::new(p.jpeg(88), ct);
+    }
     // Pictures are deterministic: keep them on disk so that the next process (every test
     // binary, every e2e run) does not draw them again.
     let spec = format!("{RENDER_VERSION}:{p:?}");

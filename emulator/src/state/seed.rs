@@ -176,6 +176,9 @@ pub fn tenant(port: u16, opts: &SeedOptions) -> Tenant {
                 modified_ms: at,
             }),
             my_site: None,
+            account_enabled: true,
+            user_type: UserType::Member,
+            geo: Geo::Nam,
         };
         let mut props = base_profile(&user, &my);
         if let Some((pic, at)) = sp {
@@ -186,6 +189,7 @@ pub fn tenant(port: u16, opts: &SeedOptions) -> Tenant {
                     StoredFile {
                         blob: BlobRef::Demo(format!("{pic}#{suffix}")),
                         modified_ms: at,
+                        geo: Geo::Nam,
                     },
                 );
             }
@@ -249,6 +253,7 @@ pub fn tenant(port: u16, opts: &SeedOptions) -> Tenant {
         id: guid_from_name("group:all-staff"),
         display_name: "All Staff".to_string(),
         mail_nickname: "all-staff".to_string(),
+        description: "Everyone at Contoso".to_string(),
         members: t.users.iter().map(|u| u.oid.clone()).collect(),
     });
     t
@@ -299,7 +304,13 @@ pub fn base_profile(u: &User, my_site: &str) -> BTreeMap<String, String> {
     put("SPS-PictureExchangeSyncState", "0".to_string());
     put("SPS-PersonalSiteCapabilities", "36".to_string());
     put("SPS-HideFromAddressLists", "False".to_string());
-    put("PreferredDataLocation", String::new());
+    put(
+        "PreferredDataLocation",
+        match u.geo {
+            Geo::Nam => String::new(),
+            geo => geo.data_location().to_string(),
+        },
+    );
     let _ = my_site;
     m
 }

@@ -7,8 +7,9 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
-use super::seed;
+use super::budget::{Budget, BudgetKind};
 use super::tenant::*;
+use super::{generated, seed};
 use crate::model::*;
 use crate::wire::codec::SplitMix;
 use crate::wire::jwt::Keys;
@@ -78,8 +79,10 @@ pub struct Inner {
     pub refresh_tokens: HashMap<String, RefreshToken>,
     pub faults: Vec<FaultState>,
     pub limits: Limits,
+    /// Outlook requests in flight, by app (or app and mailbox, as the limits say).
     pub outlook_inflight: HashMap<String, u32>,
-    pub sp_window: HashMap<String, VecDeque<(u64, u32)>>,
+    /// The throttling windows of the limits, by limit and key (app, user, mailbox, tenant).
+    pub budgets: HashMap<(BudgetKind, String), Budget>,
     pub graph_window: HashMap<String, VecDeque<u64>>,
     pub rng: SplitMix,
     pub app_config: AppConfig,
@@ -109,10 +112,50 @@ pub struct SharePointView {
     pub profiles: BTreeMap<String, BTreeMap<String, String>>,
 }
 
+/// The limits the emulator starts with, and goes back to on reset and seed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StartLimits {
+    /// The documented limits for `licenses` (`None`: the tenant's licensed users), every window
+    /// `window_scale` times as long.
+    Documented {
+        licenses: Option<u32>,
+        window_scale: f64,
+    },
+    /// These limits.
+    Fixed(Limits),
+}
+
+impl Default for StartLimits {
+    fn default() -> Self {
+        StartLimits::Documented {
+            licenses: None,
+            window_scale: 1.0,
+        }
+    }
+}
+
+impl StartLimits {
+    pub fn for_tenant(&self, tenant: &Tenant) -> Limits {
+        match self {
+            StartLimits::Documented {
+                licenses,
+                window_scale,
+            } => Limits::documented(licenses.unwrap_or_else(|| tenant.licenses()))
+                .with_window_scale(*window_scale),
+            StartLimits::Fixed(l) => l.clone(),
+        }
+    }
+}
+
 impl Inner {
-    pub fn new(port: u16, seed: &SeedOptions, latency_ms: u64) -> Inner {
+    pub fn new(port: u16, seed: &SeedOptions, latency_ms: u64, limits: &StartLimits) -> Inner {
+        let tenant = match &seed.generated {
+            Some(g) => generated::tenant(port, g),
+            None => seed::tenant(port, seed),
+        };
         Inner {
-            tenant: seed::tenant(port, seed),
+            limits: limits.for_tenant(&tenant),
+            tenant,
             registration: default_registration(port),
             lifetimes: TokenLifetimes::default(),
             access_cutoff: 0,
@@ -122,9 +165,8 @@ impl Inner {
             codes: HashMap::new(),
             refresh_tokens: HashMap::new(),
             faults: Vec::new(),
-            limits: Limits::default(),
             outlook_inflight: HashMap::new(),
-            sp_window: HashMap::new(),
+            budgets: HashMap::new(),
             graph_window: HashMap::new(),
             rng: SplitMix(0x5eed),
             app_config: AppConfig::Generated,
@@ -209,6 +251,10 @@ pub struct Shared {
     pub log_stderr: bool,
     /// `--latency-ms` at start (restored by reset).
     pub initial_latency_ms: u64,
+    /// The tenant at start (restored by reset).
+    pub initial_seed: SeedOptions,
+    /// How the limits are chosen at start, on reset and on seed.
+    pub start_limits: StartLimits,
 }
 
 impl Shared {
@@ -221,8 +267,14 @@ impl Shared {
         format!("http://{label}.localhost:{}", self.port)
     }
 
+    /// The My Site host of the default geo.
     pub fn my_site(&self) -> String {
         self.origin("contoso-my")
+    }
+
+    /// The My Site host of a geo: `http://contoso-eu-my.localhost:PORT` for `Geo::Eur`.
+    pub fn my_site_of(&self, geo: Geo) -> String {
+        self.origin(geo.my_site_label())
     }
 
     pub fn admin_site(&self) -> String {
@@ -243,10 +295,17 @@ impl Shared {
             keys: Keys::demo(),
             started: Instant::now(),
             app_dir: None,
-            inner: Mutex::new(Inner::new(1, &SeedOptions::default(), 0)),
+            inner: Mutex::new(Inner::new(
+                1,
+                &SeedOptions::default(),
+                0,
+                &StartLimits::default(),
+            )),
             seq: AtomicU64::new(0),
             log_stderr: false,
             initial_latency_ms: 0,
+            initial_seed: SeedOptions::default(),
+            start_limits: StartLimits::default(),
         })
     }
 }

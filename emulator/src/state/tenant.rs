@@ -35,6 +35,60 @@ impl BlobRef {
     }
 }
 
+/// The geo location of a user's SharePoint profile, personal site and pictures (SharePoint
+/// Multi-Geo): each geo has its own My Site host.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Geo {
+    /// The default geo: `contoso-my.localhost`.
+    #[default]
+    Nam,
+    /// A satellite geo: `contoso-eu-my.localhost`.
+    Eur,
+}
+
+impl Geo {
+    pub const ALL: [Geo; 2] = [Geo::Nam, Geo::Eur];
+
+    /// The first label of the geo's My Site host.
+    pub fn my_site_label(self) -> &'static str {
+        match self {
+            Geo::Nam => "contoso-my",
+            Geo::Eur => "contoso-eu-my",
+        }
+    }
+
+    /// The geo of a My Site host's first label (`None` for any other host).
+    pub fn of_label(label: &str) -> Option<Geo> {
+        Geo::ALL.into_iter().find(|g| g.my_site_label() == label)
+    }
+
+    /// As Entra ID's `preferredDataLocation` and SharePoint's `PreferredDataLocation` name it.
+    pub fn data_location(self) -> &'static str {
+        match self {
+            Geo::Nam => "NAM",
+            Geo::Eur => "EUR",
+        }
+    }
+}
+
+/// Graph's `userType`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UserType {
+    #[default]
+    Member,
+    /// A B2B guest (`…#EXT#@contoso.onmicrosoft.com`).
+    Guest,
+}
+
+impl UserType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserType::Member => "Member",
+            UserType::Guest => "Guest",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ExchangePhoto {
     pub blob: BlobRef,
@@ -59,8 +113,19 @@ pub struct User {
     pub is_admin: bool,
     pub exchange_photo: Option<ExchangePhoto>,
     /// Graph's `mySite` when set by control: `Some(None)` is `null`; `None` is the usual
-    /// `http://contoso-my.localhost:PORT/personal/<segment>`.
+    /// `http://contoso-my.localhost:PORT/personal/<segment>` (on the user's geo's host).
     pub my_site: Option<Option<String>>,
+    pub account_enabled: bool,
+    pub user_type: UserType,
+    /// Where the user's SharePoint profile, personal site and pictures live.
+    pub geo: Geo,
+}
+
+impl User {
+    /// An enabled member: whom an audit of "enabled members" reads.
+    pub fn is_enabled_member(&self) -> bool {
+        self.account_enabled && self.user_type == UserType::Member
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -68,6 +133,8 @@ pub struct Group {
     pub id: String,
     pub display_name: String,
     pub mail_nickname: String,
+    pub description: String,
+    /// Direct members: user object ids and ids of nested groups.
     pub members: Vec<String>,
 }
 
@@ -75,6 +142,8 @@ pub struct Group {
 pub struct StoredFile {
     pub blob: BlobRef,
     pub modified_ms: u64,
+    /// The geo whose My Site host holds the file.
+    pub geo: Geo,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -100,6 +169,42 @@ impl Tenant {
         self.users
             .iter_mut()
             .find(|u| u.upn.eq_ignore_ascii_case(key) || u.oid.eq_ignore_ascii_case(key))
+    }
+
+    pub fn group(&self, key: &str) -> Option<&Group> {
+        self.groups
+            .iter()
+            .find(|g| g.id.eq_ignore_ascii_case(key) || g.mail_nickname.eq_ignore_ascii_case(key))
+    }
+
+    /// The users in a group, directly or through nested groups, each once, in the order met
+    /// (depth first); a cycle of groups is followed once.
+    pub fn transitive_users(&self, group: &Group) -> Vec<&User> {
+        let by_oid: HashMap<&str, &User> = self.users.iter().map(|u| (u.oid.as_str(), u)).collect();
+        let mut seen_groups = BTreeSet::new();
+        let mut seen_users = BTreeSet::new();
+        let mut out = Vec::new();
+        let mut stack = vec![group];
+        seen_groups.insert(group.id.as_str());
+        while let Some(g) = stack.pop() {
+            for m in &g.members {
+                if let Some(u) = by_oid.get(m.as_str()) {
+                    if seen_users.insert(m.as_str()) {
+                        out.push(*u);
+                    }
+                } else if let Some(nested) = self.groups.iter().find(|x| &x.id == m) {
+                    if seen_groups.insert(nested.id.as_str()) {
+                        stack.push(nested);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Users with an Exchange licence (a mailbox): what SharePoint's limits scale with.
+    pub fn licenses(&self) -> u32 {
+        self.users.iter().filter(|u| u.mailbox).count() as u32
     }
 
     pub fn consented(&self, upn: &str, resource: &str) -> BTreeSet<String> {

@@ -1,8 +1,11 @@
 //! `POST /v1.0/$batch`: up to 20 calls in one JSON body. Each item is checked for faults and
-//! admitted (`super::admit`: rate, token, Outlook slot) up front, as if all ran at the same
-//! time, then sent through the same resource routes as a call over the wire would be; the
-//! answers come back in one JSON body (binary bodies base64) and each item is logged as part
-//! of the batch.
+//! admitted (`super::admit`: rate, token, Outlook's limits) up front, as if all ran at the same
+//! time, then sent through the same resource routes as a call over the wire would be (with its
+//! own `headers`); the answers come back in one JSON body (binary bodies base64, each with its
+//! status and headers, `Retry-After` included) and each item is logged as part of the batch.
+//! Photo items are Outlook calls: by default (`OutlookBatch::Queue`, as documented) at most
+//! `outlook_concurrency` of them run at a time and the rest wait, each admitted as it starts;
+//! with `OutlookBatch::Concurrent` all are admitted at once and those over the limit get 429.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -15,8 +18,9 @@ use serde_json::{json, Map, Value};
 use tower::ServiceExt as _;
 
 use super::error::Graph;
-use crate::model::LogEntry;
+use crate::model::{LogEntry, OutlookBatch};
 use crate::pipeline::faults;
+use crate::pipeline::limits::OutlookSlot;
 use crate::services::bearer::Bearer;
 use crate::state::{Shared, GRAPH_APP_ID};
 use crate::wire::codec::{b64, b64_decode, percent_decode};
@@ -52,7 +56,32 @@ struct Item {
     /// The same, decoded: what faults, admission and the log see.
     path: String,
     query: Option<String>,
+    /// The item's own request headers (`ConsistencyLevel`, `Content-Type`, …).
+    headers: Vec<(String, String)>,
     body: Bytes,
+}
+
+/// How an item starts.
+enum Start {
+    /// Answered before it runs (a nested batch, a fault, a refused admission), and why, for the
+    /// log.
+    Refused(Resp, Option<&'static str>),
+    /// Admitted up front, holding its Outlook slot if it is a photo call.
+    Admitted(Option<OutlookSlot>),
+    /// An Outlook item that waits for one of the batch's Outlook slots and is admitted then.
+    Queued,
+}
+
+impl Start {
+    fn of(admitted: Result<Option<OutlookSlot>, Resp>) -> Start {
+        match admitted {
+            Ok(slot) => Start::Admitted(slot),
+            Err(r) => {
+                let throttled = r.headers().contains_key("x-emulator-throttled");
+                Start::Refused(r, throttled.then_some("throttled"))
+            }
+        }
+    }
 }
 
 impl Item {
@@ -117,6 +146,15 @@ fn items(shared: &Shared, body: &[u8]) -> Result<Vec<Item>, Resp> {
             Some((p, q)) => (p.to_string(), Some(q.to_string())),
             None => (url.clone(), None),
         };
+        let headers = r
+            .get("headers")
+            .and_then(Value::as_object)
+            .map(|h| {
+                h.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
         let body = match r.get("body") {
             None | Some(Value::Null) => Bytes::new(),
             Some(Value::String(s)) => b64_decode(s)
@@ -130,6 +168,7 @@ fn items(shared: &Shared, body: &[u8]) -> Result<Vec<Item>, Resp> {
             path: percent_decode(&raw_path),
             raw_path,
             query,
+            headers,
             body,
         });
     }
@@ -151,19 +190,27 @@ pub async fn batch(
         return r;
     }
     let token = req.bearer().map(str::to_string);
-    // Faults and admission per item, decided up front as if all ran at the same time.
+    let limits = shared.lock().limits.clone();
+    let queue = match (limits.outlook_batch, limits.outlook_concurrency) {
+        (OutlookBatch::Queue, Some(n)) => {
+            Some(Arc::new(tokio::sync::Semaphore::new(n.max(1) as usize)))
+        }
+        _ => None,
+    };
+    // Faults and admission per item, decided up front as if all ran at the same time (queued
+    // Outlook items are admitted when they start).
     let mut prepared = Vec::new();
     for item in items {
         let seq = shared.seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-        let early: Result<_, (Resp, Option<&str>)> = if item.path.contains("$batch") {
-            Err((
+        let start = if item.path.contains("$batch") {
+            Start::Refused(
                 error(
                     StatusCode::BAD_REQUEST,
                     "BadRequest",
                     "Nested batches are not allowed.",
                 ),
                 None,
-            ))
+            )
         } else if let Some(rule) = faults::fire(
             &shared,
             "graph",
@@ -172,34 +219,44 @@ pub async fn batch(
             &item.path_and_query(),
             true,
         ) {
-            Err((
+            Start::Refused(
                 faults::error_response("graph", rule.status, rule.retry_after_secs),
                 Some("fault"),
-            ))
+            )
+        } else if queue.is_some() && super::photos::is_photo_path(&item.path) {
+            Start::Queued
         } else {
-            super::admit(&shared, token.as_deref(), &item.path).map_err(|r| {
-                let throttled = r.headers().contains_key("x-emulator-throttled");
-                (r, throttled.then_some("throttled"))
-            })
+            Start::of(super::admit(&shared, token.as_deref(), &item.path))
         };
-        prepared.push((item, seq, early));
+        prepared.push((item, seq, start));
     }
     let started = shared.started.elapsed().as_millis() as u64;
-    let futs = prepared.into_iter().map(|(item, seq, early)| {
+    let futs = prepared.into_iter().map(|(item, seq, start)| {
         let shared = shared.clone();
         let resources = resources.clone();
         let token = token.clone();
+        let queue = queue.clone();
         async move {
             let t0 = std::time::Instant::now();
-            let (resp, injected) = match early {
-                Err((r, injected)) => (r, injected.map(str::to_string)),
-                Ok(slot) => {
+            let mut permit = None;
+            let start = match (start, &queue) {
+                (Start::Queued, Some(q)) => {
+                    permit = q.clone().acquire_owned().await.ok();
+                    Start::of(super::admit(&shared, token.as_deref(), &item.path))
+                }
+                (start, _) => start,
+            };
+            let (resp, injected) = match start {
+                Start::Refused(r, injected) => (r, injected.map(str::to_string)),
+                Start::Admitted(slot) => {
                     super::photo_service_time(&shared, &item.path).await;
                     let r = run(resources, &item, token.as_deref()).await;
                     drop(slot);
                     (r, None)
                 }
+                Start::Queued => (invalid_payload(), None),
             };
+            drop(permit);
             (item, seq, resp, injected, t0.elapsed().as_millis() as u64)
         }
     });
@@ -242,6 +299,11 @@ pub async fn batch(
 async fn run(resources: Router, item: &Item, token: Option<&str>) -> Resp {
     let uri = super::canonical_uri(&item.raw_path, item.query.as_deref());
     let mut request = Request::builder().method(item.method.clone()).uri(uri);
+    for (name, value) in &item.headers {
+        if !name.eq_ignore_ascii_case("authorization") {
+            request = request.header(name.as_str(), value.as_str());
+        }
+    }
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }

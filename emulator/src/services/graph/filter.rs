@@ -94,7 +94,8 @@ pub enum Expr {
     In(String, Vec<String>),
 }
 
-const PROPS: [&str; 9] = [
+/// The user properties `$filter` takes.
+pub const PROPS: [&str; 10] = [
     "id",
     "displayName",
     "userPrincipalName",
@@ -104,6 +105,7 @@ const PROPS: [&str; 9] = [
     "jobTitle",
     "department",
     "accountEnabled",
+    "userType",
 ];
 
 fn prop(name: &str) -> Result<String, FilterError> {
@@ -262,6 +264,24 @@ fn text(m: &Map<String, Value>, p: &str) -> String {
 }
 
 impl Expr {
+    /// The property of the first clause that Graph takes only in an advanced query
+    /// (`ConsistencyLevel: eventual` and `$count=true`): `ne`, `not` and `endsWith`.
+    pub fn advanced_only(&self) -> Option<&str> {
+        match self {
+            Expr::Or(a, b) | Expr::And(a, b) => a.advanced_only().or_else(|| b.advanced_only()),
+            Expr::Not(a) => Some(a.first_property()),
+            Expr::EndsWith(p, _) | Expr::Eq(p, _, true) => Some(p),
+            Expr::StartsWith(..) | Expr::Eq(_, _, false) | Expr::In(..) => None,
+        }
+    }
+
+    fn first_property(&self) -> &str {
+        match self {
+            Expr::Or(a, _) | Expr::And(a, _) | Expr::Not(a) => a.first_property(),
+            Expr::StartsWith(p, _) | Expr::EndsWith(p, _) | Expr::Eq(p, _, _) | Expr::In(p, _) => p,
+        }
+    }
+
     pub fn eval(&self, m: &Map<String, Value>) -> bool {
         match self {
             Expr::Or(a, b) => a.eval(m) || b.eval(m),
@@ -292,6 +312,32 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn ne_not_and_endswith_need_an_advanced_query() {
+        let adv = |f: &str| parse(f).unwrap().advanced_only().map(str::to_string);
+        assert_eq!(adv("accountEnabled eq true and userType eq 'Member'"), None);
+        assert_eq!(adv("startswith(displayName,'a') or mail in ('x')"), None);
+        assert_eq!(
+            adv("accountEnabled ne false").as_deref(),
+            Some("accountEnabled")
+        );
+        assert_eq!(
+            adv("userType eq 'Member' and not(startswith(mail,'x'))").as_deref(),
+            Some("mail")
+        );
+        assert_eq!(
+            adv("endswith(mail,'@contoso.com')").as_deref(),
+            Some("mail")
+        );
+        let m = user("A", "a@x", "Sales", true);
+        let mut guest = m.clone();
+        guest.insert("userType".into(), json!("Guest"));
+        let mut member = m.clone();
+        member.insert("userType".into(), json!("Member"));
+        let f = parse("accountEnabled eq true and userType eq 'Member'").unwrap();
+        assert!(f.eval(&member) && !f.eval(&guest));
+    }
 
     fn user(name: &str, upn: &str, dept: &str, enabled: bool) -> Map<String, Value> {
         match json!({"displayName": name, "userPrincipalName": upn, "department": dept,

@@ -71,7 +71,15 @@ fn resources() -> Router<Arc<Shared>> {
         .route("/groups/{id}/members", any(groups::members))
         .route(
             "/groups/{id}/members/microsoft.graph.user",
-            any(groups::members),
+            any(groups::member_users),
+        )
+        .route(
+            "/groups/{id}/transitiveMembers",
+            any(groups::transitive_members),
+        )
+        .route(
+            "/groups/{id}/transitiveMembers/microsoft.graph.user",
+            any(groups::transitive_member_users),
         )
         .route("/organization", any(groups::organization));
     for user in ["/me", "/users/{id}"] {
@@ -143,8 +151,9 @@ fn canonical_uri(path: &str, query: Option<&str>) -> String {
 }
 
 /// Graph's admission of one call to a resource at `path` (decoded, after `/v1.0`): the app's
-/// request rate, the token (401 in Graph's dialect), and for a photo a slot of Outlook's
-/// concurrency limit, held by the caller until the answer is made.
+/// request rate, the token (401 in Graph's dialect), and for a photo Outlook's limits: a request
+/// of the app's budget for the mailbox and a concurrency slot, held by the caller until the
+/// answer is made.
 fn admit(
     shared: &Arc<Shared>,
     token: Option<&str>,
@@ -154,9 +163,27 @@ fn admit(
     let caller = bearer::validate_token(shared, token, GRAPH_APP_ID)
         .map_err(|e| error::unauthenticated(shared, e))?;
     if photos::is_photo_path(path) {
-        limits::outlook_acquire(shared, &caller.app_id)
+        limits::outlook_admit(shared, &caller.app_id, &mailbox_of(shared, &caller, path))
     } else {
         Ok(None)
+    }
+}
+
+/// The mailbox a photo path is about: the caller's for `/me/…`, else the user `{id}` names (by
+/// object id when the user exists).
+fn mailbox_of(shared: &Shared, caller: &bearer::Caller, path: &str) -> String {
+    let mut segments = path.split('/').filter(|s| !s.is_empty());
+    match (segments.next(), segments.next()) {
+        (Some("users"), Some(id)) => {
+            let id = id.trim_matches('\'');
+            shared
+                .lock()
+                .tenant
+                .user(id)
+                .map(|u| u.oid.clone())
+                .unwrap_or_else(|| id.to_ascii_lowercase())
+        }
+        _ => caller.oid.clone(),
     }
 }
 
@@ -226,10 +253,24 @@ mod tests {
         token: Option<&str>,
         body: Value,
     ) -> Answer {
+        call_with(shared, method, uri, token, body, &[]).await
+    }
+
+    async fn call_with(
+        shared: &Arc<Shared>,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Value,
+        headers: &[(&str, &str)],
+    ) -> Answer {
         let mut request = Request::builder()
             .method(method)
             .uri(uri)
             .header("host", "graph.localhost:1");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(t) = token {
             request = request.header("authorization", format!("Bearer {t}"));
         }
@@ -466,12 +507,30 @@ mod tests {
             let a = call(&shared, Method::GET, &uri, Some(&admin), Value::Null).await;
             assert_eq!(code(&a), (400, code_wanted), "{query}");
         }
-        let a = call(
+        // `$count` and `ne` only in an advanced query (`ConsistencyLevel: eventual`).
+        for query in ["$top=2&$count=true", "$filter=accountEnabled%20ne%20false"] {
+            let uri = format!("/v1.0/users?{query}");
+            let a = call(&shared, Method::GET, &uri, Some(&admin), Value::Null).await;
+            assert_eq!(a.status, 400, "{query}");
+        }
+        let eventual = [("ConsistencyLevel", "eventual")];
+        let a = call_with(
+            &shared,
+            Method::GET,
+            "/v1.0/users?$filter=accountEnabled%20ne%20false&$count=true",
+            Some(&admin),
+            Value::Null,
+            &eventual,
+        )
+        .await;
+        assert_eq!(a.body["@odata.count"], 8);
+        let a = call_with(
             &shared,
             Method::GET,
             "/v1.0/users?$top=2&$count=true",
             Some(&admin),
             Value::Null,
+            &eventual,
         )
         .await;
         assert_eq!(a.body["value"].as_array().unwrap().len(), 2);

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use serde_json::{json, Map, Value};
 
 use crate::state::Shared;
@@ -14,16 +14,48 @@ use crate::wire::codec::{encode_form, parse_form, percent_decode};
 use crate::wire::graph::{error, json as gjson};
 use crate::wire::Resp;
 
-/// The path (decoded, after `/v1.0`) and the query options of a Graph call.
+/// The path (decoded, after `/v1.0`) and the query options of a Graph call, and whether it
+/// asked for eventual consistency (`ConsistencyLevel: eventual`, needed by advanced queries).
 pub struct ODataQuery {
     pub path: String,
     pub options: BTreeMap<String, String>,
+    pub eventual: bool,
 }
 
 impl ODataQuery {
     pub fn get(&self, option: &str) -> Option<&String> {
         self.options.get(option)
     }
+
+    fn wants_count(&self) -> bool {
+        self.get("$count")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
+    /// An advanced query on directory objects: `ConsistencyLevel: eventual` and `$count=true`
+    /// (Microsoft Graph, "Advanced query capabilities on Microsoft Entra ID objects").
+    pub fn advanced(&self) -> bool {
+        self.eventual && self.wants_count()
+    }
+
+    /// `$count=true` without `ConsistencyLevel: eventual`: Graph's 400.
+    pub fn refuse_count(&self) -> Result<(), Resp> {
+        if self.wants_count() && !self.eventual {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "Request_BadRequest",
+                "$count is not currently supported.",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn eventual(headers: &HeaderMap) -> bool {
+    headers
+        .get("consistencylevel")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("eventual"))
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ODataQuery {
@@ -33,6 +65,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ODataQuery {
         Ok(ODataQuery {
             path: percent_decode(parts.uri.path()),
             options: parts.uri.query().map(parse_form).unwrap_or_default(),
+            eventual: eventual(&parts.headers),
         })
     }
 }
@@ -93,19 +126,34 @@ pub fn page(
     items: Vec<Map<String, Value>>,
     ctx: String,
 ) -> Resp {
+    page_of(shared, query, &items, |m| m.clone(), ctx)
+}
+
+/// One page of `items`, each turned into JSON by `item` only if it is on the page (a tenant of
+/// 10,000 users is not written out for every page of 999).
+pub fn page_of<T>(
+    shared: &Shared,
+    query: &ODataQuery,
+    items: &[T],
+    item: impl Fn(&T) -> Map<String, Value>,
+    ctx: String,
+) -> Resp {
     let (top, skip) = match page_params(query) {
         Ok(x) => x,
         Err(r) => return r,
     };
+    if let Err(r) = query.refuse_count() {
+        return r;
+    }
     let total = items.len();
     let value: Vec<Value> = items
-        .into_iter()
+        .iter()
         .skip(skip)
         .take(top)
-        .map(Value::Object)
+        .map(|t| Value::Object(item(t)))
         .collect();
     let mut out = json!({"@odata.context": ctx});
-    if query.get("$count").is_some_and(|v| v == "true") {
+    if query.advanced() {
         out["@odata.count"] = json!(total);
     }
     out["value"] = json!(value);

@@ -11,9 +11,9 @@ use serde_json::{json, Map, Value};
 
 use super::error::{denied, no_such_object, not_found_segment, Graph};
 use super::filter::{self, FilterError};
-use super::query::{page, ODataQuery};
+use super::query::{page_of, ODataQuery};
 use crate::services::bearer::{Bearer, Caller};
-use crate::state::{Shared, User};
+use crate::state::{Geo, Shared, User};
 use crate::wire::graph::{error, json as gjson};
 use crate::wire::Resp;
 
@@ -31,7 +31,7 @@ const USER_DEFAULT: [&str; 11] = [
     "id",
 ];
 
-const USER_EXTRA: [&str; 7] = [
+const USER_EXTRA: [&str; 8] = [
     "mySite",
     "department",
     "accountEnabled",
@@ -39,6 +39,7 @@ const USER_EXTRA: [&str; 7] = [
     "companyName",
     "usageLocation",
     "mailNickname",
+    "preferredDataLocation",
 ];
 
 pub const READ_OTHERS: [&str; 5] = [
@@ -103,14 +104,21 @@ pub fn user_json(shared: &Shared, u: &User) -> Map<String, Value> {
     let my_site = u.my_site.clone().unwrap_or_else(|| {
         Some(format!(
             "{}/personal/{}",
-            shared.my_site(),
+            shared.my_site_of(u.geo),
             crate::state::seed::personal_segment(&u.upn)
         ))
     });
     m.insert("mySite".into(), json!(my_site));
     m.insert("department".into(), json!(u.department));
-    m.insert("accountEnabled".into(), json!(true));
-    m.insert("userType".into(), json!("Member"));
+    m.insert("accountEnabled".into(), json!(u.account_enabled));
+    m.insert("userType".into(), json!(u.user_type.as_str()));
+    m.insert(
+        "preferredDataLocation".into(),
+        match u.geo {
+            Geo::Nam => Value::Null,
+            geo => json!(geo.data_location()),
+        },
+    );
     m.insert("companyName".into(), json!("Contoso"));
     m.insert("usageLocation".into(), json!("US"));
     m.insert(
@@ -218,7 +226,8 @@ pub async fn unknown_segment(_: Target, params: RawPathParams) -> Resp {
     not_found_segment(seg.map(|(_, v)| v).unwrap_or(""))
 }
 
-/// `/users`: every user, `$filter`ed, `$orderby`ed, `$select`ed and paged.
+/// `/users`: every user, `$filter`ed, `$orderby`ed, `$select`ed and paged; `ne`, `not`,
+/// `endsWith` and `$count` only in an advanced query (`ConsistencyLevel: eventual`).
 pub async fn list(
     State(shared): State<Arc<Shared>>,
     caller: Bearer<Graph>,
@@ -232,7 +241,16 @@ pub async fn list(
         Err(r) => return r,
     };
     let filter = match query.get("$filter").map(|f| filter::parse(f)) {
-        Some(Ok(f)) => Some(f),
+        Some(Ok(f)) => match f.advanced_only() {
+            Some(p) if !query.advanced() => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "Request_UnsupportedQuery",
+                    &format!("Unsupported or invalid query filter clause specified for property '{p}' of resource 'User'."),
+                )
+            }
+            _ => Some(f),
+        },
         Some(Err(FilterError::Unsupported)) => {
             return error(
                 StatusCode::BAD_REQUEST,
@@ -249,34 +267,28 @@ pub async fn list(
         }
         None => None,
     };
+    if let Err(r) = query.refuse_count() {
+        return r;
+    }
     let users = shared.lock().tenant.users.clone();
-    let mut items: Vec<Map<String, Value>> = users
+    let mut matched: Vec<&User> = users
         .iter()
-        .map(|u| user_json(&shared, u))
-        .filter(|m| filter.as_ref().is_none_or(|f| f.eval(m)))
+        .filter(|u| filter.as_ref().is_none_or(|f| f.eval(&filter_view(u))))
         .collect();
     if let Some(ob) = query.get("$orderby") {
         let key = ob.split_whitespace().next().unwrap_or("").to_string();
         let desc = ob.to_ascii_lowercase().ends_with(" desc");
-        items.sort_by(|a, b| {
-            let ka = a
+        let sort_key = |u: &User| {
+            user_json(&shared, u)
                 .get(&key)
                 .and_then(Value::as_str)
                 .unwrap_or("")
-                .to_lowercase();
-            let kb = b
-                .get(&key)
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_lowercase();
-            if desc {
-                kb.cmp(&ka)
-            } else {
-                ka.cmp(&kb)
-            }
-        });
+                .to_lowercase()
+        };
+        let mut keyed: Vec<(String, &User)> = matched.iter().map(|u| (sort_key(u), *u)).collect();
+        keyed.sort_by(|a, b| if desc { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) });
+        matched = keyed.into_iter().map(|(_, u)| u).collect();
     }
-    let items = items.iter().map(|m| project(m, select.as_ref())).collect();
     let ctx = match &select {
         Some(s) => format!(
             "{}/v1.0/$metadata#users({})",
@@ -285,5 +297,45 @@ pub async fn list(
         ),
         None => format!("{}/v1.0/$metadata#users", shared.origin("graph")),
     };
-    page(&shared, &query, items, ctx)
+    page_of(
+        &shared,
+        &query,
+        &matched,
+        |u| project(&user_json(&shared, u), select.as_ref()),
+        ctx,
+    )
+}
+
+/// The properties `$filter` can name (`filter::PROPS`), as `user_json` has them.
+fn filter_view(u: &User) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("id".into(), json!(u.oid));
+    m.insert("displayName".into(), json!(u.display_name));
+    m.insert("userPrincipalName".into(), json!(u.upn));
+    m.insert("mail".into(), json!(u.mail));
+    m.insert("givenName".into(), json!(u.given_name));
+    m.insert("surname".into(), json!(u.surname));
+    m.insert("jobTitle".into(), json!(u.job_title));
+    m.insert("department".into(), json!(u.department));
+    m.insert("accountEnabled".into(), json!(u.account_enabled));
+    m.insert("userType".into(), json!(u.user_type.as_str()));
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_filter_view_has_every_filterable_property_as_the_user_json_has_it() {
+        let shared = Shared::for_tests();
+        for u in shared.lock().tenant.users.iter() {
+            let view = filter_view(u);
+            let full = user_json(&shared, u);
+            for p in filter::PROPS {
+                assert_eq!(view.get(p), full.get(p), "{p}");
+            }
+            assert_eq!(view.len(), filter::PROPS.len());
+        }
+    }
 }

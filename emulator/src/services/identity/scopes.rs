@@ -131,9 +131,14 @@ pub fn resource_label(aud: &str) -> String {
     }
 }
 
-/// The SharePoint resources of the tenant (token audiences).
-pub fn sharepoint_resources(shared: &Shared) -> [String; 2] {
-    [shared.my_site(), shared.admin_site()]
+/// The SharePoint resources of the tenant (token audiences): the My Site hosts of both geos and
+/// the admin host.
+pub fn sharepoint_resources(shared: &Shared) -> [String; 3] {
+    [
+        shared.my_site(),
+        shared.my_site_of(crate::state::Geo::Eur),
+        shared.admin_site(),
+    ]
 }
 
 /// Parses a space-separated scope list into OIDC scopes and per-resource scopes.

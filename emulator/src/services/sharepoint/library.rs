@@ -1,6 +1,7 @@
 //! The `User Photos` library of the My Site host: `GetFolderByServerRelativeUrl(…)` (the folder,
 //! its `Folders`, its `Files`, `Files/add(url=…,overwrite=…)`), `GetFileByServerRelativeUrl(…)`
 //! (the file, `$value`), and the files themselves at `/User Photos/…` as a browser gets them.
+//! Each geo's My Site host has its own library (the files of its geo); the admin host has none.
 
 use std::sync::Arc;
 
@@ -29,12 +30,17 @@ pub async fn file(ctx: Ctx, call: ODataCall) -> Resp {
     file_call(&ctx, &file, &call.names_from(2)).await
 }
 
-/// `/User Photos/…`: the file's bytes, on the My Site host, for `GET`.
+/// The geo whose My Site host was asked (`None`: the admin host).
+fn geo_of(ctx: &Ctx) -> Option<Geo> {
+    Geo::of_label(&ctx.label)
+}
+
+/// `/User Photos/…`: the file's bytes, on a My Site host, for `GET`.
 pub async fn download(ctx: Ctx, RequestedPath(path): RequestedPath) -> Resp {
-    if ctx.label != "contoso-my" || ctx.method != Method::GET {
-        return ctx.not_found();
+    match geo_of(&ctx) {
+        Some(geo) if ctx.method == Method::GET => serve_file(&ctx.shared, &path, geo).await,
+        _ => ctx.not_found(),
     }
-    serve_file(&ctx.shared, &path).await
 }
 
 fn file_json(ctx: &Ctx, path: &str, f: &StoredFile, len: usize) -> Map<String, Value> {
@@ -74,13 +80,13 @@ async fn folder_call(
         let inner = ctx.shared.lock();
         let known = known_folders(&inner);
         (
-            ctx.label == "contoso-my" && known.iter().any(|k| k.eq_ignore_ascii_case(folder)),
+            known.iter().any(|k| k.eq_ignore_ascii_case(folder)),
             inner.photo_folder_path(),
         )
     };
-    if !exists {
+    let Some(geo) = geo_of(ctx).filter(|_| exists) else {
         return ctx.not_found();
-    }
+    };
     let folder = if folder.eq_ignore_ascii_case(&photo_folder) {
         photo_folder.clone()
     } else {
@@ -93,8 +99,8 @@ async fn folder_call(
                 .shared
                 .lock()
                 .read_files()
-                .keys()
-                .filter(|k| k.starts_with(&format!("{folder}/")))
+                .iter()
+                .filter(|(k, f)| f.geo == geo && k.starts_with(&format!("{folder}/")))
                 .count();
             ctx.entity(
                 "SP.Folder",
@@ -135,9 +141,10 @@ async fn folder_call(
                 .lock()
                 .read_files()
                 .iter()
-                .filter(|(k, _)| {
-                    k.strip_prefix(&format!("{folder}/"))
-                        .is_some_and(|rest| !rest.contains('/'))
+                .filter(|(k, f)| {
+                    f.geo == geo
+                        && k.strip_prefix(&format!("{folder}/"))
+                            .is_some_and(|rest| !rest.contains('/'))
                 })
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
@@ -178,7 +185,13 @@ async fn folder_call(
                     return ctx.invalid_picture();
                 }
             }
-            let exists = ctx.shared.lock().tenant.files.contains_key(&path);
+            let exists = ctx
+                .shared
+                .lock()
+                .tenant
+                .files
+                .get(&path)
+                .is_some_and(|f| f.geo == geo);
             if exists && !overwrite {
                 return ctx.error(
                     StatusCode::BAD_REQUEST,
@@ -194,6 +207,7 @@ async fn folder_call(
             let f = StoredFile {
                 blob: BlobRef::Ready(Arc::new(blob)),
                 modified_ms: now_ms(),
+                geo,
             };
             ctx.shared
                 .lock()
@@ -218,15 +232,14 @@ async fn folder_call(
 }
 
 async fn file_call(ctx: &Ctx, path: &str, rest: &[&str]) -> Resp {
+    let Some(geo) = geo_of(ctx) else {
+        return ctx.not_found();
+    };
     let found = {
         let inner = ctx.shared.lock();
-        inner
-            .read_files()
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(path))
-            .map(|(k, v)| (k.clone(), v.clone()))
+        find_file(&inner, path, geo)
     };
-    let Some((path, f)) = found.filter(|_| ctx.label == "contoso-my") else {
+    let Some((path, f)) = found else {
         return ctx.not_found();
     };
     let b = f.blob.clone();
@@ -253,14 +266,23 @@ async fn file_call(ctx: &Ctx, path: &str, rest: &[&str]) -> Resp {
     }
 }
 
-async fn serve_file(shared: &Shared, path: &str) -> Resp {
+/// A file of the geo's library by path (any case), as SharePoint's reads see it.
+fn find_file(inner: &Inner, path: &str, geo: Geo) -> Option<(String, StoredFile)> {
+    let files = inner.read_files();
+    let exact = files.get(path).filter(|f| f.geo == geo);
+    match exact {
+        Some(f) => Some((path.to_string(), f.clone())),
+        None => files
+            .iter()
+            .find(|(k, f)| f.geo == geo && k.eq_ignore_ascii_case(path))
+            .map(|(k, v)| (k.clone(), v.clone())),
+    }
+}
+
+async fn serve_file(shared: &Shared, path: &str, geo: Geo) -> Resp {
     let found = {
         let inner = shared.lock();
-        inner
-            .read_files()
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(path))
-            .map(|(_, v)| v.clone())
+        find_file(&inner, path, geo).map(|(_, f)| f)
     };
     let Some(f) = found else {
         return wire::text(StatusCode::NOT_FOUND, "404 FILE NOT FOUND");

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::handler::Handler;
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::middleware::{from_fn_with_state, Next};
 use axum::routing::{any, get, post, MethodRouter};
@@ -122,10 +123,10 @@ async fn admission(State(shared): State<Arc<Shared>>, request: Request, next: Ne
         parts.method,
         axum::http::Method::GET | axum::http::Method::HEAD
     );
-    let app = bearer::app_key(bearer::token(&parts.headers));
-    if let Err(r) = limits::sharepoint_units(&shared, &app, write) {
-        return r;
-    }
+    let usage = match limits::sharepoint_admit(&shared, &throttling_call(&parts, write)) {
+        Ok(usage) => usage,
+        Err(r) => return r,
+    };
     let caller = match Bearer::<SharePoint>::from_request_parts(&mut parts, &shared).await {
         Ok(caller) => caller,
         Err(r) => return r,
@@ -137,7 +138,23 @@ async fn admission(State(shared): State<Arc<Shared>>, request: Request, next: Ne
             "Access denied. You do not have permission to perform this action or access this resource.",
         );
     }
-    next.run(Request::from_parts(parts, body)).await
+    let mut r = next.run(Request::from_parts(parts, body)).await;
+    usage.decorate(&mut r);
+    r
+}
+
+/// The call as SharePoint's throttling counts it: the app and user of the token (read without
+/// validation: a refused token counts too), whether it is a PeopleManager call, and a write.
+fn throttling_call(parts: &Parts, write: bool) -> limits::SharePointCall {
+    let token = bearer::token(&parts.headers);
+    limits::SharePointCall {
+        app: bearer::app_key(token),
+        user: token
+            .and_then(crate::wire::jwt::decode_claims)
+            .and_then(|c| c.get("upn").and_then(|v| v.as_str()).map(str::to_string)),
+        people_manager: parts.uri.path().starts_with(PEOPLE),
+        write,
+    }
 }
 
 #[cfg(test)]

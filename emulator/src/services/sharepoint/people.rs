@@ -48,7 +48,8 @@ fn person(ctx: &Ctx, upn: &str) -> Resp {
         .cloned()
         .unwrap_or_default();
     drop(inner);
-    let my = ctx.shared.my_site();
+    // The user's geo's My Site host (SharePoint Multi-Geo), whichever host was asked.
+    let my = ctx.shared.my_site_of(u.geo);
     let picture = props.get("PictureURL").filter(|v| !v.is_empty()).cloned();
     let account = format!("{CLAIM_PREFIX}{}", u.upn);
     let upp: Vec<Value> = props
@@ -181,11 +182,12 @@ pub async fn store_picture(shared: &Arc<Shared>, upn: &str, bytes: Bytes) -> boo
     })
     .await
     .unwrap_or_default();
-    let my = shared.my_site();
     let mut inner = shared.lock();
     let Some(user) = inner.tenant.user(upn).cloned() else {
         return false;
     };
+    // Pictures live on the My Site host of the user's geo.
+    let my = shared.my_site_of(user.geo);
     let folder = inner.photo_folder_path();
     let now = now_ms();
     for (suffix, blob) in blobs {
@@ -194,6 +196,7 @@ pub async fn store_picture(shared: &Arc<Shared>, upn: &str, bytes: Bytes) -> boo
             StoredFile {
                 blob: BlobRef::Ready(Arc::new(blob)),
                 modified_ms: now,
+                geo: user.geo,
             },
         );
     }

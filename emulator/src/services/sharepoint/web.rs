@@ -32,7 +32,11 @@ pub async fn web(ctx: Ctx) -> Resp {
         "SP.Web",
         &format!("{}/_api/Web", ctx.site),
         obj(json!({
-            "Title": if ctx.label == "contoso-my" { "Contoso My Site Host" } else { "Contoso SharePoint Admin Center" },
+            "Title": match ctx.label.as_str() {
+                "contoso-my" => "Contoso My Site Host",
+                "contoso-eu-my" => "Contoso My Site Host (EUR)",
+                _ => "Contoso SharePoint Admin Center",
+            },
             "Url": ctx.site,
             "ServerRelativeUrl": "/",
             "Language": 1033,

@@ -66,6 +66,8 @@ impl Default for Limits {
 pub struct Target {
     pub graph_base: String,
     pub my_site: MySiteOrigin,
+    /// The deployment talks to the local emulator (plain-http `-my.localhost` hosts allowed).
+    pub local: bool,
 }
 
 /// Why the audit as a whole stopped (users already read keep their status).
@@ -344,18 +346,14 @@ impl<T: TokenSource> Run<'_, T> {
         self.stop.borrow().is_some() || self.control.is_cancelled()
     }
 
-    fn resource(&self) -> Resource {
-        Resource::SharePoint {
-            origin: self.target.my_site.clone(),
-        }
-    }
-
     async fn profile(&self, user: &DirectoryUser) -> Result<SharePointProfile, Reason> {
         let host = self.target.my_site.as_str();
         let response = self
-            .paced_sharepoint(SharePointCall::GetPropertiesFor, |t| {
-                profiles::properties_for(host, t, &user.user_principal_name)
-            })
+            .paced_sharepoint(
+                SharePointCall::GetPropertiesFor,
+                &self.target.my_site,
+                |t| profiles::properties_for(host, t, &user.user_principal_name),
+            )
             .await;
         let response = match response {
             Ok(r) => r,
@@ -390,15 +388,15 @@ impl<T: TokenSource> Run<'_, T> {
         if !matches!(exchange, ExchangeFacts::Photo { .. }) {
             return SharePointFacts::Picture { fingerprint: None };
         }
-        let Some(url) = profile
-            .picture_url
-            .as_deref()
-            .and_then(|p| profiles::small_thumbnail_url(p, self.target.my_site.as_str()))
-        else {
+        let picture = profile.picture_url.as_deref().unwrap_or_default();
+        // The picture is on the home My Site host, or on another geo's of the same tenant.
+        let host = profiles::other_geo_host(picture, &self.target.my_site, self.target.local)
+            .unwrap_or_else(|| self.target.my_site.clone());
+        let Some(url) = profiles::small_thumbnail_url(picture, host.as_str()) else {
             return SharePointFacts::Unreadable(Reason::OtherHost);
         };
         let bytes = self
-            .paced_sharepoint(SharePointCall::Thumbnail, |t| {
+            .paced_sharepoint(SharePointCall::Thumbnail, &host, |t| {
                 crate::sharepoint::request::file(&url, t)
             })
             .await;
@@ -451,9 +449,12 @@ impl<T: TokenSource> Run<'_, T> {
     async fn paced_sharepoint(
         &self,
         which: SharePointCall,
+        host: &MySiteOrigin,
         build: impl Fn(&str) -> crate::http::HttpRequest,
     ) -> Result<HttpResponse, SharePointError> {
-        let resource = self.resource();
+        let resource = Resource::SharePoint {
+            origin: host.clone(),
+        };
         let mut attempt = 0;
         loop {
             attempt += 1;

@@ -94,6 +94,7 @@ impl AuditController {
         let target = Target {
             graph_base: config.graph_base_url.clone(),
             my_site,
+            local: config.is_local(),
         };
         self.target.set_value(Some(target.clone()));
         Ok(target)
@@ -140,12 +141,18 @@ impl AuditController {
         let audit = *self;
         spawn_local(async move {
             if !audit.permitted().await {
+                if matches!(audit.phase.get_untracked(), AuditPhase::Failed(_)) {
+                    return;
+                }
                 audit.phase.set(AuditPhase::NeedsConsent);
                 if !from_click {
+                    // From a link: the whole window goes to consent and comes back to the
+                    // same link, which starts the audit then.
                     audit.consent(Interaction::Redirect);
                 }
                 return;
             }
+            super::address::forget_autostart();
             audit.list_then_run(scope).await;
         });
     }
@@ -162,7 +169,13 @@ impl AuditController {
                 .scopes(),
             );
         }
-        auth.consent_to(scopes, interaction);
+        let audit = *self;
+        auth.consent_to(scopes, interaction, move || {
+            // Granted (in a popup): the audit the admin asked for starts now.
+            if let Some(scope) = audit.scope.get_value() {
+                audit.start(scope, true);
+            }
+        });
     }
 
     /// Resumes the interrupted audit shown by [`AuditController::look_for_saved`].

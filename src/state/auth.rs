@@ -169,7 +169,13 @@ impl AuthContext {
     /// it first starts (incremental consent): a popup from a click, the whole window from a
     /// link. The access tokens already held are dropped so that the next ones carry the new
     /// permissions.
-    pub fn consent_to(&self, scopes: Vec<String>, interaction: Interaction) {
+    /// `then` runs once a popup consent succeeded.
+    pub fn consent_to(
+        &self,
+        scopes: Vec<String>,
+        interaction: Interaction,
+        then: impl FnOnce() + 'static,
+    ) {
         let session = self.session();
         let state = self.state;
         let mut options = sign_in_options(&self.base.get_value());
@@ -187,7 +193,10 @@ impl AuthContext {
                     match session.sign_in_popup(popup, options).await {
                         Ok(account) => {
                             session.drop_access_tokens();
-                            state.set(AuthState::SignedIn(account));
+                            if state.get_untracked() != AuthState::SignedIn(account.clone()) {
+                                state.set(AuthState::SignedIn(account));
+                            }
+                            then();
                         }
                         Err(error) => state.set(AuthState::SignedOut(Some(error))),
                     }

@@ -34,6 +34,16 @@ pub fn AdminView() -> impl IntoView {
     let lang = expect_context::<RwSignal<Lang>>();
     let auth = AuthContext::get();
     let state = auth.state();
+    // The audit stays mounted while the same account is signed in (a consent in a popup
+    // signs in again as the same account).
+    let signed_in = Memo::new(move |_| match state.get() {
+        AuthState::SignedIn(account) | AuthState::OtherAccount { account, .. } => {
+            Some(account.username)
+        }
+        _ => None,
+    });
+    let checking =
+        Memo::new(move |_| matches!(state.get(), AuthState::Checking | AuthState::InPopup));
     Effect::new(move |_| {
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
             document.set_title(&format!(
@@ -47,12 +57,10 @@ pub fn AdminView() -> impl IntoView {
         <main id="main" class="admin" data-testid="admin">
             <h1 tabindex="-1">{move || t().page_title}</h1>
             <p class="admin-intro">{move || t().intro}</p>
-            {move || match state.get() {
-                AuthState::Checking | AuthState::InPopup => view! { <Loading/> }.into_any(),
-                AuthState::SignedIn(account) | AuthState::OtherAccount { account, .. } => {
-                    view! { <Audit account=account.username/> }.into_any()
-                }
-                AuthState::SignedOut(_) => view! {
+            {move || match (checking.get(), signed_in.get()) {
+                (true, _) => view! { <Loading/> }.into_any(),
+                (false, Some(account)) => view! { <Audit account=account/> }.into_any(),
+                (false, None) => view! {
                     <section class="card" data-testid="admin-sign-in">
                         <p>{move || t().sign_in_prompt}</p>
                         <button class="button primary" data-testid="admin-sign-in-button"
@@ -76,7 +84,6 @@ fn Audit(account: String) -> impl IntoView {
     audit.look_for_saved(account, link_scope.clone());
     if let Some(scope) = link_scope.clone() {
         if crate::state::address::autostart_requested() {
-            crate::state::address::forget_autostart();
             audit.start(scope, false);
         }
     }

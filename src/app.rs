@@ -15,8 +15,11 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::config::{AppConfig, ConfigError, CONFIG_PATH};
+use crate::embed::WidgetLook;
 use crate::http::{self, HttpRequest};
-use crate::state::{auth::AuthContext, language};
+use crate::i18n::Lang;
+use crate::state::auth::AuthContext;
+use crate::state::language::{self, Page};
 use crate::ui;
 
 /// Mounts the sync page (`index.html`) on `<body>`, or sends the address to `tools.html` when
@@ -38,18 +41,26 @@ pub fn mount() {
     }
     let base = take_hash_route();
     let embedded = crate::embed::browser::is_embedded();
+    // The host page's `lang=` and `theme=`: the widget's only (the full page has its switcher).
+    let look = if embedded {
+        WidgetLook::from_query(&location.search().unwrap_or_default())
+    } else {
+        WidgetLook::default()
+    };
     if embedded {
         // The compact widget's layout (style/embed.css).
         if let Some(body) = document().body() {
             let _ = body.class_list().add_1("embedded");
         }
+        crate::embed::browser::apply_theme(look.theme);
     }
     // The configuration first (index.html has preloaded it): the app's first screen is then
     // its real one, drawn once, and until then the header index.html painted stays.
     wasm_bindgen_futures::spawn_local(async move {
         let config = load_config().await;
         mark("pps:config");
-        show(move || view! { <App base=base config=config embedded=embedded/> });
+        let lang = look.lang;
+        show(move || view! { <App base=base config=config embedded=embedded lang=lang/> });
         mark("pps:mounted");
     });
 }
@@ -85,7 +96,7 @@ pub fn mount_admin() {
 /// The admin audit page.
 #[component]
 fn AdminApp(base: String, config: Result<AppConfig, ConfigError>) -> impl IntoView {
-    language::provide();
+    language::provide(language::Page::Admin, None);
     let screen = match config {
         Err(error) => view! { <ui::ConfigProblem error=error/> }.into_any(),
         Ok(config) => {
@@ -123,8 +134,10 @@ pub fn App(
     config: Result<AppConfig, ConfigError>,
     /// `?embed=1` or framed: the compact widget instead of the full page.
     embedded: bool,
+    /// The language the address asks for (the widget's `lang=`), over any other choice.
+    lang: Option<Lang>,
 ) -> impl IntoView {
-    language::provide();
+    language::provide(Page::Sync, lang);
     let screen = match config {
         Err(error) => view! { <ui::ConfigProblem error=error/> }.into_any(),
         Ok(config) => view! { <SignedInApp config=config base=base embedded=embedded/> }.into_any(),
@@ -140,7 +153,7 @@ fn ToolsApp(
     config: Result<AppConfig, ConfigError>,
     view: RwSignal<&'static str>,
 ) -> impl IntoView {
-    language::provide();
+    language::provide(Page::Tools, None);
     let screen = match config {
         Err(error) => (move || match view.get() {
             "links" => view! { <ui::ConfigProblem error=error.clone()/> }.into_any(),

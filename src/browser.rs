@@ -76,6 +76,52 @@ pub fn secure_random(bytes: &mut [u8]) -> bool {
         .is_some()
 }
 
+/// The asynchronous clipboard (`navigator.clipboard`), where the browser offers it: only in
+/// a secure context (https, localhost). Elsewhere the property is missing, and calling it
+/// would throw.
+pub fn async_clipboard() -> Option<web_sys::Clipboard> {
+    let navigator = window().navigator();
+    js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
+        .ok()
+        .filter(|c| !c.is_undefined() && !c.is_null())
+        .map(|c| c.unchecked_into())
+}
+
+/// Copies `text` the older way, which works where the asynchronous clipboard is missing or
+/// refused: a scratch text field (class `clipboard-scratch`, kept out of sight by the page's
+/// CSS) is selected and `document.execCommand("copy")` copies the selection. True when the
+/// browser says it copied. Call it from a click: browsers copy only for a user's gesture.
+pub fn copy_by_selection(text: &str) -> bool {
+    let Some(document) = window().document() else {
+        return false;
+    };
+    let Some(body) = document.body() else {
+        return false;
+    };
+    let Ok(scratch) = document.create_element("textarea") else {
+        return false;
+    };
+    let scratch: web_sys::HtmlTextAreaElement = scratch.unchecked_into();
+    scratch.set_value(text);
+    scratch.set_read_only(true);
+    scratch.set_class_name("clipboard-scratch");
+    let _ = scratch.set_attribute("aria-hidden", "true");
+    let _ = scratch.set_attribute("tabindex", "-1");
+    let focused = document.active_element();
+    if body.append_child(&scratch).is_err() {
+        return false;
+    }
+    scratch.select();
+    let document: web_sys::HtmlDocument = document.unchecked_into();
+    let copied = document.exec_command("copy").unwrap_or(false);
+    scratch.remove();
+    // Back to the button that asked, so that keyboard users stay where they were.
+    if let Some(focused) = focused.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = focused.focus();
+    }
+    copied
+}
+
 /// Resolves after `ms` milliseconds (a `setTimeout` promise); at once where there is no
 /// window to keep time.
 pub async fn sleep(ms: u32) {

@@ -29,6 +29,7 @@ struct RawConfig {
     cache_location: Option<String>,
     #[serde(default)]
     embed_origins: Vec<String>,
+    share_point_scopes: Option<Vec<String>>,
     audit: Option<RawAudit>,
 }
 
@@ -80,10 +81,22 @@ pub struct AppConfig {
     pub cache_location: CacheLocation,
     /// Origins of intranet pages allowed to embed the widget and receive its events.
     pub embed_origins: Vec<String>,
+    /// The delegated SharePoint permissions the page asks for on the My Site host, as names
+    /// (`User.ReadWrite.All`): the page puts the host's origin in front of each. By default
+    /// [`DEFAULT_SHAREPOINT_SCOPES`]; `sharePointScopes` replaces them for a tenant that finds
+    /// it needs others.
+    pub share_point_scopes: Vec<String>,
     /// The admin audit's SharePoint budget, when the deployment sets one (both numbers above
     /// zero; otherwise the documented default applies).
     pub audit_limits: Option<AuditLimits>,
 }
+
+/// The SharePoint permissions the page asks for when `config.json` names none: the profile
+/// permission that writes the user's own picture (`SetMyProfilePicture`) and reads the
+/// profile (`GetMyProperties`), and the site permission that reads the thumbnails SharePoint
+/// makes in the My Site host's `User Photos` library (files, which profile permissions do not
+/// cover). `User.ReadWrite.All` needs an administrator's consent.
+pub const DEFAULT_SHAREPOINT_SCOPES: [&str; 2] = ["User.ReadWrite.All", "AllSites.Read"];
 
 /// Everything that can be wrong with `config.json`, each with what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -112,7 +125,7 @@ pub enum ConfigError {
     BadUrl {
         field: &'static str,
         value: String,
-        reason: String,
+        reason: UrlProblem,
     },
     #[error("\"{field}\" in config.json is \"{value}\": it must use https:// (only localhost may use http://).")]
     NotHttps { field: &'static str, value: String },
@@ -122,6 +135,53 @@ pub enum ConfigError {
         "\"cacheLocation\" in config.json is \"{value}\": use \"sessionStorage\" or \"memory\"."
     )]
     BadCacheLocation { value: String },
+    /// `sharePointScopes` holds something that is not a SharePoint permission's name.
+    #[error("{}", share_point_scope_message(.value, *.problem))]
+    BadSharePointScope {
+        value: String,
+        problem: ScopeProblem,
+    },
+}
+
+/// What is wrong with `sharePointScopes` (`value` names the entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeProblem {
+    /// The list is empty: the page could get no SharePoint token.
+    Empty,
+    /// A URL or a resource in front of the name: the page adds the My Site host itself.
+    NotAName,
+    /// Not a permission's name (spaces, other characters, an OpenID Connect scope).
+    NotAPermission,
+    /// The same name twice.
+    Repeated,
+    /// `.default` with other names: the identity platform takes `.default` alone.
+    DefaultNotAlone,
+}
+
+/// [`ConfigError::BadSharePointScope`] in English (the catalogue words it in each language).
+pub fn share_point_scope_message(value: &str, problem: ScopeProblem) -> String {
+    match problem {
+        ScopeProblem::Empty => "\"sharePointScopes\" in config.json is an empty list. Leave the key out to ask for User.ReadWrite.All and AllSites.Read, or list the SharePoint permissions to ask for.".to_owned(),
+        ScopeProblem::NotAName => format!("\"sharePointScopes\" in config.json has \"{value}\": give the permission's name only (for example User.ReadWrite.All); the page puts the My Site host in front of it."),
+        ScopeProblem::NotAPermission => format!("\"sharePointScopes\" in config.json has \"{value}\", which is not the name of a SharePoint permission (for example User.ReadWrite.All or AllSites.Read)."),
+        ScopeProblem::Repeated => format!("\"sharePointScopes\" in config.json lists \"{value}\" twice."),
+        ScopeProblem::DefaultNotAlone => "\"sharePointScopes\" in config.json has \".default\" with other names: .default stands for every permission the app registration has, so it must be the only entry.".to_owned(),
+    }
+}
+
+/// Why a value of `config.json` is not a URL the page can use. The screens word each kind in
+/// the page's language (`i18n`); `Display` is English, for logs and the error's own text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlProblem {
+    /// The URL parser refused it; its message (English, technical) is kept verbatim.
+    #[error("{0}")]
+    Unparsable(String),
+    /// An http(s) URL with no host.
+    #[error("it has no host")]
+    NoHost,
+    /// An endpoint with a query (`?…`) or a fragment (`#…`).
+    #[error("it must not have a query or fragment")]
+    QueryOrFragment,
 }
 
 impl AppConfig {
@@ -204,6 +264,10 @@ impl AppConfig {
             .iter()
             .map(|o| origin("embedOrigins", o))
             .collect::<Result<Vec<_>, _>>()?;
+        let share_point_scopes = match raw.share_point_scopes {
+            None => DEFAULT_SHAREPOINT_SCOPES.map(str::to_owned).to_vec(),
+            Some(names) => share_point_scopes(names)?,
+        };
 
         let audit_limits =
             raw.audit.and_then(
@@ -225,10 +289,50 @@ impl AppConfig {
             redirect_uri,
             cache_location,
             embed_origins,
+            share_point_scopes,
             audit_limits,
         })
     }
 }
+
+/// Checks `sharePointScopes`: permission names (`User.ReadWrite.All`, `AllSites.Read`), each
+/// once, or `.default` alone; at least one.
+fn share_point_scopes(names: Vec<String>) -> Result<Vec<String>, ConfigError> {
+    let bad = |value: &str, problem| ConfigError::BadSharePointScope {
+        value: value.to_owned(),
+        problem,
+    };
+    let names: Vec<String> = names.into_iter().map(|n| n.trim().to_owned()).collect();
+    if names.is_empty() {
+        return Err(bad("", ScopeProblem::Empty));
+    }
+    for (i, name) in names.iter().enumerate() {
+        if name.contains(['/', ':']) {
+            return Err(bad(name, ScopeProblem::NotAName));
+        }
+        let permission = name
+            .split('.')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()))
+            && name.starts_with(|c: char| c.is_ascii_alphabetic());
+        let oidc = OIDC_SCOPE_NAMES
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(name));
+        if name == ".default" {
+            if names.len() > 1 {
+                return Err(bad(name, ScopeProblem::DefaultNotAlone));
+            }
+        } else if !permission || oidc {
+            return Err(bad(name, ScopeProblem::NotAPermission));
+        }
+        if names[..i].iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            return Err(bad(name, ScopeProblem::Repeated));
+        }
+    }
+    Ok(names)
+}
+
+/// The OpenID Connect scopes, which name no resource's permission.
+pub const OIDC_SCOPE_NAMES: [&str; 4] = ["openid", "profile", "offline_access", "email"];
 
 fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
@@ -264,7 +368,7 @@ fn checked_url(field: &'static str, value: &str) -> Result<Url, ConfigError> {
     let url = Url::parse(value).map_err(|e| ConfigError::BadUrl {
         field,
         value: value.to_owned(),
-        reason: e.to_string(),
+        reason: UrlProblem::Unparsable(e.to_string()),
     })?;
     let host = url.host_str().unwrap_or_default().to_owned();
     match url.scheme() {
@@ -273,7 +377,7 @@ fn checked_url(field: &'static str, value: &str) -> Result<Url, ConfigError> {
         "http" | "https" if host.is_empty() => Err(ConfigError::BadUrl {
             field,
             value: value.to_owned(),
-            reason: "it has no host".to_owned(),
+            reason: UrlProblem::NoHost,
         }),
         _ => Err(ConfigError::NotHttps {
             field,
@@ -289,7 +393,7 @@ fn endpoint(field: &'static str, value: &str) -> Result<String, ConfigError> {
         return Err(ConfigError::BadUrl {
             field,
             value: value.to_owned(),
-            reason: "it must not have a query or fragment".to_owned(),
+            reason: UrlProblem::QueryOrFragment,
         });
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
@@ -554,9 +658,128 @@ mod tests {
             err,
             ConfigError::BadUrl {
                 field: "authority",
+                reason: UrlProblem::Unparsable(_),
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_url_without_a_host_or_with_a_query_says_which() {
+        let err = parse(&format!(
+            r#"{{"clientId":"{ID}","authority":"https://a.example/t?tenant=x"}}"#
+        ))
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::BadUrl {
+                field: "authority",
+                reason: UrlProblem::QueryOrFragment,
+                ..
+            }
+        ));
+        let err = parse(&format!(
+            r#"{{"clientId":"{ID}","authority":"https://a.example/t","graphBaseUrl":"https://g.example/v1.0#x"}}"#
+        ))
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::BadUrl {
+                field: "graphBaseUrl",
+                reason: UrlProblem::QueryOrFragment,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn sharepoint_scopes_default_to_the_profile_permission_and_site_reads() {
+        let c = parse(&format!(
+            r#"{{"clientId":"{ID}","authority":"https://a.example/t"}}"#
+        ))
+        .unwrap();
+        assert_eq!(
+            c.share_point_scopes,
+            ["User.ReadWrite.All", "AllSites.Read"]
+        );
+    }
+
+    #[test]
+    fn sharepoint_scopes_from_config_replace_the_default_as_names() {
+        let c = parse(&format!(
+            r#"{{"clientId":"{ID}","authority":"https://a.example/t",
+                "sharePointScopes":[" AllSites.FullControl ","User.ReadWrite.All"]}}"#
+        ))
+        .unwrap();
+        assert_eq!(
+            c.share_point_scopes,
+            ["AllSites.FullControl", "User.ReadWrite.All"]
+        );
+        let c = parse(&format!(
+            r#"{{"clientId":"{ID}","authority":"https://a.example/t","sharePointScopes":[".default"]}}"#
+        ))
+        .unwrap();
+        assert_eq!(c.share_point_scopes, [".default"]);
+    }
+
+    #[test]
+    fn sharepoint_scopes_that_are_not_permission_names_are_refused_with_the_entry() {
+        let cases: [(&str, &str, ScopeProblem); 8] = [
+            ("[]", "", ScopeProblem::Empty),
+            (
+                r#"["https://contoso-my.sharepoint.com/User.ReadWrite.All"]"#,
+                "https://contoso-my.sharepoint.com/User.ReadWrite.All",
+                ScopeProblem::NotAName,
+            ),
+            (r#"["Sites:Read"]"#, "Sites:Read", ScopeProblem::NotAName),
+            (
+                r#"["User.ReadWrite.All AllSites.Read"]"#,
+                "User.ReadWrite.All AllSites.Read",
+                ScopeProblem::NotAPermission,
+            ),
+            (r#"["", "AllSites.Read"]"#, "", ScopeProblem::NotAPermission),
+            (
+                r#"["offline_access"]"#,
+                "offline_access",
+                ScopeProblem::NotAPermission,
+            ),
+            (
+                r#"["AllSites.Read", "allsites.read"]"#,
+                "allsites.read",
+                ScopeProblem::Repeated,
+            ),
+            (
+                r#"[".default", "AllSites.Read"]"#,
+                ".default",
+                ScopeProblem::DefaultNotAlone,
+            ),
+        ];
+        for (list, value, problem) in cases {
+            let err = parse(&format!(
+                r#"{{"clientId":"{ID}","authority":"https://a.example/t","sharePointScopes":{list}}}"#
+            ))
+            .unwrap_err();
+            assert_eq!(
+                err,
+                ConfigError::BadSharePointScope {
+                    value: value.to_owned(),
+                    problem
+                },
+                "{list}"
+            );
+            let text = err.to_string();
+            assert!(
+                text.starts_with("\"sharePointScopes\" in config.json"),
+                "{text}"
+            );
+            assert!(text.contains(value), "{text}");
+        }
+        // Not a list of strings at all: the JSON's own message, with where.
+        let err = parse(&format!(
+            r#"{{"clientId":"{ID}","authority":"https://a.example/t","sharePointScopes":"AllSites.Read"}}"#
+        ))
+        .unwrap_err();
+        assert!(matches!(err, ConfigError::BadJson { .. }), "{err:?}");
     }
 
     #[test]

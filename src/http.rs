@@ -50,17 +50,18 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
 }
 
-/// Why no response could be read.
+/// Why no response could be read. `Display` is the technical form (a code, the origin, the
+/// browser's own words), for details and logs; the screens word each kind themselves.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HttpError {
     /// The browser could not reach the server: offline, DNS, refused, or blocked by CORS
     /// (the browser does not tell these apart).
-    #[error("could not reach {origin}: {detail}")]
+    #[error("network_error {origin}: {detail}")]
     Network { origin: String, detail: String },
-    #[error("{origin} did not answer within {seconds} s")]
+    #[error("timeout {origin} ({seconds} s)")]
     Timeout { origin: String, seconds: u32 },
     /// The body was longer than the request allowed; reading stopped there.
-    #[error("the answer from {origin} is longer than {limit_bytes} bytes")]
+    #[error("too_large {origin} (> {limit_bytes} B)")]
     TooLarge { origin: String, limit_bytes: usize },
 }
 

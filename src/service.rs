@@ -39,35 +39,37 @@ pub struct ErrorDetail {
 }
 
 /// What went wrong calling an API, each with what can be done about it. `C` is the API's
-/// [`Call`]: `ServiceError<GraphCall>` is [`crate::graph::GraphError`].
+/// [`Call`]: `ServiceError<GraphCall>` is [`crate::graph::GraphError`]. `Display` is the
+/// technical form (the API, the HTTP status, the API's own code and words), for details and
+/// logs; the screens word each kind themselves.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ServiceError<C: Call> {
     /// A failure only this API has.
     #[error(transparent)]
     Specific(C::Specific),
     /// The token was refused: expired, revoked or for another audience.
-    #[error("{} refused the sign-in token (HTTP 401)", C::NAME)]
+    #[error("{}: HTTP 401", C::NAME)]
     Unauthorized,
     /// The user or the app may not do this (a missing permission, a policy); `detail` is the
     /// API's code or message.
-    #[error("{} refused access: {detail}", C::NAME)]
+    #[error("{}: HTTP 403 {detail}", C::NAME)]
     Forbidden { detail: String },
     /// Throttled or briefly unavailable (429, 503, 504): worth retrying, after `retry_after`
     /// (the raw `Retry-After` header) when the browser could read it.
-    #[error("{} is busy (HTTP {status})", C::NAME)]
+    #[error("{}: HTTP {status}", C::NAME)]
     Transient {
         status: u16,
         retry_after: Option<String>,
     },
     /// Any other error answer.
-    #[error("{} answered HTTP {status} {code}: {message}", C::NAME)]
+    #[error("{}: HTTP {status} {code}: {message}", C::NAME)]
     Service {
         status: u16,
         code: String,
         message: String,
     },
     /// A success answer that is not what the API documents.
-    #[error("{}'s answer could not be read: {detail}", C::NAME)]
+    #[error("{}: unreadable_answer: {detail}", C::NAME)]
     Malformed { detail: String },
     /// No token could be had.
     #[error(transparent)]
@@ -244,10 +246,7 @@ mod tests {
                 detail: "Denied".into()
             }
         );
-        assert_eq!(
-            classify(Ping, 401, None, b"").to_string(),
-            "Ping refused the sign-in token (HTTP 401)"
-        );
+        assert_eq!(classify(Ping, 401, None, b"").to_string(), "Ping: HTTP 401");
     }
 
     #[test]
@@ -263,7 +262,7 @@ mod tests {
         );
         assert!(!e.is_transient());
         assert_eq!(e.retry_after(), None, "only busy answers wait");
-        assert_eq!(e.to_string(), "Ping answered HTTP 500 Boom: it broke");
+        assert_eq!(e.to_string(), "Ping: HTTP 500 Boom: it broke");
         assert!(!ServiceError::<Ping>::Malformed { detail: "d".into() }.is_transient());
         assert!(!ServiceError::<Ping>::Specific(Taken(String::new())).is_transient());
     }

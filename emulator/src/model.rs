@@ -464,9 +464,30 @@ pub struct Registration {
     pub spa_redirect_uris: Vec<String>,
     pub web_redirect_uris: Vec<String>,
     /// Configured API permissions, as scope strings (`User.Read`,
-    /// `http://contoso-my.localhost:PORT/AllSites.Write`): what `<resource>/.default` asks for.
+    /// `http://contoso-my.localhost:PORT/User.ReadWrite.All`): what `<resource>/.default` asks
+    /// for.
     #[serde(default)]
     pub api_permissions: Vec<String>,
+    /// Permissions an administrator granted for the whole tenant ("Grant admin consent for
+    /// Contoso" in Entra ID, or the admin consent endpoint), as scope strings: every user has
+    /// them without a consent screen. A grant for one SharePoint host is a grant for the
+    /// SharePoint resource, so it counts on every SharePoint host, as in Entra ID, where
+    /// consent is per resource application and the host only picks the token's audience.
+    #[serde(default)]
+    pub admin_consented: Vec<String>,
+}
+
+/// What the emulator assumes where Microsoft documents nothing about which SharePoint
+/// permissions reach what (see the README's permission table). Both off by default: profile
+/// and site content are separate permission areas.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SharePointScopeRules {
+    /// Site permissions (`AllSites.*`) also read user profiles (`GetMyProperties`, …).
+    pub site_scopes_read_profiles: bool,
+    /// Profile permissions (`User.Read.All`, `User.ReadWrite.All`) also read site content
+    /// (the `User Photos` files, `userphoto.aspx`, the web).
+    pub profile_scopes_read_files: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

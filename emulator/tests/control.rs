@@ -125,7 +125,12 @@ async fn redirect_and_body_faults() {
 async fn drop_after_handling_writes_but_loses_the_answer() {
     let env = Env::start().await;
     let ctl = env.emu.control();
-    let t = token(&env, "megan", &env.sp_scope("AllSites.Write")).await;
+    let t = token(
+        &env,
+        "megan",
+        &env.sp_scopes(&["AllSites.Write", "User.ReadWrite.All"]),
+    )
+    .await;
     ctl.set_fault(FaultRule {
         host: Some("contoso-my".into()),
         path_contains: Some("SetMyProfilePicture".into()),
@@ -193,7 +198,12 @@ async fn hostile_my_site_and_picture_url() {
     ctl.set_profile_property(&upn("adele"), "PictureURL", &foreign)
         .await
         .unwrap();
-    let sp = token(&env, "adele", &env.sp_scope("AllSites.Read")).await;
+    let sp = token(
+        &env,
+        "adele",
+        &env.sp_scopes(&["AllSites.Read", "User.Read.All"]),
+    )
+    .await;
     let p = my_properties(&env, &sp).await;
     assert_eq!(p["PictureUrl"], foreign.as_str());
     assert_eq!(property(&p, "PictureURL"), foreign);
@@ -268,7 +278,12 @@ async fn clock_skew_shifts_issued_times_and_services_agree() {
 async fn stale_sharepoint_reads_never_show_the_new_picture() {
     let env = Env::start().await;
     let ctl = env.emu.control();
-    let t = token(&env, "adele", &env.sp_scope("AllSites.Write")).await;
+    let t = token(
+        &env,
+        "adele",
+        &env.sp_scopes(&["AllSites.Write", "User.ReadWrite.All"]),
+    )
+    .await;
     let before = my_properties(&env, &t).await;
     let old_ts = property(&before, "SPS-PictureTimestamp").to_string();
     let old_url = before["PictureUrl"].as_str().unwrap().to_string();
@@ -355,4 +370,40 @@ async fn app_files_come_with_the_deployment_guides_headers() {
     let r = get().await.unwrap();
     assert!(r.headers().get("content-security-policy").is_some());
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn site_permissions_read_profiles_only_when_switched_on() {
+    let env = Env::start().await;
+    let ctl = env.emu.control();
+    let site = token(&env, "adele", &env.sp_scopes(&["AllSites.Write"])).await;
+    let url = env.my("/_api/SP.UserProfiles.PeopleManager/GetMyProperties");
+    let status = |t: String| {
+        let (env, url) = (&env, url.clone());
+        async move {
+            env.http
+                .get(&url)
+                .bearer_auth(t)
+                .header("accept", NOMETA)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        status(site.clone()).await,
+        403,
+        "profiles are their own area"
+    );
+    ctl.set_sharepoint_scope_rules(emulator::SharePointScopeRules {
+        site_scopes_read_profiles: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(status(site.clone()).await, 200);
+    ctl.reset().await.unwrap();
+    assert_eq!(status(site).await, 403, "reset puts the rules back");
 }

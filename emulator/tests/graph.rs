@@ -197,7 +197,12 @@ async fn authentication_and_authorization_errors() {
     assert_eq!(v["error"]["code"], "InvalidAuthenticationToken");
     assert!(h.contains_key("www-authenticate"));
     // A SharePoint token is refused by Graph.
-    let sp = token(&env, "adele", &env.sp_scope("AllSites.Read")).await;
+    let sp = token(
+        &env,
+        "adele",
+        &env.sp_scopes(&["AllSites.Read", "User.Read.All"]),
+    )
+    .await;
     let (s, v) = get_json(&env, &sp, "/me").await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),

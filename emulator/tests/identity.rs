@@ -71,7 +71,11 @@ async fn code_flow_with_pkce_consent_and_cross_resource_refresh() {
     assert_eq!(status, 200, "{sp}");
     let spc = claims(sp["access_token"].as_str().unwrap());
     assert_eq!(spc["aud"], env.emu.origin("contoso-my"));
-    assert_eq!(spc["scp"], "AllSites.Write");
+    // What the user consented to, and the tenant's admin consent for the page's permissions.
+    assert_eq!(
+        spc["scp"],
+        "AllSites.Read AllSites.Write User.ReadWrite.All"
+    );
     assert!(sp["refresh_token"].as_str().unwrap() != rt);
     assert!(sp["scope"].as_str().unwrap().contains(&sp_write));
 
@@ -418,8 +422,21 @@ async fn logout_clears_the_session() {
         env.app()
     );
     let r = get_with_cookie(&env, &url, cookie.as_deref()).await;
-    assert_eq!(r.status(), 302);
-    assert_eq!(location(&r), env.app());
+    // Like Entra ID: a page of its own that moves on to the app, and refuses to be framed.
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+    assert!(r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains(&format!(
+            "<meta http-equiv=\"refresh\" content=\"0; url={}\">",
+            env.app()
+        )),
+        "{page}"
+    );
     let mut az = Authorize::new(&env, "openid User.Read");
     az.extra.push(("prompt".into(), "none".into()));
     let r = get_with_cookie(&env, &az.url(&env), cookie.as_deref()).await;
@@ -446,7 +463,7 @@ async fn dot_default_asks_for_the_configured_permissions() {
     let body = sign_in(&env, "pradeep", &scope).await;
     let c = claims(body["access_token"].as_str().unwrap());
     assert_eq!(c["aud"], env.emu.origin("contoso-my"));
-    assert_eq!(c["scp"], "AllSites.Write");
+    assert_eq!(c["scp"], "AllSites.Read User.ReadWrite.All");
     // Graph's configured permissions come with a refresh for https://graph.microsoft.com/.default
     // only after consent: not yet given.
     let rt = body["refresh_token"].as_str().unwrap();
@@ -464,4 +481,81 @@ async fn dot_default_asks_for_the_configured_permissions() {
         c["scp"],
         "GroupMember.Read.All ProfilePhoto.Read.All User.Read User.ReadBasic.All"
     );
+}
+
+#[tokio::test]
+async fn sharepoint_profile_permissions_need_an_administrators_consent() {
+    let env = Env::start().await;
+    let ctl = env.emu.control();
+    let profile = env.sp_scope("User.ReadWrite.All");
+    let site = env.sp_scope("AllSites.Read");
+    // A tenant whose administrator granted only the site permission.
+    ctl.set_admin_consent(&[&site]).await.unwrap();
+
+    // Interactive: no consent screen a user could accept, but "Need admin approval", and
+    // going back tells the app AADSTS90094.
+    let az = Authorize::new(&env, &format!("openid offline_access {profile}"));
+    let r = env.http.get(az.url(&env)).send().await.unwrap();
+    let ctx = hidden(&r.text().await.unwrap(), "ctx").unwrap();
+    let r = post_form(
+        &env,
+        &env.login("/login"),
+        &[("ctx", &ctx), ("account", &upn("adele"))],
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Need admin approval") && html.contains("User.ReadWrite.All"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("consent-accept"),
+        "nothing for a user to accept"
+    );
+    let ctx = hidden(&html, "ctx").unwrap();
+    // Even an accept posted to it grants nothing.
+    let r = post_form(
+        &env,
+        &env.login("/consent"),
+        &[("ctx", &ctx), ("action", "accept")],
+        None,
+    )
+    .await;
+    let p = location_params(&location(&r));
+    assert_eq!(p["error"], "access_denied");
+    assert!(p["error_description"].starts_with("AADSTS90094: "), "{p:?}");
+    assert_eq!(p["state"], "state-123");
+
+    // Through a refresh token (the page's way): AADSTS65001, until the admin consents.
+    let body = sign_in(&env, "adele", "openid offline_access User.Read").await;
+    let rt = body["refresh_token"].as_str().unwrap().to_owned();
+    let both = format!("{profile} {site} offline_access");
+    let (status, err) = refresh(&env, &rt, &both).await;
+    assert_eq!((status, aadsts(&err)), (400, 65001), "{err}");
+    let (status, ok) = refresh(&env, &rt, &format!("{site} offline_access")).await;
+    assert_eq!(status, 200, "{ok}");
+    assert_eq!(
+        claims(ok["access_token"].as_str().unwrap())["scp"],
+        "AllSites.Read"
+    );
+
+    ctl.set_admin_consent(&[&profile, &site]).await.unwrap();
+    let rt = ok["refresh_token"].as_str().unwrap();
+    let (status, ok) = refresh(&env, rt, &both).await;
+    assert_eq!(status, 200, "{ok}");
+    assert_eq!(
+        claims(ok["access_token"].as_str().unwrap())["scp"],
+        "AllSites.Read User.ReadWrite.All"
+    );
+    assert!(ok["scope"].as_str().unwrap().contains(&profile));
+    // The admin's grant is for SharePoint, so the admin host's tokens carry it too.
+    let (status, admin) = refresh(
+        &env,
+        ok["refresh_token"].as_str().unwrap(),
+        &env.admin_scope("User.ReadWrite.All"),
+    )
+    .await;
+    assert_eq!(status, 200, "{admin}");
 }

@@ -231,7 +231,12 @@ async fn sharepoint_resource_units() {
     })
     .await
     .unwrap();
-    let t = token(&env, "alex", &env.sp_scope("AllSites.Write")).await;
+    let t = token(
+        &env,
+        "alex",
+        &env.sp_scopes(&["AllSites.Write", "User.ReadWrite.All"]),
+    )
+    .await;
     let get = || {
         env.http
             .get(env.my("/_api/SP.UserProfiles.PeopleManager/GetMyProperties"))

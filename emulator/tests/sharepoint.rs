@@ -63,7 +63,12 @@ fn prop<'a>(p: &'a Value, key: &str) -> &'a str {
 #[tokio::test]
 async fn people_manager_in_every_format() {
     let env = Env::start().await;
-    let t = token(&env, "adele", &env.sp_scope("AllSites.Read")).await;
+    let t = token(
+        &env,
+        "adele",
+        &env.sp_scopes(&["AllSites.Read", "User.Read.All"]),
+    )
+    .await;
     let url = env.my("/_api/SP.UserProfiles.PeopleManager/GetMyProperties");
     let (s, body) = sp_get(&env, &t, &url, Some(NOMETA)).await;
     assert_eq!(s, 200, "{body}");
@@ -153,7 +158,12 @@ async fn audience_must_be_exactly_the_host() {
             .starts_with("Invalid audience Uri"),
         "{v}"
     );
-    let admin_tok = token(&env, "adele", &env.admin_scope("AllSites.Read")).await;
+    let admin_tok = token(
+        &env,
+        "adele",
+        &env.admin_scopes(&["AllSites.Read", "User.Read.All"]),
+    )
+    .await;
     let (s, _) = sp_get(&env, &admin_tok, &url, Some(NOMETA)).await;
     assert_eq!(s, 401);
     let (s, _) = sp_get(
@@ -172,7 +182,12 @@ async fn audience_must_be_exactly_the_host() {
 async fn set_my_profile_picture_writes_three_thumbnails_and_refuses_garbage() {
     let env = Env::start().await;
     let ctl = env.emu.control();
-    let t = token(&env, "megan", &env.sp_scope("AllSites.Write")).await;
+    let t = token(
+        &env,
+        "megan",
+        &env.sp_scopes(&["AllSites.Write", "User.ReadWrite.All"]),
+    )
+    .await;
     let before = ctl.state().await.unwrap();
     let megan = before.user("megan").unwrap().clone();
 
@@ -246,7 +261,12 @@ async fn set_my_profile_picture_writes_three_thumbnails_and_refuses_garbage() {
     assert_eq!(env.http.get(&url).send().await.unwrap().status(), 401);
 
     // A read-only token may not write.
-    let ro = token(&env, "megan", &env.sp_scope("AllSites.Read")).await;
+    let ro = token(
+        &env,
+        "megan",
+        &env.sp_scopes(&["AllSites.Read", "User.Read.All"]),
+    )
+    .await;
     let (s, _) = set_picture(&env, &ro, png(10, 10)).await;
     assert_eq!(s, 403);
 }
@@ -271,7 +291,12 @@ async fn userphoto_syncs_on_request() {
         .clone();
 
     // Someone else looking at adele's picture does not sync it.
-    let alex = token(&env, "alex", &env.sp_scope("AllSites.Read")).await;
+    let alex = token(
+        &env,
+        "alex",
+        &env.sp_scopes(&["AllSites.Read", "User.Read.All"]),
+    )
+    .await;
     let url = format!(
         "{}?size=L&accountname={}",
         env.my("/_layouts/15/userphoto.aspx"),
@@ -281,7 +306,12 @@ async fn userphoto_syncs_on_request() {
     assert_eq!(r.status(), 200);
     assert!(!ctl.state().await.unwrap().user("adele").unwrap().in_sync);
 
-    let adele = token(&env, "adele", &env.sp_scope("AllSites.Read")).await;
+    let adele = token(
+        &env,
+        "adele",
+        &env.sp_scopes(&["AllSites.Read", "User.Read.All"]),
+    )
+    .await;
     let r = env.http.get(&url).bearer_auth(&adele).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "image/jpeg");
@@ -303,7 +333,12 @@ async fn userphoto_syncs_on_request() {
     assert_ne!(f.sha256, old);
 
     // A user with no picture gets the grey placeholder.
-    let megan = token(&env, "megan", &env.sp_scope("AllSites.Read")).await;
+    let megan = token(
+        &env,
+        "megan",
+        &env.sp_scopes(&["AllSites.Read", "User.Read.All"]),
+    )
+    .await;
     let url = format!(
         "{}?size=S&accountname={}",
         env.my("/_layouts/15/userphoto.aspx"),
@@ -332,7 +367,12 @@ async fn set_prop(env: &Env, t: &str, who: &str, value: &str) -> (u16, Value) {
 async fn admin_refusal_and_its_switch() {
     let env = Env::start().await;
     let ctl = env.emu.control();
-    let admin = token(&env, "admin", &env.admin_scope("AllSites.FullControl")).await;
+    let admin = token(
+        &env,
+        "admin",
+        &env.admin_scopes(&["AllSites.FullControl", "User.ReadWrite.All"]),
+    )
+    .await;
     let (s, v) = set_prop(&env, &admin, "admin", "http://x/own.jpg").await;
     assert_eq!(s, 200, "{v}");
     let (s, v) = set_prop(&env, &admin, "janis", "http://x/j.jpg").await;
@@ -356,7 +396,12 @@ async fn admin_refusal_and_its_switch() {
         ctl.state().await.unwrap().profile("janis").unwrap()["PictureURL"],
         "http://x/j.jpg"
     );
-    let lee = token(&env, "lee", &env.admin_scope("AllSites.FullControl")).await;
+    let lee = token(
+        &env,
+        "lee",
+        &env.admin_scopes(&["AllSites.FullControl", "User.ReadWrite.All"]),
+    )
+    .await;
     let (s, _) = set_prop(&env, &lee, "janis", "http://x/k.jpg").await;
     assert_eq!(s, 403, "only administrators, even with the refusal off");
 }
@@ -365,7 +410,12 @@ async fn admin_refusal_and_its_switch() {
 async fn files_add_folders_and_a_localised_folder() {
     let env = Env::start().await;
     let ctl = env.emu.control();
-    let t = token(&env, "grady", &env.sp_scope("AllSites.Write")).await;
+    let t = token(
+        &env,
+        "grady",
+        &env.sp_scopes(&["AllSites.Write", "User.ReadWrite.All"]),
+    )
+    .await;
     let add = |folder: &str, name: &str, body: Vec<u8>| {
         let url = env.my(&format!(
             "/_api/web/GetFolderByServerRelativeUrl('{}')/Files/add(url='{name}',overwrite=true)",
@@ -481,7 +531,12 @@ async fn in_sync_means_looks_like_the_exchange_photo() {
     let ctl = env.emu.control();
     for who in ["pradeep", "grady", "janis"] {
         let ex = ctl.exchange_photo(&upn(who)).await.unwrap();
-        let t = token(&env, who, &env.sp_scope("AllSites.Write")).await;
+        let t = token(
+            &env,
+            who,
+            &env.sp_scopes(&["AllSites.Write", "User.ReadWrite.All"]),
+        )
+        .await;
         let (s, _) = set_picture(&env, &t, browser_like(&ex, 600)).await;
         assert_eq!(s, 200);
         let st = ctl.state().await.unwrap();
@@ -494,7 +549,12 @@ async fn in_sync_means_looks_like_the_exchange_photo() {
     }
     // Someone else's photo is not "in sync".
     let alex = ctl.exchange_photo(&upn("alex")).await.unwrap();
-    let t = token(&env, "adele", &env.sp_scope("AllSites.Write")).await;
+    let t = token(
+        &env,
+        "adele",
+        &env.sp_scopes(&["AllSites.Write", "User.ReadWrite.All"]),
+    )
+    .await;
     let (s, _) = set_picture(&env, &t, browser_like(&alex, 300)).await;
     assert_eq!(s, 200);
     let st = ctl.state().await.unwrap();

@@ -173,6 +173,25 @@ impl Entry for PendingRequest {
     }
 }
 
+/// The scopes the identity platform said it granted with a resource's last token (the token
+/// response's `scope`), as it wrote them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct GrantedScopes(Vec<String>);
+
+impl Entry for GrantedScopes {
+    fn to_json(&self) -> Value {
+        json!({ "scopes": self.0 })
+    }
+    fn from_json(v: &Value) -> Option<Self> {
+        v.get("scopes")?
+            .as_array()?
+            .iter()
+            .map(|s| s.as_str().map(str::to_owned))
+            .collect::<Option<_>>()
+            .map(GrantedScopes)
+    }
+}
+
 /// An authority's discovery document and when to fetch it again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct DiscoveryEntry {
@@ -254,6 +273,21 @@ impl TokenCache {
                 expires_at_secs: now_secs.saturating_add(expires_in_secs),
             },
         );
+    }
+
+    /// Keeps the scopes the identity platform granted with the last token for `resource`
+    /// (what the token may do, read from the token response, never from the token).
+    pub fn put_granted_scopes(&self, account: &Account, resource: &Resource, granted: &[String]) {
+        let _ = self.write(
+            &granted_key(account, resource),
+            &GrantedScopes(granted.to_vec()),
+        );
+    }
+
+    /// The scopes granted with the last token for `resource`, if one was had.
+    pub fn granted_scopes(&self, account: &Account, resource: &Resource) -> Option<Vec<String>> {
+        self.read::<GrantedScopes>(&granted_key(account, resource))
+            .map(|g| g.0)
     }
 
     /// Forgets every access token (the refresh token stays), e.g. after a 401.
@@ -411,6 +445,14 @@ fn access_key(account: &Account, resource: &Resource, scopes: &[String]) -> Stri
     )
 }
 
+fn granted_key(account: &Account, resource: &Resource) -> String {
+    format!(
+        "{PREFIX}scp|{}|{}",
+        account.home_account_id,
+        resource_key(resource)
+    )
+}
+
 fn refresh_key(account: &Account) -> String {
     format!("{PREFIX}rt|{}", account.home_account_id)
 }
@@ -460,11 +502,39 @@ mod tests {
         }
     }
 
+    /// The SharePoint permission names a deployment asks for by default.
+    fn names() -> Vec<String> {
+        crate::config::DEFAULT_SHAREPOINT_SCOPES
+            .map(str::to_owned)
+            .to_vec()
+    }
+
+    #[test]
+    fn granted_scopes_are_kept_per_resource_and_go_with_the_session() {
+        let c = cache();
+        let a = adele();
+        assert_eq!(c.granted_scopes(&a, &sharepoint()), None);
+        let granted = vec![
+            "https://contoso-my.sharepoint.com/AllSites.Read".to_owned(),
+            "https://contoso-my.sharepoint.com/User.ReadWrite.All".to_owned(),
+        ];
+        c.put_granted_scopes(&a, &sharepoint(), &granted);
+        assert_eq!(c.granted_scopes(&a, &sharepoint()), Some(granted));
+        assert_eq!(c.granted_scopes(&a, &Resource::Graph), None);
+        c.drop_access_tokens();
+        assert!(
+            c.granted_scopes(&a, &sharepoint()).is_some(),
+            "what was granted stays known while tokens are renewed"
+        );
+        c.clear();
+        assert_eq!(c.granted_scopes(&a, &sharepoint()), None);
+    }
+
     #[test]
     fn access_tokens_are_kept_per_resource_and_scopes() {
         let c = cache();
         let a = adele();
-        let graph_scopes = Resource::Graph.scopes();
+        let graph_scopes = Resource::Graph.scopes(&[]);
         c.put_access_token(&a, &Resource::Graph, &graph_scopes, "g", 3600, 1_000);
         assert_eq!(
             c.access_token(&a, &Resource::Graph, &graph_scopes, 1_000)
@@ -472,12 +542,19 @@ mod tests {
             Some("g")
         );
         assert_eq!(
-            c.access_token(&a, &sharepoint(), &sharepoint().scopes(), 1_000),
+            c.access_token(&a, &sharepoint(), &sharepoint().scopes(&names()), 1_000),
             None
         );
-        c.put_access_token(&a, &sharepoint(), &sharepoint().scopes(), "s", 3600, 1_000);
+        c.put_access_token(
+            &a,
+            &sharepoint(),
+            &sharepoint().scopes(&names()),
+            "s",
+            3600,
+            1_000,
+        );
         assert_eq!(
-            c.access_token(&a, &sharepoint(), &sharepoint().scopes(), 1_000)
+            c.access_token(&a, &sharepoint(), &sharepoint().scopes(&names()), 1_000)
                 .as_deref(),
             Some("s")
         );
@@ -568,7 +645,7 @@ mod tests {
     fn tokens_near_expiry_are_not_used() {
         let c = cache();
         let a = adele();
-        let s = Resource::Graph.scopes();
+        let s = Resource::Graph.scopes(&[]);
         c.put_access_token(&a, &Resource::Graph, &s, "g", 3600, 0);
         assert!(c
             .access_token(&a, &Resource::Graph, &s, 3600 - EXPIRY_MARGIN_SECS - 1)
@@ -644,7 +721,7 @@ mod tests {
     fn token_with_a_huge_expires_in_does_not_overflow() {
         let c = cache();
         let a = adele();
-        let scopes = Resource::Graph.scopes();
+        let scopes = Resource::Graph.scopes(&[]);
         // `expires_in` comes from the token endpoint: any number it sends is kept without
         // wrapping around to "already expired" or panicking.
         c.put_access_token(&a, &Resource::Graph, &scopes, "g", u64::MAX, 1_000);

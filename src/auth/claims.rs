@@ -6,7 +6,7 @@
 
 use base64::Engine as _;
 
-use super::AuthError;
+use super::{AuthError, IdTokenProblem};
 use crate::http::json;
 
 /// The claims the app uses.
@@ -69,26 +69,22 @@ pub fn check(
     issuer: &str,
     now_secs: i64,
 ) -> Result<(), AuthError> {
+    let refused = |problem| Err(AuthError::IdToken { problem });
     if !is_tenant_id(&claims.tid) {
-        return Err(AuthError::Other {
-            code: "invalid_tenant".into(),
-            description: format!("the id token names no tenant id (\"{}\")", claims.tid),
+        return refused(IdTokenProblem::NoTenantId {
+            tid: claims.tid.clone(),
         });
     }
     let expected_issuer = issuer.replace("{tenantid}", &claims.tid);
     if claims.iss != expected_issuer {
-        return Err(AuthError::Other {
-            code: "invalid_issuer".into(),
-            description: format!(
-                "the id token was issued by {}, not by {expected_issuer}; check \"authority\" in config.json",
-                claims.iss
-            ),
+        return refused(IdTokenProblem::WrongIssuer {
+            issuer: claims.iss.clone(),
+            expected: expected_issuer,
         });
     }
     if claims.aud != client_id {
-        return Err(AuthError::Other {
-            code: "invalid_audience".into(),
-            description: format!("the id token was issued to {}, not this app", claims.aud),
+        return refused(IdTokenProblem::WrongAudience {
+            audience: claims.aud.clone(),
         });
     }
     if claims.nonce.as_deref() != Some(nonce) {
@@ -116,9 +112,8 @@ fn is_tenant_id(tid: &str) -> bool {
 }
 
 fn malformed() -> AuthError {
-    AuthError::Other {
-        code: "invalid_id_token".into(),
-        description: "the identity platform's id token could not be read".into(),
+    AuthError::IdToken {
+        problem: IdTokenProblem::Unreadable,
     }
 }
 
@@ -205,7 +200,9 @@ mod tests {
         let claims = claims_with(json!({ "iss": "https://evil.example/{tenantid}/v2.0" }));
         assert!(matches!(
             check(&claims, "client", "n1", ISSUER, 1_000),
-            Err(AuthError::Other { ref code, .. }) if code == "invalid_issuer"
+            Err(AuthError::IdToken {
+                problem: IdTokenProblem::WrongIssuer { .. }
+            })
         ));
         // An issuer for another tenant than the token's own `tid`.
         let claims = claims_with(json!({
@@ -233,7 +230,9 @@ mod tests {
         }));
         assert!(matches!(
             check(&claims, "client", "n1", ISSUER, 1_000),
-            Err(AuthError::Other { ref code, .. }) if code == "invalid_tenant"
+            Err(AuthError::IdToken {
+                problem: IdTokenProblem::NoTenantId { .. }
+            })
         ));
     }
 

@@ -28,7 +28,7 @@ pub mod token_endpoint;
 mod fake;
 
 pub use cache::Account;
-pub use session::{Session, Startup};
+pub use session::{Session, SignOut, Startup};
 
 use std::future::Future;
 
@@ -53,11 +53,32 @@ pub enum Resource {
 }
 
 impl Resource {
-    /// The delegated scopes the app asks for on this resource.
-    pub fn scopes(&self) -> Vec<String> {
+    /// The delegated scopes the app asks for on this resource: `User.Read` on Graph; on the
+    /// My Site host, each permission name of `sharepoint` (`config.json`'s `sharePointScopes`,
+    /// by default [`crate::config::DEFAULT_SHAREPOINT_SCOPES`]) behind the host's origin, as the
+    /// identity platform names another resource's permissions.
+    ///
+    /// ```
+    /// use profile_photo_sync::auth::Resource;
+    /// use profile_photo_sync::config::MySiteOrigin;
+    /// let origin = MySiteOrigin::from_service("https://contoso-my.sharepoint.com", false).unwrap();
+    /// let names = ["User.ReadWrite.All".to_owned(), "AllSites.Read".to_owned()];
+    /// assert_eq!(
+    ///     Resource::SharePoint { origin }.scopes(&names),
+    ///     [
+    ///         "https://contoso-my.sharepoint.com/User.ReadWrite.All",
+    ///         "https://contoso-my.sharepoint.com/AllSites.Read"
+    ///     ]
+    /// );
+    /// assert_eq!(Resource::Graph.scopes(&names), ["User.Read"]);
+    /// ```
+    pub fn scopes(&self, sharepoint: &[String]) -> Vec<String> {
         match self {
             Resource::Graph => vec!["User.Read".to_owned()],
-            Resource::SharePoint { origin } => vec![format!("{origin}/AllSites.Write")],
+            Resource::SharePoint { origin } => sharepoint
+                .iter()
+                .map(|name| format!("{origin}/{name}"))
+                .collect(),
             Resource::GraphDirectory => {
                 vec![
                     "User.Read.All".to_owned(),
@@ -70,6 +91,18 @@ impl Resource {
 }
 
 impl AuthError {
+    /// This error, naming `scopes` as what was asked for when it is a missing admin consent
+    /// (the identity platform's AADSTS65001 does not say which permission it lacks).
+    pub fn asking_for(self, scopes: &[String]) -> AuthError {
+        match self {
+            AuthError::AdminConsentRequired { code, .. } => AuthError::AdminConsentRequired {
+                code,
+                scopes: scopes.to_vec(),
+            },
+            other => other,
+        }
+    }
+
     /// True when the same request may well succeed later as it is (the identity platform was
     /// unreachable or busy); the session needs nothing from the user.
     pub fn is_transient(&self) -> bool {
@@ -81,63 +114,167 @@ impl AuthError {
 pub trait TokenSource {
     /// A fresh access token for `resource`, silently when possible (cache, then refresh token).
     fn access_token(&self, resource: &Resource) -> impl Future<Output = Result<String, AuthError>>;
+
+    /// The scopes granted with the last token for `resource`, as the identity platform wrote
+    /// them in its token response; `None` when unknown (no token yet, or a source that does not
+    /// say).
+    fn granted_scopes(&self, resource: &Resource) -> Option<Vec<String>> {
+        let _ = resource;
+        None
+    }
+}
+
+/// The permission names in `scopes`, without their resource
+/// (`https://contoso-my.sharepoint.com/AllSites.Read` → `AllSites.Read`) and without the
+/// OpenID Connect scopes, which name no permission of an API.
+///
+/// ```
+/// let scopes = ["openid", "https://contoso-my.sharepoint.com/User.ReadWrite.All", "User.Read"];
+/// let scopes: Vec<String> = scopes.map(str::to_owned).to_vec();
+/// assert_eq!(
+///     profile_photo_sync::auth::permission_names(&scopes),
+///     ["User.ReadWrite.All", "User.Read"]
+/// );
+/// ```
+pub fn permission_names(scopes: &[String]) -> Vec<String> {
+    scopes
+        .iter()
+        .filter(|s| {
+            !crate::config::OIDC_SCOPE_NAMES
+                .iter()
+                .any(|o| o.eq_ignore_ascii_case(s))
+        })
+        .map(|s| match s.find("://") {
+            Some(scheme) => match s[scheme + 3..].find('/') {
+                Some(slash) => s[scheme + 3 + slash + 1..].to_owned(),
+                None => s.clone(),
+            },
+            None => s.clone(),
+        })
+        .collect()
+}
+
+/// The API a list of scopes asks for: SharePoint when one names a resource by its address
+/// (the page asks only the My Site host that way), Microsoft Graph otherwise.
+pub fn api_of(scopes: &[String]) -> &'static str {
+    if scopes.iter().any(|s| s.contains("://")) {
+        "SharePoint"
+    } else {
+        "Microsoft Graph"
+    }
 }
 
 /// Why no token could be had, each with what the user can do about it.
+///
+/// The screens put each kind into words in the page's language (`ui`); `Display` is the
+/// technical form for details and logs — an error code (the identity platform's, `AADSTS…`, or
+/// an OAuth-style one of the page's own) and the data, with the identity platform's own text
+/// verbatim — never a sentence of its own, so that no English reaches a page in another
+/// language through a detail.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
     /// The user cancelled sign-in or declined consent.
-    #[error("sign-in was cancelled")]
+    #[error("cancelled")]
     Cancelled,
-    /// An administrator must consent to the app's permissions (AADSTS65001, 90094).
-    #[error("an administrator must approve this app first ({code})")]
-    AdminConsentRequired { code: String },
+    /// An administrator must consent to the app's permissions (AADSTS65001, 90094). `scopes`
+    /// are those of the request that was refused, when known: one resource's permissions.
+    #[error("{code}")]
+    AdminConsentRequired { code: String, scopes: Vec<String> },
     /// The redirect URI this page uses is not registered (AADSTS50011).
-    #[error("the redirect URI {redirect_uri} is not registered for this app (AADSTS50011)")]
+    #[error("AADSTS50011: {redirect_uri}")]
     RedirectUriNotRegistered { redirect_uri: String },
     /// The redirect URI is registered, but not under the Single-page application platform.
-    #[error("the redirect URI {redirect_uri} must be registered as a single-page application (AADSTS9002326)")]
+    #[error("AADSTS9002326: {redirect_uri}")]
     SpaPlatformMissing { redirect_uri: String },
     /// The account is not in the tenant (AADSTS50020).
-    #[error("this account is not in the organisation's directory (AADSTS50020)")]
+    #[error("AADSTS50020")]
     UserNotInTenant,
     /// Silent sign-in is not possible; the user must sign in interactively.
-    #[error("you need to sign in again")]
+    #[error("interaction_required")]
     InteractionRequired,
     /// The popup was blocked by the browser.
-    #[error("the sign-in window was blocked by the browser")]
+    #[error("popup_blocked")]
     PopupBlocked,
     /// The sign-in popup was closed before it came back with an answer (the user closed it,
     /// often after the identity platform showed an error page there, e.g. AADSTS50011).
-    #[error("the sign-in window was closed before sign-in finished")]
+    #[error("popup_closed")]
     PopupClosed,
     /// The sign-in popup never came back with an answer.
-    #[error("the sign-in window did not answer in time")]
+    #[error("popup_timed_out")]
     PopupTimedOut,
     /// The response did not match a request this page made (tampered or replayed `state`).
-    #[error("the sign-in response did not match a request from this page")]
+    #[error("state_mismatch")]
     StateMismatch,
     /// The id token's nonce is not the one this page sent.
-    #[error("the sign-in response failed its nonce check")]
+    #[error("nonce_mismatch")]
     NonceMismatch,
-    /// The authorization code was already used, expired or did not match its verifier.
-    #[error("the sign-in code was refused: {description}")]
+    /// The authorization code was already used, expired or did not match its verifier;
+    /// `description` is the identity platform's own.
+    #[error("invalid_grant: {description}")]
     InvalidGrant { description: String },
     /// The device's clock is far from the identity platform's.
-    #[error("this device's clock is off by {seconds} seconds")]
+    #[error("clock_skew: {seconds} s")]
     ClockSkew { seconds: i64 },
-    /// The identity platform could not be reached.
-    #[error("the sign-in service could not be reached: {detail}")]
+    /// The identity platform could not be reached; `detail` is the HTTP layer's.
+    #[error("network_error: {detail}")]
     Network { detail: String },
     /// The identity platform answered a silent refresh with 429 or 5xx: it is overloaded or
     /// failing for a while. The session is intact; trying again later works.
-    #[error("the sign-in service is busy (HTTP {status}); try again in a few minutes")]
+    #[error("temporarily_unavailable: HTTP {status}")]
     Busy { status: u16 },
     /// The browser's storage for this page is full, so a sign-in could not be remembered
     /// across the trip to the identity platform (sessionStorage refused the write).
-    #[error("this browser's storage for this page is full, so the sign-in could not be remembered; close other tabs of this site or clear its site data, then try again")]
+    #[error("storage_full")]
     StorageFull,
-    /// Anything else the identity platform said, with its code.
-    #[error("sign-in failed: {code}: {description}")]
+    /// The authority's discovery document is missing or unusable: `authority` in
+    /// `config.json` is wrong, or something else answers in the identity platform's place.
+    #[error("invalid_discovery: {problem}")]
+    Discovery { problem: DiscoveryProblem },
+    /// The id token failed a check the page makes before it trusts it.
+    #[error("invalid_id_token: {problem}")]
+    IdToken { problem: IdTokenProblem },
+    /// The browser offers no secure random numbers (`crypto.getRandomValues`), without which
+    /// no sign-in can be started safely.
+    #[error("no_secure_random")]
+    NoSecureRandom,
+    /// Anything else the identity platform said: its code and its own description, verbatim.
+    #[error("{code}: {description}")]
     Other { code: String, description: String },
+}
+
+/// What is wrong with the authority's discovery document (`Display`: technical, as
+/// [`AuthError`]'s).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DiscoveryProblem {
+    /// There is none at `url`: the authority answered with `status`.
+    #[error("HTTP {status} {url}")]
+    NotFound { url: String, status: u16 },
+    /// It is not a discovery document; `detail` is the reader's account of why.
+    #[error("{detail}")]
+    Unreadable { detail: String },
+    /// It names an endpoint the page sends nothing to: not a URL, or neither https nor http on
+    /// this machine.
+    #[error("unsafe endpoint {endpoint}")]
+    UnsafeEndpoint { endpoint: String },
+}
+
+/// Which check of the id token failed (OpenID Connect Core 1.0 §3.1.3.7; `Display`:
+/// technical, as [`AuthError`]'s).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdTokenProblem {
+    /// The token endpoint's answer has no id token.
+    #[error("missing")]
+    Missing,
+    /// The id token is not a readable JWT with the claims the page needs.
+    #[error("unreadable")]
+    Unreadable,
+    /// Its `tid` is not a tenant id.
+    #[error("tid {tid:?}")]
+    NoTenantId { tid: String },
+    /// It was issued by another issuer than the authority's discovery document names.
+    #[error("iss {issuer} (expected {expected})")]
+    WrongIssuer { issuer: String, expected: String },
+    /// It was issued to another client than this app.
+    #[error("aud {audience}")]
+    WrongAudience { audience: String },
 }

@@ -15,7 +15,7 @@ use oauth2::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::AuthError;
+use super::{AuthError, DiscoveryProblem};
 use crate::http::json;
 
 /// The OpenID Connect scopes asked for at sign-in, besides the resource's own.
@@ -49,17 +49,13 @@ pub fn parse_metadata(body: &[u8]) -> Result<OpenIdMetadata, AuthError> {
             issuer: json::required_string(&v, "issuer")?,
         })
     };
-    let metadata = read().map_err(|e| AuthError::Other {
-        code: "invalid_discovery".into(),
-        description: format!("the authority's discovery document could not be read: {e}"),
+    let metadata = read().map_err(|detail| AuthError::Discovery {
+        problem: DiscoveryProblem::Unreadable { detail },
     })?;
     for endpoint in [&metadata.authorization_endpoint, &metadata.token_endpoint] {
         let ok = url::Url::parse(endpoint).is_ok_and(|u| crate::config::is_safe_endpoint(&u));
         if !ok {
-            return Err(AuthError::Other {
-                code: "invalid_discovery".into(),
-                description: format!("the discovery document names an unsafe endpoint: {endpoint}"),
-            });
+            return Err(unsafe_endpoint(endpoint));
         }
     }
     Ok(metadata)
@@ -103,24 +99,31 @@ pub fn oauth_client(
     metadata: &OpenIdMetadata,
     redirect_uri: &str,
 ) -> Result<OAuthClient, AuthError> {
-    let bad = |what: &str, value: &str| AuthError::Other {
-        code: "invalid_configuration".into(),
-        description: format!("{what} is not a valid URL: {value}"),
-    };
     Ok(oauth2::Client::new(ClientId::new(client_id.to_owned()))
         .set_auth_type(AuthType::RequestBody)
         .set_auth_uri(
             AuthUrl::new(metadata.authorization_endpoint.clone())
-                .map_err(|_| bad("the authorize endpoint", &metadata.authorization_endpoint))?,
+                .map_err(|_| unsafe_endpoint(&metadata.authorization_endpoint))?,
         )
         .set_token_uri(
             TokenUrl::new(metadata.token_endpoint.clone())
-                .map_err(|_| bad("the token endpoint", &metadata.token_endpoint))?,
+                .map_err(|_| unsafe_endpoint(&metadata.token_endpoint))?,
         )
-        .set_redirect_uri(
-            RedirectUrl::new(redirect_uri.to_owned())
-                .map_err(|_| bad("the redirect URI", redirect_uri))?,
-        ))
+        .set_redirect_uri(RedirectUrl::new(redirect_uri.to_owned()).map_err(|_| {
+            AuthError::Other {
+                code: "invalid_redirect_uri".into(),
+                description: redirect_uri.to_owned(),
+            }
+        })?))
+}
+
+/// A discovery document that names `endpoint`, where the page sends nothing.
+fn unsafe_endpoint(endpoint: &str) -> AuthError {
+    AuthError::Discovery {
+        problem: DiscoveryProblem::UnsafeEndpoint {
+            endpoint: endpoint.to_owned(),
+        },
+    }
 }
 
 /// How the user is sent to the identity platform.
@@ -353,6 +356,7 @@ pub fn classify(error: &str, description: &str, redirect_uri: &str) -> AuthError
         (_, Some(50020)) => AuthError::UserNotInTenant,
         (_, Some(65001 | 90094 | 90008)) => AuthError::AdminConsentRequired {
             code: format!("AADSTS{}", code.unwrap_or_default()),
+            scopes: Vec::new(),
         },
         (_, Some(65004)) | ("access_denied", _) => AuthError::Cancelled,
         (_, Some(50058 | 50076 | 50079 | 700084 | 700082 | 70043))
@@ -486,7 +490,9 @@ mod tests {
             login_hint: Some("adele@contoso.onmicrosoft.com".into()),
             domain_hint: Some("contoso.com".into()),
             prompt: Some("select_account".into()),
-            extra_scopes_to_consent: vec!["https://contoso-my.sharepoint.com/AllSites.Write".into()],
+            extra_scopes_to_consent: vec![
+                "https://contoso-my.sharepoint.com/User.ReadWrite.All".into()
+            ],
             return_to: "/?autostart=1".into(),
             ui_locales: Some("lv".into()),
         };
@@ -520,7 +526,7 @@ mod tests {
                 && scope.contains("offline_access")
                 && scope.contains("User.Read")
         );
-        assert!(scope.contains("https://contoso-my.sharepoint.com/AllSites.Write"));
+        assert!(scope.contains("https://contoso-my.sharepoint.com/User.ReadWrite.All"));
         // The challenge is the S256 of the verifier we keep.
         let challenge = param(&q, "code_challenge").unwrap();
         let expected = oauth2::PkceCodeChallenge::from_code_verifier_sha256(

@@ -20,12 +20,25 @@ use super::request::{self, AuthResponse, OpenIdMetadata, PendingRequest, TokenRe
 use super::single_flight::SingleFlight;
 use super::storage::SessionStore;
 use super::token_endpoint::{self, FetchTokenEndpoint, TokenEndpoint};
-use super::{AuthError, Resource};
+use super::{AuthError, DiscoveryProblem, IdTokenProblem, Resource};
 use crate::config::{AppConfig, CacheLocation};
 use crate::http::{self, HttpRequest};
 
 /// Seconds an access token lives when the response does not say.
 const DEFAULT_EXPIRES_IN: u64 = 3600;
+
+/// How far a sign-out went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignOut {
+    /// The page left for the identity platform's end-session endpoint: the session ends there
+    /// too, and the page's other tabs were told.
+    Everywhere,
+    /// Only this page forgot the session. It runs in a frame, and the end-session page refuses
+    /// to be framed (Entra ID's sends `X-Frame-Options: DENY`): sent there, the frame would show
+    /// the browser's refusal. The identity platform's session, and with it the person's
+    /// sign-in to Microsoft 365 elsewhere in this browser, stays.
+    HereOnly,
+}
 
 /// What the page found when it loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +124,12 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
         &self.redirect_uri
     }
 
+    /// The scopes this deployment asks for on `resource` (the SharePoint ones from
+    /// `config.json`).
+    pub fn scopes(&self, resource: &Resource) -> Vec<String> {
+        resource.scopes(&self.config.share_point_scopes)
+    }
+
     /// The signed-in account, if any.
     pub fn account(&self) -> Option<Account> {
         self.cache.account()
@@ -140,9 +159,11 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
                 detail: e.to_string(),
             })?;
         if !response.is_success() {
-            return Err(AuthError::Other {
-                code: format!("HTTP {}", response.status),
-                description: format!("the authority's discovery document was not found at {url}; check \"authority\" in config.json"),
+            return Err(AuthError::Discovery {
+                problem: DiscoveryProblem::NotFound {
+                    url,
+                    status: response.status,
+                },
             });
         }
         let metadata = request::parse_metadata(&response.body)?;
@@ -177,11 +198,10 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
             AuthResponse::Error {
                 error, description, ..
             } => {
-                return Err(request::classify(
-                    &error,
-                    &description,
-                    &pending.redirect_uri,
-                ))
+                return Err(
+                    request::classify(&error, &description, &pending.redirect_uri)
+                        .asking_for(&pending.scopes),
+                )
             }
             AuthResponse::Code { code, .. } => code,
         };
@@ -193,15 +213,16 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
             .add_extra_param("scope", pending.scopes.join(" "))
             .request_async(&|r| token_endpoint::call(&self.endpoint, &status, r))
             .await
-            .map_err(|e| token_endpoint::token_error(e, &pending.redirect_uri))?;
+            .map_err(|e| {
+                token_endpoint::token_error(e, &pending.redirect_uri).asking_for(&pending.scopes)
+            })?;
 
         let id_token = tokens
             .extra_fields()
             .id_token
             .clone()
-            .ok_or_else(|| AuthError::Other {
-                code: "no_id_token".into(),
-                description: "the identity platform sent no id token".into(),
+            .ok_or(AuthError::IdToken {
+                problem: IdTokenProblem::Missing,
             })?;
         let claims = claims::decode(&id_token)?;
         claims::check(
@@ -241,28 +262,45 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
         self.cache.put_access_token(
             account,
             resource,
-            &resource.scopes(),
+            &self.scopes(resource),
             tokens.access_token().secret(),
             expires_in,
             now,
         );
+        // What the token may do, as the token response says (RFC 6749 §5.1: a response
+        // without `scope` granted exactly what was asked). The token itself is opaque.
+        let granted: Vec<String> = match tokens.scopes() {
+            Some(scopes) => scopes.iter().map(|s| s.to_string()).collect(),
+            None => self.scopes(resource),
+        };
+        self.cache.put_granted_scopes(account, resource, &granted);
         if let Some(refresh) = tokens.refresh_token() {
             self.cache
                 .put_refresh_token(account, refresh.secret(), now, fresh_sign_in);
         }
     }
 
+    /// The scopes granted with the last token for `resource` (the token response's `scope`,
+    /// as the identity platform wrote them: `https://contoso-my.sharepoint.com/AllSites.Read`),
+    /// if a token was had since sign-in.
+    pub fn granted_scopes(&self, resource: &Resource) -> Option<Vec<String>> {
+        let account = self.account()?;
+        self.cache.granted_scopes(&account, resource)
+    }
+
     /// Fresh random bytes for a sign-in's PKCE verifier, `state` and `nonce`. A browser
     /// without a secure generator cannot sign in safely, so none starts.
     pub(super) fn sign_in_random(&self) -> Result<request::SignInRandom, AuthError> {
-        self.nav.sign_in_random().ok_or_else(|| AuthError::Other {
-            code: "no_secure_random".into(),
-            description: "this browser offers no crypto.getRandomValues".into(),
-        })
+        self.nav.sign_in_random().ok_or(AuthError::NoSecureRandom)
     }
 
-    /// Forgets the session here and ends it at the identity platform.
-    pub async fn sign_out(&self) {
+    /// Forgets the session here and ends it at the identity platform; in a frame, only here
+    /// ([`SignOut::HereOnly`]): the frame never goes to the end-session page.
+    pub async fn sign_out(&self) -> SignOut {
+        if self.nav.is_framed() {
+            self.sign_out_here();
+            return SignOut::HereOnly;
+        }
         let hint = self.account().map(|a| a.username);
         self.cache.clear();
         self.nav.announce_sign_out();
@@ -285,6 +323,15 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
             }
             None => self.nav.leave_for(&self.redirect_uri),
         }
+        SignOut::Everywhere
+    }
+
+    /// Forgets the session in this page only: its tokens and account, and the note of a
+    /// sign-in started by itself. The identity platform's session and the page's other tabs
+    /// are left as they are.
+    pub fn sign_out_here(&self) {
+        self.cache.clear();
+        self.cache.forget_reauthentication();
     }
 
     /// Whether a sign-in may start by itself now (once a minute at most), and notes that it
@@ -307,5 +354,66 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
     /// Forgets access tokens (after a service said 401), keeping the refresh token.
     pub fn drop_access_tokens(&self) {
         self.cache.drop_access_tokens();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fake::{self, run};
+    use super::*;
+
+    fn sign_in_adele(session: &fake::FakeSession) -> Account {
+        let account = Account {
+            home_account_id: "o.t".into(),
+            oid: "o".into(),
+            tid: "t".into(),
+            name: "Adele Vance".into(),
+            username: "adele@contoso.onmicrosoft.com".into(),
+        };
+        session.cache.set_account(&account).unwrap();
+        session
+            .cache
+            .put_refresh_token(&account, "refresh-1", fake::START_MS / 1000, true);
+        account
+    }
+
+    #[test]
+    fn a_top_level_sign_out_ends_the_session_at_the_identity_platform() {
+        let (session, window, _) = fake::session();
+        sign_in_adele(&session);
+        assert_eq!(run(session.sign_out()), SignOut::Everywhere);
+        assert_eq!(session.account(), None);
+        let left_for = window.left_for.borrow().clone().expect("the page left");
+        assert!(left_for.contains("/oauth2/v2.0/logout?"), "{left_for}");
+        assert_eq!(
+            fake::param(&left_for, "post_logout_redirect_uri").as_deref(),
+            Some(fake::REDIRECT_URI)
+        );
+        assert_eq!(window.sign_outs_announced.get(), 1);
+    }
+
+    /// Issue: signing out in the widget sent its frame to the end-session page, which refuses
+    /// to be framed, so the frame showed the browser's refusal instead of the widget.
+    #[test]
+    fn a_framed_sign_out_forgets_the_session_here_and_never_leaves_the_frame() {
+        let (session, window, _) = fake::session();
+        window.framed.set(true);
+        sign_in_adele(&session);
+        assert_eq!(run(session.sign_out()), SignOut::HereOnly);
+        assert_eq!(
+            session.account(),
+            None,
+            "nothing of the session is left here"
+        );
+        assert_eq!(
+            *window.left_for.borrow(),
+            None,
+            "the frame stays where it is"
+        );
+        assert_eq!(
+            window.sign_outs_announced.get(),
+            0,
+            "the other tabs keep their sessions"
+        );
     }
 }

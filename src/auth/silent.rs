@@ -21,7 +21,7 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
     /// meanwhile wait for its answer instead of redeeming the refresh token again.
     pub async fn acquire_token_silent(&self, resource: &Resource) -> Result<String, AuthError> {
         let account = self.account().ok_or(AuthError::InteractionRequired)?;
-        let scopes = resource.scopes();
+        let scopes = self.scopes(resource);
         if let Some(token) =
             self.cache
                 .access_token(&account, resource, &scopes, self.nav.now_secs())
@@ -35,7 +35,7 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
 
     /// Redeems the refresh token for a token for `resource`, and keeps what comes back.
     async fn refresh(&self, account: &Account, resource: &Resource) -> Result<String, AuthError> {
-        let scopes = resource.scopes();
+        let scopes = self.scopes(resource);
         let now = self.nav.now_secs();
         // Another caller's refresh may have finished between the cache check and now.
         if let Some(token) = self.cache.access_token(account, resource, &scopes, now) {
@@ -68,7 +68,8 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
                     self.cache.forget_refresh_token(account);
                     return Err(AuthError::InteractionRequired);
                 }
-                other => return Err(other),
+                // AADSTS65001 says consent is missing, not for what: name what was asked.
+                other => return Err(other.asking_for(&scopes)),
             },
         };
         self.keep(account, resource, &tokens, false);
@@ -79,6 +80,10 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
 impl<N: Navigation, E: TokenEndpoint> TokenSource for Session<N, E> {
     async fn access_token(&self, resource: &Resource) -> Result<String, AuthError> {
         self.acquire_token_silent(resource).await
+    }
+
+    fn granted_scopes(&self, resource: &Resource) -> Option<Vec<String>> {
+        Session::granted_scopes(self, resource)
     }
 }
 
@@ -127,7 +132,7 @@ mod tests {
         session.cache.put_access_token(
             &adele(),
             &Resource::Graph,
-            &Resource::Graph.scopes(),
+            &Resource::Graph.scopes(&[]),
             "cached",
             3600,
             START_MS / 1000,
@@ -153,7 +158,7 @@ mod tests {
         assert_eq!(field(&form, "client_id"), Some(CLIENT_ID));
         assert_eq!(
             field(&form, "scope"),
-            Some("https://contoso-my.sharepoint.com/AllSites.Write offline_access"),
+            Some("https://contoso-my.sharepoint.com/User.ReadWrite.All https://contoso-my.sharepoint.com/AllSites.Read offline_access"),
             "one resource per request"
         );
         // Kept: the next caller gets it from the cache; the new refresh token replaced the old.
@@ -168,6 +173,58 @@ mod tests {
                 .refresh_token(&adele(), START_MS / 1000)
                 .as_deref(),
             Some("r2")
+        );
+    }
+
+    #[test]
+    fn the_scopes_the_token_response_grants_are_kept_as_it_wrote_them() {
+        let (session, endpoint) = signed_in();
+        assert_eq!(session.granted_scopes(&sharepoint()), None);
+        let mut answer = refreshed("sp-token", "r2");
+        answer["scope"] = json!("https://contoso-my.sharepoint.com/AllSites.Read https://contoso-my.sharepoint.com/AllSites.Write");
+        endpoint.answer_json(200, answer);
+        run(session.access_token(&sharepoint())).unwrap();
+        assert_eq!(
+            TokenSource::granted_scopes(&session, &sharepoint()),
+            Some(vec![
+                "https://contoso-my.sharepoint.com/AllSites.Read".to_owned(),
+                "https://contoso-my.sharepoint.com/AllSites.Write".to_owned()
+            ]),
+            "what was granted, not what was asked"
+        );
+        // A response without `scope` granted what was asked (RFC 6749, 5.1).
+        endpoint.answer_json(200, refreshed("g1", "r3"));
+        run(session.access_token(&Resource::Graph)).unwrap();
+        assert_eq!(
+            session.granted_scopes(&Resource::Graph),
+            Some(vec!["User.Read".to_owned()])
+        );
+    }
+
+    #[test]
+    fn a_missing_admin_consent_names_the_permissions_the_refresh_asked_for() {
+        let (session, endpoint) = signed_in();
+        endpoint.answer_json(
+            400,
+            json!({"error": "invalid_grant", "error_description": "AADSTS65001: The user or administrator has not consented to use the application with ID 'x' named 'Profile Photo Sync'. Send an interactive authorization request for this user and resource.", "error_codes": [65001]}),
+        );
+        let error = run(session.access_token(&sharepoint())).unwrap_err();
+        assert_eq!(
+            error,
+            AuthError::AdminConsentRequired {
+                code: "AADSTS65001".into(),
+                scopes: vec![
+                    "https://contoso-my.sharepoint.com/User.ReadWrite.All".into(),
+                    "https://contoso-my.sharepoint.com/AllSites.Read".into()
+                ]
+            }
+        );
+        assert!(
+            session
+                .cache
+                .refresh_token(&adele(), START_MS / 1000)
+                .is_some(),
+            "consent is the tenant's to fix: the session stays"
         );
     }
 
@@ -240,12 +297,11 @@ mod tests {
             let error = run(session.acquire_token_silent(&Resource::Graph)).unwrap_err();
             assert_eq!(error, AuthError::Busy { status });
             assert!(error.is_transient());
-            let message = error.to_string();
-            assert!(
-                message.contains("busy") && message.contains("try again"),
-                "{message}"
+            // What the user reads of it (busy, try again later) is ui::auth_view's to say.
+            assert_eq!(
+                error.to_string(),
+                format!("temporarily_unavailable: HTTP {status}")
             );
-            assert!(!message.contains("sign in again"), "{message}");
             assert!(matches!(
                 crate::sync::SyncFailure::from(&error),
                 crate::sync::SyncFailure::Throttled { .. }

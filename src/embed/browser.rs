@@ -5,7 +5,7 @@
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 
-use super::{embed_requested, EmbedEvent, Placement};
+use super::{embed_requested, EmbedEvent, Placement, Theme};
 
 use crate::browser::window;
 pub use crate::browser::{is_framed, query};
@@ -73,4 +73,20 @@ pub fn open_in_new_tab(url: &str) {
 /// This page's own address at the top of its folder (`https://intranet.example/photo/`).
 pub fn page_url(base: &str) -> String {
     format!("{}{}/", crate::browser::origin(), base)
+}
+
+/// Gives the widget the colours its host page asked for: `<html data-theme="light|dark">`
+/// (style/embed.css), or nothing for [`Theme::Auto`], which follows the system's setting.
+pub fn apply_theme(theme: Theme) {
+    let Some(root) = window().document().and_then(|d| d.document_element()) else {
+        return;
+    };
+    match theme {
+        Theme::Auto => {
+            let _ = root.remove_attribute("data-theme");
+        }
+        Theme::Light | Theme::Dark => {
+            let _ = root.set_attribute("data-theme", theme.name());
+        }
+    }
 }

@@ -5,13 +5,83 @@
 //! [`target_origin`] decides whether the parent page is one that `config.json`'s
 //! `embedOrigins` lists (events are sent to that exact origin, never to `*`, and to nobody
 //! otherwise), [`EmbedEvent`] is the message shape, and [`full_page_url`] is the top-level
-//! address the widget falls back to when a popup cannot report back. [`browser`] does the few
-//! things that need a window (reading the parent's origin, `postMessage`, opening a tab); it
-//! makes no network requests.
+//! address the widget falls back to when a popup cannot report back. [`WidgetLook`] is what the
+//! host page asks of the widget's looks (`?lang=lv&theme=dark`), validated. [`browser`] does
+//! the few things that need a window (reading the parent's origin, `postMessage`, opening a
+//! tab, applying the theme); it makes no network requests.
 
 pub mod browser;
 
 use crate::http;
+use crate::i18n::Lang;
+
+/// The widget's colours, as the host page asks with `theme=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Theme {
+    /// The person's system setting (`prefers-color-scheme`): the default.
+    #[default]
+    Auto,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    /// The value of `theme=`, and of `<html data-theme>` when it is not `auto`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    /// `light`, `dark` or `auto` (any case); anything else is not a theme.
+    pub fn from_name(name: &str) -> Option<Theme> {
+        [Theme::Auto, Theme::Light, Theme::Dark]
+            .into_iter()
+            .find(|t| t.name().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
+/// What the host page asks of the widget's looks: its language (`lang=lv`, any tag the page
+/// speaks, `lv-LV` too) and its colours (`theme=light|dark|auto`). A value the widget does
+/// not know is ignored: the language is then negotiated as on the full page, the theme is
+/// `auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WidgetLook {
+    pub lang: Option<Lang>,
+    pub theme: Theme,
+}
+
+impl WidgetLook {
+    /// Reads `lang` and `theme` from the address's query (the first of each counts).
+    ///
+    /// ```
+    /// use profile_photo_sync::embed::{Theme, WidgetLook};
+    /// use profile_photo_sync::i18n::Lang;
+    /// let look = WidgetLook::from_query("?embed=1&lang=lv&theme=dark");
+    /// assert_eq!(look, WidgetLook { lang: Some(Lang::Lv), theme: Theme::Dark });
+    /// assert_eq!(WidgetLook::from_query("?lang=xx&theme=pink"), WidgetLook::default());
+    /// ```
+    pub fn from_query(query: &str) -> WidgetLook {
+        let pairs: Vec<(String, String)> =
+            url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+                .into_owned()
+                .collect();
+        let first = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        WidgetLook {
+            lang: first("lang").and_then(Lang::from_tag),
+            theme: first("theme")
+                .and_then(Theme::from_name)
+                .unwrap_or_default(),
+        }
+    }
+}
 
 /// What the widget tells its host page, as `{type: "photo-sync:…", reason?: "…"}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -278,6 +348,37 @@ mod tests {
         assert_eq!(failed.kind(), "photo-sync:failed");
         assert_eq!(failed.reason(), Some("popup-blocked"));
         assert_eq!(EmbedEvent::Ready.reason(), None);
+    }
+
+    #[test]
+    fn the_host_page_sets_language_and_theme_and_unknown_values_are_ignored() {
+        let look = |q| WidgetLook::from_query(q);
+        assert_eq!(
+            look("?embed=1&lang=lv&theme=dark"),
+            WidgetLook {
+                lang: Some(Lang::Lv),
+                theme: Theme::Dark
+            }
+        );
+        assert_eq!(look("lang=lv-LV&theme=LIGHT").lang, Some(Lang::Lv));
+        assert_eq!(look("lang=lv-LV&theme=LIGHT").theme, Theme::Light);
+        assert_eq!(look("?lang=en&theme=auto").lang, Some(Lang::En));
+        assert_eq!(look("?lang=en&theme=auto").theme, Theme::Auto);
+        for query in [
+            "",
+            "?embed=1",
+            "?lang=&theme=",
+            "?lang=de&theme=pink",
+            "?lang=%3Cscript%3E&theme=dark%22%3E",
+            "?language=lv&colour=dark",
+        ] {
+            assert_eq!(look(query), WidgetLook::default(), "{query}");
+        }
+        assert_eq!(
+            look("?lang=lv&lang=en").lang,
+            Some(Lang::Lv),
+            "the first one counts"
+        );
     }
 
     #[test]

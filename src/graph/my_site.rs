@@ -13,10 +13,10 @@ pub use crate::config::{MySiteOrigin, SHAREPOINT_CLOUD_DOMAINS};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MySiteError {
     /// Graph gave no `mySite` (the user has no OneDrive yet) and `config.json` names no host.
-    #[error("this user has no OneDrive yet, and config.json names no mySiteHost")]
+    #[error("no_my_site")]
     Unknown,
     /// `mySite` is not a SharePoint My Site URL: no token is sent there.
-    #[error("\"{value}\" is not a SharePoint My Site address; no sign-in token is sent there")]
+    #[error("untrusted_my_site: {value}")]
     Untrusted { value: String },
 }
 

@@ -54,10 +54,10 @@ pub type GraphError = ServiceError<GraphCall>;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GraphProblem {
     /// The user has no photo in Exchange Online (a 404, or a 1 × 1 placeholder).
-    #[error("there is no photo in Exchange Online for this user")]
+    #[error("no_exchange_photo")]
     NoExchangePhoto,
     /// The user has no Exchange Online mailbox (none, on-premises, inactive), so no photo there.
-    #[error("this user has no Exchange Online mailbox ({code})")]
+    #[error("no_mailbox: {code}")]
     NoMailbox { code: String },
 }
 

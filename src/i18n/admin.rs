@@ -6,6 +6,10 @@ use super::Lang;
 
 /// The audit page's messages in one language.
 pub struct AdminCatalogue {
+    /// The document's `<title>`.
+    pub document_title: &'static str,
+    /// The document's `<meta name="description">`.
+    pub page_description: &'static str,
     pub page_title: &'static str,
     pub intro: &'static str,
     pub sign_in_prompt: &'static str,
@@ -83,6 +87,8 @@ impl Lang {
 }
 
 pub static EN: AdminCatalogue = AdminCatalogue {
+    document_title: "Profile Photo Sync: photo audit",
+    page_description: "Audit the whole tenant: whom SharePoint shows the wrong profile photo for, and why.",
     page_title: "Photo audit",
     intro: "Find everyone whose photo SharePoint shows differently from Exchange, and why. The audit only reads: it changes no photo.",
     sign_in_prompt: "Sign in with an account that may read the directory and user profiles.",
@@ -178,6 +184,8 @@ pub static EN: AdminCatalogue = AdminCatalogue {
 };
 
 pub static LV: AdminCatalogue = AdminCatalogue {
+    document_title: "Profile Photo Sync: fotoattēlu pārbaude",
+    page_description: "Pārbaudiet visu nomnieku: kam pakalpojums SharePoint rāda nepareizu profila fotoattēlu un kāpēc.",
     page_title: "Fotoattēlu pārbaude",
     intro: "Atrodiet visus, kuru fotoattēls pakalpojumā SharePoint atšķiras no pakalpojumā Exchange esošā, un uzziniet, kāpēc. Pārbaude tikai lasa: tā nemaina nevienu fotoattēlu.",
     sign_in_prompt: "Pierakstieties ar kontu, kuram ir atļauts lasīt direktoriju un lietotāju profilus.",

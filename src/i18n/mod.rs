@@ -11,7 +11,7 @@ mod en;
 mod lv;
 mod number;
 
-use crate::config::ConfigError;
+use crate::config::{ConfigError, ScopeProblem, UrlProblem};
 
 /// A language the page speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -65,6 +65,11 @@ impl Lang {
 pub struct Catalogue {
     pub product_name: &'static str,
     pub tagline: &'static str,
+    /// The sync page's `<meta name="description">` (its title is [`Catalogue::product_name`]).
+    pub page_description: &'static str,
+    /// `tools.html`'s `<title>` and `<meta name="description">`.
+    pub tools_page_title: &'static str,
+    pub tools_page_description: &'static str,
     pub language_label: &'static str,
     /// The footer's and the setup check's line with the page's version.
     pub version: fn(&str) -> String,
@@ -78,10 +83,17 @@ pub struct Catalogue {
     pub config_bad_json: fn(usize, usize, &str) -> String,
     pub config_missing_field: fn(&str, &str) -> String,
     pub config_bad_client_id: fn(&str) -> String,
+    /// A value that is not a URL: (field, value, why — one of the `config_url_*` below).
     pub config_bad_url: fn(&str, &str, &str) -> String,
+    /// The URL parser's own words (English, technical), as the reason.
+    pub config_url_unparsable: fn(&str) -> String,
+    pub config_url_no_host: &'static str,
+    pub config_url_query_or_fragment: &'static str,
     pub config_not_https: fn(&str, &str) -> String,
     pub config_not_an_origin: fn(&str, &str) -> String,
     pub config_bad_cache_location: fn(&str) -> String,
+    /// An entry of `sharePointScopes` (empty for an empty list) and what is wrong with it.
+    pub config_bad_share_point_scope: fn(&str, ScopeProblem) -> String,
     pub hint_client_id: &'static str,
     pub hint_authority: &'static str,
     pub landing_title: &'static str,
@@ -111,12 +123,23 @@ pub struct Catalogue {
     pub auth_popup_timed_out: &'static str,
     pub auth_state_mismatch: &'static str,
     pub auth_nonce_mismatch: &'static str,
-    pub auth_invalid_grant: fn(&str) -> String,
+    pub auth_invalid_grant: &'static str,
     pub auth_clock_skew: fn(i64) -> String,
-    pub auth_network: fn(&str) -> String,
-    pub auth_other: fn(&str, &str) -> String,
+    pub auth_network: &'static str,
+    /// The identity platform refused the sign-in for a reason the page has no words of its own
+    /// for (its code and words follow as technical details).
+    pub auth_other: &'static str,
     pub auth_busy: fn(u16) -> String,
     pub auth_storage_full: &'static str,
+    /// A missing admin consent that names what was asked: (AADSTS code, API, permissions).
+    pub auth_admin_consent_for: fn(&str, &str, &str) -> String,
+    /// No discovery document at this address (the authority's HTTP status).
+    pub auth_discovery_not_found: fn(&str, u16) -> String,
+    pub auth_discovery_unusable: &'static str,
+    pub auth_id_token: &'static str,
+    pub auth_no_secure_random: &'static str,
+    /// Technical details in no language of the page's (codes, a service's own words), labelled.
+    pub technical_details: fn(&str) -> String,
     // --- Self-service sync (photo, graph, sharepoint, sync; ui/sync_view.rs) ---
     pub sync_title: &'static str,
     pub sync_intro: &'static str,
@@ -165,7 +188,11 @@ pub struct Catalogue {
     pub fail_sign_in_fix: &'static str,
     pub fail_admin_consent: &'static str,
     pub fail_admin_consent_fix: &'static str,
+    /// Sign-in failed (the sign-in error's technical form, which the screen shows as details,
+    /// not in this sentence).
     pub fail_sign_in_failed: fn(&str) -> String,
+    /// A service refused access (its name; its own code or words, shown as details, not in
+    /// this sentence).
     pub fail_access_denied: fn(&str, &str) -> String,
     pub fail_access_denied_fix: &'static str,
     pub fail_network: fn(&str) -> String,
@@ -177,6 +204,13 @@ pub struct Catalogue {
     pub fail_verification_fix: &'static str,
     pub fail_unexpected: fn(&str) -> String,
     pub fail_tell_it_fix: &'static str,
+    /// A missing admin consent that names what was asked: (API, permissions).
+    pub fail_admin_consent_for: fn(&str, &str) -> String,
+    pub fail_admin_consent_for_fix: fn(&str, &str) -> String,
+    /// SharePoint refused, and its token lacks permissions: (missing, what it carries).
+    pub fail_profile_permission_missing: fn(&str, &str) -> String,
+    /// (missing permissions)
+    pub fail_profile_permission_missing_fix: fn(&str) -> String,
     // --- end of self-service sync ---
     // --- Embedding, links and setup (ui/embed_view.rs, ui/links_view.rs, ui/setup_view.rs) ---
     /// A link for another account than the signed-in one: (signed in, the link's account).
@@ -191,6 +225,8 @@ pub struct Catalogue {
     pub embed_open_tab: &'static str,
     pub embed_opened_tab: &'static str,
     pub embed_popup_failed: &'static str,
+    /// Signed out in the widget, which forgets its own session only.
+    pub embed_signed_out_here: &'static str,
     pub copy: &'static str,
     pub copied: &'static str,
     pub copy_failed: &'static str,
@@ -206,6 +242,8 @@ pub struct Catalogue {
     pub links_autostart_label: &'static str,
     pub links_autostart_help: &'static str,
     pub links_url_label: &'static str,
+    /// Why the link is not opened from the link builder, and how to try it.
+    pub links_try_help: &'static str,
     pub links_sentence_label: &'static str,
     pub links_sentence_sync: fn(&str) -> String,
     pub links_sentence_sync_auto: fn(&str) -> String,
@@ -253,6 +291,27 @@ pub struct Catalogue {
     pub setup_my_site_fix: &'static str,
     pub setup_all_passed: &'static str,
     pub setup_retry: &'static str,
+    pub setup_step_sharepoint_permission: &'static str,
+    /// After the redirect URI to register, before the test sign-in.
+    pub setup_redirect_uri_checked_by_sign_in: &'static str,
+    /// The test sign-in came back to this URI.
+    pub setup_redirect_uri_registered: fn(&str) -> String,
+    /// `redirectUri` (the URI) is not an address of this page (its folder).
+    pub setup_redirect_uri_elsewhere: fn(&str, &str) -> String,
+    pub setup_redirect_uri_elsewhere_fix: &'static str,
+    /// (host, SharePoint's words)
+    pub setup_profile_read_refused: fn(&str, &str) -> String,
+    pub setup_profile_read_refused_fix: &'static str,
+    /// (AADSTS code, SharePoint permissions asked for)
+    pub setup_sharepoint_consent_missing: fn(&str, &str) -> String,
+    /// (SharePoint permissions asked for)
+    pub setup_sharepoint_consent_fix: fn(&str) -> String,
+    /// (what the SharePoint token carries)
+    pub setup_permission_ok: fn(&str) -> String,
+    /// (missing, what the token carries)
+    pub setup_permission_missing: fn(&str, &str) -> String,
+    /// (missing)
+    pub setup_permission_fix: fn(&str) -> String,
     // --- end of embedding, links and setup ---
 }
 
@@ -280,10 +339,20 @@ impl Catalogue {
                 field,
                 value,
                 reason,
-            } => (self.config_bad_url)(field, value, reason),
+            } => {
+                let reason = match reason {
+                    UrlProblem::Unparsable(words) => (self.config_url_unparsable)(words),
+                    UrlProblem::NoHost => self.config_url_no_host.to_owned(),
+                    UrlProblem::QueryOrFragment => self.config_url_query_or_fragment.to_owned(),
+                };
+                (self.config_bad_url)(field, value, &reason)
+            }
             ConfigError::NotHttps { field, value } => (self.config_not_https)(field, value),
             ConfigError::NotAnOrigin { field, value } => (self.config_not_an_origin)(field, value),
             ConfigError::BadCacheLocation { value } => (self.config_bad_cache_location)(value),
+            ConfigError::BadSharePointScope { value, problem } => {
+                (self.config_bad_share_point_scope)(value, *problem)
+            }
         }
     }
 }
@@ -302,16 +371,68 @@ mod tests {
 
     #[test]
     fn english_config_messages_match_the_error_texts() {
-        let e = ConfigError::MissingField {
-            field: "clientId",
-            hint: "the application (client) ID of the app registration in Entra ID.",
-        };
-        assert_eq!(Lang::En.text().config_error(&e), e.to_string());
-        let e = ConfigError::NotHttps {
+        let url = |reason| ConfigError::BadUrl {
             field: "authority",
-            value: "http://x".into(),
+            value: "https://a.example/t?x".into(),
+            reason,
         };
-        assert_eq!(Lang::En.text().config_error(&e), e.to_string());
+        for e in [
+            ConfigError::MissingField {
+                field: "clientId",
+                hint: "the application (client) ID of the app registration in Entra ID.",
+            },
+            ConfigError::NotHttps {
+                field: "authority",
+                value: "http://x".into(),
+            },
+            url(UrlProblem::Unparsable("relative URL without a base".into())),
+            url(UrlProblem::NoHost),
+            url(UrlProblem::QueryOrFragment),
+        ] {
+            assert_eq!(Lang::En.text().config_error(&e), e.to_string());
+        }
+    }
+
+    /// Issue: a Latvian page said why a URL in config.json is wrong in English ("it must not
+    /// have a query or fragment"). Only the URL parser's own words stay, labelled.
+    #[test]
+    fn latvian_says_why_a_url_is_wrong_and_labels_the_parsers_words() {
+        let lv = Lang::Lv.text();
+        let url = |reason| ConfigError::BadUrl {
+            field: "authority",
+            value: "https://a.example/t?x".into(),
+            reason,
+        };
+        let query = lv.config_error(&url(UrlProblem::QueryOrFragment));
+        assert!(query.contains(lv.config_url_query_or_fragment), "{query}");
+        assert!(!query.contains("must not"), "{query}");
+        let parser = lv.config_error(&url(UrlProblem::Unparsable("empty host".into())));
+        assert!(
+            parser.contains("tehniskā informācija: empty host"),
+            "{parser}"
+        );
+    }
+
+    #[test]
+    fn english_sharepoint_scope_messages_match_the_error_texts() {
+        for problem in [
+            ScopeProblem::Empty,
+            ScopeProblem::NotAName,
+            ScopeProblem::NotAPermission,
+            ScopeProblem::Repeated,
+            ScopeProblem::DefaultNotAlone,
+        ] {
+            let e = ConfigError::BadSharePointScope {
+                value: "Sites:Read".into(),
+                problem,
+            };
+            assert_eq!(Lang::En.text().config_error(&e), e.to_string());
+            let lv = Lang::Lv.text().config_error(&e);
+            assert!(
+                lv.contains("sharePointScopes") && lv != e.to_string(),
+                "{lv}"
+            );
+        }
     }
 
     #[test]
@@ -365,20 +486,25 @@ mod wording {
     /// Every message of `c`, with sample values where it takes any.
     fn every_message(c: &Catalogue) -> Vec<(&'static str, String)> {
         let mut all = messages!(c;
-            product_name, tagline, language_label, version(S), loading, skip_to_content,
+            product_name, tagline, page_description, tools_page_title, tools_page_description,
+            language_label, version(S), loading, skip_to_content,
             config_problem_title, config_problem_help, config_missing(404),
             config_unreachable(S), config_empty, config_bad_json(3, 3, S),
             config_missing_field(S, S), config_bad_client_id(S), config_bad_url(S, S, S),
+            config_url_unparsable(S), config_url_no_host, config_url_query_or_fragment,
             config_not_https(S, S), config_not_an_origin(S, S),
-            config_bad_cache_location(S), hint_client_id, hint_authority, landing_title,
+            config_bad_cache_location(S), config_bad_share_point_scope(S, ScopeProblem::NotAName),
+            hint_client_id, hint_authority, landing_title,
             landing_intro, landing_steps, sign_in, not_found_title, not_found_body, go_home,
             signed_in_as, sign_out, sign_in_popup, sign_in_here, signing_in, popup_return,
             auth_problem_title, try_again, auth_cancelled, auth_admin_consent(S),
             auth_redirect_uri(S), auth_spa_missing(S), auth_user_not_in_tenant,
             auth_interaction_required, auth_popup_blocked, auth_popup_closed,
             auth_popup_timed_out, auth_state_mismatch, auth_nonce_mismatch,
-            auth_invalid_grant(S), auth_clock_skew(3_600), auth_network(S), auth_other(S, S),
-            auth_busy(503), auth_storage_full,
+            auth_admin_consent_for(S, S, S),
+            auth_invalid_grant, auth_clock_skew(3_600), auth_network, auth_other,
+            auth_busy(503), auth_storage_full, auth_discovery_not_found(S, 404),
+            auth_discovery_unusable, auth_id_token, auth_no_secure_random, technical_details(S),
             sync_title, sync_intro, sync_exchange_label, sync_sharepoint_label,
             sync_exchange_alt, sync_sharepoint_alt, sync_new_photo_alt, sync_not_read_yet,
             sync_placeholder, sync_button, sync_anyway, sync_status_idle,
@@ -395,13 +521,15 @@ mod wording {
             fail_access_denied_fix, fail_network(S), fail_network_fix, fail_no_my_site,
             fail_no_my_site_fix, fail_untrusted_my_site(S), fail_verification,
             fail_verification_fix, fail_unexpected(S), fail_tell_it_fix,
+            fail_admin_consent_for(S, S), fail_admin_consent_for_fix(S, S),
+            fail_profile_permission_missing(S, S), fail_profile_permission_missing_fix(S),
             other_account_title, other_account_notice(S, S), other_account_switch(S),
             other_account_continue(S), embed_intro, embed_stranger(S), embed_stranger_open,
-            embed_open_tab, embed_opened_tab, embed_popup_failed, copy, copied, copy_failed,
+            embed_open_tab, embed_opened_tab, embed_popup_failed, embed_signed_out_here, copy, copied, copy_failed,
             links_title, links_intro, links_action_label, links_action_sync,
             links_action_admin, links_login_hint_label, links_login_hint_help,
             links_domain_hint_label, links_domain_hint_help, links_autostart_label,
-            links_autostart_help, links_url_label, links_sentence_label,
+            links_autostart_help, links_url_label, links_try_help, links_sentence_label,
             links_sentence_sync(S), links_sentence_sync_auto(S), links_sentence_admin(S),
             links_qr_label, links_qr_alt, links_qr_too_long, setup_title, setup_intro,
             setup_step_config, setup_step_discovery, setup_step_redirect_uri,
@@ -416,6 +544,12 @@ mod wording {
             setup_graph_failed(S), setup_graph_fix, setup_my_site_ok(S),
             setup_my_site_unknown, setup_my_site_unknown_fix, setup_my_site_untrusted(S),
             setup_my_site_failed(S, S), setup_my_site_fix, setup_all_passed, setup_retry,
+            setup_step_sharepoint_permission, setup_redirect_uri_checked_by_sign_in,
+            setup_redirect_uri_registered(S), setup_redirect_uri_elsewhere(S, S),
+            setup_redirect_uri_elsewhere_fix, setup_profile_read_refused(S, S),
+            setup_profile_read_refused_fix, setup_sharepoint_consent_missing(S, S),
+            setup_sharepoint_consent_fix(S), setup_permission_ok(S),
+            setup_permission_missing(S, S), setup_permission_fix(S),
         );
         all.push(("embed_stranger (no parent)", (c.embed_stranger)("")));
         all
@@ -441,8 +575,10 @@ mod wording {
     fn latvian_keeps_microsofts_terms() {
         // Each found wrong by a native reader: "foto" is colloquial (Microsoft: fotoattēls),
         // "lietotne" is not Microsoft's word for an app (programma), "pierakstījies" has a
-        // gender, "apturēt" means to pause, "nav ko darīt" also reads "nothing can be done", and
-        // "atbild ar marķieri" says a service hands out a token.
+        // gender, "apturēt" means to pause and "tika pārtraukta" to be interrupted (a failed
+        // sync "neizdevās"), "nav ko darīt" and "nekas nav jādara" also read "nothing can be
+        // done" (say what is so: "fotoattēli jau sakrīt"), and "atbild ar marķieri" says a
+        // service hands out a token.
         for (name, text) in every_message(Lang::Lv.text()) {
             let lower = text.to_lowercase();
             assert!(!words(&text).any(|w| w == "foto"), "lv {name}: {text}");
@@ -451,9 +587,77 @@ mod wording {
                 "pierakstījies",
                 "apturēt",
                 "nav ko darīt",
+                "nekas nav jādara",
                 "atbild ar marķieri",
+                "tika pārtraukta",
             ] {
                 assert!(!lower.contains(wrong), "lv {name} says {wrong:?}: {text}");
+            }
+        }
+    }
+
+    /// Issue: Latvian inflects nouns, not product names, so a product name needs a noun that
+    /// carries the case ("pakalpojumā SharePoint", "programmā Outlook", "platformā Microsoft
+    /// 365"), unless it is coordinated with one that has it ("programmās Outlook un Teams") or
+    /// names the kind of another noun ("Microsoft Graph atļauja", "Microsoft 365
+    /// administratoru").
+    #[test]
+    fn latvian_product_names_have_a_noun_that_carries_the_case() {
+        const PRODUCTS: [&str; 8] = [
+            "Outlook",
+            "Teams",
+            "SharePoint",
+            "OneDrive",
+            "Entra",
+            "Exchange",
+            "Graph",
+            "365",
+        ];
+        const CARRIERS: [&str; 4] = ["programm", "pakalpojum", "platform", "pārlūkprogramm"];
+        // "" is a word of punctuation only, such as "→" in a path through a portal's menus
+        // ("→ SharePoint →"), where the name is the label the portal shows.
+        const COORDINATION: [&str; 3] = ["un", "vai", ""];
+        const KINDS: [&str; 6] = [
+            "atļauja",
+            "atļaujas",
+            "atļaujām",
+            "atļaujās",
+            "administratoru",
+            "administratora",
+        ];
+        for (name, text) in every_message(Lang::Lv.text()) {
+            let words: Vec<String> = text
+                .split_whitespace()
+                .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_owned())
+                .collect();
+            let mut i = 0;
+            while i < words.len() {
+                if !PRODUCTS.contains(&words[i].as_str()) {
+                    i += 1;
+                    continue;
+                }
+                // The whole name: "Microsoft" before it, "ID" or "Online" after it.
+                let start = if i > 0 && words[i - 1] == "Microsoft" {
+                    i - 1
+                } else {
+                    i
+                };
+                let mut end = i + 1;
+                while end < words.len() && ["ID", "Online"].contains(&words[end].as_str()) {
+                    end += 1;
+                }
+                // None at the start of the text (where "" would otherwise pass for punctuation).
+                let before = start.checked_sub(1).map(|b| words[b].to_lowercase());
+                let before = before.as_deref().unwrap_or("(start)");
+                let after = words.get(end).map(String::as_str).unwrap_or_default();
+                assert!(
+                    CARRIERS.iter().any(|c| before.starts_with(c))
+                        || COORDINATION.contains(&before)
+                        || KINDS.contains(&after),
+                    "lv {name}: {} has no noun that carries its case: {text}",
+                    words[start..end].join(" ")
+                );
+                i = end;
             }
         }
     }

@@ -18,16 +18,20 @@ pub enum SetupStep {
     Graph,
     /// The My Site host is known and answers `GetMyProperties` with its token.
     MySite,
+    /// The My Site host's token carries the permissions a sync needs (read from the token
+    /// response's `scope`): SharePoint's profile permission and a site read permission.
+    SharePointPermission,
 }
 
 impl SetupStep {
-    pub const ALL: [SetupStep; 6] = [
+    pub const ALL: [SetupStep; 7] = [
         SetupStep::Config,
         SetupStep::Discovery,
         SetupStep::RedirectUri,
         SetupStep::SignIn,
         SetupStep::Graph,
         SetupStep::MySite,
+        SetupStep::SharePointPermission,
     ];
 
     /// A stable name (`data-testid="setup-<name>"`).
@@ -39,6 +43,7 @@ impl SetupStep {
             SetupStep::SignIn => "sign-in",
             SetupStep::Graph => "graph",
             SetupStep::MySite => "my-site",
+            SetupStep::SharePointPermission => "sharepoint-permission",
         }
     }
 }
@@ -50,14 +55,20 @@ pub enum Evidence {
     ConfigValid,
     /// The discovery document, at this address.
     DiscoveryFound { url: String },
-    /// The redirect URI the page sends.
+    /// The redirect URI the page sends, an address of this page; the test sign-in checks
+    /// that it is registered.
     RedirectUri { uri: String },
+    /// The test sign-in came back to this redirect URI: the identity platform has it
+    /// registered for a single-page application.
+    RedirectUriRegistered { uri: String },
     /// Signed in as this account.
     SignedIn { username: String },
     /// Graph's `/me` answered with this user.
     GraphAnswered { name: String, upn: String },
     /// The My Site host answered `GetMyProperties`.
     MySiteAnswered { host: String },
+    /// The My Site host's token was granted these permissions (names), all a sync needs.
+    SharePointPermissions { granted: Vec<String> },
 }
 
 /// Why a step failed, each with its fix (the screen words both through [`crate::i18n`]).
@@ -65,6 +76,9 @@ pub enum Evidence {
 pub enum SetupProblem {
     /// `config.json` is missing or invalid.
     Config(ConfigError),
+    /// `redirectUri` in `config.json` is not an address of this page: the sign-in would
+    /// come back somewhere else.
+    RedirectUriElsewhere { uri: String, page: String },
     /// The discovery document could not be read: the authority is wrong or unreachable.
     DiscoveryUnreachable { url: String, detail: String },
     /// The identity platform refused the sign-in, with a reason it sent back (AADSTS50011,
@@ -86,6 +100,17 @@ pub enum SetupProblem {
     MySiteUntrusted { value: String },
     /// The My Site host refused or failed `GetMyProperties`.
     MySite { host: String, detail: String },
+    /// The My Site host refused `GetMyProperties` (403): its token may not read profiles.
+    ProfileReadRefused { host: String, detail: String },
+    /// No token for the My Site host: the SharePoint permissions asked for (`scopes`) have no
+    /// admin consent (AADSTS65001).
+    SharePointConsent { code: String, scopes: Vec<String> },
+    /// The My Site host's token lacks permissions a sync needs (`missing`, by the names to
+    /// grant); `granted` is what it carries.
+    SharePointPermissionMissing {
+        missing: Vec<String>,
+        granted: Vec<String>,
+    },
 }
 
 impl SetupProblem {
@@ -93,6 +118,7 @@ impl SetupProblem {
     pub fn code(&self) -> &'static str {
         match self {
             SetupProblem::Config(_) => "config",
+            SetupProblem::RedirectUriElsewhere { .. } => "redirect-uri-elsewhere",
             SetupProblem::DiscoveryUnreachable { .. } => "discovery-unreachable",
             SetupProblem::SignIn(AuthError::RedirectUriNotRegistered { .. }) => {
                 "redirect-uri-not-registered"
@@ -109,6 +135,9 @@ impl SetupProblem {
             SetupProblem::MySiteUnknown => "my-site-unknown",
             SetupProblem::MySiteUntrusted { .. } => "my-site-untrusted",
             SetupProblem::MySite { .. } => "my-site",
+            SetupProblem::ProfileReadRefused { .. } => "profile-read-refused",
+            SetupProblem::SharePointConsent { .. } => "admin-consent-required",
+            SetupProblem::SharePointPermissionMissing { .. } => "profile-permission-missing",
         }
     }
 
@@ -123,6 +152,80 @@ impl SetupProblem {
             AuthError::PopupBlocked => SetupProblem::PopupBlocked,
             other => SetupProblem::SignIn(other),
         }
+    }
+}
+
+/// The redirect URI row before any sign-in: the URI the page sends must be an address of
+/// this page (its origin, under the folder `base` the page is served from), or the identity
+/// platform would send the sign-in back somewhere else. Whether it is registered, only a
+/// sign-in can tell ([`redirect_uri_after_sign_in`]).
+///
+/// ```
+/// use profile_photo_sync::setup::check::redirect_uri_check;
+/// let ok = redirect_uri_check("https://intranet.example/photo/", "https://intranet.example", "/photo");
+/// assert!(ok.passed());
+/// let elsewhere = redirect_uri_check("https://other.example/", "https://intranet.example", "/photo");
+/// assert_eq!(elsewhere.problem().map(|p| p.code()), Some("redirect-uri-elsewhere"));
+/// ```
+pub fn redirect_uri_check(uri: &str, page_origin: &str, base: &str) -> CheckOutcome {
+    let here = url::Url::parse(uri).ok().filter(|u| {
+        u.origin().ascii_serialization() == page_origin
+            && u.path()
+                .starts_with(&format!("{}/", base.trim_end_matches('/')))
+    });
+    match here {
+        Some(_) => CheckOutcome::Passed(Evidence::RedirectUri {
+            uri: uri.to_owned(),
+        }),
+        None => CheckOutcome::Failed(SetupProblem::RedirectUriElsewhere {
+            uri: uri.to_owned(),
+            page: format!("{page_origin}{}/", base.trim_end_matches('/')),
+        }),
+    }
+}
+
+/// The redirect URI row once the test sign-in has ended in `sign_in`: coming back proves the
+/// URI registered (the identity platform sends a sign-in only to a registered single-page
+/// application URI, and redeems its code only for the URI it was sent to); AADSTS50011 and
+/// AADSTS9002326 prove it is not (a closed window most likely shows AADSTS50011). Any other
+/// ending says nothing about the URI: the row stays as `before`.
+pub fn redirect_uri_after_sign_in(
+    before: CheckOutcome,
+    sign_in: &CheckOutcome,
+    uri: &str,
+) -> CheckOutcome {
+    if before.problem().is_some() {
+        return before;
+    }
+    match sign_in {
+        CheckOutcome::Passed(_) => CheckOutcome::Passed(Evidence::RedirectUriRegistered {
+            uri: uri.to_owned(),
+        }),
+        CheckOutcome::Failed(
+            problem @ (SetupProblem::SignInWindowClosed { .. }
+            | SetupProblem::SignIn(
+                AuthError::RedirectUriNotRegistered { .. } | AuthError::SpaPlatformMissing { .. },
+            )),
+        ) => CheckOutcome::Failed(problem.clone()),
+        _ => before,
+    }
+}
+
+/// The SharePoint permission row from what the My Site host's token was `granted`
+/// (permission names; `None` when no token was had): passed when a sync has all it needs
+/// ([`crate::sharepoint::permissions::missing_for_sync`]), else failed naming what to grant.
+pub fn sharepoint_permission_check(granted: Option<Vec<String>>) -> CheckOutcome {
+    let Some(granted) = granted else {
+        return CheckOutcome::Skipped;
+    };
+    let missing = crate::sharepoint::permissions::missing_for_sync(&granted);
+    if missing.is_empty() {
+        CheckOutcome::Passed(Evidence::SharePointPermissions { granted })
+    } else {
+        CheckOutcome::Failed(SetupProblem::SharePointPermissionMissing {
+            missing: missing.into_iter().map(str::to_owned).collect(),
+            granted,
+        })
     }
 }
 
@@ -180,9 +283,103 @@ mod tests {
                 "redirect-uri",
                 "sign-in",
                 "graph",
-                "my-site"
+                "my-site",
+                "sharepoint-permission"
             ]
         );
+    }
+
+    #[test]
+    fn the_redirect_uri_must_be_an_address_of_this_page() {
+        let page = "http://app.localhost:8080";
+        assert!(redirect_uri_check(URI, page, "").passed());
+        assert!(
+            redirect_uri_check("http://app.localhost:8080/photo/index.html", page, "/photo")
+                .passed()
+        );
+        for elsewhere in [
+            "http://other.localhost:8080/",
+            "https://app.localhost:8080/",
+            "http://app.localhost:8080/other/",
+            "not a url",
+        ] {
+            assert_eq!(
+                redirect_uri_check(elsewhere, page, "/photo").problem(),
+                Some(&SetupProblem::RedirectUriElsewhere {
+                    uri: elsewhere.to_owned(),
+                    page: "http://app.localhost:8080/photo/".to_owned()
+                }),
+                "{elsewhere}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_test_sign_in_tells_whether_the_redirect_uri_is_registered() {
+        let before = redirect_uri_check(URI, "http://app.localhost:8080", "");
+        let signed_in = CheckOutcome::Passed(Evidence::SignedIn {
+            username: "adele@contoso.onmicrosoft.com".into(),
+        });
+        assert_eq!(
+            redirect_uri_after_sign_in(before.clone(), &signed_in, URI),
+            CheckOutcome::Passed(Evidence::RedirectUriRegistered { uri: URI.into() })
+        );
+        for unregistered in [
+            SetupProblem::from_sign_in(AuthError::PopupClosed, URI),
+            SetupProblem::SignIn(AuthError::RedirectUriNotRegistered {
+                redirect_uri: URI.into(),
+            }),
+            SetupProblem::SignIn(AuthError::SpaPlatformMissing {
+                redirect_uri: URI.into(),
+            }),
+        ] {
+            let failed = CheckOutcome::Failed(unregistered.clone());
+            assert_eq!(
+                redirect_uri_after_sign_in(before.clone(), &failed, URI).problem(),
+                Some(&unregistered)
+            );
+        }
+        // A cancelled sign-in or a blocked window says nothing about the URI.
+        for other in [
+            SetupProblem::SignIn(AuthError::Cancelled),
+            SetupProblem::PopupBlocked,
+        ] {
+            assert_eq!(
+                redirect_uri_after_sign_in(before.clone(), &CheckOutcome::Failed(other), URI),
+                before
+            );
+        }
+        // A URI that is not this page's stays red whatever the sign-in did.
+        let elsewhere = redirect_uri_check("http://x.localhost/", "http://app.localhost:8080", "");
+        assert_eq!(
+            redirect_uri_after_sign_in(elsewhere.clone(), &signed_in, URI),
+            elsewhere
+        );
+    }
+
+    #[test]
+    fn the_sharepoint_permission_row_reads_what_the_token_was_granted() {
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            sharepoint_permission_check(Some(names(&["User.ReadWrite.All", "AllSites.Read"]))),
+            CheckOutcome::Passed(Evidence::SharePointPermissions {
+                granted: names(&["User.ReadWrite.All", "AllSites.Read"])
+            })
+        );
+        assert_eq!(
+            sharepoint_permission_check(Some(names(&["AllSites.Read", "AllSites.Write"]))),
+            CheckOutcome::Failed(SetupProblem::SharePointPermissionMissing {
+                missing: names(&["User.ReadWrite.All"]),
+                granted: names(&["AllSites.Read", "AllSites.Write"])
+            })
+        );
+        assert_eq!(
+            sharepoint_permission_check(Some(names(&["User.ReadWrite.All"])))
+                .problem()
+                .map(SetupProblem::code),
+            Some("profile-permission-missing")
+        );
+        assert_eq!(sharepoint_permission_check(None), CheckOutcome::Skipped);
     }
 
     #[test]
@@ -221,6 +418,7 @@ mod tests {
             (
                 AuthError::AdminConsentRequired {
                     code: "AADSTS65001".into(),
+                    scopes: vec![],
                 },
                 "admin-consent-required",
             ),

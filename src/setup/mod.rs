@@ -1,6 +1,8 @@
 //! The setup check (`#/setup`): whoever deploys the page learns, step by step, whether
-//! `config.json`, the authority, the app registration, Graph and the My Site host work, and
-//! exactly what to fix when one does not.
+//! `config.json`, the authority, the app registration (its redirect URI and its permissions,
+//! read from what the identity platform granted), Graph and the My Site host work, and exactly
+//! what to fix when one does not. It only reads: a green check means a sync will work, without
+//! having written anything.
 //!
 //! `check` holds the steps and their outcomes (pure, tested natively); `runner` performs each
 //! step through [`crate::auth`], [`crate::graph`] and [`crate::sharepoint`] — the same calls

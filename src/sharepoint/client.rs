@@ -71,6 +71,17 @@ pub async fn thumbnail(
     Ok(response.body)
 }
 
+/// What the last token for the My Site host `host` was granted, as permission names
+/// (`User.ReadWrite.All`), when a token was had.
+pub fn granted_scopes(host: &MySiteOrigin, tokens: &impl TokenSource) -> Option<Vec<String>> {
+    let resource = Resource::SharePoint {
+        origin: host.clone(),
+    };
+    tokens
+        .granted_scopes(&resource)
+        .map(|granted| crate::auth::permission_names(&granted))
+}
+
 async fn call(
     which: SharePointCall,
     host: &MySiteOrigin,

@@ -48,10 +48,10 @@ pub type SharePointError = ServiceError<SharePointCall>;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SharePointProblem {
     /// SharePoint refused the image (`400 Parameter is not valid.`): it could not decode it.
-    #[error("SharePoint refused the picture: {message}")]
+    #[error("picture_rejected: {message}")]
     PhotoRejected { message: String },
     /// A URL SharePoint gave is not on the My Site host: no token is sent there.
-    #[error("{url} is not on the My Site host; no sign-in token is sent there")]
+    #[error("not_on_my_site_host: {url}")]
     ForeignUrl { url: String },
 }
 

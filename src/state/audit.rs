@@ -160,13 +160,13 @@ impl AuditController {
     /// Opens the consent for the audit's permissions (a popup needs the click that calls this).
     pub fn consent(&self, interaction: Interaction) {
         let auth = AuthContext::get();
-        let mut scopes = Resource::GraphDirectory.scopes();
+        let mut scopes = Resource::GraphDirectory.scopes(&[]);
         if let Some(target) = self.target.get_value() {
             scopes.extend(
                 Resource::SharePointProfiles {
                     origin: target.my_site,
                 }
-                .scopes(),
+                .scopes(&[]),
             );
         }
         let audit = *self;

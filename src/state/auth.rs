@@ -12,7 +12,7 @@ use leptos::task::spawn_local;
 
 use crate::auth::navigation as nav;
 use crate::auth::request::{hint_for_another_account, Interaction, SignInOptions};
-use crate::auth::{Account, AuthError, Session, Startup};
+use crate::auth::{Account, AuthError, Session, SignOut, Startup};
 use crate::config::AppConfig;
 use crate::i18n::Lang;
 
@@ -39,6 +39,9 @@ pub struct AuthContext {
     session: StoredValue<Rc<Session>, LocalStorage>,
     state: RwSignal<AuthState>,
     base: StoredValue<String>,
+    /// Signed out in this page only (a framed page: [`SignOut::HereOnly`]), since the last
+    /// sign-in.
+    signed_out_here: RwSignal<bool>,
 }
 
 impl AuthContext {
@@ -51,6 +54,7 @@ impl AuthContext {
             session: StoredValue::new_local(session.clone()),
             state: RwSignal::new(AuthState::Checking),
             base: StoredValue::new(base.clone()),
+            signed_out_here: RwSignal::new(false),
         };
         provide_context(auth);
         // A sign-out in another tab signs this one out too.
@@ -88,6 +92,12 @@ impl AuthContext {
         self.session.get_value()
     }
 
+    /// True after a sign-out that forgot the session in this page only (in a frame), until
+    /// the next sign-in: the identity platform may still have the person signed in.
+    pub fn signed_out_here(&self) -> ReadSignal<bool> {
+        self.signed_out_here.read_only()
+    }
+
     /// The folder the page is served from (`""` at the root of its host).
     pub fn base(&self) -> String {
         self.base.get_value()
@@ -108,7 +118,7 @@ impl AuthContext {
 
     fn sign_in_with(&self, interaction: Interaction, login_hint: Option<String>) {
         let session = self.session();
-        let state = self.state;
+        let (state, signed_out_here) = (self.state, self.signed_out_here);
         let mut options = sign_in_options(&self.base.get_value());
         if login_hint.is_some() {
             options.login_hint = login_hint;
@@ -122,7 +132,10 @@ impl AuthContext {
             Interaction::Popup => match nav::open_popup() {
                 Ok(popup) => spawn_local(async move {
                     match session.sign_in_popup(popup, options).await {
-                        Ok(account) => state.set(AuthState::SignedIn(account)),
+                        Ok(account) => {
+                            signed_out_here.set(false);
+                            state.set(AuthState::SignedIn(account));
+                        }
                         Err(error) => state.set(AuthState::SignedOut(Some(error))),
                     }
                 }),
@@ -154,11 +167,19 @@ impl AuthContext {
     pub fn sign_in_by_popup(&self) -> Result<(), AuthError> {
         let popup = nav::open_popup()?;
         let session = self.session();
-        let state = self.state;
-        let options = sign_in_options(&self.base.get_value());
+        let (state, signed_out_here) = (self.state, self.signed_out_here);
+        let mut options = sign_in_options(&self.base.get_value());
+        if signed_out_here.get_untracked() && options.prompt.is_none() {
+            // Signed out here only: the identity platform still knows the person, and would
+            // sign the same account in again without asking. Let them choose.
+            options.prompt = Some("select_account".to_owned());
+        }
         spawn_local(async move {
             match session.sign_in_popup(popup, options).await {
-                Ok(account) => state.set(AuthState::SignedIn(account)),
+                Ok(account) => {
+                    signed_out_here.set(false);
+                    state.set(AuthState::SignedIn(account));
+                }
                 Err(error) => state.set(AuthState::SignedOut(Some(error))),
             }
         });
@@ -224,9 +245,18 @@ impl AuthContext {
         }
     }
 
+    /// Signs out: at top level the page leaves for the identity platform's end-session page;
+    /// in a frame the session is forgotten here only, and the screens say so
+    /// ([`AuthContext::signed_out_here`]).
     pub fn sign_out(&self) {
         let session = self.session();
-        spawn_local(async move { session.sign_out().await });
+        let (state, signed_out_here) = (self.state, self.signed_out_here);
+        spawn_local(async move {
+            if session.sign_out().await == SignOut::HereOnly {
+                signed_out_here.set(true);
+                state.set(AuthState::SignedOut(None));
+            }
+        });
     }
 
     /// A token could not be had silently (the refresh token ran out): sign in again as the

@@ -1,6 +1,10 @@
-//! The page's language: the user's choice (remembered in `localStorage`, a preference, not
-//! session data), else the browser's preference; given to every view as context (a
-//! `RwSignal<Lang>`) and written into `<html lang>`.
+//! The page's language: what the page's address asks for (the widget's `lang=`, chosen by its
+//! host page), else the user's choice (remembered in `localStorage`, a preference, not session
+//! data), else the browser's preference; given to every view as context (a `RwSignal<Lang>`)
+//! and written into the document itself — `<html lang>`, `<title>` and
+//! `<meta name="description">` — so that what the browser shows outside the page (the tab, a
+//! bookmark, a screen reader's announcement) speaks it too. The static English in `index.html`
+//! and `tools.html` stays as the fallback for a browser without JavaScript.
 
 use leptos::prelude::*;
 
@@ -8,13 +12,54 @@ use crate::i18n::Lang;
 
 const LANG_KEY: &str = "pps.lang";
 
-/// Puts the page's language in context and keeps `<html lang>` in step with it.
-pub fn provide() -> RwSignal<Lang> {
-    let lang = RwSignal::new(initial());
+/// Which page the document is, for its title and description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// `index.html`: the sync page and the widget.
+    Sync,
+    /// `tools.html`: the setup check and the link builder.
+    Tools,
+    /// `admin.html`: the admin audit.
+    Admin,
+}
+
+impl Page {
+    /// The document's `<title>` in `lang`.
+    pub fn title(self, lang: Lang) -> &'static str {
+        let t = lang.text();
+        match self {
+            Page::Sync => t.product_name,
+            Page::Tools => t.tools_page_title,
+            Page::Admin => lang.admin_text().document_title,
+        }
+    }
+
+    /// The document's `<meta name="description">` in `lang`.
+    pub fn description(self, lang: Lang) -> &'static str {
+        let t = lang.text();
+        match self {
+            Page::Sync => t.page_description,
+            Page::Tools => t.tools_page_description,
+            Page::Admin => lang.admin_text().page_description,
+        }
+    }
+}
+
+/// Puts the page's language in context and keeps the document (`<html lang>`, `<title>`, the
+/// description) in step with it. `requested` is the language the address asks for (the
+/// widget's `lang=`), which wins over any other choice and is not remembered.
+pub fn provide(page: Page, requested: Option<Lang>) -> RwSignal<Lang> {
+    let lang = RwSignal::new(requested.unwrap_or_else(initial));
     provide_context(lang);
     Effect::new(move |_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("lang", lang.get().tag());
+        let lang = lang.get();
+        let document = document();
+        if let Some(root) = document.document_element() {
+            let _ = root.set_attribute("lang", lang.tag());
+        }
+        document.set_title(page.title(lang));
+        if let Ok(Some(meta)) = document.query_selector("meta[name=\"description\"]") {
+            let _ = meta.set_attribute("content", page.description(lang));
         }
     });
     lang

@@ -89,18 +89,24 @@ pub fn decide(in_sync: bool, force: bool) -> Decision {
     }
 }
 
-/// Why the profile read back after a write does not show it.
+/// Why the profile read back after a write does not show it (`Display`: a technical code, for
+/// details and logs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum VerificationProblem {
-    #[error("SharePoint still shows the placeholder picture")]
+    /// SharePoint still shows the placeholder picture.
+    #[error("still_placeholder")]
     StillPlaceholder,
-    #[error("SharePoint's profile has no picture address")]
+    /// SharePoint's profile has no picture address.
+    #[error("no_picture_url")]
     NoPictureUrl,
-    #[error("SharePoint's picture timestamp did not change")]
+    /// SharePoint's picture timestamp did not change.
+    #[error("timestamp_unchanged")]
     TimestampUnchanged,
-    #[error("SharePoint's new thumbnail could not be read")]
+    /// SharePoint's new thumbnail could not be read.
+    #[error("thumbnail_missing")]
     ThumbnailMissing,
-    #[error("SharePoint's new thumbnail is not the photo that was written")]
+    /// SharePoint's new thumbnail is not the photo that was written.
+    #[error("thumbnail_differs")]
     ThumbnailDiffers,
 }
 

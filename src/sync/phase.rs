@@ -7,6 +7,7 @@ use crate::graph::{GraphCall, GraphProblem, MySiteError};
 use crate::http::HttpError;
 use crate::photo::{PhotoError, MAX_SOURCE_BYTES};
 use crate::service::{Call, ServiceError};
+use crate::sharepoint::permissions::{can_write_profile, missing_for_sync};
 use crate::sharepoint::{SharePointCall, SharePointError, SharePointProblem, SharePointProfile};
 
 use super::compare::{check_written, VerificationProblem};
@@ -122,45 +123,79 @@ impl Service {
 }
 
 /// Why a sync stopped, each a thing the user (or their admin) can act on.
+///
+/// The screen words each one in the page's language (`ui`); `Display` is the technical form
+/// shown under "details for your IT department" and written to logs: a code, the service, and
+/// the data (a service's own words verbatim), never a sentence of its own, so that no English
+/// reaches a page in another language.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SyncFailure {
-    #[error("there is no photo in Outlook or Teams to copy")]
+    /// There is no photo in Outlook or Teams to copy.
+    #[error("no_exchange_photo")]
     NoExchangePhoto,
-    #[error("this account has no Exchange Online mailbox, so it has no photo to copy")]
+    /// The account has no Exchange Online mailbox, so it has no photo to copy.
+    #[error("no_mailbox")]
     NoMailbox,
-    #[error("the photo in Exchange is not an image")]
+    /// The photo in Exchange is not an image.
+    #[error("not_an_image")]
     NotAnImage,
-    #[error("the photo in Exchange is a {format} image, which SharePoint does not take")]
+    /// The photo in Exchange is an image SharePoint does not take.
+    #[error("unsupported_format: {format}")]
     UnsupportedFormat { format: &'static str },
-    #[error("the photo in Exchange is {bytes} bytes, over the 4.76 MB limit")]
+    /// The photo in Exchange is over the 4.76 MB limit.
+    #[error("too_large: {bytes} B")]
     TooLarge { bytes: usize },
-    #[error("the photo in Exchange declares {width} × {height} pixels, too many to open safely")]
+    /// The photo in Exchange declares too many pixels to open safely.
+    #[error("too_many_pixels: {width} × {height}")]
     TooManyPixels { width: u32, height: u32 },
-    #[error("the photo in Exchange could not be read by the browser")]
+    /// The browser could not read the photo in Exchange.
+    #[error("image_unreadable")]
     ImageUnreadable,
-    #[error("SharePoint refused the photo")]
+    /// SharePoint refused the photo.
+    #[error("photo_rejected")]
     PhotoRejected,
-    #[error("{} is limiting requests", service.name())]
+    /// A service is limiting requests.
+    #[error("throttled: {}", service.name())]
     Throttled { service: Service },
-    #[error("{} is not available right now", service.name())]
+    /// A service is not available right now.
+    #[error("service_unavailable: {}", service.name())]
     ServiceUnavailable { service: Service },
-    #[error("you need to sign in again")]
+    /// The user needs to sign in again.
+    #[error("sign_in_needed")]
     SignInNeeded,
-    #[error("an administrator must approve this app first")]
-    AdminConsentRequired,
-    #[error("sign-in failed: {detail}")]
+    /// No admin consent for permissions the page asked for; `scopes` as asked (empty when
+    /// unknown).
+    #[error("admin_consent_required")]
+    AdminConsentRequired { scopes: Vec<String> },
+    /// Sign-in failed; `detail` is the sign-in error's technical form.
+    #[error("sign_in_failed: {detail}")]
     SignInFailed { detail: String },
-    #[error("{} refused access: {detail}", service.name())]
+    /// A service refused access; `detail` is its code or words.
+    #[error("access_denied: {}: {detail}", service.name())]
     AccessDenied { service: Service, detail: String },
-    #[error("{origin} could not be reached")]
+    /// SharePoint refused access, and its token lacks the permissions a sync needs (`missing`,
+    /// by the names to grant); `granted` is what the token carries, `detail` SharePoint's
+    /// words.
+    #[error("profile_permission_missing: {}: {detail}", missing.join(", "))]
+    ProfilePermissionMissing {
+        missing: Vec<String>,
+        granted: Vec<String>,
+        detail: String,
+    },
+    /// A service could not be reached.
+    #[error("network_error: {origin}")]
     Network { origin: String },
-    #[error("this account has no OneDrive yet")]
+    /// The account has no OneDrive yet.
+    #[error("no_my_site")]
     NoMySite,
-    #[error("{value} is not a SharePoint address")]
+    /// Graph named a My Site that is not a SharePoint address.
+    #[error("untrusted_my_site: {value}")]
     UntrustedMySite { value: String },
-    #[error("the photo was sent, but SharePoint does not show it: {problem}")]
+    /// The photo was sent, but SharePoint does not show it.
+    #[error("verification_failed: {problem}")]
     VerificationFailed { problem: VerificationProblem },
-    #[error("{} answered something unexpected: {detail}", service.name())]
+    /// A service answered something unexpected; `detail` is the technical form of the answer.
+    #[error("unexpected_answer: {detail}")]
     Unexpected { service: Service, detail: String },
 }
 
@@ -177,12 +212,46 @@ impl SyncFailure {
     }
 }
 
-/// The phase a failed `SetMyProfilePicture` ends in. An answer that never arrived (network,
+/// The phase a failed `SetMyProfilePicture` ends in, `granted` being what the token for the
+/// write was granted (see [`sharepoint_failure`]). An answer that never arrived (network,
 /// timeout) may have been written all the same, so it is not reported as "nothing changed".
-pub fn write_failed(error: &SharePointError) -> SyncPhase {
+pub fn write_failed(error: &SharePointError, granted: Option<Vec<String>>) -> SyncPhase {
     SyncPhase::Failed {
-        reason: error.into(),
+        reason: sharepoint_failure(error, granted),
         wrote_anything: matches!(error, ServiceError::Http(_)),
+    }
+}
+
+/// A SharePoint error as the user reads it, knowing what the My Site host's token was
+/// `granted` (permission names, `None` when unknown). A refusal while the token lacks the
+/// profile permission is that permission's absence, named with what to grant; with the
+/// permission there, a refusal is the tenant's (the *Picture* property locked, a policy).
+///
+/// ```
+/// use profile_photo_sync::sharepoint::SharePointError;
+/// use profile_photo_sync::sync::phase::sharepoint_failure;
+/// use profile_photo_sync::sync::SyncFailure;
+/// let refused = SharePointError::Forbidden { detail: "Access denied.".into() };
+/// let failure = sharepoint_failure(&refused, Some(vec!["AllSites.Write".into()]));
+/// assert!(matches!(failure, SyncFailure::ProfilePermissionMissing { .. }));
+/// ```
+pub fn sharepoint_failure(error: &SharePointError, granted: Option<Vec<String>>) -> SyncFailure {
+    match (SyncFailure::from(error), granted) {
+        (
+            SyncFailure::AccessDenied {
+                service: Service::SharePoint,
+                detail,
+            },
+            Some(granted),
+        ) if !can_write_profile(&granted) => SyncFailure::ProfilePermissionMissing {
+            missing: missing_for_sync(&granted)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            granted,
+            detail,
+        },
+        (failure, _) => failure,
     }
 }
 
@@ -294,7 +363,9 @@ impl From<&AuthError> for SyncFailure {
             | AuthError::StateMismatch
             | AuthError::NonceMismatch
             | AuthError::InvalidGrant { .. } => SyncFailure::SignInNeeded,
-            AuthError::AdminConsentRequired { .. } => SyncFailure::AdminConsentRequired,
+            AuthError::AdminConsentRequired { scopes, .. } => SyncFailure::AdminConsentRequired {
+                scopes: scopes.clone(),
+            },
             AuthError::Network { .. } => SyncFailure::Network {
                 origin: Service::SignIn.name().to_owned(),
             },
@@ -473,9 +544,12 @@ mod tests {
         );
         assert_eq!(
             SyncFailure::from(&GraphError::Auth(AuthError::AdminConsentRequired {
-                code: "AADSTS65001".into()
+                code: "AADSTS65001".into(),
+                scopes: vec!["User.Read".into()]
             })),
-            SyncFailure::AdminConsentRequired
+            SyncFailure::AdminConsentRequired {
+                scopes: vec!["User.Read".into()]
+            }
         );
         assert_eq!(
             SyncFailure::from(&GraphError::Auth(AuthError::InteractionRequired)),
@@ -555,12 +629,71 @@ mod tests {
     }
 
     #[test]
+    fn a_sharepoint_refusal_without_the_profile_permission_names_it() {
+        let refused = SharePointError::Forbidden {
+            detail: "Access denied. You do not have permission to perform this action or access this resource.".into(),
+        };
+        let granted = vec!["AllSites.Read".to_owned(), "AllSites.Write".to_owned()];
+        assert_eq!(
+            sharepoint_failure(&refused, Some(granted.clone())),
+            SyncFailure::ProfilePermissionMissing {
+                missing: vec!["User.ReadWrite.All".into()],
+                granted: granted.clone(),
+                detail: "Access denied. You do not have permission to perform this action or access this resource.".into()
+            }
+        );
+        assert_eq!(
+            write_failed(&refused, Some(vec!["User.Read.All".into()])),
+            SyncPhase::Failed {
+                reason: SyncFailure::ProfilePermissionMissing {
+                    missing: vec!["User.ReadWrite.All".into(), "AllSites.Read".into()],
+                    granted: vec!["User.Read.All".into()],
+                    detail: "Access denied. You do not have permission to perform this action or access this resource.".into()
+                },
+                wrote_anything: false
+            }
+        );
+    }
+
+    #[test]
+    fn a_sharepoint_refusal_with_the_profile_permission_is_the_tenants() {
+        let refused = SharePointError::Forbidden {
+            detail: "Access denied.".into(),
+        };
+        let denied = SyncFailure::AccessDenied {
+            service: Service::SharePoint,
+            detail: "Access denied.".into(),
+        };
+        // The Picture property locked: the permission is there, SharePoint still says no.
+        let granted = vec!["User.ReadWrite.All".to_owned()];
+        assert_eq!(sharepoint_failure(&refused, Some(granted)), denied);
+        // Unknown scopes: no guess.
+        assert_eq!(sharepoint_failure(&refused, None), denied);
+        // Only refusals are read this way.
+        assert_eq!(
+            sharepoint_failure(
+                &SharePointError::Transient {
+                    status: 429,
+                    retry_after: None
+                },
+                Some(vec![])
+            ),
+            SyncFailure::Throttled {
+                service: Service::SharePoint
+            }
+        );
+    }
+
+    #[test]
     fn a_refused_write_changed_nothing_but_a_lost_answer_may_have() {
         assert_eq!(
-            write_failed(&SharePointError::Transient {
-                status: 503,
-                retry_after: None
-            }),
+            write_failed(
+                &SharePointError::Transient {
+                    status: 503,
+                    retry_after: None
+                },
+                None
+            ),
             SyncPhase::Failed {
                 reason: SyncFailure::ServiceUnavailable {
                     service: Service::SharePoint
@@ -569,9 +702,12 @@ mod tests {
             }
         );
         assert_eq!(
-            write_failed(&SharePointError::from(SharePointProblem::PhotoRejected {
-                message: String::new()
-            })),
+            write_failed(
+                &SharePointError::from(SharePointProblem::PhotoRejected {
+                    message: String::new()
+                }),
+                None
+            ),
             SyncPhase::Failed {
                 reason: SyncFailure::PhotoRejected,
                 wrote_anything: false
@@ -582,7 +718,7 @@ mod tests {
             seconds: 30,
         });
         assert!(matches!(
-            write_failed(&lost),
+            write_failed(&lost, None),
             SyncPhase::Failed {
                 wrote_anything: true,
                 ..
@@ -652,7 +788,7 @@ mod tests {
             }
         );
         assert_eq!(
-            write_failed(&failure.error),
+            write_failed(&failure.error, None),
             SyncPhase::Failed {
                 reason: SyncFailure::Network {
                     origin: "http://contoso-my.localhost".into()
@@ -696,7 +832,7 @@ mod tests {
             SyncFailure::from(&foreign),
             SyncFailure::Unexpected {
                 service: Service::SharePoint,
-                detail: "https://evil.example/a.jpg is not on the My Site host; no sign-in token is sent there".into()
+                detail: "not_on_my_site_host: https://evil.example/a.jpg".into()
             }
         );
     }

@@ -16,8 +16,8 @@ use super::compare::{
     can_reuse, check_written, decide, is_in_sync, same_picture, Decision, VerificationProblem,
 };
 use super::phase::{
-    after_lost_write, write_failed, PhotoSummary, SharePointSummary, SyncFailure, SyncPhase,
-    WriteFailure,
+    after_lost_write, sharepoint_failure, write_failed, PhotoSummary, SharePointSummary,
+    SyncFailure, SyncPhase, WriteFailure,
 };
 use super::retry::{RetryPolicy, Retryable};
 
@@ -183,7 +183,8 @@ async fn write_and_verify(
 
     emit(SyncPhase::Writing);
     if let Err(e) = retrying(cancel, || write(tokens, &snapshot, cancel)).await {
-        return emit(write_failed(&e.error));
+        let granted = sharepoint::granted_scopes(&snapshot.host, tokens);
+        return emit(write_failed(&e.error, granted));
     }
     super::tabs::note_written(now_ms());
     if cancel.is_cancelled() {
@@ -260,7 +261,7 @@ async fn read(
         };
         let profile = retrying(cancel, || sharepoint::my_properties(&host, tokens))
             .await
-            .map_err(|e| SyncFailure::from(&e))?;
+            .map_err(|e| sharepoint_failure(&e, sharepoint::granted_scopes(&host, tokens)))?;
         let thumbnail = current_thumbnail(&host, tokens, &profile, cancel).await;
         Ok::<_, SyncFailure>((host, profile, thumbnail))
     };

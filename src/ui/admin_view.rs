@@ -31,7 +31,6 @@ fn text() -> impl Fn() -> &'static AdminCatalogue + Copy {
 #[component]
 pub fn AdminView() -> impl IntoView {
     let t = text();
-    let lang = expect_context::<RwSignal<Lang>>();
     let auth = AuthContext::get();
     let state = auth.state();
     // The audit stays mounted while the same account is signed in (a consent in a popup
@@ -44,15 +43,6 @@ pub fn AdminView() -> impl IntoView {
     });
     let checking =
         Memo::new(move |_| matches!(state.get(), AuthState::Checking | AuthState::InPopup));
-    Effect::new(move |_| {
-        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
-            document.set_title(&format!(
-                "{} — {}",
-                t().page_title,
-                lang.get().text().product_name
-            ));
-        }
-    });
     view! {
         <main id="main" class="admin" data-testid="admin">
             <h1 tabindex="-1">{move || t().page_title}</h1>

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use super::text;
 use crate::auth::navigation as nav;
-use crate::auth::{Account, AuthError};
+use crate::auth::{api_of, Account, AuthError, DiscoveryProblem};
 use crate::i18n::Catalogue;
 use crate::state::auth::AuthContext;
 
@@ -33,24 +33,63 @@ pub fn SignInButtons() -> impl IntoView {
     }
 }
 
-/// What went wrong with sign-in, and what to do.
+/// What went wrong with sign-in, and what to do; below it, labelled, the technical details
+/// (the identity platform's own words, verbatim) where there are any.
 #[component]
 pub fn AuthProblem(error: AuthError) -> impl IntoView {
     let t = text();
     let kind = auth_error_kind(&error);
+    let details = auth_error_details(&error);
     view! {
         <div class="notice notice-error" role="alert" data-testid="auth-error" data-error-kind=kind>
             <h2>{move || t().auth_problem_title}</h2>
-            <p data-testid="auth-error-message">{move || auth_error_text(t(), &error)}</p>
+            <p data-testid="auth-error-message">{move || auth_error_message(t(), &error)}</p>
+            {details.map(|details| view! {
+                <p class="muted auth-error-details">
+                    {move || t().sync_details_label} " " <code data-testid="auth-error-details">{details}</code>
+                </p>
+            })}
         </div>
     }
 }
 
-/// A sign-in problem in the page's language, with what to do about it.
+/// A sign-in problem in the page's language, with what to do about it, followed by its
+/// technical details (labelled) where there are any: for screens that show it as one text.
 pub fn auth_error_text(t: &Catalogue, error: &AuthError) -> String {
+    let message = auth_error_message(t, error);
+    match auth_error_details(error) {
+        Some(details) => format!("{message} {}", (t.technical_details)(&details)),
+        None => message,
+    }
+}
+
+/// The technical details of a sign-in problem that its message does not carry: the identity
+/// platform's code and words, the network's, the check that failed — verbatim, in no
+/// language of the page's (so shown only under a label).
+pub fn auth_error_details(error: &AuthError) -> Option<String> {
+    match error {
+        AuthError::InvalidGrant { .. }
+        | AuthError::Network { .. }
+        | AuthError::Discovery { .. }
+        | AuthError::IdToken { .. }
+        | AuthError::Other { .. } => Some(error.to_string()),
+        _ => None,
+    }
+}
+
+/// A sign-in problem in the page's language, with what to do about it: words of the
+/// catalogue only.
+pub fn auth_error_message(t: &Catalogue, error: &AuthError) -> String {
     match error {
         AuthError::Cancelled => t.auth_cancelled.to_owned(),
-        AuthError::AdminConsentRequired { code } => (t.auth_admin_consent)(code),
+        AuthError::AdminConsentRequired { code, scopes } => {
+            let permissions = crate::auth::permission_names(scopes);
+            if permissions.is_empty() {
+                (t.auth_admin_consent)(code)
+            } else {
+                (t.auth_admin_consent_for)(code, api_of(scopes), &permissions.join(", "))
+            }
+        }
         AuthError::RedirectUriNotRegistered { redirect_uri } => (t.auth_redirect_uri)(redirect_uri),
         AuthError::SpaPlatformMissing { redirect_uri } => (t.auth_spa_missing)(redirect_uri),
         AuthError::UserNotInTenant => t.auth_user_not_in_tenant.to_owned(),
@@ -60,12 +99,18 @@ pub fn auth_error_text(t: &Catalogue, error: &AuthError) -> String {
         AuthError::PopupTimedOut => t.auth_popup_timed_out.to_owned(),
         AuthError::StateMismatch => t.auth_state_mismatch.to_owned(),
         AuthError::NonceMismatch => t.auth_nonce_mismatch.to_owned(),
-        AuthError::InvalidGrant { description } => (t.auth_invalid_grant)(description),
+        AuthError::InvalidGrant { .. } => t.auth_invalid_grant.to_owned(),
         AuthError::ClockSkew { seconds } => (t.auth_clock_skew)(*seconds),
-        AuthError::Network { detail } => (t.auth_network)(detail),
-        AuthError::Other { code, description } => (t.auth_other)(code, description),
+        AuthError::Network { .. } => t.auth_network.to_owned(),
+        AuthError::Other { .. } => t.auth_other.to_owned(),
         AuthError::Busy { status } => (t.auth_busy)(*status),
         AuthError::StorageFull => t.auth_storage_full.to_owned(),
+        AuthError::Discovery {
+            problem: DiscoveryProblem::NotFound { url, status },
+        } => (t.auth_discovery_not_found)(url, *status),
+        AuthError::Discovery { .. } => t.auth_discovery_unusable.to_owned(),
+        AuthError::IdToken { .. } => t.auth_id_token.to_owned(),
+        AuthError::NoSecureRandom => t.auth_no_secure_random.to_owned(),
     }
 }
 
@@ -89,6 +134,9 @@ pub fn auth_error_kind(error: &AuthError) -> &'static str {
         AuthError::Other { .. } => "other",
         AuthError::Busy { .. } => "busy",
         AuthError::StorageFull => "storage-full",
+        AuthError::Discovery { .. } => "discovery",
+        AuthError::IdToken { .. } => "id-token",
+        AuthError::NoSecureRandom => "no-secure-random",
     }
 }
 
@@ -161,13 +209,17 @@ pub fn UserBadge(account: Account) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::IdTokenProblem;
     use crate::i18n::Lang;
 
     fn every_error() -> Vec<AuthError> {
         let s = || "x".to_owned();
         vec![
             AuthError::Cancelled,
-            AuthError::AdminConsentRequired { code: s() },
+            AuthError::AdminConsentRequired {
+                code: s(),
+                scopes: vec![],
+            },
             AuthError::RedirectUriNotRegistered { redirect_uri: s() },
             AuthError::SpaPlatformMissing { redirect_uri: s() },
             AuthError::UserNotInTenant,
@@ -184,7 +236,47 @@ mod tests {
                 code: s(),
                 description: s(),
             },
+            AuthError::Busy { status: 503 },
+            AuthError::StorageFull,
+            AuthError::Discovery {
+                problem: DiscoveryProblem::NotFound {
+                    url: s(),
+                    status: 404,
+                },
+            },
+            AuthError::IdToken {
+                problem: IdTokenProblem::Missing,
+            },
+            AuthError::NoSecureRandom,
         ]
+    }
+
+    #[test]
+    fn a_missing_admin_consent_names_the_api_and_its_permissions() {
+        let error = AuthError::AdminConsentRequired {
+            code: "AADSTS65001".into(),
+            scopes: vec![
+                "https://contoso-my.sharepoint.com/User.ReadWrite.All".into(),
+                "https://contoso-my.sharepoint.com/AllSites.Read".into(),
+                "offline_access".into(),
+            ],
+        };
+        for lang in Lang::ALL {
+            let text = auth_error_text(lang.text(), &error);
+            assert!(
+                text.contains("SharePoint")
+                    && text.contains("User.ReadWrite.All, AllSites.Read")
+                    && text.contains("AADSTS65001")
+                    && !text.contains("offline_access"),
+                "{lang:?}: {text}"
+            );
+        }
+        let graph = AuthError::AdminConsentRequired {
+            code: "AADSTS90094".into(),
+            scopes: vec!["openid".into(), "User.Read".into()],
+        };
+        assert!(auth_error_text(Lang::En.text(), &graph)
+            .contains("Microsoft Graph permissions User.Read"));
     }
 
     #[test]
@@ -210,5 +302,45 @@ mod tests {
             auth_error_text(Lang::En.text(), &redirect),
             auth_error_text(Lang::Lv.text(), &redirect)
         );
+    }
+
+    /// Issue: a Latvian page showed the identity platform's and the page's own English inside
+    /// its sign-in messages ("Pierakstīšanās neizdevās: invalid_issuer. the id token was
+    /// issued by …"). The message is the catalogue's; what is not is under a label.
+    #[test]
+    fn a_sign_in_message_is_the_catalogues_and_the_platforms_words_are_labelled_details() {
+        let refused = AuthError::InvalidGrant {
+            description: "AADSTS54005: OAuth2 Authorization code was already redeemed.".into(),
+        };
+        let lv = Lang::Lv.text();
+        assert_eq!(auth_error_message(lv, &refused), lv.auth_invalid_grant);
+        assert_eq!(
+            auth_error_text(lv, &refused),
+            format!(
+                "{} Tehniskā informācija: invalid_grant: AADSTS54005: OAuth2 Authorization code was already redeemed.",
+                lv.auth_invalid_grant
+            )
+        );
+        for error in every_error() {
+            let message = auth_error_message(lv, &error);
+            assert!(
+                !message.contains("AADSTS54005") && !message.contains(" the "),
+                "{error:?}: {message}"
+            );
+        }
+        assert_eq!(auth_error_details(&AuthError::PopupBlocked), None);
+    }
+
+    #[test]
+    fn a_full_storage_and_a_busy_service_say_why_and_what_to_do() {
+        let en = Lang::En.text();
+        let full = auth_error_message(en, &AuthError::StorageFull);
+        assert!(full.contains("storage for this page is full"), "{full}");
+        let busy = auth_error_message(en, &AuthError::Busy { status: 503 });
+        assert!(
+            busy.contains("busy") && busy.contains("try again"),
+            "{busy}"
+        );
+        assert!(!busy.contains("sign in again"), "{busy}");
     }
 }

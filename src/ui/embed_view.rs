@@ -3,7 +3,10 @@
 //!
 //! Sign-in goes through a popup (the identity platform refuses to be framed). When the popup
 //! cannot report back — the browser blocks it, or it never answers — the widget opens the full
-//! page in a new tab with `autostart` (from the same click when it can) and says so. Events go
+//! page in a new tab with `autostart` (from the same click when it can) and says so. Sign-out
+//! in a frame forgets the session in the widget only — the identity platform's sign-out page
+//! refuses to be framed too — and the widget says so, since Microsoft 365 still has the person
+//! signed in elsewhere in the browser. Events go
 //! only to an `embedOrigins` parent ([`crate::embed::target_origin`]); framed by any other
 //! page, the widget signs nobody in and syncs nothing ([`crate::embed::Placement`]). No I/O
 //! here.
@@ -132,6 +135,11 @@ fn TrustedEmbedHome() -> impl IntoView {
             <section class="card embed-card" data-testid="embed-landing" aria-labelledby="embed-title">
                 <h1 id="embed-title">{move || t().sync_title}</h1>
                 <p class="embed-intro">{move || t().embed_intro}</p>
+                {move || auth.signed_out_here().get().then(|| view! {
+                    <p class="notice notice-success" role="status" data-testid="embed-signed-out-here">
+                        {move || t().embed_signed_out_here}
+                    </p>
+                })}
                 {shown_error.map(|error| view! { <AuthProblem error=error/> })}
                 {move || fallback.get().map(|how| {
                     let on_link = move |ev: leptos::ev::MouseEvent| {

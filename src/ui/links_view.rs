@@ -1,9 +1,15 @@
 //! The link builder (`#/links`) for admins and help-desk writers: what the link does, optional
-//! hints, autostart; then the link with a copy button, a sentence for the article, and the QR
-//! code. The link and the QR code come from [`crate::links`]; nothing here builds a URL.
+//! hints, autostart (off until asked for); then the link with a copy button, a sentence for
+//! the article, and the QR code. The link and the QR code come from [`crate::links`]; nothing
+//! here builds a URL.
+//!
+//! The link is shown as text to copy, never as a live anchor: opened here, in the writer's own
+//! browser, it would sign the writer in and (with `autostart`) sync the writer's own photo.
 
 use leptos::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+
+use crate::browser::{async_clipboard, copy_by_selection};
 
 use super::{mark_interactive, text};
 use crate::embed::browser::page_url;
@@ -20,7 +26,8 @@ pub fn LinksView() -> impl IntoView {
     let action = RwSignal::new(LinkAction::SyncMyPhoto);
     let login_hint = RwSignal::new(String::new());
     let domain_hint = RwSignal::new(String::new());
-    let autostart = RwSignal::new(true);
+    // Off until the writer asks: a link that syncs by itself is a choice, not the default.
+    let autostart = RwSignal::new(false);
     let url = Memo::new(move |_| {
         HelpLink {
             action: action.get(),
@@ -89,10 +96,13 @@ pub fn LinksView() -> impl IntoView {
             </form>
             <div class="links-output">
                 <div class="links-texts">
-                    <h2 class="field-title">{move || t().links_url_label}</h2>
-                    <p class="copyable">
-                        <a class="link-url" href=move || url.get() data-testid="link-url">{move || url.get()}</a>
-                    </p>
+                    <h2 class="field-title" id="link-url-title">{move || t().links_url_label}</h2>
+                    // Text to copy, not an anchor: see the module's note.
+                    <input class="copyable link-url" type="text" readonly spellcheck="false"
+                        data-testid="link-url" aria-labelledby="link-url-title"
+                        aria-describedby="link-url-help" prop:value=move || url.get()
+                        on:focus=move |ev| select_all(&ev)/>
+                    <p id="link-url-help" class="muted field-help">{move || t().links_try_help}</p>
                     <CopyButton text=Signal::derive(move || url.get()) testid="copy-link"/>
                     <h2 class="field-title">{move || t().links_sentence_label}</h2>
                     <p class="copyable" data-testid="link-sentence">{move || sentence.get()}</p>
@@ -120,7 +130,20 @@ pub fn LinksView() -> impl IntoView {
     }
 }
 
-/// Copies `text` with the asynchronous clipboard API and says whether it worked.
+/// Selects the whole value of the text field an event came from (a click or tab into the link
+/// selects it, ready to copy).
+fn select_all(ev: &leptos::ev::FocusEvent) {
+    use wasm_bindgen::JsCast;
+    if let Some(input) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+    {
+        input.select();
+    }
+}
+
+/// Copies `text` and says whether it worked: with the asynchronous clipboard API where the page
+/// has it, else (or when it refuses) by selecting a scratch copy and `execCommand("copy")`.
 #[component]
 pub fn CopyButton(
     /// What to copy.
@@ -134,11 +157,15 @@ pub fn CopyButton(
     let copied = RwSignal::new(None::<bool>);
     let copy = move |_| {
         let value = text.get_untracked();
-        let clipboard = window().navigator().clipboard();
-        leptos::task::spawn_local(async move {
-            let worked = JsFuture::from(clipboard.write_text(&value)).await.is_ok();
-            copied.set(Some(worked));
-        });
+        match async_clipboard() {
+            Some(clipboard) => leptos::task::spawn_local(async move {
+                let worked = JsFuture::from(clipboard.write_text(&value)).await.is_ok()
+                    || copy_by_selection(&value);
+                copied.set(Some(worked));
+            }),
+            // Not a secure context: the older way, inside the click, as it must be.
+            None => copied.set(Some(copy_by_selection(&value))),
+        }
     };
     Effect::new(move |_| {
         text.track();

@@ -10,7 +10,7 @@ use super::auth_view::auth_error_text;
 use super::links_view::CopyButton;
 use super::{mark_interactive, text};
 use crate::auth::navigation as nav;
-use crate::auth::AuthError;
+use crate::auth::{permission_names, AuthError};
 use crate::config::{AppConfig, ConfigError};
 use crate::i18n::Catalogue;
 use crate::setup::{self, CheckOutcome, Evidence, SetupProblem, SetupStep};
@@ -28,13 +28,22 @@ pub fn SetupView() -> impl IntoView {
     let sign_in = outcome(CheckOutcome::Waiting);
     let graph = outcome(CheckOutcome::Waiting);
     let my_site = outcome(CheckOutcome::Waiting);
+    let permission = outcome(CheckOutcome::Waiting);
     let redirect_uri = auth.session().redirect_uri().to_owned();
+    // Checked now against the page's own address; the test sign-in tells whether it is
+    // registered.
+    let redirect = outcome(setup::check::redirect_uri_check(
+        &redirect_uri,
+        &nav::origin(),
+        &auth.base(),
+    ));
+    let redirect_before_sign_in = StoredValue::new(redirect.get_untracked());
 
     let session = auth.session();
     spawn_local(async move {
         let found = setup::check_discovery(&session).await;
         if !found.passed() {
-            for later in [sign_in, graph, my_site] {
+            for later in [sign_in, graph, my_site, permission] {
                 later.set(CheckOutcome::Skipped);
             }
         }
@@ -56,14 +65,23 @@ pub fn SetupView() -> impl IntoView {
         sign_in.set(CheckOutcome::Running);
         graph.set(CheckOutcome::Waiting);
         my_site.set(CheckOutcome::Waiting);
+        permission.set(CheckOutcome::Waiting);
+        let before = redirect_before_sign_in.get_value();
+        redirect.set(before.clone());
         let session = auth.session();
         spawn_local(async move {
             let signed_in = setup::test_sign_in(&session, popup).await;
             let passed = signed_in.passed();
+            redirect.set(setup::check::redirect_uri_after_sign_in(
+                before,
+                &signed_in,
+                session.redirect_uri(),
+            ));
             sign_in.set(signed_in);
             if !passed {
                 graph.set(CheckOutcome::Skipped);
                 my_site.set(CheckOutcome::Skipped);
+                permission.set(CheckOutcome::Skipped);
                 return;
             }
             if let Some(account) = session.account() {
@@ -75,9 +93,15 @@ pub fn SetupView() -> impl IntoView {
             match user {
                 Some(user) => {
                     my_site.set(CheckOutcome::Running);
-                    my_site.set(setup::check_my_site(&session, &user).await);
+                    permission.set(CheckOutcome::Running);
+                    let (answered, granted) = setup::check_my_site(&session, &user).await;
+                    my_site.set(answered);
+                    permission.set(granted);
                 }
-                None => my_site.set(CheckOutcome::Skipped),
+                None => {
+                    my_site.set(CheckOutcome::Skipped);
+                    permission.set(CheckOutcome::Skipped);
+                }
             }
         });
     };
@@ -87,6 +111,8 @@ pub fn SetupView() -> impl IntoView {
             && sign_in.get().passed()
             && graph.get().passed()
             && my_site.get().passed()
+            && permission.get().passed()
+            && redirect.get().passed()
     };
 
     let config_values = config_values(&config);
@@ -106,8 +132,7 @@ pub fn SetupView() -> impl IntoView {
                     </dl>
                 </SetupRow>
                 <SetupRow step=SetupStep::Discovery outcome=discovery/>
-                <SetupRow step=SetupStep::RedirectUri
-                    outcome=Signal::stored(CheckOutcome::Passed(Evidence::RedirectUri { uri: redirect_uri }))>
+                <SetupRow step=SetupStep::RedirectUri outcome=redirect>
                     <CopyButton text=Signal::stored(uri_for_copy.clone()) testid="copy-redirect-uri"/>
                 </SetupRow>
                 <SetupRow step=SetupStep::SignIn outcome=sign_in>
@@ -119,6 +144,7 @@ pub fn SetupView() -> impl IntoView {
                 </SetupRow>
                 <SetupRow step=SetupStep::Graph outcome=graph/>
                 <SetupRow step=SetupStep::MySite outcome=my_site/>
+                <SetupRow step=SetupStep::SharePointPermission outcome=permission/>
             </ol>
             <Show when=all_passed>
                 <p class="notice notice-success" role="status" data-testid="setup-all-passed">
@@ -163,6 +189,7 @@ fn config_values(config: &AppConfig) -> Vec<(&'static str, String)> {
         ),
         ("adminHost", optional(&config.admin_host)),
         ("redirectUri", optional(&config.redirect_uri)),
+        ("sharePointScopes", config.share_point_scopes.join(" ")),
         (
             "embedOrigins",
             if config.embed_origins.is_empty() {
@@ -227,6 +254,7 @@ fn step_title(t: &'static Catalogue, step: SetupStep) -> &'static str {
         SetupStep::SignIn => t.setup_step_sign_in,
         SetupStep::Graph => t.setup_step_graph,
         SetupStep::MySite => t.setup_step_my_site,
+        SetupStep::SharePointPermission => t.setup_step_sharepoint_permission,
     }
 }
 
@@ -247,7 +275,12 @@ fn describe(
     outcome: &CheckOutcome,
 ) -> (Option<String>, Option<String>) {
     match outcome {
-        CheckOutcome::Waiting if matches!(step, SetupStep::Graph | SetupStep::MySite) => {
+        CheckOutcome::Waiting
+            if matches!(
+                step,
+                SetupStep::Graph | SetupStep::MySite | SetupStep::SharePointPermission
+            ) =>
+        {
             (Some(t.setup_waits_for_sign_in.to_owned()), None)
         }
         CheckOutcome::Waiting | CheckOutcome::Running => (None, None),
@@ -264,16 +297,25 @@ fn evidence_text(t: &'static Catalogue, evidence: &Evidence) -> String {
     match evidence {
         Evidence::ConfigValid => t.setup_config_ok.to_owned(),
         Evidence::DiscoveryFound { url } => (t.setup_discovery_ok)(url),
-        Evidence::RedirectUri { uri } => format!("{} {uri}", t.setup_redirect_uri_ok),
+        Evidence::RedirectUri { uri } => format!(
+            "{} {uri} {}",
+            t.setup_redirect_uri_ok, t.setup_redirect_uri_checked_by_sign_in
+        ),
+        Evidence::RedirectUriRegistered { uri } => (t.setup_redirect_uri_registered)(uri),
         Evidence::SignedIn { username } => (t.setup_sign_in_ok)(username),
         Evidence::GraphAnswered { name, upn } => (t.setup_graph_ok)(name, upn),
         Evidence::MySiteAnswered { host } => (t.setup_my_site_ok)(host),
+        Evidence::SharePointPermissions { granted } => (t.setup_permission_ok)(&granted.join(", ")),
     }
 }
 
 fn problem_text(t: &'static Catalogue, problem: &SetupProblem) -> (String, String) {
     match problem {
         SetupProblem::Config(error) => (t.config_error(error), t.setup_config_fix.to_owned()),
+        SetupProblem::RedirectUriElsewhere { uri, page } => (
+            (t.setup_redirect_uri_elsewhere)(uri, page),
+            t.setup_redirect_uri_elsewhere_fix.to_owned(),
+        ),
         SetupProblem::DiscoveryUnreachable { url, detail } => (
             (t.setup_discovery_failed)(url, detail),
             t.setup_discovery_fix.to_owned(),
@@ -316,6 +358,29 @@ fn problem_text(t: &'static Catalogue, problem: &SetupProblem) -> (String, Strin
             (t.setup_my_site_failed)(host, detail),
             t.setup_my_site_fix.to_owned(),
         ),
+        SetupProblem::ProfileReadRefused { host, detail } => (
+            (t.setup_profile_read_refused)(host, detail),
+            t.setup_profile_read_refused_fix.to_owned(),
+        ),
+        SetupProblem::SharePointConsent { code, scopes } => {
+            let names = permission_names(scopes).join(", ");
+            (
+                (t.setup_sharepoint_consent_missing)(code, &names),
+                (t.setup_sharepoint_consent_fix)(&names),
+            )
+        }
+        SetupProblem::SharePointPermissionMissing { missing, granted } => {
+            let missing = missing.join(", ");
+            let granted = if granted.is_empty() {
+                "–".to_owned()
+            } else {
+                granted.join(", ")
+            };
+            (
+                (t.setup_permission_missing)(&missing, &granted),
+                (t.setup_permission_fix)(&missing),
+            )
+        }
     }
 }
 
@@ -337,6 +402,7 @@ mod tests {
             }),
             SetupProblem::SignIn(AuthError::AdminConsentRequired {
                 code: "AADSTS65001".into(),
+                scopes: vec![],
             }),
             SetupProblem::SignInWindowClosed {
                 redirect_uri: uri.clone(),
@@ -350,6 +416,22 @@ mod tests {
                 host: "h".into(),
                 detail: "d".into(),
             },
+            SetupProblem::RedirectUriElsewhere {
+                uri: "u".into(),
+                page: "p".into(),
+            },
+            SetupProblem::ProfileReadRefused {
+                host: "h".into(),
+                detail: "d".into(),
+            },
+            SetupProblem::SharePointConsent {
+                code: "AADSTS65001".into(),
+                scopes: vec!["https://contoso-my.sharepoint.com/User.ReadWrite.All".into()],
+            },
+            SetupProblem::SharePointPermissionMissing {
+                missing: vec!["User.ReadWrite.All".into()],
+                granted: vec![],
+            },
         ]
     }
 
@@ -360,6 +442,62 @@ mod tests {
                 let (what, fix) = problem_text(lang.text(), &problem);
                 assert!(!what.is_empty() && !fix.is_empty(), "{lang:?} {problem:?}");
             }
+        }
+    }
+
+    #[test]
+    fn sharepoint_rows_name_the_permissions_to_grant() {
+        for lang in Lang::ALL {
+            let t = lang.text();
+            let (what, fix) = problem_text(
+                t,
+                &SetupProblem::SharePointPermissionMissing {
+                    missing: vec!["User.ReadWrite.All".into()],
+                    granted: vec!["AllSites.Read".into(), "AllSites.Write".into()],
+                },
+            );
+            assert!(
+                what.contains("AllSites.Read, AllSites.Write")
+                    && what.contains("User.ReadWrite.All"),
+                "{lang:?}: {what}"
+            );
+            assert!(
+                fix.contains("User.ReadWrite.All") && fix.contains("sharePointScopes"),
+                "{lang:?}: {fix}"
+            );
+            let (what, fix) = problem_text(
+                t,
+                &SetupProblem::SharePointConsent {
+                    code: "AADSTS65001".into(),
+                    scopes: vec![
+                        "http://contoso-my.localhost:1/User.ReadWrite.All".into(),
+                        "http://contoso-my.localhost:1/AllSites.Read".into(),
+                    ],
+                },
+            );
+            assert!(
+                what.contains("AADSTS65001") && what.contains("User.ReadWrite.All, AllSites.Read"),
+                "{what}"
+            );
+            assert!(fix.contains("User.ReadWrite.All, AllSites.Read"), "{fix}");
+            let (_, fix) = problem_text(
+                t,
+                &SetupProblem::ProfileReadRefused {
+                    host: "h".into(),
+                    detail: "Access denied.".into(),
+                },
+            );
+            assert!(fix.contains("User.ReadWrite.All"), "{fix}");
+            let granted = evidence_text(
+                t,
+                &Evidence::SharePointPermissions {
+                    granted: vec!["User.ReadWrite.All".into(), "AllSites.Read".into()],
+                },
+            );
+            assert!(
+                granted.contains("User.ReadWrite.All, AllSites.Read"),
+                "{granted}"
+            );
         }
     }
 

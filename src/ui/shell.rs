@@ -88,6 +88,7 @@ fn kind(error: &ConfigError) -> &'static str {
         ConfigError::NotHttps { .. } => "not-https",
         ConfigError::NotAnOrigin { .. } => "not-an-origin",
         ConfigError::BadCacheLocation { .. } => "bad-cache-location",
+        ConfigError::BadSharePointScope { .. } => "bad-share-point-scopes",
     }
 }
 

@@ -14,6 +14,7 @@
 use leptos::prelude::*;
 
 use super::text;
+use crate::auth::{api_of, permission_names};
 use crate::i18n::Catalogue;
 use crate::sync::{PhotoSummary, SharePointSummary, SyncFailure, SyncPhase};
 
@@ -289,7 +290,18 @@ pub fn failure_text(t: &'static Catalogue, failure: &SyncFailure) -> (String, St
             s(t.fail_try_later_fix),
         ),
         SyncFailure::SignInNeeded => (s(t.fail_sign_in), s(t.fail_sign_in_fix)),
-        SyncFailure::AdminConsentRequired => (s(t.fail_admin_consent), s(t.fail_admin_consent_fix)),
+        SyncFailure::AdminConsentRequired { scopes } => {
+            let permissions = permission_names(scopes);
+            if permissions.is_empty() {
+                (s(t.fail_admin_consent), s(t.fail_admin_consent_fix))
+            } else {
+                let (api, names) = (api_of(scopes), permissions.join(", "));
+                (
+                    (t.fail_admin_consent_for)(api, &names),
+                    (t.fail_admin_consent_for_fix)(api, &names),
+                )
+            }
+        }
         SyncFailure::SignInFailed { detail } => {
             ((t.fail_sign_in_failed)(detail), s(t.fail_sign_in_fix))
         }
@@ -297,6 +309,15 @@ pub fn failure_text(t: &'static Catalogue, failure: &SyncFailure) -> (String, St
             (t.fail_access_denied)(service.name(), detail),
             s(t.fail_access_denied_fix),
         ),
+        SyncFailure::ProfilePermissionMissing {
+            missing, granted, ..
+        } => {
+            let missing = missing.join(", ");
+            (
+                (t.fail_profile_permission_missing)(&missing, &granted.join(", ")),
+                (t.fail_profile_permission_missing_fix)(&missing),
+            )
+        }
         SyncFailure::Network { origin } => ((t.fail_network)(origin), s(t.fail_network_fix)),
         SyncFailure::NoMySite => (s(t.fail_no_my_site), s(t.fail_no_my_site_fix)),
         SyncFailure::UntrustedMySite { value } => {
@@ -317,6 +338,7 @@ fn has_technical_details(failure: &SyncFailure) -> bool {
         failure,
         SyncFailure::SignInFailed { .. }
             | SyncFailure::AccessDenied { .. }
+            | SyncFailure::ProfilePermissionMissing { .. }
             | SyncFailure::Network { .. }
             | SyncFailure::UntrustedMySite { .. }
             | SyncFailure::VerificationFailed { .. }
@@ -338,9 +360,10 @@ pub fn failure_kind(failure: &SyncFailure) -> &'static str {
         SyncFailure::Throttled { .. } => "throttled",
         SyncFailure::ServiceUnavailable { .. } => "service-unavailable",
         SyncFailure::SignInNeeded => "sign-in-needed",
-        SyncFailure::AdminConsentRequired => "admin-consent-required",
+        SyncFailure::AdminConsentRequired { .. } => "admin-consent-required",
         SyncFailure::SignInFailed { .. } => "sign-in-failed",
         SyncFailure::AccessDenied { .. } => "access-denied",
+        SyncFailure::ProfilePermissionMissing { .. } => "profile-permission-missing",
         SyncFailure::Network { .. } => "network",
         SyncFailure::NoMySite => "no-my-site",
         SyncFailure::UntrustedMySite { .. } => "untrusted-my-site",
@@ -372,10 +395,15 @@ mod tests {
                 service: Service::SharePoint,
             },
             SyncFailure::SignInNeeded,
-            SyncFailure::AdminConsentRequired,
+            SyncFailure::AdminConsentRequired { scopes: vec![] },
             SyncFailure::SignInFailed { detail: "x".into() },
             SyncFailure::AccessDenied {
                 service: Service::SharePoint,
+                detail: "d".into(),
+            },
+            SyncFailure::ProfilePermissionMissing {
+                missing: vec!["User.ReadWrite.All".into()],
+                granted: vec!["AllSites.Write".into()],
                 detail: "d".into(),
             },
             SyncFailure::Network {
@@ -426,6 +454,44 @@ mod tests {
         for lang in Lang::ALL {
             let t = lang.text();
             assert_ne!(t.sync_answer_lost, t.sync_maybe_written);
+        }
+    }
+
+    #[test]
+    fn a_missing_sharepoint_permission_says_access_denied_and_what_to_grant() {
+        let failure = SyncFailure::ProfilePermissionMissing {
+            missing: vec!["User.ReadWrite.All".into()],
+            granted: vec!["AllSites.Read".into(), "AllSites.Write".into()],
+            detail: "Access denied.".into(),
+        };
+        for lang in Lang::ALL {
+            let (message, fix) = failure_text(lang.text(), &failure);
+            assert!(
+                message.contains("Access denied")
+                    && message.contains("User.ReadWrite.All")
+                    && message.contains("AllSites.Read, AllSites.Write"),
+                "{lang:?}: {message}"
+            );
+            assert!(
+                fix.contains("User.ReadWrite.All") && fix.contains("Entra ID"),
+                "{lang:?}: {fix}"
+            );
+        }
+        let consent = SyncFailure::AdminConsentRequired {
+            scopes: vec![
+                "https://contoso-my.sharepoint.com/User.ReadWrite.All".into(),
+                "https://contoso-my.sharepoint.com/AllSites.Read".into(),
+            ],
+        };
+        for lang in Lang::ALL {
+            let (message, fix) = failure_text(lang.text(), &consent);
+            for text in [&message, &fix] {
+                assert!(
+                    text.contains("SharePoint")
+                        && text.contains("User.ReadWrite.All, AllSites.Read"),
+                    "{lang:?}: {text}"
+                );
+            }
         }
     }
 

@@ -32,21 +32,23 @@ async fn tenant(emulator: &emulator::Emulator, users: u32) -> TenantTruth {
     control.truth().await.expect("the truth")
 }
 
-/// In Entra ID one consent covers every SharePoint host of the tenant (one service principal);
-/// the emulator keeps consent per host, so the second geo's is granted as the first's would be.
-async fn second_geo_consent(emulator: &emulator::Emulator, truth: &TenantTruth) {
-    let hosts: std::collections::BTreeSet<&str> = truth
-        .users
-        .iter()
-        .map(|u| u.personal_site_host.trim_end_matches('/'))
-        .collect();
-    let scopes: Vec<String> = hosts.iter().map(|h| format!("{h}/User.Read.All")).collect();
+/// The tenant's admin consent with the audit's SharePoint permission added to what the
+/// deployment guide grants: SharePoint's `User.Read.All` needs an administrator, and an admin
+/// grant on one SharePoint host counts on every host (the second geo's too). Graph's
+/// permissions are left to the consent screen.
+async fn admin_consent_for_the_audit(emulator: &emulator::Emulator) {
+    let my = emulator.origin("contoso-my");
+    let scopes = [
+        format!("{my}/User.ReadWrite.All"),
+        format!("{my}/AllSites.Read"),
+        format!("{my}/User.Read.All"),
+    ];
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
     emulator
         .control()
-        .grant_consent(ADMIN, &scopes)
+        .set_admin_consent(&scopes)
         .await
-        .expect("consent granted");
+        .expect("admin consent granted");
 }
 
 /// Opens admin.html and signs in as the admin through the popup.
@@ -102,7 +104,7 @@ fn reads_of_user(log: &[LogEntry], oid: &str) -> usize {
 async fn a_mixed_tenant_gets_the_true_status_for_everyone_and_the_csv_equals_the_table() {
     let emulator = emulator().await;
     let truth = tenant(&emulator, 40).await;
-    second_geo_consent(&emulator, &truth).await;
+    admin_consent_for_the_audit(&emulator).await;
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "").await;
@@ -138,7 +140,8 @@ async fn a_mixed_tenant_gets_the_true_status_for_everyone_and_the_csv_equals_the
     assert_eq!(shown, expected, "every audited user, with the true status");
     for (status, n) in &truth.counts {
         assert_eq!(
-            page.text_of(&format!("count-{}-n", page_name(*status))).await,
+            page.text_of(&format!("count-{}-n", page_name(*status)))
+                .await,
             n.to_string(),
             "{status:?}"
         );
@@ -163,7 +166,10 @@ async fn a_mixed_tenant_gets_the_true_status_for_everyone_and_the_csv_equals_the
         .await;
     assert!(text.starts_with('\u{feff}'), "a BOM for Excel");
     let mut lines = text.trim_start_matches('\u{feff}').split("\r\n");
-    assert_eq!(lines.next(), Some("Name,Account,Status,Reason,Self-service link"));
+    assert_eq!(
+        lines.next(),
+        Some("Name,Account,Status,Reason,Self-service link")
+    );
     let from_csv: BTreeMap<String, String> = lines
         .filter(|l| !l.is_empty())
         .map(|l| {
@@ -186,7 +192,7 @@ async fn a_mixed_tenant_gets_the_true_status_for_everyone_and_the_csv_equals_the
 async fn a_reload_mid_audit_resumes_without_reading_anyone_again() {
     let emulator = emulator().await;
     let truth = tenant(&emulator, 40).await;
-    second_geo_consent(&emulator, &truth).await;
+    admin_consent_for_the_audit(&emulator).await;
     let control = emulator.control();
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
@@ -220,7 +226,10 @@ async fn a_reload_mid_audit_resumes_without_reading_anyone_again() {
         .filter(|(_, s)| *s != "pending")
         .map(|(a, _)| a.to_lowercase())
         .collect();
-    assert!(read_before.len() < truth.audited().count(), "stopped halfway");
+    assert!(
+        read_before.len() < truth.audited().count(),
+        "stopped halfway"
+    );
     control.clear_log().await.unwrap();
     page.open("admin.html").await;
     page.wait_for("resume-offer").await;
@@ -232,14 +241,17 @@ async fn a_reload_mid_audit_resumes_without_reading_anyone_again() {
         assert_eq!(reads_of_user(&log, oid), 0, "{upn} was read again");
     }
     let after = table(&page).await;
-    assert!(after.values().all(|s| s != "pending"), "everyone has a status");
+    assert!(
+        after.values().all(|s| s != "pending"),
+        "everyone has a status"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_group_and_a_pasted_list_audit_just_their_users() {
     let emulator = emulator().await;
     let truth = tenant(&emulator, 40).await;
-    second_geo_consent(&emulator, &truth).await;
+    admin_consent_for_the_audit(&emulator).await;
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     let group = truth.group("emea").expect("the emea group");
@@ -257,14 +269,23 @@ async fn a_group_and_a_pasted_list_audit_just_their_users() {
         .filter(|u| u.audited)
         .map(|u| u.upn.to_lowercase())
         .collect();
-    let shown: std::collections::BTreeSet<String> =
-        table(&page).await.into_keys().map(|a| a.to_lowercase()).collect();
-    assert_eq!(shown, expected, "the group's enabled members, nested groups included");
+    let shown: std::collections::BTreeSet<String> = table(&page)
+        .await
+        .into_keys()
+        .map(|a| a.to_lowercase())
+        .collect();
+    assert_eq!(
+        shown, expected,
+        "the group's enabled members, nested groups included"
+    );
 
     // A pasted list: two known accounts and one the directory does not know.
     let known: Vec<&str> = truth.audited().take(2).map(|u| u.upn.as_str()).collect();
     page.click("scope-list").await;
-    let list = format!("{}\n{}; nobody@contoso.onmicrosoft.com\nnot-an-address", known[0], known[1]);
+    let list = format!(
+        "{}\n{}; nobody@contoso.onmicrosoft.com\nnot-an-address",
+        known[0], known[1]
+    );
     page.eval(&format!(
         "const t = document.querySelector('[data-testid=account-list]'); t.value = {}; \
          t.dispatchEvent(new Event('input', {{bubbles: true}})); return null;",
@@ -277,7 +298,8 @@ async fn a_group_and_a_pasted_list_audit_just_their_users() {
     let rows = table(&page).await;
     assert_eq!(rows.len(), 3);
     assert_eq!(
-        rows.get("nobody@contoso.onmicrosoft.com").map(String::as_str),
+        rows.get("nobody@contoso.onmicrosoft.com")
+            .map(String::as_str),
         Some("unreadable")
     );
 }
@@ -288,6 +310,7 @@ async fn an_admin_without_the_rights_is_told_what_is_missing_and_who_can_grant_i
     tenant(&emulator, 12).await;
     let control = emulator.control();
     // Consent granted, but the directory refuses this account (a role without reads).
+    admin_consent_for_the_audit(&emulator).await;
     control
         .grant_consent(ADMIN, &["User.Read.All", "GroupMember.Read.All"])
         .await

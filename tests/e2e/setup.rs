@@ -11,7 +11,7 @@ use crate::support::{
 const ADELE: &str = "adele@contoso.onmicrosoft.com";
 
 /// Waits until the row of `step` has `status`, and returns its `data-problem`.
-async fn wait_for_row(page: &AppPage<'_>, step: &str, status: &str) -> Option<String> {
+pub(crate) async fn wait_for_row(page: &AppPage<'_>, step: &str, status: &str) -> Option<String> {
     let testid = format!("setup-{step}");
     page.until(&format!("{testid} never {status}"), || async {
         match page.attribute_of(&testid, "data-status").await {
@@ -53,11 +53,24 @@ async fn every_step_is_green_on_the_demo_tenant() {
     wait_for_row(&page, "sign-in", "passed").await;
     wait_for_row(&page, "graph", "passed").await;
     wait_for_row(&page, "my-site", "passed").await;
+    wait_for_row(&page, "sharepoint-permission", "passed").await;
     page.wait_for("setup-all-passed").await;
     assert!(page
         .text_of("setup-graph-detail")
         .await
         .contains("Adele Vance"));
+    // What the SharePoint token was granted, from the token response.
+    let granted = page.text_of("setup-sharepoint-permission-detail").await;
+    assert!(
+        granted.contains("User.ReadWrite.All") && granted.contains("AllSites.Read"),
+        "{granted}"
+    );
+    // The sign-in came back: the redirect URI is registered, not only shown.
+    let redirect = page.text_of("setup-redirect-uri-detail").await;
+    assert!(
+        redirect.contains("came back") && redirect.contains(&emulator.app_url()),
+        "{redirect}"
+    );
     page.assert_accessible("setup, all green").await;
     page.screenshot("setup").await;
 }
@@ -87,7 +100,14 @@ async fn a_config_without_client_id_is_the_first_red_row() {
         .text_of("setup-config-fix")
         .await
         .contains("config.json"));
-    for later in ["discovery", "redirect-uri", "sign-in", "graph", "my-site"] {
+    for later in [
+        "discovery",
+        "redirect-uri",
+        "sign-in",
+        "graph",
+        "my-site",
+        "sharepoint-permission",
+    ] {
         wait_for_row(&page, later, "skipped").await;
     }
     page.assert_accessible("setup, config error").await;

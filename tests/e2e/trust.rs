@@ -116,7 +116,13 @@ async fn concurrent_refresh_after_expiry_redeems_one_grant_per_resource() {
         .collect();
     let for_graph = refreshes
         .iter()
-        .filter(|e| e.scope.as_deref().unwrap_or_default().contains("User.Read"))
+        .filter(|e| {
+            e.scope
+                .as_deref()
+                .unwrap_or_default()
+                .split_whitespace()
+                .any(|s| s == "User.Read")
+        })
         .count();
     let for_sharepoint = refreshes
         .iter()
@@ -124,7 +130,7 @@ async fn concurrent_refresh_after_expiry_redeems_one_grant_per_resource() {
             e.scope
                 .as_deref()
                 .unwrap_or_default()
-                .contains("AllSites.Write")
+                .contains("User.ReadWrite.All")
         })
         .count();
     assert_eq!(

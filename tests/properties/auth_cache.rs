@@ -232,8 +232,9 @@ proptest! {
         now in any::<u64>(),
     ) {
         let (cache, store) = cache();
+        let names = profile_photo_sync::config::DEFAULT_SHAREPOINT_SCOPES.map(str::to_owned);
         cache.set_account(&account).unwrap();
-        cache.put_access_token(&account, &resource, &resource.scopes(), "s", 3600, 0);
+        cache.put_access_token(&account, &resource, &resource.scopes(&names), "s", 3600, 0);
         cache.put_refresh_token(&account, "r", 0, true);
         cache.put_discovery(&url, "{}", 0);
         for key in store.keys() {
@@ -242,7 +243,7 @@ proptest! {
         store.set(&format!("{PREFIX}request|{state}"), &raw).unwrap();
         store.set(&format!("{DISCOVERY_PREFIX}{url}"), &raw).unwrap();
         let _ = cache.account();
-        let _ = cache.access_token(&account, &resource, &resource.scopes(), now);
+        let _ = cache.access_token(&account, &resource, &resource.scopes(&names), now);
         let _ = cache.refresh_token(&account, now);
         let _ = cache.peek_pending(&state);
         let _ = cache.take_pending(&state, now);

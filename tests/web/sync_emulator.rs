@@ -38,7 +38,8 @@ struct MintedTokens {
 
 impl TokenSource for MintedTokens {
     async fn access_token(&self, resource: &Resource) -> Result<String, AuthError> {
-        let body = serde_json::json!({"upn": self.upn, "scope": resource.scopes().join(" ")});
+        let names = profile_photo_sync::config::DEFAULT_SHAREPOINT_SCOPES.map(str::to_owned);
+        let body = serde_json::json!({"upn": self.upn, "scope": resource.scopes(&names).join(" ")});
         let response = http::send(
             HttpRequest::post(format!("http://control.localhost:{}/control/token", port()))
                 .header("Content-Type", "application/json")

@@ -9,7 +9,11 @@ const say = (text) => ($("status").textContent = text);
 
 const config = await (await fetch("./config.json")).json();
 const graphScopes = ["User.Read"];
-const sharePointScopes = [`${config.mySiteHost}/AllSites.Write`];
+// The SharePoint permissions our page asks for: profiles (User.ReadWrite.All) and site reads.
+const sharePointScopes = [
+  `${config.mySiteHost}/User.ReadWrite.All`,
+  `${config.mySiteHost}/AllSites.Read`,
+];
 
 const msal = new PublicClientApplication({
   auth: {

@@ -164,8 +164,25 @@ impl ControlClient {
             .await
     }
 
-    /// Scopes as in a `scope` parameter: `User.Read`,
-    /// `http://contoso-my.localhost:PORT/AllSites.Write`, …
+    /// The tenant's admin consent becomes exactly `scopes` (as in a `scope` parameter:
+    /// `http://contoso-my.localhost:PORT/User.ReadWrite.All`, …), as when an administrator
+    /// grants or revokes admin consent in Entra ID. Every user has these without a consent
+    /// screen; on a SharePoint host they count for every SharePoint host.
+    pub async fn set_admin_consent(&self, scopes: &[&str]) -> anyhow::Result<()> {
+        self.post("admin-consent", &json!({"scopes": scopes})).await
+    }
+
+    /// Which SharePoint permissions reach what where Microsoft does not say (both off by
+    /// default: profiles and site content are separate permission areas).
+    pub async fn set_sharepoint_scope_rules(
+        &self,
+        rules: SharePointScopeRules,
+    ) -> anyhow::Result<()> {
+        self.post("sharepoint-scope-rules", &rules).await
+    }
+
+    /// One user's own consent (as on the consent screen); scopes as in a `scope` parameter:
+    /// `User.Read`, `http://contoso-my.localhost:PORT/AllSites.Read`, …
     pub async fn grant_consent(&self, upn: &str, scopes: &[&str]) -> anyhow::Result<()> {
         self.post("consent", &json!({"upn": upn, "scopes": scopes}))
             .await

@@ -4,8 +4,9 @@
 //! minted tokens, the generated config), state and wire.
 //!
 //! The handlers, by what they control: `runtime` (reset, seed, state, log, faults, limits,
-//! switches, the app's config), `sign_in` (registration, lifetimes, consent, tokens) and
-//! `tenant_data` (photos, files, users, profiles). Each takes its body as `extract::Json`
+//! switches, SharePoint's permission rules, the app's config), `sign_in` (registration,
+//! lifetimes, consent and admin consent, tokens) and `tenant_data` (photos, files, users,
+//! profiles). Each takes its body as `extract::Json`
 //! (lenient: the browser tests post without a `Content-Type`) and answers `Done`, an `Answer` or
 //! a `Refusal`. Any origin may call the API, and `OPTIONS` on any path is a 204, so pages under
 //! test can call it with `fetch`.
@@ -73,6 +74,11 @@ pub fn router() -> Router<Arc<Shared>> {
             post(runtime::set_expose_retry_after),
         )
         .route("/control/consent", post(sign_in::consent))
+        .route("/control/admin-consent", post(sign_in::set_admin_consent))
+        .route(
+            "/control/sharepoint-scope-rules",
+            get_only(runtime::sharepoint_scope_rules).post(runtime::set_sharepoint_scope_rules),
+        )
         .route("/control/consent/revoke", post(sign_in::revoke_consent))
         .route("/control/state", get_only(runtime::state))
         .route("/control/tenant/truth", get_only(runtime::truth))

@@ -195,6 +195,22 @@ pub(super) async fn set_admin_refusal(
     Done
 }
 
+pub(super) async fn sharepoint_scope_rules(
+    State(shared): State<Arc<Shared>>,
+) -> Answer<SharePointScopeRules> {
+    Answer(shared.lock().sharepoint_scope_rules)
+}
+
+/// What the emulator assumes where Microsoft does not say which SharePoint permission reaches
+/// what; fields left out are off.
+pub(super) async fn set_sharepoint_scope_rules(
+    State(shared): State<Arc<Shared>>,
+    Json(rules): Json<SharePointScopeRules>,
+) -> Done {
+    shared.lock().sharepoint_scope_rules = rules;
+    Done
+}
+
 pub(super) async fn set_expose_retry_after(
     State(shared): State<Arc<Shared>>,
     Json(e): Json<Enabled>,

@@ -69,6 +69,21 @@ pub(super) async fn consent(
         .map_err(Refusal::BadRequest)
 }
 
+#[derive(Deserialize)]
+pub(super) struct AdminConsentBody {
+    scopes: Vec<String>,
+}
+
+/// The tenant's admin consent becomes `scopes` (what "Grant admin consent" leaves granted).
+pub(super) async fn set_admin_consent(
+    State(shared): State<Arc<Shared>>,
+    Json(b): Json<AdminConsentBody>,
+) -> Result<Done, Refusal> {
+    crate::services::identity::set_admin_consent(&shared, &b.scopes)
+        .map(|()| Done)
+        .map_err(Refusal::BadRequest)
+}
+
 pub(super) async fn revoke_consent(
     State(shared): State<Arc<Shared>>,
     Json(b): Json<ConsentBody>,

@@ -103,6 +103,8 @@ pub struct Inner {
     pub stale_view: Option<SharePointView>,
     /// Send the deployment guide's security headers with the app's files (on by default).
     pub production_headers: bool,
+    /// Which SharePoint permissions reach what, where Microsoft does not say.
+    pub sharepoint_scope_rules: SharePointScopeRules,
 }
 
 /// What SharePoint's reads see: its files and its user profiles.
@@ -181,6 +183,7 @@ impl Inner {
             clock_skew_secs: 0,
             stale_view: None,
             production_headers: true,
+            sharepoint_scope_rules: SharePointScopeRules::default(),
         }
     }
 
@@ -233,8 +236,16 @@ pub fn default_registration(port: u16) -> Registration {
             "User.ReadBasic.All".to_string(),
             "ProfilePhoto.Read.All".to_string(),
             "GroupMember.Read.All".to_string(),
-            format!("http://contoso-my.localhost:{port}/AllSites.Write"),
+            format!("http://contoso-my.localhost:{port}/User.ReadWrite.All"),
+            format!("http://contoso-my.localhost:{port}/AllSites.Read"),
             format!("http://contoso-admin.localhost:{port}/AllSites.FullControl"),
+        ],
+        // The deployment guide's admin consent, for the SharePoint permissions the page asks
+        // for (User.ReadWrite.All can have no other). Graph's User.Read is left to each user,
+        // so that the demo still shows the consent screen on a first sign-in.
+        admin_consented: vec![
+            format!("http://contoso-my.localhost:{port}/User.ReadWrite.All"),
+            format!("http://contoso-my.localhost:{port}/AllSites.Read"),
         ],
     }
 }

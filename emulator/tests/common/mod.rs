@@ -58,6 +58,24 @@ impl Env {
     pub fn admin_scope(&self, scope: &str) -> String {
         format!("{}/{scope}", self.emu.origin("contoso-admin"))
     }
+
+    /// Several permissions on the My Site host, as one `scope` parameter.
+    pub fn sp_scopes(&self, names: &[&str]) -> String {
+        names
+            .iter()
+            .map(|n| self.sp_scope(n))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Several permissions on the admin host, as one `scope` parameter.
+    pub fn admin_scopes(&self, names: &[&str]) -> String {
+        names
+            .iter()
+            .map(|n| self.admin_scope(n))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 pub fn pkce() -> (String, String) {

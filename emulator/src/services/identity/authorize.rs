@@ -12,7 +12,7 @@ use super::claims::client_info;
 use super::errors::{error_page, error_redirect, redirect_with};
 use super::pages;
 use super::scopes::{
-    consent_message, consent_to_ask, parse_scopes, resource_label, scope_description,
+    consent_message, consent_to_ask, needs_admin, parse_scopes, resource_label, scope_description,
 };
 use super::session::{self, with_cookie, SessionCookie};
 use super::tenant::Tenant;
@@ -316,12 +316,31 @@ pub async fn sign_in(
     after_sign_in(&shared, ar, upn, Some(sid))
 }
 
-/// A code if nothing needs consent, else the consent screen.
+/// A code if nothing needs consent; else "Need admin approval" when a permission only an
+/// administrator may consent to lacks the admin's consent; else the consent screen.
 fn after_sign_in(shared: &Shared, mut ar: AuthRequest, upn: String, sid: Option<String>) -> Resp {
     ar.upn = Some(upn.clone());
     let missing = consent_to_ask(shared, &ar.scope, ar.prompt.as_deref(), &upn);
     if missing.is_empty() {
         return issue_code(shared, ar, upn, sid);
+    }
+    let for_admin: Vec<pages::ScopeRow> = missing
+        .iter()
+        .filter(|(res, s)| needs_admin(res, s))
+        .map(|(res, s)| pages::ScopeRow {
+            title: format!("{} — {}", resource_label(res), s),
+            detail: scope_description(res, s),
+        })
+        .collect();
+    if !for_admin.is_empty() {
+        let ctx = random_token(24);
+        let tenant = ar.tenant.clone();
+        shared.lock().pending.insert(ctx.clone(), ar);
+        let r = wire::html(
+            StatusCode::OK,
+            pages::admin_approval(&tenant, &ctx, APP_DISPLAY_NAME, &upn, &for_admin),
+        );
+        return with_cookie(r, sid);
     }
     let ctx = random_token(24);
     let rows: Vec<pages::ScopeRow> = missing
@@ -349,6 +368,10 @@ fn after_sign_in(shared: &Shared, mut ar: AuthRequest, upn: String, sid: Option<
     with_cookie(r, sid)
 }
 
+/// What the app hears when the user goes back from "Need admin approval". Entra ID documents
+/// the page and AADSTS90094 as consent errors, not which of them the redirect carries: assumed.
+const ADMIN_APPROVAL_MESSAGE: &str = "The grant requires admin permission.";
+
 /// The consent screen's form.
 #[derive(Debug, Default, Deserialize)]
 pub struct ConsentForm {
@@ -370,6 +393,11 @@ pub async fn consent(
     let Some(upn) = ar.upn.clone() else {
         return error_page(StatusCode::BAD_REQUEST, 90014, "No account was chosen.");
     };
+    let missing = consent_to_ask(&shared, &ar.scope, ar.prompt.as_deref(), &upn);
+    // Back from "Need admin approval" (or an accept posted for it): nobody consented.
+    if form.action.as_deref() == Some("back") || missing.iter().any(|(r, s)| needs_admin(r, s)) {
+        return error_redirect(&ar, "access_denied", 90094, ADMIN_APPROVAL_MESSAGE, None);
+    }
     if form.action.as_deref() != Some("accept") {
         return error_redirect(
             &ar,
@@ -379,7 +407,6 @@ pub async fn consent(
             Some("cancel"),
         );
     }
-    let missing = consent_to_ask(&shared, &ar.scope, ar.prompt.as_deref(), &upn);
     {
         let mut inner = shared.lock();
         for (res, s) in missing {

@@ -1,5 +1,9 @@
 //! The end-session endpoint: forgets the browser's session and goes back to the app when the
 //! `post_logout_redirect_uri` is registered (with `state`), else shows the signed-out page.
+//!
+//! Like Entra ID's, it answers with a page of its own either way — the way back is that page
+//! moving on, not a 302 — so it refuses to be framed (the router's `deny_framing`): a frame sent
+//! here shows the browser's refusal, as with the real service.
 
 use std::sync::Arc;
 
@@ -67,7 +71,7 @@ fn logout(shared: &Shared, sid: Option<String>, q: LogoutParams) -> Resp {
                 }
                 None => t,
             };
-            wire::redirect(&t)
+            wire::html(StatusCode::OK, pages::signed_out_returning_to(&t))
         }
         _ => wire::html(StatusCode::OK, pages::signed_out()),
     };

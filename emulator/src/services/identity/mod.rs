@@ -26,7 +26,7 @@ mod tenant;
 mod token;
 
 pub use claims::mint_for;
-pub use scopes::grant_consent;
+pub use scopes::{grant_consent, set_admin_consent};
 
 /// The identity platform's router. What no route takes (an unknown tenant or page, the token
 /// endpoint with GET) gets the platform's own error page or JSON error (`tenant::fallback`);

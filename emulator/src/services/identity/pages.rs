@@ -33,12 +33,18 @@ footer{margin-top:24px;font-size:12px;color:#8a8886}
 "#;
 
 pub fn layout(title: &str, body: &str) -> String {
+    layout_with_head(title, "", body)
+}
+
+/// [`layout`] with more in `<head>` (already escaped).
+fn layout_with_head(title: &str, head: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{}\
 <title>{}</title><style>{}</style></head><body><main>\
 <div class=\"brand\"><span class=\"logo\" aria-hidden=\"true\"><i></i><i></i><i></i><i></i></span>Microsoft <span class=\"muted\">(emulated)</span></div>\
 {}<footer>Contoso · Microsoft 365 emulator · no real credentials are used</footer></main></body></html>",
+        head,
         esc(title),
         STYLE,
         body
@@ -138,6 +144,43 @@ pub fn consent(tenant: &str, ctx: &str, app_name: &str, upn: &str, scopes: &[Sco
     )
 }
 
+/// "Need admin approval": the request names permissions only an administrator may consent to,
+/// and none has. The user can only go back to the app, which then hears AADSTS90094.
+pub fn admin_approval(
+    tenant: &str,
+    ctx: &str,
+    app_name: &str,
+    upn: &str,
+    scopes: &[ScopeRow],
+) -> String {
+    let items: String = scopes
+        .iter()
+        .map(|s| {
+            format!(
+                "<li>{}<small>{}</small></li>",
+                esc(&s.title),
+                esc(&s.detail)
+            )
+        })
+        .collect();
+    layout(
+        "Need admin approval",
+        &format!(
+            "<p class=\"muted\">{upn}</p><h1 data-testid=\"admin-approval\">Need admin approval</h1>\
+<p><b>{app}</b><br><span class=\"muted\">unverified · emulated app registration</span></p>\
+<p>{app} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.</p>\
+<ul class=\"scopes\">{items}</ul>\
+<p class=\"muted\">An administrator grants it for everyone in the Entra admin center (the app registration → API permissions → Grant admin consent); in the emulator, through the control API's admin consent.</p>\
+<form method=\"post\" action=\"/{tenant}/consent\"><input type=\"hidden\" name=\"ctx\" value=\"{ctx}\">\
+<div class=\"actions\"><button class=\"btn\" type=\"submit\" name=\"action\" value=\"back\" data-testid=\"admin-approval-back\">Return to the application without granting consent</button></div></form>",
+            upn = esc(upn),
+            app = esc(app_name),
+            tenant = esc(tenant),
+            ctx = esc(ctx),
+        ),
+    )
+}
+
 pub fn error(code: u32, message: &str, request_id: &str, timestamp: &str) -> String {
     layout(
         "Sign in error",
@@ -156,5 +199,21 @@ pub fn signed_out() -> String {
     layout(
         "Signed out",
         "<h1>You signed out of your account</h1><p>It’s a good idea to close all browser windows.</p>",
+    )
+}
+
+/// The signed-out page on its way back to the app (`target`, a registered
+/// `post_logout_redirect_uri`): like Entra ID's, a page of the identity platform that moves on
+/// by itself, not a bare redirect, so that a frame sent here shows the platform's refusal to be
+/// framed instead of the app.
+pub fn signed_out_returning_to(target: &str) -> String {
+    let target = esc(target);
+    layout_with_head(
+        "Signed out",
+        &format!("<meta http-equiv=\"refresh\" content=\"0; url={target}\">"),
+        &format!(
+            "<h1>You signed out of your account</h1>\
+<p data-testid=\"signed-out-return\"><a href=\"{target}\">Return to the application</a></p>"
+        ),
     )
 }

@@ -1,7 +1,9 @@
 //! Scopes and consent: the `scope` parameter parsed into OpenID scopes and per-resource
 //! permissions (Graph, the My Site host, the admin host), `.default` expanded to the app
-//! registration's configured permissions, and what a user still has to consent to. Pure over the
-//! store: no HTTP here, the endpoints turn a `ScopeError` into their own kind of answer.
+//! registration's configured permissions, what a user has (their own consent and the tenant's
+//! admin consent) and still has to consent to, and which permissions only an administrator may
+//! consent to. Pure over the store: no HTTP here, the endpoints turn a `ScopeError` into their
+//! own kind of answer.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -61,6 +63,23 @@ const SHAREPOINT_SCOPES: &[(&str, &str)] = &[
     ("TermStore.Read.All", "Read managed metadata"),
     ("TermStore.ReadWrite.All", "Read and write managed metadata"),
 ];
+
+/// SharePoint permissions only an administrator may consent to, as the SharePoint API's
+/// delegated permissions are marked in Entra ID ("Admin consent required: Yes"): user profiles
+/// of everyone (`User.Read.All`, `User.ReadWrite.All`) and full control of all sites. Graph's
+/// admin-only permissions are not modelled: the page asks Graph for `User.Read` only.
+const SHAREPOINT_ADMIN_ONLY: [&str; 3] = [
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "AllSites.FullControl",
+];
+
+/// True when only an administrator may consent to `scope` of `resource`: a user sees "Need
+/// admin approval" instead of the consent screen, and a token request without the admin's
+/// consent is refused with AADSTS65001.
+pub fn needs_admin(resource: &str, scope: &str) -> bool {
+    resource != GRAPH_APP_ID && SHAREPOINT_ADMIN_ONLY.contains(&scope)
+}
 
 /// A parsed `scope` parameter.
 #[derive(Debug, Default, Clone)]
@@ -259,6 +278,32 @@ fn expand_default(
     w
 }
 
+/// What an administrator granted for the whole tenant on `resource` (the registration's
+/// `admin_consented`). Consent is given to a resource application, not to a host: a grant on
+/// one SharePoint host counts on every SharePoint host of the tenant.
+fn admin_granted(shared: &Shared, inner: &Inner, resource: &str) -> BTreeSet<String> {
+    let Ok(parsed) = parse_scopes(shared, &inner.registration.admin_consented.join(" ")) else {
+        return BTreeSet::new();
+    };
+    let sharepoint = resource != GRAPH_APP_ID;
+    parsed
+        .resources
+        .iter()
+        .filter(|(granted_on, _)| {
+            *granted_on == resource || (sharepoint && *granted_on != GRAPH_APP_ID)
+        })
+        .flat_map(|(granted_on, scopes)| expand_for(shared, inner, granted_on, scopes))
+        .collect()
+}
+
+/// Every permission of `resource` that `upn` has without being asked: their own consent and
+/// the tenant's admin consent. An access token carries all of them in `scp`.
+pub fn granted(shared: &Shared, inner: &Inner, upn: &str, resource: &str) -> BTreeSet<String> {
+    let mut granted = inner.tenant.consented(upn, resource);
+    granted.extend(admin_granted(shared, inner, resource));
+    granted
+}
+
 /// Scopes of `resource` the user still has to consent to for this request.
 pub fn missing_consent(
     shared: &Shared,
@@ -267,7 +312,7 @@ pub fn missing_consent(
     resource: &str,
     wanted: &BTreeSet<String>,
 ) -> BTreeSet<String> {
-    let have = inner.tenant.consented(upn, resource);
+    let have = granted(shared, inner, upn, resource);
     let wanted = expand_for(shared, inner, resource, wanted);
     wanted.difference(&have).cloned().collect()
 }
@@ -287,7 +332,12 @@ pub fn consent_to_ask(
     let mut out = vec![];
     for (res, wanted) in &scopes.resources {
         let missing = if prompt == Some("consent") {
+            // Asked again, except what only an administrator gives and has given.
+            let admin = admin_granted(shared, &inner, res);
             expand_for(shared, &inner, res, wanted)
+                .into_iter()
+                .filter(|s| !(needs_admin(res, s) && admin.contains(s)))
+                .collect()
         } else {
             missing_consent(shared, &inner, upn, res, wanted)
         };
@@ -308,6 +358,14 @@ pub fn scope_description(resource: &str, scope: &str) -> String {
 /// AADSTS65001's message.
 pub fn consent_message(client_id: &str) -> String {
     format!("The user or administrator has not consented to use the application with ID '{client_id}' named '{APP_DISPLAY_NAME}'. Send an interactive authorization request for this user and resource.")
+}
+
+/// Sets the tenant's admin consent from the control API (what "Grant admin consent" leaves
+/// granted); scopes as in a `scope` parameter. Replaces the previous admin consent.
+pub fn set_admin_consent(shared: &Shared, scopes: &[String]) -> Result<(), String> {
+    parse_scopes(shared, &scopes.join(" ")).map_err(|e| e.to_string())?;
+    shared.lock().registration.admin_consented = scopes.to_vec();
+    Ok(())
 }
 
 /// Grants consent from the control API; scopes as in a `scope` parameter.
@@ -457,6 +515,68 @@ mod tests {
         assert_eq!(ask.len(), 2, "{ask:?}");
         grant_consent(&shared, &upn, &["Mail.Read".into()]).unwrap();
         assert!(consent_to_ask(&shared, "User.Read Mail.Read", None, &upn).is_empty());
+    }
+
+    #[test]
+    fn sharepoint_profile_permissions_and_full_control_need_an_administrator() {
+        let shared = Shared::for_tests();
+        let my = shared.my_site();
+        for admin_only in [
+            "User.Read.All",
+            "User.ReadWrite.All",
+            "AllSites.FullControl",
+        ] {
+            assert!(needs_admin(&my, admin_only), "{admin_only}");
+        }
+        for anyone in ["AllSites.Read", "AllSites.Write", "MyFiles.Write"] {
+            assert!(!needs_admin(&my, anyone), "{anyone}");
+        }
+        assert!(!needs_admin(GRAPH_APP_ID, "User.Read"));
+    }
+
+    #[test]
+    fn admin_consent_counts_for_every_user_and_every_sharepoint_host() {
+        let shared = Shared::for_tests();
+        let (my, admin) = (shared.my_site(), shared.admin_site());
+        let upn = shared.lock().tenant.users[0].upn.clone();
+        // The seeded registration: admin consent for the page's SharePoint permissions.
+        {
+            let inner = shared.lock();
+            assert_eq!(
+                granted(&shared, &inner, &upn, &my),
+                set(&["AllSites.Read", "User.ReadWrite.All"])
+            );
+            assert_eq!(
+                granted(&shared, &inner, &upn, &admin),
+                set(&["AllSites.Read", "User.ReadWrite.All"]),
+                "consent is for SharePoint, not for one host"
+            );
+            assert!(granted(&shared, &inner, &upn, GRAPH_APP_ID).is_empty());
+            assert!(missing_consent(
+                &shared,
+                &inner,
+                &upn,
+                &my,
+                &set(&["User.ReadWrite.All", "AllSites.Read"])
+            )
+            .is_empty());
+        }
+        // Nothing asked on the consent screen for what the admin granted.
+        let scope = format!("openid {my}/User.ReadWrite.All {my}/AllSites.Read");
+        assert!(consent_to_ask(&shared, &scope, None, &upn).is_empty());
+        assert!(consent_to_ask(&shared, &scope, Some("consent"), &upn)
+            .iter()
+            .all(|(_, s)| s == "AllSites.Read"));
+        // Taken away: the profile permission is missing again.
+        set_admin_consent(&shared, &[format!("{my}/AllSites.Read")]).unwrap();
+        let inner = shared.lock();
+        assert_eq!(
+            missing_consent(&shared, &inner, &upn, &my, &set(&["User.ReadWrite.All"])),
+            set(&["User.ReadWrite.All"])
+        );
+        drop(inner);
+        let e = set_admin_consent(&shared, &["Nope.Read".into()]).unwrap_err();
+        assert!(e.starts_with("AADSTS70011: "), "{e}");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::claims::{client_info, id_token, mint_access};
 use super::errors::TokenError;
-use super::scopes::{consent_message, missing_consent, parse_scopes, scope_has};
+use super::scopes::{consent_message, granted, missing_consent, parse_scopes, scope_has};
 use super::tenant::Tenant;
 use crate::model::Registration;
 use crate::state::{RefreshToken, Shared, GRAPH_APP_ID};
@@ -303,7 +303,7 @@ fn issue_tokens(shared: &Shared, g: &Grant) -> Result<Resp, TokenError> {
                 consent_message(&g.client_id),
             ));
         }
-        (user, inner.tenant.consented(&g.upn, &resource))
+        (user, granted(shared, &inner, &g.upn, &resource))
     };
     let minted = mint_access(shared, &user, &g.client_id, &resource, &granted);
     let mut scope_out: Vec<String> = granted

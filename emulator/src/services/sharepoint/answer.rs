@@ -66,6 +66,15 @@ impl Ctx {
         )
     }
 
+    /// SharePoint's refusal of a request the token's permissions do not reach.
+    pub fn access_denied(&self) -> Resp {
+        self.error(
+            StatusCode::FORBIDDEN,
+            "-2147024891, System.UnauthorizedAccessException",
+            "Access denied. You do not have permission to perform this action or access this resource.",
+        )
+    }
+
     pub fn invalid_picture(&self) -> Resp {
         self.error(
             StatusCode::BAD_REQUEST,

@@ -20,11 +20,11 @@ use std::sync::Arc;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::handler::Handler;
 use axum::http::request::Parts;
-use axum::http::StatusCode;
 use axum::middleware::{from_fn_with_state, Next};
 use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
 
+use crate::model::SharePointScopeRules;
 use crate::pipeline::limits;
 use crate::services::bearer::{self, Bearer};
 use crate::state::Shared;
@@ -38,6 +38,60 @@ const WRITE_SCOPES: [&str; 5] = [
     "MyFiles.Write",
     "User.ReadWrite.All",
 ];
+
+/// Permissions that read user profiles (PeopleManager's reads).
+const PROFILE_READ: [&str; 2] = ["User.Read.All", "User.ReadWrite.All"];
+/// The permission that writes user profiles (PeopleManager's writes): Microsoft's answer to
+/// "Access denied" on profile updates.
+const PROFILE_WRITE: [&str; 1] = ["User.ReadWrite.All"];
+/// Site permissions, which read site content (files, pages, the web).
+const SITE_READ: [&str; 4] = [
+    "AllSites.Read",
+    "AllSites.Write",
+    "AllSites.Manage",
+    "AllSites.FullControl",
+];
+
+/// The permission areas of a SharePoint request: user profiles (PeopleManager) apart from the
+/// sites' content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Area {
+    Profiles,
+    Content,
+}
+
+impl Area {
+    /// The area of a request path, as `odata::normalise` leaves it (lower case).
+    fn of(path: &str) -> Area {
+        if path.starts_with(PEOPLE) {
+            Area::Profiles
+        } else {
+            Area::Content
+        }
+    }
+}
+
+/// Whether `caller` may do a request of `area` (`write`: anything but GET and HEAD), under the
+/// emulator's assumptions `rules` where Microsoft documents nothing.
+fn permitted(
+    caller: &bearer::Caller,
+    area: Area,
+    write: bool,
+    rules: SharePointScopeRules,
+) -> bool {
+    match (area, write) {
+        (Area::Profiles, true) => caller.has_any(&PROFILE_WRITE),
+        (Area::Profiles, false) => {
+            caller.has_any(&PROFILE_READ)
+                || (rules.site_scopes_read_profiles && caller.has_any(&SITE_READ))
+        }
+        (Area::Content, true) => caller.has_any(&WRITE_SCOPES),
+        (Area::Content, false) => {
+            caller.has_any(&SITE_READ)
+                || (rules.profile_scopes_read_files && caller.has_any(&PROFILE_READ))
+        }
+    }
+}
 
 /// SharePoint's router (My Site host and admin host).
 pub fn router() -> Router<Arc<Shared>> {
@@ -116,7 +170,8 @@ where
 }
 
 /// SharePoint's admission of every request: the app's resource units (a write costs more), the
-/// token (401 in SharePoint's dialect), and a write scope for anything but `GET` and `HEAD`.
+/// token (401 in SharePoint's dialect), and a permission for the request's area, profiles or
+/// content (403 "Access denied" without).
 async fn admission(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Resp {
     let (mut parts, body) = request.into_parts();
     let write = !matches!(
@@ -131,12 +186,9 @@ async fn admission(State(shared): State<Arc<Shared>>, request: Request, next: Ne
         Ok(caller) => caller,
         Err(r) => return r,
     };
-    if write && !caller.has_any(&WRITE_SCOPES) {
-        return Ctx::of(&parts, &shared).error(
-            StatusCode::FORBIDDEN,
-            "-2147024891, System.UnauthorizedAccessException",
-            "Access denied. You do not have permission to perform this action or access this resource.",
-        );
+    let rules = shared.lock().sharepoint_scope_rules;
+    if !permitted(&caller, Area::of(parts.uri.path()), write, rules) {
+        return Ctx::of(&parts, &shared).access_denied();
     }
     let mut r = next.run(Request::from_parts(parts, body)).await;
     usage.decorate(&mut r);
@@ -342,7 +394,7 @@ mod tests {
     #[tokio::test]
     async fn paths_any_case_and_invalid_expressions() {
         let shared = Shared::for_tests();
-        let writer = token_for_tests(&shared, "adele", MY, "AllSites.Write");
+        let writer = token_for_tests(&shared, "adele", MY, "AllSites.Write User.ReadWrite.All");
         let a = call(
             &shared,
             "contoso-my",
@@ -400,7 +452,12 @@ mod tests {
             );
         }
         // Outside the REST API: File Not Found, also for the library on the admin host.
-        let on_admin = token_for_tests(&shared, "adele", "http://contoso-admin.localhost:1", "");
+        let on_admin = token_for_tests(
+            &shared,
+            "adele",
+            "http://contoso-admin.localhost:1",
+            "AllSites.Read",
+        );
         for (host, path, token) in [
             ("contoso-my", "/nope", &writer),
             ("contoso-my", "/_api", &writer),
@@ -439,5 +496,167 @@ mod tests {
         )
         .await;
         assert_eq!(a.error().0, 404, "only GET reads a file");
+    }
+
+    const DENIED: (u16, &str, &str) = (
+        403,
+        "-2147024891, System.UnauthorizedAccessException",
+        "Access denied. You do not have permission to perform this action or access this resource.",
+    );
+
+    fn denied(a: &Answer) -> bool {
+        let (status, code, message) = a.error();
+        (status, code.as_str(), message.as_str()) == DENIED
+    }
+
+    /// A JPEG SharePoint takes as a picture.
+    fn picture() -> Vec<u8> {
+        let img = image::RgbImage::from_pixel(8, 8, image::Rgb([200, 120, 40]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+        out.into_inner()
+    }
+
+    async fn post_picture(shared: &Arc<Shared>, token: &str) -> Answer {
+        let r = router()
+            .with_state(shared.clone())
+            .oneshot(
+                Request::builder()
+                    .method(Method::POST)
+                    .uri("/_api/SP.UserProfiles.PeopleManager/SetMyProfilePicture")
+                    .header("host", "contoso-my.localhost:1")
+                    .header("accept", "application/json;odata=nometadata")
+                    .header("authorization", format!("Bearer {token}"))
+                    .body(Body::from(picture()))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let bytes = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        Answer {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    const GET_MY: &str = "/_api/SP.UserProfiles.PeopleManager/GetMyProperties";
+
+    #[tokio::test]
+    async fn profile_reads_need_a_profile_permission() {
+        let shared = Shared::for_tests();
+        for granted in ["User.Read.All", "User.ReadWrite.All"] {
+            let t = token_for_tests(&shared, "adele", MY, granted);
+            let a = call(&shared, "contoso-my", Method::GET, GET_MY, Some(&t)).await;
+            assert_eq!(a.status, 200, "{granted}: {}", a.text);
+            assert_eq!(
+                a.json()["AccountName"],
+                "i:0#.f|membership|adele@contoso.onmicrosoft.com"
+            );
+        }
+        for refused in [
+            "AllSites.Read",
+            "AllSites.Write",
+            "AllSites.FullControl",
+            "MyFiles.Write",
+            "",
+        ] {
+            let t = token_for_tests(&shared, "adele", MY, refused);
+            for path in [
+                GET_MY,
+                "/_api/SP.UserProfiles.PeopleManager/GetPropertiesFor(accountName=@v)?@v='adele%40contoso.onmicrosoft.com'",
+            ] {
+                let a = call(&shared, "contoso-my", Method::GET, path, Some(&t)).await;
+                assert!(denied(&a), "{refused} {path}: {} {}", a.status, a.text);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn site_permissions_reading_profiles_is_a_switch() {
+        let shared = Shared::for_tests();
+        let t = token_for_tests(&shared, "adele", MY, "AllSites.Write");
+        shared
+            .lock()
+            .sharepoint_scope_rules
+            .site_scopes_read_profiles = true;
+        let a = call(&shared, "contoso-my", Method::GET, GET_MY, Some(&t)).await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        // Writing the picture stays User.ReadWrite.All's, whatever the switch.
+        assert!(denied(&post_picture(&shared, &t).await));
+    }
+
+    #[tokio::test]
+    async fn only_user_readwrite_all_writes_the_picture_and_a_refusal_writes_nothing() {
+        let shared = Shared::for_tests();
+        let before = shared.lock().tenant.files.len();
+        for refused in [
+            "AllSites.Write",
+            "AllSites.Manage",
+            "AllSites.FullControl",
+            "MyFiles.Write",
+            "User.Read.All",
+        ] {
+            let t = token_for_tests(&shared, "adele", MY, refused);
+            let a = post_picture(&shared, &t).await;
+            assert!(denied(&a), "{refused}: {} {}", a.status, a.text);
+        }
+        assert_eq!(shared.lock().tenant.files.len(), before, "nothing written");
+        let t = token_for_tests(&shared, "adele", MY, "User.ReadWrite.All");
+        let a = post_picture(&shared, &t).await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        assert_eq!(
+            shared.lock().tenant.profiles["adele@contoso.onmicrosoft.com"]
+                ["SPS-PicturePlaceholderState"],
+            "0"
+        );
+    }
+
+    #[tokio::test]
+    async fn site_content_needs_a_site_permission_unless_switched() {
+        let shared = Shared::for_tests();
+        let profile_only = token_for_tests(&shared, "adele", MY, "User.ReadWrite.All");
+        for path in [
+            "/_api/web",
+            "/User%20Photos/Profile%20Pictures/x.jpg",
+            "/_layouts/15/userphoto.aspx?size=L&accountname=adele%40contoso.onmicrosoft.com",
+        ] {
+            let a = call(
+                &shared,
+                "contoso-my",
+                Method::GET,
+                path,
+                Some(&profile_only),
+            )
+            .await;
+            assert!(denied(&a), "{path}: {} {}", a.status, a.text);
+        }
+        let reader = token_for_tests(&shared, "adele", MY, "AllSites.Read");
+        let a = call(
+            &shared,
+            "contoso-my",
+            Method::GET,
+            "/_api/web",
+            Some(&reader),
+        )
+        .await;
+        assert_eq!(a.status, 200);
+        shared
+            .lock()
+            .sharepoint_scope_rules
+            .profile_scopes_read_files = true;
+        let a = call(
+            &shared,
+            "contoso-my",
+            Method::GET,
+            "/_api/web",
+            Some(&profile_only),
+        )
+        .await;
+        assert_eq!(a.status, 200, "{}", a.text);
     }
 }

@@ -33,9 +33,13 @@ pub fn mount() {
         location.pathname().unwrap_or_default(),
         location.hash().unwrap_or_default(),
     );
+    let search = location.search().unwrap_or_default();
+    let origin = location.origin().unwrap_or_default();
+    if let Some(target) = admin_target(&origin, &pathname, &search, &hash) {
+        let _ = location.replace(&target);
+        return;
+    }
     if let Some(view) = tool_view(&pathname, &hash) {
-        let search = location.search().unwrap_or_default();
-        let origin = location.origin().unwrap_or_default();
         let _ = location.replace(&tools_target(&origin, &pathname, &search, view));
         return;
     }
@@ -280,6 +284,17 @@ pub fn tools_target(origin: &str, pathname: &str, search: &str, view: &str) -> S
     )
 }
 
+/// The admin audit's address when the sync page is opened as `…/admin` or `…/#/admin` (the
+/// form of older links): `admin.html` in the same folder, with the query kept.
+pub fn admin_target(origin: &str, pathname: &str, search: &str, hash: &str) -> Option<String> {
+    let in_hash = hash.strip_prefix("#/").map(|r| r.trim_end_matches('/'));
+    let last = pathname.trim_end_matches('/').rsplit('/').next();
+    let asks = in_hash == Some("admin") || (in_hash.is_none() && last == Some("admin"));
+    let search = if search.starts_with('?') { search } else { "" };
+    let search = search.split('#').next().unwrap_or_default();
+    asks.then(|| format!("{origin}{}/admin.html{search}", route_base(pathname)))
+}
+
 /// `#/admin` → `/admin`; anything else (including OAuth fragments) is not a route.
 pub fn hash_route(hash: &str) -> Option<String> {
     let route = hash.strip_prefix("#/")?;
@@ -316,6 +331,25 @@ fn console_error_panic_hook_lite() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn admin_links_of_the_sync_page_go_to_admin_html() {
+        let o = "https://intranet.example";
+        assert_eq!(
+            admin_target(o, "/photo/", "?login_hint=a%40b.c", "#/admin").as_deref(),
+            Some("https://intranet.example/photo/admin.html?login_hint=a%40b.c")
+        );
+        assert_eq!(
+            admin_target(o, "/photo/admin", "", "").as_deref(),
+            Some("https://intranet.example/photo/admin.html")
+        );
+        assert_eq!(admin_target(o, "/photo/", "", ""), None);
+        assert_eq!(admin_target(o, "/photo/admin", "", "#/setup"), None);
+        assert_eq!(
+            admin_target(o, "//evil.example/admin", "", "").as_deref(),
+            Some("https://intranet.example/evil.example/admin.html")
+        );
+    }
 
     #[test]
     fn base_of_a_page_at_the_root() {

@@ -9,7 +9,8 @@ use crate::error::{Error, Result};
 use crate::process::{cmd, root, run};
 
 /// The end-to-end tests that take the README's screenshots (libtest name filters).
-const TESTS: [&str; 6] = [
+const TESTS: [&str; 7] = [
+    "admin::a_mixed_tenant_gets_the_true_status_for_everyone_and_the_csv_equals_the_table",
     "shell::the_shell_renders_the_landing_view",
     "sync::chromium::an_out_of_sync_user_syncs_with_one_click",
     "sync::screenshots_light_and_dark_in_english_and_latvian",

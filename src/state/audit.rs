@@ -57,6 +57,10 @@ pub struct AuditController {
     scope: StoredValue<Option<AuditScope>>,
     /// Where the audit reads, once known.
     target: StoredValue<Option<Target>>,
+    /// The sign-in controller and the configuration, taken from the context when the page
+    /// makes the controller (the audit's tasks run outside any reactive owner).
+    auth: AuthContext,
+    config: StoredValue<AppConfig>,
 }
 
 impl AuditController {
@@ -70,6 +74,8 @@ impl AuditController {
             control: StoredValue::new_local(Rc::new(Control::default())),
             scope: StoredValue::new(None),
             target: StoredValue::new(None),
+            auth: AuthContext::get(),
+            config: StoredValue::new(expect_context::<AppConfig>()),
         }
     }
 
@@ -79,11 +85,11 @@ impl AuditController {
         if let Some(target) = self.target.get_value() {
             return Ok(target);
         }
-        let config = expect_context::<AppConfig>();
+        let config = self.config.get_value();
         let my_site = match &config.my_site_host {
             Some(host) => host.clone(),
             None => {
-                let session = AuthContext::get().session();
+                let session = self.auth.session();
                 let me = crate::graph::me(&config.graph_base_url, &*session)
                     .await
                     .map_err(|e| AuditFailure::Listing(e.to_string()))?;
@@ -159,7 +165,7 @@ impl AuditController {
 
     /// Opens the consent for the audit's permissions (a popup needs the click that calls this).
     pub fn consent(&self, interaction: Interaction) {
-        let auth = AuthContext::get();
+        let auth = self.auth;
         let mut scopes = Resource::GraphDirectory.scopes(&[]);
         if let Some(target) = self.target.get_value() {
             scopes.extend(
@@ -214,7 +220,7 @@ impl AuditController {
                 return false;
             }
         };
-        let session = AuthContext::get().session();
+        let session = self.auth.session();
         let graph = session.access_token(&Resource::GraphDirectory).await;
         let sharepoint = session
             .access_token(&Resource::SharePointProfiles {
@@ -236,7 +242,7 @@ impl AuditController {
         let Some(target) = self.target.get_value() else {
             return;
         };
-        let session = AuthContext::get().session();
+        let session = self.auth.session();
         let account = session.account().map(|a| a.username).unwrap_or_default();
         let control = Rc::new(Control::default());
         self.control.set_value(control.clone());
@@ -278,7 +284,7 @@ impl AuditController {
         let Some(target) = self.target.get_value() else {
             return;
         };
-        let session = AuthContext::get().session();
+        let session = self.auth.session();
         let control = Rc::new(Control::default());
         self.control.set_value(control.clone());
         let key = progress::key(&progress.account, &progress.scope);
@@ -332,8 +338,15 @@ impl AuditController {
             }
         };
         let tokens = AuditTokens(session.clone());
-        let outcome =
-            runner::audit(&pending, &target, limits(), &tokens, &control, on_result).await;
+        let outcome = runner::audit(
+            &pending,
+            &target,
+            limits(&self.config.get_value()),
+            &tokens,
+            &control,
+            on_result,
+        )
+        .await;
         flush();
         let cancelled = control.is_cancelled();
         self.progress.update(|p| {
@@ -391,10 +404,9 @@ fn needs_interaction(e: &AuthError) -> bool {
 }
 
 /// The limits from the configuration (`audit` in `config.json`), else the documented ones.
-fn limits() -> Limits {
-    let config = use_context::<AppConfig>();
+fn limits(config: &AppConfig) -> Limits {
     let mut limits = Limits::default();
-    if let Some(audit) = config.and_then(|c| c.audit_limits) {
+    if let Some(audit) = config.audit_limits {
         limits.sharepoint = Budget {
             calls: audit.sharepoint_calls,
             window_ms: f64::from(audit.sharepoint_window_seconds) * 1000.0,

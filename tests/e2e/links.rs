@@ -68,7 +68,9 @@ async fn the_built_link_signs_in_as_the_hinted_account_and_syncs_by_itself() {
     page.click("link-action-admin").await;
     wait_for_link(
         &page,
-        &format!("{app}admin.html?audit=all&login_hint=adele%40contoso.onmicrosoft.com&autostart=1"),
+        &format!(
+            "{app}admin.html?audit=all&login_hint=adele%40contoso.onmicrosoft.com&autostart=1"
+        ),
     )
     .await;
     page.click("link-action-sync").await;

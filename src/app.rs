@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-use crate::config::{AppConfig, ConfigError, CONFIG_PATH};
+use crate::config::{AppConfig, ConfigError, SupportContact, CONFIG_PATH};
 use crate::embed::WidgetLook;
 use crate::http::{self, HttpRequest};
 use crate::i18n::Lang;
@@ -61,10 +61,12 @@ pub fn mount() {
     // The configuration first (index.html has preloaded it): the app's first screen is then
     // its real one, drawn once, and until then the header index.html painted stays.
     wasm_bindgen_futures::spawn_local(async move {
-        let config = load_config().await;
+        let (config, support) = load_config().await;
         mark("pps:config");
         let lang = look.lang;
-        show(move || view! { <App base=base config=config embedded=embedded lang=lang/> });
+        show(
+            move || view! { <App base=base config=config support=support embedded=embedded lang=lang/> },
+        );
         mark("pps:mounted");
     });
 }
@@ -82,8 +84,8 @@ pub fn mount_tools() {
     window().set_onhashchange(Some(wasm_bindgen::JsCast::unchecked_ref(on_hash.as_ref())));
     on_hash.forget();
     wasm_bindgen_futures::spawn_local(async move {
-        let config = load_config().await;
-        show(move || view! { <ToolsApp base=base config=config view=view/> });
+        let (config, support) = load_config().await;
+        show(move || view! { <ToolsApp base=base config=config support=support view=view/> });
     });
 }
 
@@ -92,17 +94,24 @@ pub fn mount_admin() {
     console_error_panic_hook_lite();
     let base = route_base(&window().location().pathname().unwrap_or_default());
     wasm_bindgen_futures::spawn_local(async move {
-        let config = load_config().await;
-        show(move || view! { <AdminApp base=base config=config/> });
+        let (config, support) = load_config().await;
+        show(move || view! { <AdminApp base=base config=config support=support/> });
     });
 }
 
 /// The admin audit page.
 #[component]
-fn AdminApp(base: String, config: Result<AppConfig, ConfigError>) -> impl IntoView {
+fn AdminApp(
+    base: String,
+    config: Result<AppConfig, ConfigError>,
+    support: Option<SupportContact>,
+) -> impl IntoView {
     language::provide(language::Page::Admin, None);
     let screen = match config {
-        Err(error) => view! { <ui::ConfigProblem error=error/> }.into_any(),
+        Err(error) => view! {
+            <ui::ConfigProblem error=error support=support setup_href="tools.html#/setup"/>
+        }
+        .into_any(),
         Ok(config) => {
             AuthContext::start(config, base);
             view! { <ui::AdminView/> }.into_any()
@@ -131,11 +140,13 @@ fn mark(name: &str) {
 }
 
 /// The sync page, given the folder it is served from (`""` at the root of its host), its
-/// configuration (or what is wrong with it), and whether it is the intranet widget.
+/// configuration (or what is wrong with it, and the support contact it still names), and
+/// whether it is the intranet widget.
 #[component]
 pub fn App(
     base: String,
     config: Result<AppConfig, ConfigError>,
+    support: Option<SupportContact>,
     /// `?embed=1` or framed: the compact widget instead of the full page.
     embedded: bool,
     /// The language the address asks for (the widget's `lang=`), over any other choice.
@@ -143,7 +154,11 @@ pub fn App(
 ) -> impl IntoView {
     language::provide(Page::Sync, lang);
     let screen = match config {
-        Err(error) => view! { <ui::ConfigProblem error=error/> }.into_any(),
+        Err(error) => {
+            let setup_href = format!("{base}/{TOOLS_PAGE}#/setup");
+            view! { <ui::ConfigProblem error=error support=support setup_href=setup_href/> }
+                .into_any()
+        }
         Ok(config) => view! { <SignedInApp config=config base=base embedded=embedded/> }.into_any(),
     };
     view! { <ui::Shell>{screen}</ui::Shell> }
@@ -155,12 +170,16 @@ pub fn App(
 fn ToolsApp(
     base: String,
     config: Result<AppConfig, ConfigError>,
+    support: Option<SupportContact>,
     view: RwSignal<&'static str>,
 ) -> impl IntoView {
     language::provide(Page::Tools, None);
     let screen = match config {
         Err(error) => (move || match view.get() {
-            "links" => view! { <ui::ConfigProblem error=error.clone()/> }.into_any(),
+            "links" => view! {
+                <ui::ConfigProblem error=error.clone() support=support.clone() setup_href="#/setup"/>
+            }
+            .into_any(),
             _ => view! { <ui::SetupConfigFailed error=error.clone()/> }.into_any(),
         })
         .into_any(),
@@ -197,26 +216,31 @@ fn SignedInApp(config: AppConfig, base: String, embedded: bool) -> impl IntoView
     }
 }
 
-/// Fetches and validates `config.json` from beside the page.
-async fn load_config() -> Result<AppConfig, ConfigError> {
+/// Fetches and validates `config.json` from beside the page; when it is not valid, also the
+/// support contact it names, if that much can be read.
+async fn load_config() -> (Result<AppConfig, ConfigError>, Option<SupportContact>) {
     // index.html preloads it while the wasm loads; this request is answered from that.
     let request = HttpRequest::get(CONFIG_PATH).own_file().timeout_ms(15_000);
-    let response = http::send(request)
-        .await
-        .map_err(|e| ConfigError::Unreachable {
-            reason: e.to_string(),
-        })?;
+    let response = match http::send(request).await {
+        Ok(response) => response,
+        Err(e) => {
+            let reason = e.to_string();
+            return (Err(ConfigError::Unreachable { reason }), None);
+        }
+    };
     if response.status == 404 || response.status == 410 {
-        return Err(ConfigError::Missing {
-            status: response.status,
-        });
+        let status = response.status;
+        return (Err(ConfigError::Missing { status }), None);
     }
     if !response.is_success() {
-        return Err(ConfigError::Unreachable {
-            reason: format!("HTTP {}", response.status),
-        });
+        let reason = format!("HTTP {}", response.status);
+        return (Err(ConfigError::Unreachable { reason }), None);
     }
-    AppConfig::parse(&response.text())
+    let text = response.text();
+    match AppConfig::parse(&text) {
+        Ok(config) => (Ok(config), None),
+        Err(error) => (Err(error), AppConfig::support_in(&text)),
+    }
 }
 
 /// Turns `…/#/setup` into `…/setup` (keeping the query) and returns the page's base folder.

@@ -30,6 +30,7 @@ struct RawConfig {
     #[serde(default)]
     embed_origins: Vec<String>,
     share_point_scopes: Option<Vec<String>>,
+    support: Option<String>,
     audit: Option<RawAudit>,
 }
 
@@ -89,6 +90,8 @@ pub struct AppConfig {
     /// The admin audit's SharePoint budget, when the deployment sets one (both numbers above
     /// zero; otherwise the documented default applies).
     pub audit_limits: Option<AuditLimits>,
+    /// Where employees get help (`"support"`), shown with every error.
+    pub support: Option<SupportContact>,
 }
 
 /// The SharePoint permissions the page asks for when `config.json` names none: the profile
@@ -135,6 +138,10 @@ pub enum ConfigError {
         "\"cacheLocation\" in config.json is \"{value}\": use \"sessionStorage\" or \"memory\"."
     )]
     BadCacheLocation { value: String },
+    #[error(
+        "\"support\" in config.json is \"{value}\": give an https:// address or a mailto: address."
+    )]
+    BadSupport { value: String },
     /// `sharePointScopes` holds something that is not a SharePoint permission's name.
     #[error("{}", share_point_scope_message(.value, *.problem))]
     BadSharePointScope {
@@ -212,18 +219,7 @@ impl AppConfig {
         if text.trim().is_empty() {
             return Err(ConfigError::Empty);
         }
-        // from_slice, as every other JSON read: one copy of serde_json's parser in the page.
-        let raw: RawConfig =
-            serde_json::from_slice(text.as_bytes()).map_err(|e| ConfigError::BadJson {
-                line: e.line(),
-                column: e.column(),
-                message: e
-                    .to_string()
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned(),
-            })?;
+        let raw = RawConfig::read(text)?;
 
         let client_id = non_empty(raw.client_id).ok_or(ConfigError::MissingField {
             field: "clientId",
@@ -268,6 +264,9 @@ impl AppConfig {
             None => DEFAULT_SHAREPOINT_SCOPES.map(str::to_owned).to_vec(),
             Some(names) => share_point_scopes(names)?,
         };
+        let support = non_empty(raw.support)
+            .map(|value| SupportContact::parse(&value).ok_or(ConfigError::BadSupport { value }))
+            .transpose()?;
 
         let audit_limits =
             raw.audit.and_then(
@@ -291,7 +290,103 @@ impl AppConfig {
             embed_origins,
             share_point_scopes,
             audit_limits,
+            support,
         })
+    }
+
+    /// The support contact of a `config.json` that is not valid as a whole (a missing field, a
+    /// wrong address), when the file is JSON and its `"support"` is valid: the page that cannot
+    /// start can still say where to get help.
+    ///
+    /// ```
+    /// use profile_photo_sync::config::AppConfig;
+    /// let broken = r#"{"clientId": "my-app", "support": "mailto:help@contoso.com"}"#;
+    /// assert!(AppConfig::parse(broken).is_err());
+    /// let support = AppConfig::support_in(broken).unwrap();
+    /// assert_eq!(support.href(), "mailto:help@contoso.com");
+    /// ```
+    pub fn support_in(text: &str) -> Option<SupportContact> {
+        let raw = RawConfig::read(text).ok()?;
+        SupportContact::parse(non_empty(raw.support)?.as_str())
+    }
+}
+
+impl RawConfig {
+    /// The file's JSON, or where it is not JSON. One place reads it (kept out of line): the
+    /// page then carries one copy of serde_json's parser for it, as for every other JSON read
+    /// (`from_slice`).
+    #[inline(never)]
+    fn read(text: &str) -> Result<RawConfig, ConfigError> {
+        serde_json::from_slice(text.as_bytes()).map_err(|e| ConfigError::BadJson {
+            line: e.line(),
+            column: e.column(),
+            message: e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        })
+    }
+}
+
+/// Where employees get help with the page: a web page (`https://…`) or an email address
+/// (`mailto:…`), from `config.json`'s `"support"`. Nothing else is taken, so a link the page
+/// shows can never run script (`javascript:`) or leave for an unencrypted page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupportContact(Url);
+
+impl SupportContact {
+    /// `value` when it is an https address with a host and no credentials, or a mailto address
+    /// with one recipient.
+    ///
+    /// ```
+    /// use profile_photo_sync::config::SupportContact;
+    /// assert!(SupportContact::parse("https://help.contoso.com/photo").is_some());
+    /// assert!(SupportContact::parse("mailto:it@contoso.com").is_some());
+    /// assert!(SupportContact::parse("javascript:alert(1)").is_none());
+    /// assert!(SupportContact::parse("http://help.contoso.com").is_none());
+    /// ```
+    pub fn parse(value: &str) -> Option<SupportContact> {
+        let url = Url::parse(value.trim()).ok()?;
+        let valid = match url.scheme() {
+            "https" => {
+                url.host_str().is_some_and(|h| !h.is_empty())
+                    && url.username().is_empty()
+                    && url.password().is_none()
+            }
+            "mailto" => {
+                let address = url.path();
+                let (local, domain) = address.split_once('@')?;
+                !local.is_empty()
+                    && !domain.is_empty()
+                    && !address.contains([',', ';', '/', '\\', ' '])
+                    && !domain.contains('@')
+            }
+            _ => false,
+        };
+        valid.then_some(SupportContact(url))
+    }
+
+    /// The address a link goes to.
+    pub fn href(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// What the link shows: the email address, or the web address without its scheme.
+    pub fn label(&self) -> String {
+        match self.0.scheme() {
+            "mailto" => self.0.path().to_owned(),
+            _ => {
+                let shown = self.0.as_str().trim_start_matches("https://");
+                shown.trim_end_matches('/').to_owned()
+            }
+        }
+    }
+
+    /// True for an email address.
+    pub fn is_mail(&self) -> bool {
+        self.0.scheme() == "mailto"
     }
 }
 
@@ -780,6 +875,60 @@ mod tests {
         ))
         .unwrap_err();
         assert!(matches!(err, ConfigError::BadJson { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_support_contact_is_a_web_page_or_an_email_address() {
+        let config = |support: &str| {
+            parse(&format!(
+                r#"{{"clientId":"{ID}","authority":"https://a.example/t","support":"{support}"}}"#
+            ))
+        };
+        let page = config("https://help.contoso.com/photo/")
+            .unwrap()
+            .support
+            .unwrap();
+        assert_eq!(page.href(), "https://help.contoso.com/photo/");
+        assert_eq!(page.label(), "help.contoso.com/photo");
+        assert!(!page.is_mail());
+        let mail = config("mailto:it-help@contoso.com")
+            .unwrap()
+            .support
+            .unwrap();
+        assert_eq!(mail.label(), "it-help@contoso.com");
+        assert!(mail.is_mail());
+        assert_eq!(config(" ").unwrap().support, None, "blank is no contact");
+        for wrong in [
+            "javascript:alert(1)",
+            "http://help.contoso.com",
+            "help.contoso.com",
+            "mailto:",
+            "mailto:it",
+            "mailto:a@b.c,evil@x.y",
+            "https://user:pw@help.contoso.com",
+            "data:text/html,hi",
+        ] {
+            assert_eq!(
+                config(wrong).unwrap_err(),
+                ConfigError::BadSupport {
+                    value: wrong.to_owned()
+                },
+                "{wrong}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_broken_config_still_names_its_support_contact() {
+        let broken = r#"{"authority":"x","support":"https://help.contoso.com"}"#;
+        assert!(parse(broken).is_err());
+        assert_eq!(
+            AppConfig::support_in(broken).map(|s| s.label()).as_deref(),
+            Some("help.contoso.com")
+        );
+        assert_eq!(AppConfig::support_in("{ not json"), None);
+        assert_eq!(AppConfig::support_in(r#"{"support":"ftp://x"}"#), None);
+        assert_eq!(AppConfig::support_in(r#"{"support":5}"#), None);
     }
 
     #[test]

@@ -713,6 +713,107 @@ impl AppPage<'_> {
         self.wait_for_phase(&["compared"]).await;
     }
 
+    /// Makes the landing offer the sign-in pop-up window, as it does after a sign-in in the
+    /// whole window failed: starts one and cancels it on the identity platform's page. Nothing
+    /// to do where the pop-up is already offered, or is the page's one way in (a redirect
+    /// could not come back there). The page is loaded again on the way: whatever a test
+    /// changed in it (its clock) is to be changed after this.
+    pub async fn offer_popup_sign_in(&self) {
+        self.wait_for("sign-in").await;
+        if self.popup_sign_in_offered().await {
+            return;
+        }
+        self.click("sign-in").await;
+        self.wait_for("signin-cancel").await;
+        self.click("signin-cancel").await;
+        self.wait_for("sign-in-other-way").await;
+    }
+
+    /// True when the landing offers the pop-up window: beside the sign-in button, or as it.
+    async fn popup_sign_in_offered(&self) -> bool {
+        self.has("sign-in-other-way").await
+            || self
+                .attribute_of("sign-in", "data-interaction")
+                .await
+                .as_deref()
+                == Some("popup")
+    }
+
+    /// Starts a sign-in in a pop-up window ([`AppPage::offer_popup_sign_in`] first, when the
+    /// landing does not offer one yet).
+    pub async fn click_sign_in_by_popup(&self) {
+        self.offer_popup_sign_in().await;
+        if self.has("sign-in-other-way").await {
+            self.click("sign-in-other-way").await;
+        } else {
+            self.click("sign-in").await;
+        }
+    }
+
+    /// The `id` and text of the focused element.
+    pub async fn focused(&self) -> (String, String) {
+        let focused = self
+            .eval("const e = document.activeElement; return e ? [e.id, e.textContent.trim()] : ['', '']")
+            .await;
+        serde_json::from_value(focused).unwrap_or_default()
+    }
+
+    /// Waits until focus is on the element with this `id`, and returns its text.
+    pub async fn wait_for_focus(&self, id: &str) -> String {
+        self.until(&format!("focus is not on #{id}"), || async {
+            let (focused, text) = self.focused().await;
+            if focused == id {
+                Ok(text)
+            } else {
+                Err(format!("focus on #{focused} ({text})"))
+            }
+        })
+        .await
+    }
+
+    /// What the live region with this `data-testid` says now (its text, read even when it is
+    /// only there for screen readers).
+    pub async fn live_text(&self, testid: &str) -> String {
+        let script = format!(
+            "const e = document.querySelector('{}'); return e ? e.textContent.trim() : null",
+            testid_selector(testid).replace('\'', "\\'")
+        );
+        self.until(&format!("no live region {testid}"), || async {
+            match self.eval(&script).await {
+                Value::String(text) => Ok(text),
+                other => Err(format!("{other}")),
+            }
+        })
+        .await
+    }
+
+    /// Waits until the live region with this `data-testid` says `text`.
+    pub async fn wait_for_live_text(&self, testid: &str, text: &str) {
+        self.until(&format!("{testid} does not say {text:?}"), || async {
+            let said = self.live_text(testid).await;
+            if said == text {
+                Ok(())
+            } else {
+                Err(format!("it says {said:?}"))
+            }
+        })
+        .await
+    }
+
+    /// Whether the element with this `data-testid` lies wholly inside the viewport as the page
+    /// stands, unscrolled (`window.scrollY` 0): seen without scrolling.
+    pub async fn in_view_unscrolled(&self, testid: &str) -> bool {
+        let script = format!(
+            "const e = document.querySelector('{}'); if (!e) return null;
+             const r = e.getBoundingClientRect();
+             return window.scrollY === 0 && r.top >= 0 && r.left >= 0 && r.height > 0
+                 && r.bottom <= window.innerHeight && r.right <= window.innerWidth",
+            testid_selector(testid).replace('\'', "\\'")
+        );
+        self.wait_for(testid).await;
+        self.eval(&script).await == Value::Bool(true)
+    }
+
     /// Clicks the sync button and waits until the sync view's phase is one of `wanted`.
     pub async fn sync_until(&self, wanted: &[&str]) -> String {
         self.click("sync-button").await;

@@ -94,6 +94,17 @@ pub struct Catalogue {
     pub config_bad_cache_location: fn(&str) -> String,
     /// An entry of `sharePointScopes` (empty for an empty list) and what is wrong with it.
     pub config_bad_share_point_scope: fn(&str, ScopeProblem) -> String,
+    /// `"support"` in config.json is neither an https nor a mailto address (the value).
+    pub config_bad_support: fn(&str) -> String,
+    /// The broken-configuration screen: what an employee should do, then the part for
+    /// whoever set the page up, with the way to the setup check.
+    pub config_problem_employee: &'static str,
+    pub config_problem_admin_title: &'static str,
+    pub config_problem_open_setup: &'static str,
+    /// Before the support contact of `config.json`, on every error.
+    pub support_label: &'static str,
+    /// The document's title: (the view's part) — the product's name.
+    pub page_title: fn(&str) -> String,
     pub hint_client_id: &'static str,
     pub hint_authority: &'static str,
     pub landing_title: &'static str,
@@ -148,7 +159,6 @@ pub struct Catalogue {
     pub sync_exchange_alt: &'static str,
     pub sync_sharepoint_alt: &'static str,
     pub sync_new_photo_alt: &'static str,
-    pub sync_not_read_yet: &'static str,
     pub sync_placeholder: &'static str,
     pub sync_button: &'static str,
     pub sync_anyway: &'static str,
@@ -169,6 +179,44 @@ pub struct Catalogue {
     pub sync_maybe_written: &'static str,
     pub sync_answer_lost: &'static str,
     pub sync_details_label: &'static str,
+    /// The document's title in the sync view's end and busy phases.
+    pub title_syncing: &'static str,
+    pub title_done: &'static str,
+    pub title_nothing_to_do: &'static str,
+    pub title_failed: &'static str,
+    /// The three steps of a sync and what each one's state is called.
+    pub sync_steps_label: &'static str,
+    pub sync_step_read: &'static str,
+    pub sync_step_write: &'static str,
+    pub sync_step_check: &'static str,
+    pub sync_step_done: &'static str,
+    pub sync_step_active: &'static str,
+    pub sync_step_failed: &'static str,
+    pub sync_step_skipped: &'static str,
+    /// The sync button while it works.
+    pub sync_button_reading: &'static str,
+    pub sync_button_writing: &'static str,
+    pub sync_button_verifying: &'static str,
+    /// The sync button after a failure: worth trying again as it is, or after a fix.
+    pub sync_try_again: &'static str,
+    pub sync_check_again: &'static str,
+    /// The heading after a comparison.
+    pub sync_compared_differs: &'static str,
+    pub sync_compared_same: &'static str,
+    /// Done: SharePoint's photo before and after.
+    pub sync_before_label: &'static str,
+    pub sync_after_label: &'static str,
+    pub sync_before_alt: &'static str,
+    /// The heading of a failure after the photo was sent (it may have been saved).
+    pub sync_maybe_written_title: &'static str,
+    pub sync_sign_in_again: &'static str,
+    pub sync_copy_details: &'static str,
+    pub sync_details_copied: &'static str,
+    pub sync_copy_failed: &'static str,
+    pub sync_report_label: &'static str,
+    /// No photo in Exchange: where to add one.
+    pub sync_open_microsoft_365: &'static str,
+    pub sync_photo_instructions: &'static str,
     pub fail_no_exchange_photo: &'static str,
     pub fail_no_exchange_photo_fix: &'static str,
     pub fail_no_mailbox: &'static str,
@@ -353,6 +401,7 @@ impl Catalogue {
             ConfigError::BadSharePointScope { value, problem } => {
                 (self.config_bad_share_point_scope)(value, *problem)
             }
+            ConfigError::BadSupport { value } => (self.config_bad_support)(value),
         }
     }
 }
@@ -494,6 +543,8 @@ mod wording {
             config_url_unparsable(S), config_url_no_host, config_url_query_or_fragment,
             config_not_https(S, S), config_not_an_origin(S, S),
             config_bad_cache_location(S), config_bad_share_point_scope(S, ScopeProblem::NotAName),
+            config_bad_support(S), config_problem_employee,
+            config_problem_admin_title, config_problem_open_setup, support_label, page_title(S),
             hint_client_id, hint_authority, landing_title,
             landing_intro, landing_steps, sign_in, not_found_title, not_found_body, go_home,
             signed_in_as, sign_out, sign_in_popup, sign_in_here, signing_in, popup_return,
@@ -506,12 +557,20 @@ mod wording {
             auth_busy(503), auth_storage_full, auth_discovery_not_found(S, 404),
             auth_discovery_unusable, auth_id_token, auth_no_secure_random, technical_details(S),
             sync_title, sync_intro, sync_exchange_label, sync_sharepoint_label,
-            sync_exchange_alt, sync_sharepoint_alt, sync_new_photo_alt, sync_not_read_yet,
+            sync_exchange_alt, sync_sharepoint_alt, sync_new_photo_alt,
             sync_placeholder, sync_button, sync_anyway, sync_status_idle,
             sync_status_reading, sync_status_differs, sync_status_same, sync_status_writing,
             sync_status_verifying, sync_status_done, sync_status_failed, sync_nothing_to_do,
             sync_done_title, sync_done_elapsed(1.5), sync_done_note, sync_failed_title,
             sync_nothing_written, sync_maybe_written, sync_answer_lost, sync_details_label,
+            title_syncing, title_done, title_nothing_to_do, title_failed, sync_steps_label,
+            sync_step_read, sync_step_write, sync_step_check, sync_step_done, sync_step_active,
+            sync_step_failed, sync_step_skipped, sync_button_reading, sync_button_writing,
+            sync_button_verifying, sync_try_again, sync_check_again, sync_compared_differs,
+            sync_compared_same, sync_before_label, sync_after_label, sync_before_alt,
+            sync_maybe_written_title, sync_sign_in_again, sync_copy_details,
+            sync_details_copied, sync_copy_failed, sync_report_label, sync_open_microsoft_365,
+            sync_photo_instructions,
             fail_no_exchange_photo, fail_no_exchange_photo_fix, fail_no_mailbox,
             fail_no_mailbox_fix, fail_not_an_image, fail_unsupported_format(S),
             fail_too_large(1.5), fail_too_many_pixels(20_000, 20_000), fail_unreadable,

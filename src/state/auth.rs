@@ -228,13 +228,22 @@ impl AuthContext {
     }
 
     /// The way to sign in when the user has not chosen: a popup inside a frame (the identity
-    /// platform refuses to be framed), else the whole window.
+    /// platform refuses to be framed) or where the whole window could not come back to the
+    /// sign-in it started (sessionStorage blocked or full: the request would be forgotten on
+    /// the way), else the whole window.
     pub fn default_interaction() -> Interaction {
-        if nav::is_framed() {
+        if nav::is_framed() || !session_storage_keeps_values() {
             Interaction::Popup
         } else {
             Interaction::Redirect
         }
+    }
+
+    /// Signs in again as the account signed in now, the usual way, from a click (after the
+    /// services kept refusing its tokens).
+    pub fn sign_in_again(&self) {
+        let hint = self.session().account().map(|a| a.username);
+        self.sign_in_with(AuthContext::default_interaction(), hint);
     }
 
     /// The other way to sign in, offered second.
@@ -308,6 +317,19 @@ pub fn other_page(base: &str, return_to: &str) -> bool {
     let path = return_to.split(['?', '#']).next().unwrap_or_default();
     let page = path.strip_prefix(base).unwrap_or(path);
     page.ends_with(".html") && page != "/index.html" && !page.contains("//")
+}
+
+/// True when this page's sessionStorage takes a value and gives it back: a sign-in in the whole
+/// window keeps its request there while the page is away.
+fn session_storage_keeps_values() -> bool {
+    const PROBE: &str = "pps.probe";
+    let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) else {
+        return false;
+    };
+    let kept = storage.set_item(PROBE, "1").is_ok()
+        && storage.get_item(PROBE).ok().flatten().as_deref() == Some("1");
+    let _ = storage.remove_item(PROBE);
+    kept
 }
 
 /// Values a help-article link may pass (`?login_hint=…&domain_hint=…&prompt=…`); endpoints

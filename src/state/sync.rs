@@ -15,7 +15,48 @@ use leptos::task::spawn_local;
 use super::address::{autostart_requested, forget_autostart};
 use super::auth::AuthContext;
 use crate::config::AppConfig;
-use crate::sync::{self, Cancel, Comparison, SyncFailure, SyncPhase};
+use crate::sync::{
+    self, Cancel, Comparison, PhotoSummary, SharePointSummary, SyncFailure, SyncPhase,
+};
+
+/// The last two photos compared: what the screen shows beside every later phase of the run
+/// (writing, the result, a failure after the read), until a new comparison replaces them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShownPhotos {
+    /// The Exchange photo, as it would be written.
+    pub exchange: PhotoSummary,
+    /// SharePoint's picture when it was read: after a write, the one it had before.
+    pub sharepoint: SharePointSummary,
+    /// Whether SharePoint already showed the Exchange photo.
+    pub in_sync: bool,
+}
+
+/// The photos to show once `phase` is reported, after `shown`: a comparison replaces them, a
+/// new start (`Idle`) clears them, and every other phase keeps them. Kept by the controller
+/// from every phase the run reports, so no comparison is missed when the next phase follows it
+/// at once, before the page renders (a help-article link's sync goes from the comparison
+/// straight to writing, or to "nothing to do").
+///
+/// ```
+/// use profile_photo_sync::state::sync::photos_after;
+/// use profile_photo_sync::sync::SyncPhase;
+/// assert_eq!(photos_after(None, &SyncPhase::NothingToDo), None);
+/// ```
+pub fn photos_after(shown: Option<ShownPhotos>, phase: &SyncPhase) -> Option<ShownPhotos> {
+    match phase {
+        SyncPhase::Compared {
+            exchange,
+            sharepoint,
+            in_sync,
+        } => Some(ShownPhotos {
+            exchange: exchange.clone(),
+            sharepoint: sharepoint.clone(),
+            in_sync: *in_sync,
+        }),
+        SyncPhase::Idle => None,
+        _ => shown,
+    }
+}
 
 /// One user's sync on screen. Made by the view that shows it ([`SyncController::new`]), and
 /// stopped when that view goes.
@@ -24,13 +65,15 @@ pub struct SyncController {
     /// Where the sync is, as [`crate::sync::run_sync`] and [`crate::sync::run_compare`]
     /// report it.
     pub phase: RwSignal<SyncPhase>,
+    /// The photos the last comparison read ([`photos_after`]).
+    pub photos: RwSignal<Option<ShownPhotos>>,
     auth: AuthContext,
     config: StoredValue<AppConfig>,
     /// What the last comparison read: the click writes the photo the page shows without
     /// reading it again (while fresh; see [`crate::sync::run_sync`]).
     comparison: StoredValue<Option<Comparison>, LocalStorage>,
-    /// One run at a time. The button is disabled while a run is busy, but only once the run's
-    /// first phase has rendered: two clicks in a row (a double click) both reach `start`.
+    /// One run at a time. The button ignores clicks while a run is busy, but only once the
+    /// run's first phase has rendered: two clicks in a row (a double click) both reach `start`.
     running: StoredValue<bool>,
     cancel: StoredValue<Cancel>,
 }
@@ -46,6 +89,7 @@ impl SyncController {
         on_cleanup(move || stop.cancel());
         SyncController {
             phase: phase.unwrap_or_else(|| RwSignal::new(SyncPhase::Idle)),
+            photos: RwSignal::new(None),
             auth: AuthContext::get(),
             config: StoredValue::new(expect_context::<AppConfig>()),
             comparison: StoredValue::new_local(None),
@@ -88,9 +132,10 @@ impl SyncController {
         let session = this.auth.session();
         let config = this.config.get_value();
         spawn_local(async move {
-            let phase = this.phase;
+            let (phase, photos) = (this.phase, this.photos);
             let run = || async {
                 let report = move |p: SyncPhase| {
+                    photos.try_update(|shown| *shown = photos_after(shown.take(), &p));
                     phase.try_set(p);
                 };
                 match sync {
@@ -199,6 +244,51 @@ mod tests {
             &cancel,
         ));
         (outcome, started.get(), renewed.get())
+    }
+
+    fn compared(in_sync: bool) -> SyncPhase {
+        SyncPhase::Compared {
+            exchange: PhotoSummary {
+                image_url: Some("blob:exchange".into()),
+                source_width: 648,
+                source_height: 648,
+                source_format: "JPEG",
+                edge: 648,
+                jpeg_bytes: 1,
+            },
+            sharepoint: SharePointSummary::default(),
+            in_sync,
+        }
+    }
+
+    #[test]
+    fn the_photos_of_a_comparison_stay_through_every_later_phase_of_the_run() {
+        // A help-article link: the comparison, then writing in the same tick, then the result.
+        let mut shown = None;
+        for phase in [SyncPhase::Reading, compared(false), SyncPhase::Writing] {
+            shown = photos_after(shown, &phase);
+        }
+        let after_compare = shown.clone().expect("photos after the comparison");
+        assert!(!after_compare.in_sync);
+        for phase in [
+            SyncPhase::Verifying,
+            SyncPhase::Done {
+                elapsed_ms: 1,
+                new_thumbnail: None,
+            },
+            SyncPhase::NothingToDo,
+            SyncPhase::Failed {
+                reason: SyncFailure::NoMailbox,
+                wrote_anything: true,
+            },
+            SyncPhase::Reading,
+        ] {
+            shown = photos_after(shown, &phase);
+            assert_eq!(shown.as_ref(), Some(&after_compare), "{}", phase.name());
+        }
+        let again = photos_after(shown.clone(), &compared(true)).unwrap();
+        assert!(again.in_sync, "a new comparison replaces them");
+        assert_eq!(photos_after(shown, &SyncPhase::Idle), None);
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! compare them, write, verify — as an explicit state machine ([`SyncPhase`]) that the UI
 //! only renders.
 //!
-//! `phase` (states and failures), `compare` (same picture? did the write take?) and `retry`
-//! (when to send again) are pure and tested natively. `runner` drives them in the browser:
+//! `phase` (states and failures), `report` (a failure as a help desk reads it), `compare`
+//! (same picture? did the write take?) and `retry` (when to send again) are pure and tested
+//! natively. `runner` drives them in the browser:
 //! it calls [`crate::graph`], [`crate::sharepoint`] and [`crate::photo::browser`], sends
 //! independent requests concurrently, retries transient failures through [`RetryPolicy`], and
 //! reports every phase through a callback. It writes nothing unless the photo was read and
@@ -14,6 +15,7 @@
 mod cancel;
 pub mod compare;
 pub mod phase;
+pub mod report;
 pub mod retry;
 mod runner;
 pub mod tabs;

@@ -200,6 +200,41 @@ pub enum SyncFailure {
 }
 
 impl SyncFailure {
+    /// A stable name per failure (`no-exchange-photo`, `network`…): the page's `data-reason`,
+    /// the widget's events and the reason a help desk reads in a copied report.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncFailure::NoExchangePhoto => "no-exchange-photo",
+            SyncFailure::NoMailbox => "no-mailbox",
+            SyncFailure::NotAnImage => "not-an-image",
+            SyncFailure::UnsupportedFormat { .. } => "unsupported-format",
+            SyncFailure::TooLarge { .. } => "too-large",
+            SyncFailure::TooManyPixels { .. } => "too-many-pixels",
+            SyncFailure::ImageUnreadable => "image-unreadable",
+            SyncFailure::PhotoRejected => "photo-rejected",
+            SyncFailure::Throttled { .. } => "throttled",
+            SyncFailure::ServiceUnavailable { .. } => "service-unavailable",
+            SyncFailure::SignInNeeded => "sign-in-needed",
+            SyncFailure::AdminConsentRequired { .. } => "admin-consent-required",
+            SyncFailure::SignInFailed { .. } => "sign-in-failed",
+            SyncFailure::AccessDenied { .. } => "access-denied",
+            SyncFailure::ProfilePermissionMissing { .. } => "profile-permission-missing",
+            SyncFailure::Network { .. } => "network",
+            SyncFailure::NoMySite => "no-my-site",
+            SyncFailure::UntrustedMySite { .. } => "untrusted-my-site",
+            SyncFailure::VerificationFailed { .. } => "verification-failed",
+            SyncFailure::Unexpected { .. } => "unexpected",
+        }
+    }
+
+    /// True when signing in again is the way out (the session is refused or sign-in broke).
+    pub fn needs_sign_in(&self) -> bool {
+        matches!(
+            self,
+            SyncFailure::SignInNeeded | SyncFailure::SignInFailed { .. }
+        )
+    }
+
     /// True when trying again later may work as it is (busy services, network).
     pub fn is_worth_retrying(&self) -> bool {
         matches!(

@@ -1,4 +1,5 @@
-//! Sign-in on screen: the sign-in panel (redirect by default, popup when framed or asked),
+//! Sign-in on screen: the sign-in button (redirect by default, popup when framed or when a
+//! redirect cannot work, and offered beside it after a failed sign-in),
 //! the popup's return page, sign-in problems with their fix, and the signed-in user's badge.
 //!
 //! The components hold no tokens, do no I/O and decide nothing: they render
@@ -8,28 +9,47 @@
 use leptos::prelude::*;
 
 use super::text;
-use crate::auth::navigation as nav;
+use crate::auth::request::Interaction;
 use crate::auth::{api_of, Account, AuthError, DiscoveryProblem};
 use crate::i18n::Catalogue;
 use crate::state::auth::AuthContext;
 
-/// The sign-in buttons: the default way first, the other way second.
+/// The way in: one sign-in button, in the whole window (or, where a redirect cannot come back
+/// to a sign-in it remembers, in a pop-up window). Only after a sign-in `failed` is the pop-up
+/// window offered beside it, for browsers where the redirect keeps failing.
 #[component]
-pub fn SignInButtons() -> impl IntoView {
+pub fn SignInButtons(
+    /// A sign-in has just failed.
+    #[prop(optional)]
+    failed: bool,
+) -> impl IntoView {
     let t = text();
     let auth = AuthContext::get();
-    let framed = nav::is_framed();
+    let way = AuthContext::default_interaction();
+    let offer_popup = failed && way == Interaction::Redirect;
     view! {
         <div class="actions">
             <button class="button primary" type="button" data-testid="sign-in"
-                on:click=move |_| auth.sign_in(AuthContext::default_interaction())>
+                data-interaction=interaction_name(way)
+                on:click=move |_| auth.sign_in(way)>
                 {move || t().sign_in}
             </button>
-            <button class="button subtle" type="button" data-testid="sign-in-other-way"
-                on:click=move |_| auth.sign_in(AuthContext::other_interaction())>
-                {move || if framed { t().sign_in_here } else { t().sign_in_popup }}
-            </button>
+            {offer_popup.then(|| view! {
+                <button class="button subtle" type="button" data-testid="sign-in-other-way"
+                    data-interaction="popup"
+                    on:click=move |_| auth.sign_in(Interaction::Popup)>
+                    {move || t().sign_in_popup}
+                </button>
+            })}
         </div>
+    }
+}
+
+/// `redirect` or `popup`, for the `data-interaction` attribute tests read.
+fn interaction_name(interaction: Interaction) -> &'static str {
+    match interaction {
+        Interaction::Redirect => "redirect",
+        Interaction::Popup => "popup",
     }
 }
 

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::auth_view::{AuthProblem, OtherAccount, PopupReturn, SignInButtons};
 use super::parts::{Loading, SignedInHome};
-use super::{mark_interactive, text};
+use super::{mark_interactive, text, use_document_title};
 use crate::auth::AuthError;
 use crate::state::auth::{AuthContext, AuthState};
 
@@ -25,14 +25,17 @@ pub fn Home() -> impl IntoView {
     }
 }
 
-/// Before sign-in: what the page does, and the way in. A help-article link with
-/// `autostart=1` signs in by itself (unless that just failed).
+/// Before sign-in: what the page does, and the way in (after a failed sign-in, with the
+/// pop-up window as a second way). A help-article link with `autostart=1` signs in by itself
+/// (unless that just failed).
 #[component]
 fn Landing(error: Option<AuthError>) -> impl IntoView {
     let t = text();
     let auth = AuthContext::get();
     mark_interactive();
-    auth.sign_in_if_link_asks(error.is_some());
+    use_document_title(|t| t.sign_in);
+    let failed = error.is_some();
+    auth.sign_in_if_link_asks(failed);
     view! {
         <section class="card landing" data-testid="landing" aria-labelledby="landing-title">
             <h1 id="landing-title">{move || t().landing_title}</h1>
@@ -41,7 +44,7 @@ fn Landing(error: Option<AuthError>) -> impl IntoView {
                 {move || t().landing_steps.iter().map(|s| view! { <li>{*s}</li> }).collect_view()}
             </ol>
             {error.map(|error| view! { <AuthProblem error=error/> })}
-            <SignInButtons/>
+            <SignInButtons failed=failed/>
         </section>
     }
 }

@@ -35,6 +35,18 @@ pub fn text() -> impl Fn() -> &'static Catalogue + Copy {
     move || lang.get().text()
 }
 
+/// Keeps the document's title on the view, in the page's language: "(part) — Profile Photo
+/// Sync".
+pub fn use_document_title(part: fn(&'static Catalogue) -> &'static str) {
+    let t = text();
+    Effect::new(move |_| set_document_title(t(), part(t())));
+}
+
+/// Sets the document's title to "(part) — Profile Photo Sync" in `t`'s language.
+pub fn set_document_title(t: &'static Catalogue, part: &'static str) {
+    document().set_title(&(t.page_title)(part));
+}
+
 /// Marks the moment the first screen can be used, for the start-up benchmark.
 pub fn mark_interactive() {
     if let Some(performance) = window().performance() {

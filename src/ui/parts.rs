@@ -1,13 +1,14 @@
 //! View pieces both start pages use — the full page's ([`super::home`]) and the intranet
-//! widget's ([`super::embed_view`]): the loading notice, and the signed-in home (who is signed
-//! in, over the sync screen and its controller).
+//! widget's ([`super::embed_view`]): the loading notice and the signed-in home (who is signed in, over the sync screen and its controller).
 
 use leptos::prelude::*;
 
 use super::auth_view::UserBadge;
+use super::shell::HeaderAccount;
 use super::sync_view::SyncView;
 use super::{mark_interactive, text};
 use crate::auth::Account;
+use crate::state::auth::AuthContext;
 use crate::state::sync::SyncController;
 use crate::sync::SyncPhase;
 
@@ -19,9 +20,9 @@ pub fn Loading() -> impl IntoView {
     }
 }
 
-/// Signed in: who, and the self-service flow. The photos are read and compared at once; a
-/// help-article link with `autostart=1` also syncs without a click. The sync stops when this
-/// view goes.
+/// Signed in: who (in the header; in the widget, which has none, above the task), and the
+/// self-service flow. The photos are read and compared at once; a help-article link with
+/// `autostart=1` also syncs without a click. The sync stops when this view goes.
 #[component]
 pub fn SignedInHome(
     account: Account,
@@ -30,13 +31,25 @@ pub fn SignedInHome(
     phase: Option<RwSignal<SyncPhase>>,
 ) -> impl IntoView {
     let sync = SyncController::new(phase);
+    let auth = AuthContext::get();
     mark_interactive();
     sync.begin();
     let on_sync = UnsyncCallback::new(move |force: bool| sync.sync(force));
+    let on_sign_in_again = UnsyncCallback::new(move |()| auth.sign_in_again());
+    let username = account.username.clone();
+    let badge = if crate::embed::browser::is_embedded() {
+        Some(view! {
+            <section class="card" data-testid="signed-in">
+                <UserBadge account=account/>
+            </section>
+        })
+    } else {
+        HeaderAccount::show(account, auth);
+        None
+    };
     view! {
-        <section class="card" data-testid="signed-in">
-            <UserBadge account=account/>
-        </section>
-        <SyncView phase=sync.phase on_sync=on_sync/>
+        {badge}
+        <SyncView phase=sync.phase photos=sync.photos on_sync=on_sync
+            on_sign_in_again=on_sign_in_again account=username/>
     }
 }

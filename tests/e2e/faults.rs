@@ -143,9 +143,10 @@ async fn signed_in(page: &AppPage<'_>, user: &str) {
 }
 
 /// Signs in as `user` through the popup: the page itself never leaves, so what a test
-/// changed in it (its clock, its `fetch`) stays.
+/// changed in it (its clock, its `fetch`) stays. The landing offers the popup after a failed
+/// sign-in only ([`AppPage::offer_popup_sign_in`] beforehand, then the change).
 async fn signed_in_by_popup(page: &AppPage<'_>, user: &str) {
-    page.click("sign-in-other-way").await;
+    page.click_sign_in_by_popup().await;
     let first = page.switch_to_new_window().await;
     page.sign_in_on_identity_page(&upn(user)).await;
     page.wait_for_single_window(first).await;
@@ -184,16 +185,19 @@ async fn assert_failed(page: &AppPage<'_>, reason: &str, wrote_anything: bool) {
     );
 }
 
-/// The sign-in problem the landing view shows, with the sign-in button offered again.
+/// The sign-in problem the landing view shows, with the sign-in button offered again. The
+/// failed sign-in that made the landing offer the popup may still show until this one's
+/// answer comes: this waits for `kind`.
 async fn assert_sign_in_problem(page: &AppPage<'_>, kind: &str) -> String {
-    assert_eq!(
-        page.attribute_of("auth-error", "data-error-kind")
-            .await
-            .as_deref(),
-        Some(kind),
-        "{}",
-        page.body_text().await
-    );
+    page.until(&format!("no sign-in problem {kind}"), || async {
+        let shown = page.attribute_of("auth-error", "data-error-kind").await;
+        if shown.as_deref() == Some(kind) {
+            Ok(())
+        } else {
+            Err(format!("the page shows {shown:?}"))
+        }
+    })
+    .await;
     page.wait_for("sign-in").await;
     assert!(!page.has("signed-in-user").await);
     page.text_of("auth-error-message").await
@@ -901,7 +905,7 @@ async fn a_sign_in_popup_that_never_answers_is_given_up() {
     let (emulator, browser) = stage([]).await;
     let page = AppPage::new(&browser, &emulator);
     page.open("").await;
-    page.click("sign-in-other-way").await;
+    page.click_sign_in_by_popup().await;
     // The window sits on the sign-in page; nobody picks an account.
     let first = page.switch_to_new_window().await;
     page.wait_for(&format!("account-{}", upn("adele"))).await;
@@ -931,7 +935,7 @@ async fn a_sign_in_popup_closed_by_the_user_says_so_and_the_next_works() {
     let (emulator, browser) = stage([]).await;
     let page = AppPage::new(&browser, &emulator);
     page.open("").await;
-    page.click("sign-in-other-way").await;
+    page.click_sign_in_by_popup().await;
     let first = page.switch_to_new_window().await;
     page.wait_for(&format!("account-{}", upn("adele"))).await;
     page.client.close_window().await.unwrap();
@@ -984,7 +988,7 @@ async fn a_clock_off_still_syncs(seconds: i64) {
     let (emulator, browser) = stage([]).await;
     let page = AppPage::new(&browser, &emulator);
     page.open("").await;
-    page.wait_for("sign-in").await;
+    page.offer_popup_sign_in().await;
     shift_clock(&page, seconds * 1000).await;
     signed_in_by_popup(&page, "adele").await;
     page.wait_for_phase(&["compared"]).await;
@@ -1014,9 +1018,9 @@ async fn a_clock_an_hour_off_is_named_and_nothing_is_written() {
     let before = files(&emulator).await;
     let page = AppPage::new(&browser, &emulator);
     page.open("").await;
-    page.wait_for("sign-in").await;
+    page.offer_popup_sign_in().await;
     shift_clock(&page, 60 * 60 * 1000).await;
-    page.click("sign-in-other-way").await;
+    page.click_sign_in_by_popup().await;
     let first = page.switch_to_new_window().await;
     page.sign_in_on_identity_page(&upn("adele")).await;
     page.wait_for_single_window(first).await;
@@ -1076,7 +1080,14 @@ async fn session_storage_that_is_full_fails_closed_and_offers_sign_in() {
     .await;
     page.open("").await;
     page.wait_for("sign-in").await;
-    page.click("sign-in-other-way").await;
+    assert_eq!(
+        page.attribute_of("sign-in", "data-interaction")
+            .await
+            .as_deref(),
+        Some("popup"),
+        "a redirect could not come back to a request it cannot keep: the one button is the popup"
+    );
+    page.click("sign-in").await;
     // The sign-in request cannot be kept, so its answer would match nothing: the page says so
     // at once (the popup it opened closes) instead of sending the user through the identity
     // platform for nothing. No code is redeemed, nobody is signed in, sign-in is offered again.

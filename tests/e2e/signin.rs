@@ -81,7 +81,7 @@ async fn popup_sign_in_keeps_the_page(engine: Engine) {
     .await;
     let page = AppPage::new(&browser, &emulator);
     page.open("").await;
-    page.click("sign-in-other-way").await;
+    page.click_sign_in_by_popup().await;
     let first = page.switch_to_new_window().await;
     page.sign_in_on_identity_page(ADELE).await;
     page.wait_for_single_window(first).await;

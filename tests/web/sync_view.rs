@@ -1,10 +1,12 @@
-//! `SyncView` in a real DOM: what it shows in each phase, and what its buttons ask for.
+//! `SyncView` in a real DOM: what it shows in each phase, what its buttons ask for, where
+//! focus goes and what the live region says.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use leptos::prelude::*;
 use profile_photo_sync::i18n::Lang;
+use profile_photo_sync::state::sync::{photos_after, ShownPhotos};
 use profile_photo_sync::sync::{PhotoSummary, SharePointSummary, SyncFailure, SyncPhase};
 use profile_photo_sync::ui::SyncView;
 use wasm_bindgen::JsCast;
@@ -15,6 +17,7 @@ use web_sys::{Element, HtmlElement};
 struct Mounted {
     root: HtmlElement,
     phase: RwSignal<SyncPhase>,
+    photos: RwSignal<Option<ShownPhotos>>,
     lang: RwSignal<Lang>,
     clicks: Rc<RefCell<Vec<bool>>>,
 }
@@ -25,17 +28,22 @@ impl Mounted {
         let root: HtmlElement = document.create_element("div").unwrap().dyn_into().unwrap();
         document.body().unwrap().append_child(&root).unwrap();
         let phase = RwSignal::new(SyncPhase::Idle);
+        let photos = RwSignal::new(None);
         let lang = RwSignal::new(Lang::En);
         let clicks = Rc::new(RefCell::new(Vec::new()));
         let record = clicks.clone();
         leptos::mount::mount_to(root.clone(), move || {
             provide_context(lang);
-            view! { <SyncView phase=phase on_sync=move |force: bool| record.borrow_mut().push(force)/> }
+            view! {
+                <SyncView phase=phase photos=photos
+                    on_sync=move |force: bool| record.borrow_mut().push(force)/>
+            }
         })
         .forget();
         Mounted {
             root,
             phase,
+            photos,
             lang,
             clicks,
         }
@@ -60,9 +68,25 @@ impl Mounted {
         self.get(testid).dyn_into::<HtmlElement>().unwrap().click();
     }
 
+    /// Reports `phase` as the controller does: the photos first, then the phase; then lets
+    /// the view render and move focus.
     async fn set(&self, phase: SyncPhase) {
+        self.photos
+            .update(|shown| *shown = photos_after(shown.take(), &phase));
         self.phase.set(phase);
         tick().await;
+        tick().await;
+    }
+
+    /// The `id` of the focused element.
+    fn focused(&self) -> String {
+        web_sys::window()
+            .unwrap()
+            .document()
+            .unwrap()
+            .active_element()
+            .map(|e| e.id())
+            .unwrap_or_default()
     }
 }
 
@@ -147,31 +171,68 @@ async fn compared_shows_both_photos_and_in_sync_offers_sync_anyway() {
     assert_eq!(*m.clicks.borrow(), vec![true]);
 }
 
+/// The issue "Accessibility beyond axe" changed this: the busy button was `disabled`, which
+/// dropped focus to the page; now it stays focusable (`aria-disabled`), says what it does, and
+/// ignores clicks.
 #[wasm_bindgen_test]
-async fn buttons_are_disabled_while_working() {
+async fn the_busy_button_keeps_focus_says_what_it_does_and_ignores_clicks() {
     let m = Mounted::new();
     m.set(compared(false)).await;
+    assert_eq!(
+        m.focused(),
+        "sync-outcome-title",
+        "focus on the comparison's heading"
+    );
+    let button = m.get("sync-button").dyn_into::<HtmlElement>().unwrap();
+    button.focus().unwrap();
     m.set(SyncPhase::Writing).await;
-    assert!(m.get("sync-button").has_attribute("disabled"));
-    assert_eq!(m.text("sync-status"), Lang::En.text().sync_status_writing);
+    let en = Lang::En.text();
+    let busy = m.get("sync-button");
+    assert!(busy.is_same_node(Some(&button)), "the same button");
+    assert!(!busy.has_attribute("disabled"));
+    assert_eq!(busy.get_attribute("aria-disabled").as_deref(), Some("true"));
+    assert_eq!(
+        busy.text_content().unwrap_or_default(),
+        en.sync_button_writing
+    );
+    assert_eq!(
+        web_sys::window()
+            .unwrap()
+            .document()
+            .unwrap()
+            .active_element()
+            .as_ref(),
+        Some(&busy),
+        "the busy button keeps focus"
+    );
+    assert_eq!(m.text("sync-status"), en.sync_status_writing);
     assert_eq!(
         m.get("sync-view").get_attribute("aria-busy").as_deref(),
         Some("true")
     );
     assert!(m.find("exchange-photo").is_some());
     m.click("sync-button");
-    assert!(
-        m.clicks.borrow().is_empty(),
-        "a disabled button starts nothing"
-    );
+    assert!(m.clicks.borrow().is_empty(), "a busy button starts nothing");
+    let write = m
+        .root
+        .query_selector("[data-step='write']")
+        .unwrap()
+        .unwrap();
+    assert_eq!(write.get_attribute("data-state").as_deref(), Some("active"));
+    assert_eq!(write.get_attribute("aria-current").as_deref(), Some("step"));
     m.set(SyncPhase::Verifying).await;
-    assert_eq!(m.text("sync-status"), Lang::En.text().sync_status_verifying);
+    assert_eq!(m.text("sync-status"), en.sync_status_verifying);
+    assert_eq!(m.text("sync-button"), en.sync_button_verifying);
 }
 
+/// Changed with the issue "a sync screen a help desk would be proud of": the result shows
+/// SharePoint's photo before and after (no longer the Exchange photo beside the new one), in
+/// one success message, with no button to sync again.
 #[wasm_bindgen_test]
-async fn done_shows_the_new_photo_and_the_time() {
+async fn done_shows_sharepoint_before_and_after_in_one_message_and_no_sync_button() {
     let m = Mounted::new();
     m.set(compared(false)).await;
+    m.set(SyncPhase::Writing).await;
     m.set(SyncPhase::Done {
         elapsed_ms: 1500,
         new_thumbnail: Some("blob:new".into()),
@@ -185,14 +246,31 @@ async fn done_shows_the_new_photo_and_the_time() {
     );
     assert_eq!(
         m.get("sharepoint-photo").get_attribute("src").as_deref(),
-        Some("blob:new")
+        Some("blob:sharepoint"),
+        "before: the photo SharePoint had"
     );
+    assert!(m.find("exchange-photo").is_none());
     assert!(
         m.text("sync-result").contains("1.5 s"),
         "{}",
         m.text("sync-result")
     );
-    assert!(!m.get("sync-button").has_attribute("disabled"));
+    assert_eq!(
+        m.root.inner_html().matches("<h2").count(),
+        1,
+        "one success message"
+    );
+    assert!(m.find("sync-button").is_none() && m.find("sync-anyway").is_none());
+    assert_eq!(m.focused(), "sync-outcome-title");
+    assert_eq!(
+        m.text("sync-outcome-title"),
+        Lang::En.text().sync_done_title
+    );
+    assert_eq!(m.text("sync-status"), Lang::En.text().sync_status_done);
+    assert_eq!(
+        web_sys::window().unwrap().document().unwrap().title(),
+        "Done — Profile Photo Sync"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -204,7 +282,14 @@ async fn failure_says_what_happened_and_what_to_do() {
     })
     .await;
     let error = m.get("sync-error");
-    assert_eq!(error.get_attribute("role").as_deref(), Some("alert"));
+    // Changed with "Accessibility beyond axe": the one live region announces the failure, so
+    // the notice itself is no second alert.
+    assert_eq!(error.get_attribute("role"), None);
+    assert!(
+        m.root.query_selector("[role='alert']").unwrap().is_none(),
+        "no alert beside the live region"
+    );
+    assert_eq!(m.focused(), "sync-outcome-title");
     assert_eq!(
         error.get_attribute("data-reason").as_deref(),
         Some("no-exchange-photo")
@@ -220,6 +305,22 @@ async fn failure_says_what_happened_and_what_to_do() {
         error.query_selector(".sync-details").unwrap().is_none(),
         "no jargon when the message says it all"
     );
+    assert!(m.text("sync-status").contains(en.fail_no_exchange_photo));
+    assert!(
+        m.find("add-photo-link").is_some(),
+        "says where to add a photo"
+    );
+    assert_eq!(m.text("sync-button"), en.sync_check_again);
+    let report = m
+        .get("sync-report-text")
+        .dyn_into::<web_sys::HtmlTextAreaElement>()
+        .unwrap()
+        .value();
+    assert!(report.contains("reason: no-exchange-photo"), "{report}");
+    assert!(
+        report.contains(&format!("version: {}", profile_photo_sync::config::VERSION)),
+        "{report}"
+    );
 
     m.lang.set(Lang::Lv);
     tick().await;
@@ -227,7 +328,9 @@ async fn failure_says_what_happened_and_what_to_do() {
         m.text("sync-error-message"),
         Lang::Lv.text().fail_no_exchange_photo
     );
-    assert_eq!(m.text("sync-status"), Lang::Lv.text().sync_status_failed);
+    assert!(m
+        .text("sync-status")
+        .contains(Lang::Lv.text().fail_no_exchange_photo));
 }
 
 #[wasm_bindgen_test]
@@ -249,6 +352,14 @@ async fn unexpected_answers_show_details_for_it_and_a_possible_write() {
     let text = error.text_content().unwrap();
     assert!(text.contains("HTTP 500"), "{text}");
     assert!(text.contains(Lang::En.text().sync_maybe_written), "{text}");
+    assert!(
+        text.contains(Lang::En.text().sync_maybe_written_title),
+        "{text}"
+    );
+    assert!(
+        error.class_list().contains("maybe-written"),
+        "a warning, not a red error"
+    );
 }
 
 /// True when the browser can still read `url`.
@@ -295,12 +406,14 @@ async fn photos_no_longer_shown_are_released() {
         "shown photos kept"
     );
 
-    // Writing, then the result: the comparison stays on screen beside the new photo.
+    // Writing, then the result: SharePoint's photo before and after stay on screen; the
+    // Exchange photo, no longer shown, is released.
     m.set(SyncPhase::Writing).await;
     m.set(SyncPhase::Done {
         elapsed_ms: 500,
         new_thumbnail: Some(e.clone()),
     })
     .await;
-    assert!(readable(&c).await && readable(&d).await && readable(&e).await);
+    assert!(readable(&d).await && readable(&e).await);
+    assert!(!readable(&c).await, "the Exchange photo is no longer shown");
 }

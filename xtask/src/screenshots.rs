@@ -9,11 +9,15 @@ use crate::error::{Error, Result};
 use crate::process::{cmd, root, run};
 
 /// The end-to-end tests that take the README's screenshots (libtest name filters).
-const TESTS: [&str; 7] = [
+const TESTS: [&str; 11] = [
     "admin::a_mixed_tenant_gets_the_true_status_for_everyone_and_the_csv_equals_the_table",
     "shell::the_shell_renders_the_landing_view",
+    "shell::a_broken_config_sends_employees_to_it_and_the_admin_to_the_setup_check",
     "sync::chromium::an_out_of_sync_user_syncs_with_one_click",
     "sync::screenshots_light_and_dark_in_english_and_latvian",
+    "sync::the_result_is_in_view_without_scrolling_on_a_laptop_and_a_phone",
+    "sync::a_failure_offers_its_actions_copies_its_details_and_names_support",
+    "sync::no_exchange_photo_says_where_to_add_one",
     "embed::chromium::the_widget_in_a_cross_origin_frame",
     "links::the_built_link_signs_in",
     "setup::every_step_is_green_on_the_demo_tenant",

@@ -151,7 +151,8 @@ async fn a_mixed_tenant_gets_the_true_status_for_everyone_and_the_csv_equals_the
     // The download's blob is read where the page hands it to the browser.
     page.eval(
         "window.__csv = null; const make = URL.createObjectURL; \
-         URL.createObjectURL = function (blob) { blob.text().then(t => window.__csv = t); \
+         URL.createObjectURL = function (blob) { blob.arrayBuffer().then(b => window.__csv = \
+         new TextDecoder('utf-8', { ignoreBOM: true }).decode(b)); \
          return make.call(URL, blob); }; return null;",
     )
     .await;
@@ -201,8 +202,10 @@ async fn a_reload_mid_audit_resumes_without_reading_anyone_again() {
     page.click("audit-consent").await;
     let first = page.switch_to_new_window().await;
     page.sign_in_on_identity_page(ADMIN).await;
+    // Slow services, so that the audit can be stopped halfway.
+    control.set_latency(300).await.unwrap();
     page.wait_for_single_window(first).await;
-    // Slow enough to stop halfway: pause, note who was read, reload.
+    // Pause, note who was read, reload.
     page.until("nobody read yet", || async {
         let done: usize = page
             .eval("return document.querySelectorAll('[data-testid=audit-row]:not([data-status=pending])').length;")
@@ -231,6 +234,7 @@ async fn a_reload_mid_audit_resumes_without_reading_anyone_again() {
         "stopped halfway"
     );
     control.clear_log().await.unwrap();
+    control.set_latency(0).await.unwrap();
     page.open("admin.html").await;
     page.wait_for("resume-offer").await;
     page.click("audit-resume").await;

@@ -33,9 +33,13 @@ pub fn mount() {
         location.pathname().unwrap_or_default(),
         location.hash().unwrap_or_default(),
     );
+    let search = location.search().unwrap_or_default();
+    let origin = location.origin().unwrap_or_default();
+    if let Some(target) = admin_target(&origin, &pathname, &search, &hash) {
+        let _ = location.replace(&target);
+        return;
+    }
     if let Some(view) = tool_view(&pathname, &hash) {
-        let search = location.search().unwrap_or_default();
-        let origin = location.origin().unwrap_or_default();
         let _ = location.replace(&tools_target(&origin, &pathname, &search, view));
         return;
     }
@@ -83,6 +87,37 @@ pub fn mount_tools() {
         let (config, support) = load_config().await;
         show(move || view! { <ToolsApp base=base config=config support=support view=view/> });
     });
+}
+
+/// Mounts the admin audit page (`admin.html`) on `<body>`.
+pub fn mount_admin() {
+    console_error_panic_hook_lite();
+    let base = route_base(&window().location().pathname().unwrap_or_default());
+    wasm_bindgen_futures::spawn_local(async move {
+        let (config, support) = load_config().await;
+        show(move || view! { <AdminApp base=base config=config support=support/> });
+    });
+}
+
+/// The admin audit page.
+#[component]
+fn AdminApp(
+    base: String,
+    config: Result<AppConfig, ConfigError>,
+    support: Option<SupportContact>,
+) -> impl IntoView {
+    language::provide(language::Page::Admin, None);
+    let screen = match config {
+        Err(error) => view! {
+            <ui::ConfigProblem error=error support=support setup_href="tools.html#/setup"/>
+        }
+        .into_any(),
+        Ok(config) => {
+            AuthContext::start(config, base);
+            view! { <ui::AdminView/> }.into_any()
+        }
+    };
+    view! { <ui::Shell>{screen}</ui::Shell> }
 }
 
 /// Replaces the static header `index.html` or `tools.html` painted with the app.
@@ -245,7 +280,7 @@ pub fn route_base(pathname: &str) -> String {
         .flat_map(|segment| ["/", segment])
         .collect();
     let mut path = normalised.as_str();
-    for page in ["/index.html", "/tools.html"] {
+    for page in ["/index.html", "/tools.html", "/admin.html"] {
         if let Some(stripped) = path.strip_suffix(page) {
             path = stripped;
         }
@@ -271,6 +306,17 @@ pub fn tools_target(origin: &str, pathname: &str, search: &str, view: &str) -> S
         "{origin}{}/{TOOLS_PAGE}{search}#/{view}",
         route_base(pathname)
     )
+}
+
+/// The admin audit's address when the sync page is opened as `…/admin` or `…/#/admin` (the
+/// form of older links): `admin.html` in the same folder, with the query kept.
+pub fn admin_target(origin: &str, pathname: &str, search: &str, hash: &str) -> Option<String> {
+    let in_hash = hash.strip_prefix("#/").map(|r| r.trim_end_matches('/'));
+    let last = pathname.trim_end_matches('/').rsplit('/').next();
+    let asks = in_hash == Some("admin") || (in_hash.is_none() && last == Some("admin"));
+    let search = if search.starts_with('?') { search } else { "" };
+    let search = search.split('#').next().unwrap_or_default();
+    asks.then(|| format!("{origin}{}/admin.html{search}", route_base(pathname)))
 }
 
 /// `#/admin` → `/admin`; anything else (including OAuth fragments) is not a route.
@@ -309,6 +355,25 @@ fn console_error_panic_hook_lite() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn admin_links_of_the_sync_page_go_to_admin_html() {
+        let o = "https://intranet.example";
+        assert_eq!(
+            admin_target(o, "/photo/", "?login_hint=a%40b.c", "#/admin").as_deref(),
+            Some("https://intranet.example/photo/admin.html?login_hint=a%40b.c")
+        );
+        assert_eq!(
+            admin_target(o, "/photo/admin", "", "").as_deref(),
+            Some("https://intranet.example/photo/admin.html")
+        );
+        assert_eq!(admin_target(o, "/photo/", "", ""), None);
+        assert_eq!(admin_target(o, "/photo/admin", "", "#/setup"), None);
+        assert_eq!(
+            admin_target(o, "//evil.example/admin", "", "").as_deref(),
+            Some("https://intranet.example/evil.example/admin.html")
+        );
+    }
 
     #[test]
     fn base_of_a_page_at_the_root() {

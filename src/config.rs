@@ -31,6 +31,24 @@ struct RawConfig {
     embed_origins: Vec<String>,
     share_point_scopes: Option<Vec<String>>,
     support: Option<String>,
+    audit: Option<RawAudit>,
+}
+
+/// `"audit": {"sharePointCalls": 3000, "sharePointWindowSeconds": 300}`: the SharePoint
+/// budget the admin audit paces itself to, for tenants whose limits differ from the
+/// documented per-user default.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawAudit {
+    share_point_calls: Option<u32>,
+    share_point_window_seconds: Option<u32>,
+}
+
+/// The admin audit's SharePoint budget (`audit` in `config.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditLimits {
+    pub sharepoint_calls: u32,
+    pub sharepoint_window_seconds: u32,
 }
 
 /// Where tokens are kept between page loads.
@@ -69,6 +87,9 @@ pub struct AppConfig {
     /// [`DEFAULT_SHAREPOINT_SCOPES`]; `sharePointScopes` replaces them for a tenant that finds
     /// it needs others.
     pub share_point_scopes: Vec<String>,
+    /// The admin audit's SharePoint budget, when the deployment sets one (both numbers above
+    /// zero; otherwise the documented default applies).
+    pub audit_limits: Option<AuditLimits>,
     /// Where employees get help (`"support"`), shown with every error.
     pub support: Option<SupportContact>,
 }
@@ -247,6 +268,17 @@ impl AppConfig {
             .map(|value| SupportContact::parse(&value).ok_or(ConfigError::BadSupport { value }))
             .transpose()?;
 
+        let audit_limits =
+            raw.audit.and_then(
+                |a| match (a.share_point_calls?, a.share_point_window_seconds?) {
+                    (0, _) | (_, 0) => None,
+                    (calls, seconds) => Some(AuditLimits {
+                        sharepoint_calls: calls,
+                        sharepoint_window_seconds: seconds,
+                    }),
+                },
+            );
+
         Ok(AppConfig {
             client_id,
             authority,
@@ -257,6 +289,7 @@ impl AppConfig {
             cache_location,
             embed_origins,
             share_point_scopes,
+            audit_limits,
             support,
         })
     }

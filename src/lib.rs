@@ -8,6 +8,7 @@
 //! natively with `cargo test`; only `auth`, `graph`, `sharepoint` and `http` touch the network.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod browser;
 pub mod config;

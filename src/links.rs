@@ -2,7 +2,8 @@
 //! QR code as an SVG path. Pure: the link builder screen ([`crate::ui`]) only renders these.
 //!
 //! Links use the `#/view` form, which works on any static host (no rewrite rules), with the
-//! query before the hash, where the page reads it: `https://intranet.example/photo/?login_hint=…&autostart=1#/admin`.
+//! query before the hash, where the page reads it; the admin audit is `admin.html` in the same
+//! folder: `https://intranet.example/photo/admin.html?audit=all&login_hint=…&autostart=1`.
 //! Only values the page accepts from an address go in (`login_hint`, `domain_hint`,
 //! `autostart`); endpoints never do.
 
@@ -14,7 +15,7 @@ pub enum LinkAction {
     /// The self-service page: sign in, compare, sync.
     #[default]
     SyncMyPhoto,
-    /// The admin audit (`#/admin`).
+    /// The admin audit of the whole tenant (`admin.html?audit=all`).
     AdminAudit,
 }
 
@@ -65,6 +66,14 @@ impl HelpLink {
     pub fn url(&self, page: &str) -> String {
         let page = page.split(['?', '#']).next().unwrap_or_default();
         let mut query = url::form_urlencoded::Serializer::new(String::new());
+        let page = match self.action {
+            LinkAction::SyncMyPhoto => page.to_owned(),
+            LinkAction::AdminAudit => {
+                query.append_pair("audit", "all");
+                let folder = page.rfind('/').map_or(page, |i| &page[..=i]);
+                format!("{folder}admin.html")
+            }
+        };
         let login_hint = self.login_hint.trim();
         if !login_hint.is_empty() {
             query.append_pair("login_hint", login_hint);
@@ -77,13 +86,10 @@ impl HelpLink {
             query.append_pair("autostart", "1");
         }
         let query = query.finish();
-        let mut url = page.to_owned();
+        let mut url = page;
         if !query.is_empty() {
             url.push('?');
             url.push_str(&query);
-        }
-        if self.action == LinkAction::AdminAudit {
-            url.push_str("#/admin");
         }
         url
     }
@@ -160,21 +166,25 @@ mod tests {
     }
 
     #[test]
-    fn the_admin_audit_is_a_hash_route_after_the_query() {
+    fn the_admin_audit_is_admin_html_auditing_the_tenant() {
         let link = HelpLink {
             action: LinkAction::AdminAudit,
             login_hint: "admin@contoso.com".into(),
+            autostart: true,
             ..Default::default()
         };
         assert_eq!(
             link.url(PAGE),
-            "http://app.localhost:8080/?login_hint=admin%40contoso.com#/admin"
+            "http://app.localhost:8080/admin.html?audit=all&login_hint=admin%40contoso.com&autostart=1"
         );
         let bare = HelpLink {
             action: LinkAction::AdminAudit,
             ..Default::default()
         };
-        assert_eq!(bare.url(PAGE), "http://app.localhost:8080/#/admin");
+        assert_eq!(
+            bare.url("https://intranet.contoso.com/photo/index.html"),
+            "https://intranet.contoso.com/photo/admin.html?audit=all"
+        );
     }
 
     #[test]

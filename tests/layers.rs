@@ -18,15 +18,15 @@ use std::path::{Path, PathBuf};
 /// The page (`src/`), top to bottom.
 const APP_LAYERS: &[&[&str]] = &[
     // crate roots: the two pages' entry points and the library's module list
-    &["main", "tools", "lib"],
+    &["main", "tools", "admin", "lib"],
     // mounting, routes, the choice between the widget and the full page
     &["app"],
     // components that render state
     &["ui"],
     // controllers: plain structs of signals with methods that the views call
     &["state"],
-    // flows: the one-user sync, the setup check
-    &["sync", "setup"],
+    // flows: the one-user sync, the setup check, the admin audit
+    &["sync", "setup", "audit"],
     // the services and the page's own small domains
     &["graph", "sharepoint", "embed", "links"],
     // what every service call can end in, and the one way a call is made

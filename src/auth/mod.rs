@@ -44,6 +44,12 @@ pub enum Resource {
     /// token's audience must be exactly this origin. The type is the check that a token may
     /// go there: it is made only from configuration or from a trusted My Site URL.
     SharePoint { origin: MySiteOrigin },
+    /// Microsoft Graph with the admin audit's directory reads: every user and their photo
+    /// (`User.Read.All`), and groups' members (`GroupMember.Read.All`). Asked for when the
+    /// first audit starts, never by the sync page.
+    GraphDirectory,
+    /// The My Site host with reads of other users' profiles (`User.Read.All`), for the audit.
+    SharePointProfiles { origin: MySiteOrigin },
 }
 
 impl Resource {
@@ -73,6 +79,13 @@ impl Resource {
                 .iter()
                 .map(|name| format!("{origin}/{name}"))
                 .collect(),
+            Resource::GraphDirectory => {
+                vec![
+                    "User.Read.All".to_owned(),
+                    "GroupMember.Read.All".to_owned(),
+                ]
+            }
+            Resource::SharePointProfiles { origin } => vec![format!("{origin}/User.Read.All")],
         }
     }
 }

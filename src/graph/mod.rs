@@ -10,6 +10,7 @@
 //! SharePoint's API.
 
 pub mod client;
+pub mod directory;
 pub mod my_site;
 pub mod request;
 pub mod response;

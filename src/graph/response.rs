@@ -40,6 +40,10 @@ pub enum GraphCall {
     Me,
     PhotoMetadata,
     PhotoBytes,
+    /// A page of users or of a group's members, or one user by name (the admin audit).
+    Directory,
+    /// A `$batch` of calls (the admin audit); each answer inside is classified as its own call.
+    Batch,
 }
 
 /// What went wrong talking to Graph: the failures every API shares, with Graph's own

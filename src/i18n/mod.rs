@@ -6,6 +6,7 @@
 //! no rendering and no I/O. It knows the words, not the domains: a domain's errors are put
 //! into words where they are shown (`ui`), so that this module stays at the bottom.
 
+pub mod admin;
 mod en;
 mod lv;
 mod number;

@@ -14,6 +14,7 @@
 
 pub mod client;
 pub mod permissions;
+pub mod profiles;
 pub mod request;
 pub mod response;
 

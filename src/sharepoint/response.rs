@@ -33,6 +33,8 @@ impl SharePointProfile {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SharePointCall {
     GetMyProperties,
+    /// Another user's properties (`GetPropertiesFor`, the admin audit).
+    GetPropertiesFor,
     SetMyProfilePicture,
     UserPhoto,
     Thumbnail,

@@ -16,6 +16,14 @@ pub fn asks_autostart(query: &str) -> bool {
         .any(|(k, v)| k == "autostart" && (v == "1" || v == "true"))
 }
 
+/// The value of `name` in the page's query, trimmed, when it is there and not empty.
+pub fn query_param(name: &str) -> Option<String> {
+    url::form_urlencoded::parse(nav::query().trim_start_matches('?').as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
 /// Removes `autostart` from the address, so a reload does not sync again by itself.
 pub fn forget_autostart() {
     let path = nav::pathname();

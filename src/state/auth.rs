@@ -65,6 +65,14 @@ impl AuthContext {
         });
         spawn_local(async move {
             let startup = session.start(&base).await;
+            if let Startup::SignedIn { return_to } = &startup {
+                // A sign-in started on admin.html or tools.html comes back to the folder's
+                // redirect URI (this page): it goes on to the page it started from.
+                if other_page(&base, return_to) {
+                    nav::leave_for(return_to);
+                    return;
+                }
+            }
             let state = state_after(startup, session.account(), &nav::query());
             auth.state.set(state);
         });
@@ -178,6 +186,47 @@ impl AuthContext {
         Ok(())
     }
 
+    /// Asks for `scopes` (of any resource) on top of the sign-in, as the admin audit does when
+    /// it first starts (incremental consent): a popup from a click, the whole window from a
+    /// link. The access tokens already held are dropped so that the next ones carry the new
+    /// permissions.
+    /// `then` runs once a popup consent succeeded.
+    pub fn consent_to(
+        &self,
+        scopes: Vec<String>,
+        interaction: Interaction,
+        then: impl FnOnce() + 'static,
+    ) {
+        let session = self.session();
+        let state = self.state;
+        let mut options = sign_in_options(&self.base.get_value());
+        options.login_hint = session.account().map(|a| a.username);
+        options.extra_scopes_to_consent = scopes;
+        session.drop_access_tokens();
+        match interaction {
+            Interaction::Redirect => spawn_local(async move {
+                if let Err(error) = session.sign_in_redirect(options).await {
+                    state.set(AuthState::SignedOut(Some(error)));
+                }
+            }),
+            Interaction::Popup => match nav::open_popup() {
+                Ok(popup) => spawn_local(async move {
+                    match session.sign_in_popup(popup, options).await {
+                        Ok(account) => {
+                            session.drop_access_tokens();
+                            if state.get_untracked() != AuthState::SignedIn(account.clone()) {
+                                state.set(AuthState::SignedIn(account));
+                            }
+                            then();
+                        }
+                        Err(error) => state.set(AuthState::SignedOut(Some(error))),
+                    }
+                }),
+                Err(error) => state.set(AuthState::SignedOut(Some(error))),
+            },
+        }
+    }
+
     /// The way to sign in when the user has not chosen: a popup inside a frame (the identity
     /// platform refuses to be framed) or where the whole window could not come back to the
     /// sign-in it started (sessionStorage blocked or full: the request would be forgotten on
@@ -260,6 +309,14 @@ pub fn state_after(startup: Startup, account: Option<Account>, query: &str) -> A
             None => AuthState::SignedOut(None),
         },
     }
+}
+
+/// True when `return_to` (a path under `base`) is another page of the folder than the one
+/// running (`…/admin.html`, `…/tools.html`), not a view of this one.
+pub fn other_page(base: &str, return_to: &str) -> bool {
+    let path = return_to.split(['?', '#']).next().unwrap_or_default();
+    let page = path.strip_prefix(base).unwrap_or(path);
+    page.ends_with(".html") && page != "/index.html" && !page.contains("//")
 }
 
 /// True when this page's sessionStorage takes a value and gives it back: a sign-in in the whole
@@ -358,6 +415,18 @@ mod tests {
             state_after(Startup::Ready, None, ""),
             AuthState::SignedOut(None)
         );
+    }
+
+    #[test]
+    fn a_sign_in_from_another_page_goes_back_there() {
+        assert!(other_page(
+            "/photo",
+            "/photo/admin.html?audit=all&autostart=1"
+        ));
+        assert!(other_page("", "/tools.html#/setup"));
+        assert!(!other_page("/photo", "/photo/?autostart=1"));
+        assert!(!other_page("/photo", "/photo/index.html"));
+        assert!(!other_page("", "//evil.example/x.html"));
     }
 
     #[test]

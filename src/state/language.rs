@@ -8,7 +8,7 @@
 
 use leptos::prelude::*;
 
-use crate::i18n::{Catalogue, Lang};
+use crate::i18n::Lang;
 
 const LANG_KEY: &str = "pps.lang";
 
@@ -19,22 +19,28 @@ pub enum Page {
     Sync,
     /// `tools.html`: the setup check and the link builder.
     Tools,
+    /// `admin.html`: the admin audit.
+    Admin,
 }
 
 impl Page {
-    /// The document's `<title>` in `t`'s language.
-    pub fn title(self, t: &Catalogue) -> &'static str {
+    /// The document's `<title>` in `lang`.
+    pub fn title(self, lang: Lang) -> &'static str {
+        let t = lang.text();
         match self {
             Page::Sync => t.product_name,
             Page::Tools => t.tools_page_title,
+            Page::Admin => lang.admin_text().document_title,
         }
     }
 
-    /// The document's `<meta name="description">` in `t`'s language.
-    pub fn description(self, t: &Catalogue) -> &'static str {
+    /// The document's `<meta name="description">` in `lang`.
+    pub fn description(self, lang: Lang) -> &'static str {
+        let t = lang.text();
         match self {
             Page::Sync => t.page_description,
             Page::Tools => t.tools_page_description,
+            Page::Admin => lang.admin_text().page_description,
         }
     }
 }
@@ -47,14 +53,13 @@ pub fn provide(page: Page, requested: Option<Lang>) -> RwSignal<Lang> {
     provide_context(lang);
     Effect::new(move |_| {
         let lang = lang.get();
-        let t = lang.text();
         let document = document();
         if let Some(root) = document.document_element() {
             let _ = root.set_attribute("lang", lang.tag());
         }
-        document.set_title(page.title(t));
+        document.set_title(page.title(lang));
         if let Ok(Some(meta)) = document.query_selector("meta[name=\"description\"]") {
-            let _ = meta.set_attribute("content", page.description(t));
+            let _ = meta.set_attribute("content", page.description(lang));
         }
     });
     lang

@@ -8,6 +8,7 @@
 //! [`crate::ui`] read these signals and call these methods; they decide nothing themselves.
 
 pub mod address;
+pub mod audit;
 pub mod auth;
 pub mod language;
 pub mod sync;

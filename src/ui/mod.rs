@@ -6,6 +6,7 @@
 //! other; which one shows is [`crate::app`]'s choice. Every string comes from
 //! [`crate::i18n`]; every element a test reads carries a `data-testid`.
 
+mod admin_view;
 mod auth_view;
 mod embed_view;
 mod home;
@@ -15,6 +16,7 @@ mod setup_view;
 mod shell;
 mod sync_view;
 
+pub use admin_view::AdminView;
 pub use embed_view::EmbedHome;
 pub use home::Home;
 pub use links_view::LinksView;

@@ -1,6 +1,6 @@
 //! The link builder (`#/links`): the link it shows does what it says when opened — sign in as
 //! the hinted account and sync without a click, once the writer asks for that; the admin link
-//! goes to `#/admin`. The link is text to copy, never a live anchor, so that the writer trying
+//! goes to `admin.html?audit=all`. The link is text to copy, never a live anchor, so that the writer trying
 //! the builder does not sync their own photo.
 
 use serde_json::Value;
@@ -64,11 +64,13 @@ async fn the_built_link_signs_in_as_the_hinted_account_and_syncs_by_itself() {
     page.assert_accessible("link builder").await;
     page.screenshot("links").await;
 
-    // The admin audit is a hash route, after the query.
+    // The admin audit is admin.html beside the page, auditing the whole tenant.
     page.click("link-action-admin").await;
     wait_for_link(
         &page,
-        &format!("{app}?login_hint=adele%40contoso.onmicrosoft.com&autostart=1#/admin"),
+        &format!(
+            "{app}admin.html?audit=all&login_hint=adele%40contoso.onmicrosoft.com&autostart=1"
+        ),
     )
     .await;
     page.click("link-action-sync").await;

@@ -27,6 +27,7 @@ macro_rules! in_chromium_and_firefox {
     };
 }
 
+mod admin;
 mod embed;
 mod faults;
 mod hosting;

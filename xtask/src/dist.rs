@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::process::{cmd, dist_dir, root, run};
 
-/// Builds `index.html` into `dist/`, then `tools.html` (the setup check and the link builder, a
-/// second page with a wasm module of its own) beside it.
+/// Builds `index.html` into `dist/`, then `tools.html` (the setup check and the link builder)
+/// and `admin.html` (the admin audit) beside it, each a page with a wasm module of its own.
 pub fn dist() -> Result {
     // Trunk's offline mode still needs every crate in the local cache.
     run("cargo fetch", cmd("cargo").args(["fetch", "--locked"]))?;
@@ -22,25 +22,36 @@ pub fn dist() -> Result {
         "trunk build --release",
         cmd("trunk").args(["build", "--release", "--offline"]),
     )?;
-    // Trunk empties its output folder first: tools.html is built aside, then copied.
-    let tools = root().join("target/dist-tools");
+    for page in SECOND_PAGES {
+        second_page(page)?;
+    }
+    Ok(())
+}
+
+/// The pages built beside `index.html`.
+pub const SECOND_PAGES: [&str; 2] = ["tools.html", "admin.html"];
+
+/// Builds `page` aside (Trunk empties its output folder first), then copies it into `dist/`.
+fn second_page(page: &str) -> Result {
+    let stem = page.trim_end_matches(".html");
+    let aside = root().join(format!("target/dist-{stem}"));
     run(
-        "trunk build --release tools.html",
+        &format!("trunk build --release {page}"),
         cmd("trunk")
             .args(["build", "--release", "--offline", "--dist"])
-            .arg(&tools)
-            .arg("tools.html"),
+            .arg(&aside)
+            .arg(page),
     )?;
-    let page = ["tools.html", "index.html"]
+    let built = [page, "index.html"]
         .iter()
-        .map(|name| tools.join(name))
+        .map(|name| aside.join(name))
         .find(|path| path.is_file())
-        .ok_or_else(|| Error::TrunkOutput("Trunk wrote no page for tools.html".into()))?;
+        .ok_or_else(|| Error::TrunkOutput(format!("Trunk wrote no page for {page}")))?;
     let dist = dist_dir();
-    for entry in fs::read_dir(&tools).map_err(Error::file(&tools))? {
-        let from = entry.map_err(Error::file(&tools))?.path();
-        let name = if from == page {
-            "tools.html".into()
+    for entry in fs::read_dir(&aside).map_err(Error::file(&aside))? {
+        let from = entry.map_err(Error::file(&aside))?.path();
+        let name = if from == built {
+            page.into()
         } else {
             from.file_name().unwrap_or_default().to_owned()
         };

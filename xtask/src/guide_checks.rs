@@ -29,7 +29,7 @@ const HASHED: [&str; 7] = [
     "favicon-0f1e2d3c4b5a6978.svg",
 ];
 /// Files that must be revalidated on every load.
-const UNHASHED: [&str; 3] = ["index.html", "tools.html", "config.json"];
+const UNHASHED: [&str; 4] = ["index.html", "tools.html", "admin.html", "config.json"];
 
 fn guide_text() -> String {
     guide::read().expect("docs/deploy.md is readable")

@@ -51,7 +51,7 @@ pub fn size() -> Result {
         "all files", total[0], total[1], total[2]
     );
     // Each page with what it loads: the files its HTML names, and the wasm of its glue.
-    for page in ["index.html", "tools.html"] {
+    for page in ["index.html", "tools.html", "admin.html"] {
         let Ok(html) = fs::read_to_string(dist.join(page)) else {
             continue;
         };

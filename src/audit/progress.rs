@@ -178,7 +178,7 @@ mod tests {
             id: format!("id-{n}"),
             display_name: format!("User {n}"),
             user_principal_name: format!("user{n}@contoso.com"),
-            mail: (n % 2 == 0).then(|| format!("user{n}@contoso.com")),
+            mail: n.is_multiple_of(2).then(|| format!("user{n}@contoso.com")),
             preferred_language: (n == 1).then(|| "lv-LV".to_owned()),
         }
     }

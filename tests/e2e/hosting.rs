@@ -181,8 +181,8 @@ impl Hosted {
     /// `config.json` of `emulator`, and registers the page's address as a redirect URI.
     async fn start(server: Server, emulator: &Emulator, build: &Path, snippet: &str) -> Hosted {
         let binary = server.binary();
-        let dir = workspace_dir().join(format!(
-            "target/hosting/{}-{}-{}",
+        let dir = hosting_root().join(format!(
+            "{}-{}-{}",
             server.name(),
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
@@ -364,6 +364,17 @@ DocumentRoot \"{w}\"
 "
     ));
     conf
+}
+
+/// Where the served copies live: a folder every user can read, because a server started as
+/// root hands requests to unprivileged workers (nginx's `nobody`, Apache's `User` above) that
+/// could not enter a clone kept under a private folder (`mktemp -d` makes mode 0700).
+fn hosting_root() -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let root = std::env::temp_dir().join("pps-hosting");
+    std::fs::create_dir_all(&root).unwrap();
+    let _ = std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755));
+    root
 }
 
 fn is_root() -> bool {

@@ -160,6 +160,16 @@ fn entry(item: &Value) -> Option<Entry> {
     })
 }
 
+/// The key under which the key of `account`'s most recent audit is kept, so that a visit
+/// without `audit=` in its address finds an interrupted audit of any scope (a group or a list
+/// chosen in the form, not only the tenant).
+pub fn latest_key(account: &str) -> String {
+    let mut m = Map::new();
+    m.insert("account".into(), account.to_lowercase().into());
+    m.insert("latest".into(), true.into());
+    Value::Object(m).to_string()
+}
+
 /// The key an audit is kept under: one per account and scope.
 pub fn key(account: &str, scope: &str) -> String {
     let mut m = Map::new();

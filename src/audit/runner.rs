@@ -507,18 +507,82 @@ impl<T: TokenSource> Run<'_, T> {
     }
 }
 
+/// One user's two photos for a look side by side: Exchange's at 96 × 96 through Graph, and
+/// SharePoint's medium thumbnail (the one `PictureURL` names, on the home My Site host or
+/// another geo's of the tenant). Each is its bytes, `Ok(None)` when the service has none, or
+/// `Err` when it could not be read. Two calls, unpaced: one look, opened by a click.
+pub async fn photos(
+    user: &DirectoryUser,
+    picture_url: Option<&str>,
+    target: &Target,
+    tokens: &impl TokenSource,
+) -> (Result<Option<Vec<u8>>, ()>, Result<Option<Vec<u8>>, ()>) {
+    let exchange = async {
+        if user.id.is_empty() {
+            return Ok(None);
+        }
+        let url = format!(
+            "{}/users/{}/photos/96x96/$value",
+            target.graph_base.trim_end_matches('/'),
+            user.id
+        );
+        match service::call(GraphCall::PhotoBytes, &Resource::Graph, tokens, |t| {
+            directory::get(url, t)
+        })
+        .await
+        {
+            Ok(response) => match is_placeholder(&response.body) {
+                Some(true) => Ok(None),
+                Some(false) => Ok(Some(response.body)),
+                None => Err(()),
+            },
+            Err(ServiceError::Specific(
+                GraphProblem::NoExchangePhoto | GraphProblem::NoMailbox { .. },
+            )) => Ok(None),
+            Err(_) => Err(()),
+        }
+    };
+    let sharepoint = async {
+        let Some(picture) = picture_url.filter(|p| !p.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let host = profiles::other_geo_host(picture, &target.my_site, target.local)
+            .unwrap_or_else(|| target.my_site.clone());
+        let url = profiles::medium_thumbnail_url(picture, host.as_str()).ok_or(())?;
+        let resource = Resource::SharePoint { origin: host };
+        match service::call(SharePointCall::Thumbnail, &resource, tokens, |t| {
+            crate::sharepoint::request::file(&url, t)
+        })
+        .await
+        {
+            Ok(response) if photo::plan::check_source(&response.body).is_ok() => {
+                Ok(Some(response.body))
+            }
+            Err(ServiceError::Service { status: 404, .. }) => Ok(None),
+            _ => Err(()),
+        }
+    };
+    futures::join!(exchange, sharepoint)
+}
+
 /// The Exchange photo's facts from its 48 × 48 bytes: a 1 × 1 image is Exchange's placeholder.
 async fn exchange_photo(bytes: &[u8]) -> ExchangeFacts {
-    let Ok(format) = photo::plan::check_source(bytes) else {
-        return ExchangeFacts::Unreadable(Reason::Malformed(Service::Graph));
-    };
-    if photo::plan::declared_dimensions(bytes, format) == Some((1, 1)) {
-        return ExchangeFacts::NoPhoto;
+    match is_placeholder(bytes) {
+        None => return ExchangeFacts::Unreadable(Reason::Malformed(Service::Graph)),
+        Some(true) => return ExchangeFacts::NoPhoto,
+        Some(false) => {}
     }
     match fingerprint(bytes).await {
         Ok(fingerprint) => ExchangeFacts::Photo { fingerprint },
         Err(_) => ExchangeFacts::Unreadable(Reason::Malformed(Service::Graph)),
     }
+}
+
+/// Whether an Exchange photo is its 1 × 1 placeholder (no photo); `None` when the bytes are
+/// no image a browser shows.
+fn is_placeholder(bytes: &[u8]) -> Option<bool> {
+    let format = photo::plan::check_source(bytes).ok()?;
+    Some(photo::plan::declared_dimensions(bytes, format) == Some((1, 1)))
 }
 
 /// Sends a batch at `pace`, sending throttled answers again (up to [`MAX_ATTEMPTS`]); each

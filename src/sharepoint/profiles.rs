@@ -32,20 +32,31 @@ pub fn properties_for(host: &str, token: &str, upn: &str) -> HttpRequest {
 /// `host` only: `None` for a picture elsewhere (another geo's host, or anywhere else), so
 /// that the token for `host` is never sent to another origin.
 pub fn small_thumbnail_url(picture_url: &str, host: &str) -> Option<String> {
+    thumbnail_url(picture_url, host, "_SThumb.")
+}
+
+/// The medium (96 px) thumbnail's URL from `PictureURL`, on `host` only, as
+/// [`small_thumbnail_url`].
+pub fn medium_thumbnail_url(picture_url: &str, host: &str) -> Option<String> {
+    thumbnail_url(picture_url, host, "_MThumb.")
+}
+
+/// `PictureURL` on `host` with its thumbnail suffix replaced by `suffix`.
+fn thumbnail_url(picture_url: &str, host: &str, suffix: &str) -> Option<String> {
     let host = url::Url::parse(host).ok()?;
     let mut url = host.join(picture_url.trim()).ok()?;
     if url.origin() != host.origin() {
         return None;
     }
     let path = url.path().to_owned();
-    let small = ["_MThumb.", "_LThumb."]
+    let wanted = ["_SThumb.", "_MThumb.", "_LThumb."]
         .iter()
         .find_map(|other| {
             path.rfind(other)
-                .map(|i| format!("{}_SThumb.{}", &path[..i], &path[i + other.len()..]))
+                .map(|i| format!("{}{suffix}{}", &path[..i], &path[i + other.len()..]))
         })
         .unwrap_or(path);
-    url.set_path(&small);
+    url.set_path(&wanted);
     url.set_query(None);
     url.set_fragment(None);
     Some(url.into())
@@ -153,6 +164,24 @@ mod tests {
             "//evil.example/a_MThumb.jpg",
         ] {
             assert_eq!(small_thumbnail_url(elsewhere, HOST), None, "{elsewhere}");
+            assert_eq!(medium_thumbnail_url(elsewhere, HOST), None, "{elsewhere}");
+        }
+    }
+
+    #[test]
+    fn the_medium_thumbnail_is_the_one_picture_url_names_or_any_size_changed_to_it() {
+        for (picture, wanted) in [
+            (
+                "/User Photos/Profile Pictures/a_MThumb.jpg?t=1",
+                "a_MThumb.jpg",
+            ),
+            ("/User Photos/Profile Pictures/a_SThumb.jpg", "a_MThumb.jpg"),
+            ("/User Photos/Profile Pictures/a_LThumb.jpg", "a_MThumb.jpg"),
+        ] {
+            assert_eq!(
+                medium_thumbnail_url(picture, HOST).as_deref(),
+                Some(format!("https://contoso-my.sharepoint.com/User%20Photos/Profile%20Pictures/{wanted}").as_str())
+            );
         }
     }
 }

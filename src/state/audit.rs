@@ -106,19 +106,24 @@ impl AuditController {
         Ok(target)
     }
 
-    /// Looks for an interrupted audit of `account` (any scope kept under the tenant scope or a
-    /// group) and offers to resume it.
+    /// Looks for an interrupted audit of `account` and offers to resume it: the one of the
+    /// link's scope, or without one in the link the most recent of any scope (the tenant, a
+    /// group or a list).
     pub fn look_for_saved(&self, account: String, scope: Option<AuditScope>) {
         let phase = self.phase;
         let progress = self.progress;
-        let key = progress::key(
-            &account,
-            &scope
-                .as_ref()
-                .and_then(AuditScope::link_value)
-                .unwrap_or_else(|| "all".into()),
-        );
+        let key = scope
+            .as_ref()
+            .and_then(AuditScope::link_value)
+            .map(|scope| progress::key(&account, &scope));
         spawn_local(async move {
+            let key = match key {
+                Some(key) => key,
+                None => match saved::load(&progress::latest_key(&account)).await {
+                    Some(key) => key,
+                    None => return,
+                },
+            };
             let Some(saved) = saved::load(&key)
                 .await
                 .and_then(|t| Progress::from_json(&t))
@@ -293,6 +298,12 @@ impl AuditController {
         self.progress.set(Some(progress));
         self.phase.set(AuditPhase::Running { paused: false });
         save(self.progress, &key).await;
+        if let Some(account) = self
+            .progress
+            .with_untracked(|p| p.as_ref().map(|p| p.account.clone()))
+        {
+            saved::save(&progress::latest_key(&account), &key).await;
+        }
 
         let buffer: Rc<RefCell<Vec<UserResult>>> = Rc::default();
         let last_flush = Rc::new(RefCell::new(now_ms()));
@@ -368,6 +379,27 @@ impl AuditController {
         }
     }
 
+    /// The two photos of the user at `index` (Exchange's, SharePoint's), read now for the
+    /// details, as object URLs the caller revokes with [`crate::photo::browser::revoke_object_url`].
+    pub async fn photos(&self, index: usize) -> (Shown, Shown) {
+        let user = self.progress.with_untracked(|p| {
+            p.as_ref()
+                .and_then(|p| p.entries.get(index))
+                .map(|e| e.user.clone())
+        });
+        let picture = self
+            .profiles
+            .with_untracked(|all| all.get(index).cloned().flatten())
+            .and_then(|p| p.picture_url);
+        let (Some(user), Some(target)) = (user, self.target.get_value()) else {
+            return (Shown::Unreadable, Shown::Unreadable);
+        };
+        let tokens = AuditTokens(self.auth.session());
+        let (exchange, sharepoint) =
+            runner::photos(&user, picture.as_deref(), &target, &tokens).await;
+        (Shown::from(exchange), Shown::from(sharepoint))
+    }
+
     /// Users read per second in this run, and the estimated milliseconds left.
     pub fn time_left_ms(&self) -> Option<f64> {
         let progress = self.progress.get()?;
@@ -379,6 +411,31 @@ impl AuditController {
         }
         let left = progress.entries.len() - progress.done();
         Some(left as f64 * elapsed / done_now as f64)
+    }
+}
+
+/// A photo in the details: one to show (an object URL), none in that service, or none that
+/// could be read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shown {
+    Photo(String),
+    NoPhoto,
+    Unreadable,
+}
+
+impl From<Result<Option<Vec<u8>>, ()>> for Shown {
+    fn from(read: Result<Option<Vec<u8>>, ()>) -> Shown {
+        match read {
+            Ok(Some(bytes)) => {
+                let mime = crate::photo::plan::check_source(&bytes)
+                    .map(|f| f.mime())
+                    .unwrap_or("image/jpeg");
+                crate::photo::browser::object_url(&bytes, mime)
+                    .map_or(Shown::Unreadable, Shown::Photo)
+            }
+            Ok(None) => Shown::NoPhoto,
+            Err(()) => Shown::Unreadable,
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use crate::auth::request::Interaction;
 use crate::i18n::admin::AdminCatalogue;
 use crate::i18n::Lang;
 use crate::links::{HelpLink, LinkAction};
-use crate::state::audit::{AuditController, AuditPhase};
+use crate::state::audit::{AuditController, AuditPhase, Shown};
 use crate::state::auth::{AuthContext, AuthState};
 
 use super::Loading;
@@ -508,10 +508,19 @@ fn Details(
             ]
         })
         .unwrap_or_default();
+    // The details open below the table: their title takes the focus, which brings them into
+    // view and tells a screen reader what opened.
+    let title = NodeRef::<leptos::html::H3>::new();
+    Effect::new(move |_| {
+        if let Some(h) = title.get() {
+            let _ = h.focus();
+        }
+    });
     view! {
         <section class="details" role="dialog" aria-modal="false" aria-labelledby="details-title" data-testid="row-details-panel">
-            <h3 id="details-title" tabindex="-1">{entry.user.display_name.clone()} " (" {entry.user.user_principal_name.clone()} ")"</h3>
+            <h3 id="details-title" tabindex="-1" node_ref=title>{entry.user.display_name.clone()} " (" {entry.user.user_principal_name.clone()} ")"</h3>
             <p data-testid="details-status">{status.unwrap_or_else(|| t().not_read_yet.to_owned())}</p>
+            <DetailsPhotos audit=audit index=index name=entry.user.display_name.clone()/>
             {(!rows.is_empty()).then(|| view! {
                 <h4>{move || t().properties}</h4>
                 <dl data-testid="details-properties">
@@ -522,6 +531,74 @@ fn Details(
         </section>
     }
     .into_any()
+}
+
+/// The user's Exchange and SharePoint photos side by side, read when the details open.
+#[component]
+fn DetailsPhotos(audit: AuditController, index: usize, name: String) -> impl IntoView {
+    let t = text();
+    let photos = LocalResource::new(move || async move { audit.photos(index).await });
+    // Each read's object URLs are released when the next replaces it and when the details close.
+    Effect::new(move |previous: Option<Option<(Shown, Shown)>>| {
+        if let Some(Some((a, b))) = previous {
+            revoke(&a);
+            revoke(&b);
+        }
+        photos.get()
+    });
+    on_cleanup(move || {
+        if let Some((a, b)) = photos.get_untracked() {
+            revoke(&a);
+            revoke(&b);
+        }
+    });
+    let figure = move |shown: Option<Shown>, caption: &'static str, testid: &'static str| {
+        let state = match &shown {
+            None => "loading",
+            Some(Shown::Photo(_)) => "photo",
+            Some(Shown::NoPhoto) => "none",
+            Some(Shown::Unreadable) => "unreadable",
+        };
+        let body = match shown {
+            None => view! { <span class="photo-frame" aria-busy="true"></span> }.into_any(),
+            Some(Shown::Photo(url)) => view! {
+                <img class="photo-frame" src=url width="96" height="96" alt=format!("{name} — {caption}")/>
+            }
+            .into_any(),
+            Some(Shown::NoPhoto) => {
+                view! { <span class="photo-frame empty">{move || t().no_picture}</span> }.into_any()
+            }
+            Some(Shown::Unreadable) => {
+                view! { <span class="photo-frame empty">{move || t().photo_unreadable}</span> }.into_any()
+            }
+        };
+        view! {
+            <figure data-testid=testid data-state=state>
+                {body}
+                <figcaption>{caption}</figcaption>
+            </figure>
+        }
+    };
+    view! {
+        <div class="details-photos">
+            {move || {
+                let (exchange, sharepoint) = match photos.get() {
+                    Some((a, b)) => (Some(a), Some(b)),
+                    None => (None, None),
+                };
+                view! {
+                    {figure.clone()(exchange, t().exchange_photo, "details-exchange-photo")}
+                    {figure.clone()(sharepoint, t().sharepoint_photo, "details-sharepoint-photo")}
+                }
+            }}
+        </div>
+    }
+}
+
+fn revoke(shown: &Shown) {
+    if let Shown::Photo(url) = shown {
+        crate::photo::browser::revoke_object_url(url);
+    }
 }
 
 /// The CSV of an audit: a row per user with status, reason and their self-service link.

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use emulator::{AuditStatus, GeneratedTenant, LogEntry, TenantTruth};
 
-use crate::support::{emulator, AppPage, Browser, BrowserOptions};
+use crate::support::{emulator, AppPage, Browser, BrowserOptions, Engine};
 
 const ADMIN: &str = "admin@contoso.onmicrosoft.com";
 
@@ -94,18 +94,34 @@ async fn wait_finished(page: &AppPage<'_>) {
     .await;
 }
 
+/// Chooses the list scope and pastes `list` into it.
+async fn paste_list(page: &AppPage<'_>, list: &str) {
+    page.click("scope-list").await;
+    page.eval(&format!(
+        "const t = document.querySelector('[data-testid=account-list]'); t.value = {}; \
+         t.dispatchEvent(new Event('input', {{bubbles: true}})); return null;",
+        serde_json::Value::String(list.to_owned())
+    ))
+    .await;
+}
+
 fn reads_of_user(log: &[LogEntry], oid: &str) -> usize {
     log.iter()
         .filter(|e| e.path_and_query.contains(&format!("/users/{oid}/photos")))
         .count()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_mixed_tenant_gets_the_true_status_for_everyone_and_the_csv_equals_the_table() {
+async fn a_mixed_tenant_gets_the_true_status_for_everyone_and_the_csv_equals_the_table(
+    engine: Engine,
+) {
     let emulator = emulator().await;
     let truth = tenant(&emulator, 40).await;
     admin_consent_for_the_audit(&emulator).await;
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let browser = Browser::launch(BrowserOptions {
+        engine,
+        ..Default::default()
+    })
+    .await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "").await;
 
@@ -185,19 +201,83 @@ async fn a_mixed_tenant_gets_the_true_status_for_everyone_and_the_csv_equals_the
         })
         .collect();
     assert_eq!(from_csv, expected);
-    page.assert_accessible("admin audit").await;
     page.screenshot("admin-audit").await;
+
+    // A row's details show the two services' photos side by side, read when it opens.
+    for (status, exchange, sharepoint) in [
+        ("older", "photo", "photo"),
+        ("placeholder", "photo", "none"),
+    ] {
+        let upn = expected
+            .iter()
+            .find(|(_, s)| s.as_str() == status)
+            .map(|(a, _)| a.clone())
+            .unwrap_or_else(|| panic!("a user of status {status}"));
+        let shown = details_photos(&page, &upn).await;
+        assert_eq!(
+            shown,
+            (exchange.to_owned(), sharepoint.to_owned()),
+            "{upn} ({status})"
+        );
+        if status == "older" {
+            page.assert_accessible("admin audit, a row's details").await;
+            page.screenshot("admin-audit-details").await;
+        }
+        page.click("details-close").await;
+    }
+    page.assert_accessible("admin audit").await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_reload_mid_audit_resumes_without_reading_anyone_again() {
+/// Opens the details of `upn`'s row and waits for both photos: the state of each figure
+/// (`photo` only once the image has loaded with real pixels, `none`, `unreadable`).
+async fn details_photos(page: &AppPage<'_>, upn: &str) -> (String, String) {
+    page.eval(&format!(
+        "const upn = {}; const row = Array.from(document.querySelectorAll('[data-testid=audit-row]')) \
+         .find(r => r.dataset.account.toLowerCase() === upn); \
+         row.querySelector('[data-testid=row-details]').click(); return null;",
+        serde_json::Value::String(upn.to_owned())
+    ))
+    .await;
+    page.until("the details' photos never arrived", || async {
+        let states = page
+            .eval(
+                "const state = id => { const f = document.querySelector(`[data-testid=${id}]`); \
+                 if (!f) return 'loading'; const img = f.querySelector('img'); \
+                 if (f.dataset.state === 'photo' && !(img && img.complete && img.naturalWidth > 1)) \
+                 return 'loading'; return f.dataset.state; }; \
+                 return [state('details-exchange-photo'), state('details-sharepoint-photo')];",
+            )
+            .await;
+        let states: Vec<String> = states
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        match states.as_slice() {
+            [a, b] if a != "loading" && b != "loading" => Ok((a.clone(), b.clone())),
+            _ => Err("still loading"),
+        }
+    })
+    .await
+}
+
+/// The audit is of a list pasted in the form (a scope no link can name), so the reload, to
+/// the page's plain address, must find the most recent audit of any scope.
+async fn a_reload_mid_audit_resumes_without_reading_anyone_again(engine: Engine) {
     let emulator = emulator().await;
     let truth = tenant(&emulator, 40).await;
     admin_consent_for_the_audit(&emulator).await;
     let control = emulator.control();
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let browser = Browser::launch(BrowserOptions {
+        engine,
+        ..Default::default()
+    })
+    .await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "").await;
+    let everyone: Vec<&str> = truth.audited().map(|u| u.upn.as_str()).collect();
+    paste_list(&page, &everyone.join("\n")).await;
     page.click("audit-start").await;
     page.click("audit-consent").await;
     let first = page.switch_to_new_window().await;
@@ -285,17 +365,11 @@ async fn a_group_and_a_pasted_list_audit_just_their_users() {
 
     // A pasted list: two known accounts and one the directory does not know.
     let known: Vec<&str> = truth.audited().take(2).map(|u| u.upn.as_str()).collect();
-    page.click("scope-list").await;
     let list = format!(
         "{}\n{}; nobody@contoso.onmicrosoft.com\nnot-an-address",
         known[0], known[1]
     );
-    page.eval(&format!(
-        "const t = document.querySelector('[data-testid=account-list]'); t.value = {}; \
-         t.dispatchEvent(new Event('input', {{bubbles: true}})); return null;",
-        serde_json::Value::String(list)
-    ))
-    .await;
+    paste_list(&page, &list).await;
     assert!(page.text_of("account-count").await.contains('3'));
     page.click("audit-start").await;
     wait_finished(&page).await;
@@ -343,3 +417,8 @@ async fn an_admin_without_the_rights_is_told_what_is_missing_and_who_can_grant_i
     assert!(message.contains("Microsoft Graph refused"), "{message}");
     assert!(message.contains("Grant admin consent"), "{message}");
 }
+
+crate::in_chromium_and_firefox!(
+    a_mixed_tenant_gets_the_true_status_for_everyone_and_the_csv_equals_the_table,
+    a_reload_mid_audit_resumes_without_reading_anyone_again,
+);

@@ -344,6 +344,17 @@ impl ControlClient {
             .await
     }
 
+    /// Every message Graph's `sendMail` accepted (since the start, `reset` or `clear_mail`),
+    /// oldest first.
+    pub async fn sent_mail(&self) -> anyhow::Result<Vec<SentMail>> {
+        self.get("mail").await
+    }
+
+    /// Empties the mailbox of sent messages (Exchange's sending windows go on counting).
+    pub async fn clear_mail(&self) -> anyhow::Result<()> {
+        self.delete("mail").await
+    }
+
     /// The fault rules with how often each matched and fired.
     pub async fn faults(&self) -> anyhow::Result<Value> {
         self.get("faults").await

@@ -1,5 +1,6 @@
 //! The tenant's data: Exchange photos, stored SharePoint files, the photo folder, users' Graph
-//! properties and SharePoint profile properties.
+//! properties, SharePoint profile properties, and the mailbox of what Graph's `sendMail`
+//! accepted.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -8,7 +9,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-use super::extract::{Done, Json, Refusal};
+use super::extract::{Answer, Done, Json, Refusal};
+use crate::model::SentMail;
 use crate::state::*;
 use crate::wire::codec::{encode_path, now_ms, percent_decode};
 use crate::wire::imaging::{content_type_of, Blob};
@@ -202,4 +204,16 @@ pub(super) async fn set_profile_property(
         .or_default()
         .insert(b.name, b.value);
     Ok(Done)
+}
+
+/// `GET /control/mail`: every message `sendMail` accepted, oldest first.
+pub(super) async fn mail(State(shared): State<Arc<Shared>>) -> Answer<Vec<SentMail>> {
+    Answer(shared.lock().sent_mail.clone())
+}
+
+/// `DELETE /control/mail` (or `POST /control/mail/clear`): empties the mailbox. Exchange's
+/// sending windows go on counting (new limits empty them).
+pub(super) async fn clear_mail(State(shared): State<Arc<Shared>>) -> Done {
+    shared.lock().sent_mail.clear();
+    Done
 }

@@ -537,6 +537,17 @@ impl SentMail {
     }
 }
 
+/// Body of `POST /control/site-collection-admins`: the site collection administrators of one
+/// My Site host become exactly `users` (UPNs). Only they may write other users' files in its
+/// `User Photos` library.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SiteCollectionAdmins {
+    /// `contoso-my` or `contoso-eu-my` (a host name or origin is read by its first label).
+    pub host: String,
+    pub users: Vec<String>,
+}
+
 /// Body of `POST /control/limits/documented`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

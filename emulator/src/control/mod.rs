@@ -6,7 +6,7 @@
 //! The handlers, by what they control: `runtime` (reset, seed, state, log, faults, limits,
 //! switches, SharePoint's permission rules, the app's config), `sign_in` (registration,
 //! lifetimes, consent and admin consent, tokens) and `tenant_data` (photos, files, users,
-//! profiles, sent mail). Each takes its body as `extract::Json`
+//! profiles, site collection administrators, sent mail). Each takes its body as `extract::Json`
 //! (lenient: the browser tests post without a `Content-Type`) and answers `Done`, an `Answer` or
 //! a `Refusal`. Any origin may call the API, and `OPTIONS` on any path is a 204, so pages under
 //! test can call it with `fetch`.
@@ -123,6 +123,11 @@ pub fn router() -> Router<Arc<Shared>> {
             get_only(tenant_data::mail).delete(tenant_data::clear_mail),
         )
         .route("/control/mail/clear", post(tenant_data::clear_mail))
+        .route(
+            "/control/site-collection-admins",
+            get_only(tenant_data::site_collection_admins)
+                .post(tenant_data::set_site_collection_admins),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(from_fn(open_to_every_origin))
@@ -400,5 +405,93 @@ mod tests {
         send(&shared, Method::POST, "/control/reset", None, "").await;
         assert!(shared.lock().sent_mail.is_empty());
         assert_eq!(shared.lock().mail_seq, 0);
+    }
+
+    #[tokio::test]
+    async fn site_collection_admins_per_my_site_host() {
+        let shared = Shared::for_tests();
+        let (_, _, body) = send(
+            &shared,
+            Method::GET,
+            "/control/site-collection-admins",
+            None,
+            "",
+        )
+        .await;
+        assert_eq!(
+            body,
+            json!({"contoso-eu-my": [], "contoso-my": []}),
+            "nobody at start"
+        );
+        for host in [
+            "contoso-my",
+            "http://contoso-my.localhost:1",
+            "Contoso-My.localhost",
+        ] {
+            let (status, _, body) = send(
+                &shared,
+                Method::POST,
+                "/control/site-collection-admins",
+                None,
+                &json!({"host": host, "users": ["ADMIN@contoso.onmicrosoft.com"]}).to_string(),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{host}: {body}");
+        }
+        let (_, _, body) = send(
+            &shared,
+            Method::GET,
+            "/control/site-collection-admins",
+            None,
+            "",
+        )
+        .await;
+        assert_eq!(
+            body,
+            json!({"contoso-eu-my": [], "contoso-my": ["admin@contoso.onmicrosoft.com"]})
+        );
+        let (status, _, body) = send(
+            &shared,
+            Method::POST,
+            "/control/site-collection-admins",
+            None,
+            r#"{"host": "contoso-admin", "users": []}"#,
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let (status, _, body) = send(
+            &shared,
+            Method::POST,
+            "/control/site-collection-admins",
+            None,
+            r#"{"host": "contoso-my", "users": ["nobody"]}"#,
+        )
+        .await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::NOT_FOUND, json!({"error": "not found: nobody"}))
+        );
+        // Replaced, not added to; reset forgets them.
+        send(
+            &shared,
+            Method::POST,
+            "/control/site-collection-admins",
+            None,
+            r#"{"host": "contoso-my", "users": []}"#,
+        )
+        .await;
+        assert!(!shared
+            .lock()
+            .is_site_collection_admin(crate::state::Geo::Nam, "admin@contoso.onmicrosoft.com"));
+        send(
+            &shared,
+            Method::POST,
+            "/control/site-collection-admins",
+            None,
+            r#"{"host": "contoso-eu-my", "users": ["adele@contoso.onmicrosoft.com"]}"#,
+        )
+        .await;
+        send(&shared, Method::POST, "/control/reset", None, "").await;
+        assert!(shared.lock().site_collection_admins.is_empty());
     }
 }

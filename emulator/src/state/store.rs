@@ -1,7 +1,7 @@
 //! The emulator's mutable state: the tenant (see `tenant`) and the runtime (sessions, codes,
 //! tokens, faults, limits, switches, log), behind one lock in `Shared`.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Mutex, MutexGuard};
@@ -111,6 +111,9 @@ pub struct Inner {
     pub sent_mail: Vec<SentMail>,
     /// The `seq` of the last message accepted.
     pub mail_seq: u64,
+    /// The site collection administrators of each geo's My Site host (lower-case UPNs): who may
+    /// write other users' files in its `User Photos` library. Nobody at start.
+    pub site_collection_admins: HashMap<Geo, BTreeSet<String>>,
 }
 
 /// What SharePoint's reads see: its files and its user profiles.
@@ -193,7 +196,15 @@ impl Inner {
             sharepoint_scope_rules: SharePointScopeRules::default(),
             sent_mail: Vec::new(),
             mail_seq: 0,
+            site_collection_admins: HashMap::new(),
         }
+    }
+
+    /// Whether `upn` is a site collection administrator of the My Site host of `geo`.
+    pub fn is_site_collection_admin(&self, geo: Geo, upn: &str) -> bool {
+        self.site_collection_admins
+            .get(&geo)
+            .is_some_and(|admins| admins.contains(&upn.to_ascii_lowercase()))
     }
 
     /// Forgets every throttling window (new limits start with empty ones).

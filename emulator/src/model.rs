@@ -393,11 +393,11 @@ pub struct Limits {
 #[serde(rename_all = "lowercase")]
 pub enum MailOverRate {
     /// Refuse it: 429 `ApplicationThrottled` with `Retry-After` until the rolling minute has
-    /// room; nothing is sent (an assumption about Graph).
-    #[default]
+    /// room; nothing is sent (an assumption about Graph, for pages that must cope with it).
     Refuse,
     /// Accept it (202) and send it once the rolling minute has room, as the limits page
-    /// describes: its `SentMail::sent_ms` is later than its `accepted_ms`.
+    /// describes: its `SentMail::sent_ms` is later than its `accepted_ms`. The default.
+    #[default]
     Delay,
 }
 
@@ -419,7 +419,7 @@ impl Default for Limits {
             sharepoint_throttle_status: 429,
             graph_requests_per_second: None,
             mail_messages_per_minute: None,
-            mail_over_rate: MailOverRate::Refuse,
+            mail_over_rate: MailOverRate::Delay,
             mail_recipients_per_day: None,
             mail_recipients_per_message: None,
             window_scale: 1.0,

@@ -652,7 +652,7 @@ mod tests {
         assert_eq!(d.mail_messages_per_minute, Some(30));
         assert_eq!(d.mail_recipients_per_day, Some(10_000));
         assert_eq!(d.mail_recipients_per_message, Some(500));
-        assert_eq!(d.mail_over_rate, MailOverRate::Refuse);
+        assert_eq!(d.mail_over_rate, MailOverRate::Delay);
         let off = Limits::default();
         assert_eq!(
             (
@@ -683,6 +683,7 @@ mod tests {
     fn the_31st_message_of_a_rolling_minute_waits_for_the_first_to_leave() {
         let shared = only(Limits {
             mail_messages_per_minute: Some(30),
+            mail_over_rate: MailOverRate::Refuse,
             window_scale: 0.002, // a minute is 120 ms
             ..Limits::default()
         });
@@ -752,6 +753,7 @@ mod tests {
         let shared = only(Limits {
             mail_recipients_per_day: Some(10),
             mail_messages_per_minute: Some(3),
+            mail_over_rate: MailOverRate::Refuse,
             ..Limits::default()
         });
         assert!(mail_admit(&shared, "a@x", 6).is_ok());

@@ -767,6 +767,8 @@ mod tests {
     #[tokio::test]
     async fn send_mail_keeps_exchanges_sending_limits() {
         let shared = Shared::for_tests();
+        // Refused rather than carried over (the documented default), to see the 429.
+        shared.lock().limits.mail_over_rate = crate::model::MailOverRate::Refuse;
         let t = token(&shared, "admin", "Mail.Send");
         let many: Vec<String> = (0..501).map(|i| format!("u{i}@contoso.com")).collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();

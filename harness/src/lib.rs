@@ -122,7 +122,80 @@ pub struct Browser {
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
+/// A command ChromeDriver adds to WebDriver: `POST /session/{id}/{path}` with a JSON body.
+#[derive(Debug)]
+struct ChromiumCommand {
+    path: &'static str,
+    body: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for ChromiumCommand {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.body.to_string()))
+    }
+}
+
+/// A network to emulate in Chromium: round-trip latency added to every request, and the
+/// throughput each way.
+#[derive(Debug, Clone, Copy)]
+pub struct NetworkProfile {
+    pub latency_ms: u64,
+    pub down_bits_per_s: u64,
+    pub up_bits_per_s: u64,
+}
+
 impl Browser {
+    /// Emulates `network` for every request of this browser from now on (Chromium only:
+    /// ChromeDriver's `network_conditions`, the DevTools network throttling).
+    pub async fn emulate_network(&self, network: NetworkProfile) {
+        assert_eq!(
+            self.engine,
+            Engine::Chromium,
+            "network emulation is Chromium's"
+        );
+        self.client
+            .issue_cmd(ChromiumCommand {
+                path: "chromium/network_conditions",
+                body: json!({ "network_conditions": {
+                    "offline": false,
+                    "latency": network.latency_ms,
+                    "download_throughput": network.down_bits_per_s / 8,
+                    "upload_throughput": network.up_bits_per_s / 8,
+                }}),
+            })
+            .await
+            .expect("ChromeDriver takes the network conditions");
+    }
+
+    /// Runs a Chrome DevTools Protocol command (Chromium only, through ChromeDriver's
+    /// `goog/cdp/execute`), e.g. `Network.clearBrowserCache`.
+    pub async fn devtools(&self, command: &str, params: Value) -> Value {
+        assert_eq!(
+            self.engine,
+            Engine::Chromium,
+            "DevTools commands are Chromium's"
+        );
+        self.client
+            .issue_cmd(ChromiumCommand {
+                path: "goog/cdp/execute",
+                body: json!({ "cmd": command, "params": params }),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("DevTools {command}: {e}"))
+    }
+
     pub async fn launch(options: BrowserOptions) -> Browser {
         let port = free_port();
         let profile = std::env::temp_dir().join(format!(

@@ -23,6 +23,11 @@ fn main() {
 fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
+mod audit;
+#[cfg(not(target_arch = "wasm32"))]
+mod network;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod native {
     use std::collections::BTreeMap;
     use std::fmt::Write as _;
@@ -83,7 +88,7 @@ mod native {
     }
 
     /// The figures in table order: key, what it is, unit.
-    const FIGURES: [(&str, &str, &str); 12] = [
+    const FIGURES: [(&str, &str, &str); 22] = [
         ("startup.fcp", "first contentful paint", "ms"),
         (
             "startup.interactive",
@@ -120,6 +125,16 @@ mod native {
             "sign-in return to verified, less the user's pause",
             "ms",
         ),
+        (
+            "net.landing",
+            "landing to ready to click (network profile, cold cache)",
+            "ms",
+        ),
+        (
+            "net.link",
+            "help-article link to verified, sign-in included (network profile, cold cache)",
+            "ms",
+        ),
         ("photo.648", "photo processing 648x648 JPEG -> JPEG", "ms"),
         (
             "photo.4000",
@@ -128,7 +143,41 @@ mod native {
         ),
         ("memory.js_heap", "peak JS heap during one sync", "bytes"),
         ("memory.wasm", "wasm linear memory after one sync", "bytes"),
+        ("audit.users", "admin audit: users audited", "count"),
+        ("audit.wall", "admin audit: start to finished", "s"),
+        (
+            "audit.sharepoint_calls",
+            "admin audit: SharePoint calls",
+            "count",
+        ),
+        (
+            "audit.fraction",
+            "admin audit: SharePoint budget used per window (binding limit)",
+            "fraction",
+        ),
+        (
+            "audit.without_status",
+            "admin audit: users without a status",
+            "count",
+        ),
+        (
+            "audit.throttled",
+            "admin audit: throttled answers received",
+            "count",
+        ),
+        ("audit.js_heap", "admin audit: peak JS heap", "bytes"),
+        (
+            "audit.wasm",
+            "admin audit: wasm linear memory at the end",
+            "bytes",
+        ),
     ];
+
+    /// The audit's tenant and window scale: 10,000 users with windows a quarter of their
+    /// length (SharePoint's 5 minutes become 75 s, 40 calls a second) in the full bench; a small
+    /// tenant in the smoke run.
+    const AUDIT_FULL: (u32, f64) = (10_000, 0.25);
+    const AUDIT_SMOKE: (u32, f64) = (120, 0.01);
 
     pub async fn main() {
         let full = std::env::var("PPS_BENCH").is_ok_and(|v| v == "1");
@@ -162,7 +211,10 @@ mod native {
 
         let mut samples = Samples::default();
         let mut files: BTreeMap<Side, Vec<String>> = BTreeMap::new();
-        for run in 0..runs {
+        // `PPS_BENCH_ONLY=audit|pages`: only the admin audit, or only the page sessions.
+        let only = std::env::var("PPS_BENCH_ONLY").unwrap_or_default();
+        let (pages, audit) = (only != "audit", only != "pages");
+        for run in (0..runs).filter(|_| pages) {
             for side in [Side::Ours, Side::Baseline] {
                 for (user, photo_figure) in [
                     (OUT_OF_SYNC_648, "photo.648"),
@@ -208,7 +260,32 @@ mod native {
                     files.entry(side).or_insert(session.files);
                 }
             }
+            // On the network profile, cold cache: the landing and the help-article link.
+            for side in [Side::Ours, Side::Baseline] {
+                let baseline_uri = reset(&emulator).await;
+                let landing = match side {
+                    Side::Ours => emulator.app_url(),
+                    Side::Baseline => baseline_uri,
+                };
+                let link = format!("{landing}?login_hint={OUT_OF_SYNC_648}&autostart=1");
+                let net = crate::network::run(
+                    &emulator,
+                    &landing,
+                    &link,
+                    OUT_OF_SYNC_648,
+                    SYNC_LATENCY_MS,
+                )
+                .await;
+                samples.add("net.landing", side, net.landing_ms);
+                samples.add("net.link", side, net.link_ms);
+            }
             eprintln!("bench: run {} done at {:.0?}", run + 1, started.elapsed());
+        }
+
+        // The admin audit, once (a run takes minutes at 10,000 users).
+        let (users, scale) = if full { AUDIT_FULL } else { AUDIT_SMOKE };
+        if audit {
+            measure_the_audit(&site, users, scale, &mut samples).await;
         }
 
         let report = report(&samples, &files, &site);
@@ -217,7 +294,17 @@ mod native {
             std::fs::write(&out, &report).expect("the results file can be written");
         }
         // The smoke run checks only that the harness produced its figures.
-        for figure in ["startup.interactive", "sync.wall", "sync.requests"] {
+        let mut expected = Vec::new();
+        if pages {
+            expected.extend([
+                "startup.interactive",
+                "sync.wall",
+                "sync.requests",
+                "net.landing",
+                "net.link",
+            ]);
+        }
+        for figure in expected {
             for side in [Side::Ours, Side::Baseline] {
                 assert!(
                     samples.median(figure, side).is_some(),
@@ -227,6 +314,30 @@ mod native {
             }
         }
         eprintln!("bench: finished in {:.0?}", started.elapsed());
+    }
+
+    async fn measure_the_audit(site: &Path, users: u32, scale: f64, samples: &mut Samples) {
+        let audit = crate::audit::run(site, users, scale).await;
+        for line in &audit.lines {
+            eprintln!("bench: audit: {line}");
+        }
+        samples.add("audit.users", Side::Ours, Some(audit.users as f64));
+        samples.add("audit.wall", Side::Ours, Some(audit.wall_ms / 1000.0));
+        samples.add(
+            "audit.sharepoint_calls",
+            Side::Ours,
+            Some(audit.sharepoint_calls as f64),
+        );
+        samples.add("audit.fraction", Side::Ours, Some(audit.fraction_of_limits));
+        samples.add(
+            "audit.without_status",
+            Side::Ours,
+            Some(audit.without_status as f64),
+        );
+        samples.add("audit.throttled", Side::Ours, Some(audit.throttled as f64));
+        samples.add("audit.js_heap", Side::Ours, audit.heap);
+        samples.add("audit.wasm", Side::Ours, audit.wasm);
+        assert_eq!(audit.without_status, 0, "every audited user has a status");
     }
 
     /// Tab-separated: `site`, `file SIDE PATH` lines, then `figure KEY LABEL UNIT OURS BASELINE`.
@@ -241,7 +352,7 @@ mod native {
                 let _ = writeln!(out, "file\t{}\t{file}\t{size}", side.name());
             }
         }
-        let fmt = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
+        let fmt = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.3}"));
         for (key, label, unit) in FIGURES {
             let _ = writeln!(
                 out,
@@ -353,15 +464,7 @@ mod native {
     impl Session {
         async fn run(emulator: &Emulator, side: Side, upn: &str, with_latency: bool) -> Session {
             let control = emulator.control();
-            control.reset().await.expect("reset");
-            let mut registration = control.registration().await.expect("registration");
-            let baseline_uri = format!("{}baseline/index.html", emulator.app_url());
-            registration.spa_redirect_uris.push(baseline_uri.clone());
-            control
-                .set_registration(registration)
-                .await
-                .expect("registration");
-            control.set_latency(0).await.expect("latency");
+            let baseline_uri = reset(emulator).await;
 
             let browser = Browser::launch(BrowserOptions {
                 precise_memory: true,
@@ -474,18 +577,7 @@ mod native {
             )
             .await;
             let wasm = match side {
-                Side::Ours => page
-                    .client
-                    .execute_async(
-                        "const done = arguments[arguments.length - 1];
-                         if (!window.wasmBindings) { done(null); } else {
-                           window.wasmBindings.default()
-                             .then(w => done(w.memory.buffer.byteLength), () => done(null)); }",
-                        vec![],
-                    )
-                    .await
-                    .ok()
-                    .and_then(|v| v.as_f64()),
+                Side::Ours => wasm_memory(&page).await,
                 Side::Baseline => None,
             };
             let request_lines = log_lines(&sync_log);
@@ -506,6 +598,36 @@ mod native {
                 wasm,
             }
         }
+    }
+
+    /// The emulator as it started, with the baseline's redirect URI registered (returned).
+    async fn reset(emulator: &Emulator) -> String {
+        let control = emulator.control();
+        control.reset().await.expect("reset");
+        let mut registration = control.registration().await.expect("registration");
+        let baseline_uri = format!("{}baseline/index.html", emulator.app_url());
+        registration.spa_redirect_uris.push(baseline_uri.clone());
+        control
+            .set_registration(registration)
+            .await
+            .expect("registration");
+        control.set_latency(0).await.expect("latency");
+        baseline_uri
+    }
+
+    /// The page's wasm linear memory, in bytes (through the module Trunk's loader keeps).
+    pub(crate) async fn wasm_memory(page: &AppPage<'_>) -> Option<f64> {
+        page.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 if (!window.wasmBindings) { done(null); } else {
+                   window.wasmBindings.default()
+                     .then(w => done(w.memory.buffer.byteLength), () => done(null)); }",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_f64())
     }
 
     /// Records the click, the moment anything in the page says `data-phase="done"`, and the

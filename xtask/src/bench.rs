@@ -207,6 +207,8 @@ fn value(v: Option<f64>, unit: &str) -> String {
             "ms" => format!("{v:.1} ms"),
             "bytes" if v >= 1_000_000.0 => format!("{:.2} MB", v / 1_000_000.0),
             "bytes" => format!("{v:.0}"),
+            "fraction" => format!("{v:.2}"),
+            "s" => format!("{v:.1} s"),
             _ => format!("{v:.0}"),
         },
     }

@@ -30,12 +30,24 @@ const msal = new PublicClientApplication({
 await msal.initialize();
 const signedIn = await msal.handleRedirectPromise();
 const account = signedIn?.account ?? msal.getAllAccounts()[0];
+// The help-article link: `?login_hint=…&autostart=1` signs in at once and syncs without a
+// click; the sign-in round trip carries the wish in MSAL's `state`.
+const query = new URLSearchParams(location.search);
+const autostart = query.get("autostart") === "1" || signedIn?.state === "autostart";
 
 if (account) {
   msal.setActiveAccount(account);
   say(`Signed in as ${account.username}`);
   $("sync").hidden = false;
   $("sync").onclick = () => sync().catch((e) => say(`Failed: ${e.message ?? e}`));
+  if (autostart) $("sync").click();
+} else if (autostart) {
+  msal.loginRedirect({
+    scopes: graphScopes,
+    extraScopesToConsent: sharePointScopes,
+    loginHint: query.get("login_hint") ?? undefined,
+    state: "autostart",
+  });
 } else {
   say("Sign in to copy your Outlook photo to SharePoint.");
   $("sign-in").hidden = false;

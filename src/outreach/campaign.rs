@@ -315,7 +315,11 @@ mod tests {
             upn: format!("User{n}@contoso.com"),
             name: format!("User \"{n}\""),
             address: format!("user{n}@contoso.com"),
-            lang: if n % 2 == 0 { Lang::Lv } else { Lang::En },
+            lang: if n.is_multiple_of(2) {
+                Lang::Lv
+            } else {
+                Lang::En
+            },
             delivery,
         }
     }

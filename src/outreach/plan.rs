@@ -195,7 +195,7 @@ mod tests {
             .map(|i| {
                 (
                     i,
-                    if every_lv > 0 && i % every_lv == 0 {
+                    if every_lv > 0 && i.is_multiple_of(every_lv) {
                         Lang::Lv
                     } else {
                         Lang::En

@@ -11,8 +11,6 @@
 //! the shell: screens live in [`crate::ui`], their controllers in [`crate::state`].
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
 
 use crate::config::{AppConfig, ConfigError, SupportContact, CONFIG_PATH};
 use crate::embed::WidgetLook;
@@ -207,13 +205,39 @@ fn SignedInApp(config: AppConfig, base: String, embedded: bool) -> impl IntoView
             view! { <ui::Home/> }.into_any()
         }
     };
-    view! {
-        <Router base=base>
-            <Routes fallback=|| view! { <ui::NotFound/> }>
-                <Route path=path!("/") view=start/>
-            </Routes>
-        </Router>
+    // One view, so no router: the page at its folder, and "not found" for any other path the
+    // history reaches (a `pushState` by a host page, the back button), which ends the sync view
+    // and with it any sync under way.
+    let pathname = RwSignal::new(window().location().pathname().unwrap_or_default());
+    let on_popstate = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+        pathname.set(window().location().pathname().unwrap_or_default());
+    });
+    let _ = window().add_event_listener_with_callback(
+        "popstate",
+        wasm_bindgen::JsCast::unchecked_ref(on_popstate.as_ref()),
+    );
+    on_popstate.forget();
+    move || {
+        if is_the_page(&pathname.get(), &base) {
+            start()
+        } else {
+            view! { <ui::NotFound/> }.into_any()
+        }
     }
+}
+
+/// Whether `pathname` is the sync page in the folder `base` ([`route_base`]): the folder
+/// itself, with or without its slash, or its `index.html`.
+pub fn is_the_page(pathname: &str, base: &str) -> bool {
+    let normalised: String = pathname
+        .split(['/', '\\'])
+        .filter(|segment| !segment.is_empty())
+        .flat_map(|segment| ["/", segment])
+        .collect();
+    let path = normalised
+        .strip_suffix("/index.html")
+        .unwrap_or(&normalised);
+    path == base
 }
 
 /// Fetches and validates `config.json` from beside the page; when it is not valid, also the
@@ -355,6 +379,28 @@ fn console_error_panic_hook_lite() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sync_page_is_its_folder_or_its_index_html_and_nothing_else() {
+        for (pathname, base) in [
+            ("/", ""),
+            ("", ""),
+            ("/index.html", ""),
+            ("/photo", "/photo"),
+            ("/photo/", "/photo"),
+            ("/photo//index.html", "/photo"),
+        ] {
+            assert!(is_the_page(pathname, base), "{pathname} in {base:?}");
+        }
+        for (pathname, base) in [
+            ("/elsewhere", ""),
+            ("/photo/elsewhere", "/photo"),
+            ("/photo/index.html/x", "/photo"),
+            ("/", "/photo"),
+        ] {
+            assert!(!is_the_page(pathname, base), "{pathname} in {base:?}");
+        }
+    }
 
     #[test]
     fn admin_links_of_the_sync_page_go_to_admin_html() {

@@ -3,11 +3,13 @@
 //!
 //! Per user: SharePoint's profile (`GetPropertiesFor`), the Exchange photo at 48 × 48 through
 //! a Graph `$batch` (one call gives both whether there is a photo and its fingerprint), and,
-//! only when both have a picture, SharePoint's small thumbnail. Graph's photos are an Outlook
-//! resource with 4 calls at a time per app, so one batch of at most 4 is in flight; SharePoint
-//! calls share the per-user budget of the signed-in admin. A batch also saves the browser a
-//! CORS preflight per user (one address for all), which single calls to per-user addresses
-//! would each need.
+//! only when both have a picture, SharePoint's small thumbnail. Users go in chunks of 20, the
+//! most a `$batch` takes: the chunk's profile reads and its batch go at once, then its
+//! thumbnails, while the next chunk starts. Graph's photos are an Outlook resource with 4 calls
+//! at a time per app, and Graph runs a batch's Outlook calls 4 at a time, so one batch is in
+//! flight at a time; SharePoint calls share the per-user budget of the signed-in admin. A batch
+//! also saves the browser a CORS preflight per user (one address for all), which single calls
+//! to per-user addresses would each need.
 
 use std::cell::{Cell, RefCell};
 
@@ -30,10 +32,13 @@ use super::pace::{Budget, Outcome, Pace, MAX_ATTEMPTS};
 use super::scope::AuditScope;
 use super::status::{classify, ExchangeFacts, Reason, Service, SharePointFacts, Status};
 
-/// Users read together: one Graph batch (the Outlook limit of 4 calls at a time per app).
-pub const CHUNK: usize = 4;
-/// Chunks under way at once: enough to keep SharePoint's budget busy while a batch is out.
-const CHUNKS_IN_FLIGHT: usize = 3;
+/// Users read together: one Graph batch of the most it takes, 20
+/// (<https://learn.microsoft.com/graph/json-batching>); Graph runs its Outlook calls 4 at a time
+/// ("executes up to 4 requests in parallel at any point",
+/// <https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits>).
+pub const CHUNK: usize = 20;
+/// Chunks under way at once: the next chunk's reads start while one waits for its thumbnails.
+const CHUNKS_IN_FLIGHT: usize = 2;
 
 /// The limits the audit paces itself to.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,9 +48,6 @@ pub struct Limits {
     pub sharepoint: Budget,
     /// SharePoint calls in flight (a browser keeps 6 connections per host on HTTP/1.1).
     pub sharepoint_in_flight: u32,
-    /// Graph photo calls in flight per app: 4
-    /// (<https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits>).
-    pub photos_in_flight: u32,
 }
 
 impl Default for Limits {
@@ -56,7 +58,6 @@ impl Default for Limits {
                 window_ms: 300_000.0,
             },
             sharepoint_in_flight: 6,
-            photos_in_flight: 4,
         }
     }
 }
@@ -272,8 +273,7 @@ pub async fn audit(
         photos: RefCell::new(Pace::new(1, None)),
         stop: RefCell::new(None),
     };
-    let chunk = CHUNK.min(limits.photos_in_flight.max(1) as usize);
-    futures::stream::iter(users.chunks(chunk))
+    futures::stream::iter(users.chunks(CHUNK))
         .for_each_concurrent(CHUNKS_IN_FLIGHT, |group| {
             let run = &run;
             let on_result = &on_result;
@@ -313,11 +313,10 @@ struct Run<'a, T: TokenSource> {
 
 impl<T: TokenSource> Run<'_, T> {
     async fn chunk(&self, group: &[(usize, DirectoryUser)]) -> Vec<UserResult> {
-        let profiles = join_all(group.iter().map(|(_, u)| self.profile(u))).await;
-        if self.stopped() {
-            return Vec::new();
-        }
-        let exchange = self.exchange(group).await;
+        let (profiles, exchange) = futures::join!(
+            join_all(group.iter().map(|(_, u)| self.profile(u))),
+            self.exchange(group)
+        );
         if self.stopped() {
             return Vec::new();
         }

@@ -546,14 +546,17 @@ fn Details(
 #[component]
 fn DetailsPhotos(audit: AuditController, index: usize, name: String) -> impl IntoView {
     let t = text();
-    let photos = LocalResource::new(move || async move { audit.photos(index).await });
-    // Each read's object URLs are released when the next replaces it and when the details close.
-    Effect::new(move |previous: Option<Option<(Shown, Shown)>>| {
-        if let Some(Some((a, b))) = previous {
+    // Read once when the details open (a signal and a task: a `LocalResource` would bring
+    // its machinery into the page for this one use); the object URLs are released when the
+    // details close, or at once if they closed before the photos came.
+    let photos = RwSignal::new(None::<(Shown, Shown)>);
+    leptos::task::spawn_local(async move {
+        let read = audit.photos(index).await;
+        // A disposed signal (the details closed) hands the value back.
+        if let Some(Some((a, b))) = photos.try_set(Some(read)) {
             revoke(&a);
             revoke(&b);
         }
-        photos.get()
     });
     on_cleanup(move || {
         if let Some((a, b)) = photos.get_untracked() {

@@ -266,7 +266,8 @@ async fn details_photos(page: &AppPage<'_>, upn: &str) -> (String, String) {
 /// the page's plain address, must find the most recent audit of any scope.
 async fn a_reload_mid_audit_resumes_without_reading_anyone_again(engine: Engine) {
     let emulator = emulator().await;
-    let truth = tenant(&emulator, 40).await;
+    // Enough users for several of the audit's chunks of 20, so that a pause leaves some unread.
+    let truth = tenant(&emulator, 120).await;
     admin_consent_for_the_audit(&emulator).await;
     let control = emulator.control();
     let browser = Browser::launch(BrowserOptions {

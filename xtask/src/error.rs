@@ -20,6 +20,8 @@ pub enum Error {
     TrunkOutput(String),
     /// A bad argument or input, with what to do.
     Usage(String),
+    /// A check found a problem, said in full.
+    Check(String),
 }
 
 pub type Result<T = ()> = std::result::Result<T, Error>;
@@ -47,7 +49,7 @@ impl fmt::Display for Error {
                 missing.join(", ")
             ),
             Error::TrunkOutput(what) => write!(f, "{what} (has Trunk changed?)"),
-            Error::Usage(what) => f.write_str(what),
+            Error::Usage(what) | Error::Check(what) => f.write_str(what),
         }
     }
 }

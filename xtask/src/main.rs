@@ -65,7 +65,11 @@ enum Task {
         no_build: bool,
     },
     /// Transfer size of dist/ (raw, gzip -9, brotli); builds dist/ first when missing.
-    Size,
+    Size {
+        /// Fail when a page and what it loads weigh more than its budget (gzip).
+        #[arg(long)]
+        check: bool,
+    },
     /// Our page against the MSAL.js baseline in headless Chromium; writes bench/RESULTS.md.
     Bench(bench::BenchArgs),
     /// Run the end-to-end tests that take the README's screenshots and copy them into
@@ -98,7 +102,7 @@ fn main() -> ExitCode {
             .and_then(|_| dist::dist())
             .and_then(|_| demo::demo(port)),
         Task::Test { no_lint } => setup::setup().and_then(|_| test::test(!no_lint)),
-        Task::Size => size::size(),
+        Task::Size { check } => size::size(check),
         Task::Bench(args) => bench::bench(args),
         Task::Screenshots => setup::setup()
             .and_then(|_| dist::dist())

@@ -47,6 +47,8 @@ pub fn test(lint: bool) -> Result {
         )?;
     }
     crate::dist::dist()?;
+    // Each page within its weight budget.
+    crate::size::size(true)?;
     // The release bundle, unpacked and checked; the hosting tests serve it (PPS_BUNDLE).
     crate::release::release()?;
     run(

@@ -193,7 +193,7 @@ impl Campaign {
 
     /// The campaign's effect by an audit's reading: of the users messaged, how many `in_sync`
     /// now says are in sync (`None`: the audit did not read them).
-    pub fn effect(&self, in_sync: impl Fn(&str) -> Option<bool>) -> Option<Effect> {
+    pub fn effect(&self, mut in_sync: impl FnMut(&str) -> Option<bool>) -> Option<Effect> {
         let since_ms = self.first_sent_ms()?;
         let mut effect = Effect {
             fixed: 0,

@@ -78,6 +78,8 @@ fn Panel(outreach: OutreachController) -> impl IntoView {
         )
     };
     let problem = Memo::new(move |_| outreach.template_problem());
+    // The template's language being edited; the preview shows a message in it.
+    let tab = RwSignal::new(lang().get_untracked());
     let blocked = move || {
         busy()
             || !outreach.loaded.get()
@@ -110,7 +112,7 @@ fn Panel(outreach: OutreachController) -> impl IntoView {
                     {move || { let (n, known) = counts.get(); (t().selected)(n, known) }}
                 </p>
             </fieldset>
-            <TemplateEditor outreach=outreach problem=problem/>
+            <TemplateEditor outreach=outreach problem=problem tab=tab/>
             <label class="field">{move || t().threshold_label}
                 <input type="number" min="0" step="1" data-testid="outreach-threshold"
                     prop:value=move || outreach.threshold.get().to_string()
@@ -121,7 +123,7 @@ fn Panel(outreach: OutreachController) -> impl IntoView {
                     }/>
             </label>
             <p class="hint">{move || t().threshold_hint}</p>
-            <Preview outreach=outreach/>
+            <Preview outreach=outreach tab=tab/>
             <h3>{move || t().plan_title}</h3>
             <div data-testid="outreach-plan" aria-live="polite">
                 {move || prospect.with(|p| {
@@ -217,9 +219,9 @@ fn CampaignSummary(outreach: OutreachController, busy: Signal<bool>) -> impl Int
 fn TemplateEditor(
     outreach: OutreachController,
     problem: Memo<Option<(Lang, TemplateProblem)>>,
+    tab: RwSignal<Lang>,
 ) -> impl IntoView {
     let t = text();
-    let tab = RwSignal::new(lang().get_untracked());
     let at = move |l: Lang| usize::from(l == Lang::Lv);
     let edit = move |f: fn(&mut Template, String), value: String| {
         outreach
@@ -269,13 +271,20 @@ fn TemplateEditor(
     }
 }
 
-/// The message the first selected user would get.
+/// The message the first selected user of the edited language would get (or the first
+/// selected user, when nobody speaks it).
 #[component]
-fn Preview(outreach: OutreachController) -> impl IntoView {
+fn Preview(outreach: OutreachController, tab: RwSignal<Lang>) -> impl IntoView {
     let t = text();
     let message = Memo::new(move |_| {
         let (campaign, plan) = outreach.prospect();
-        let first = plan.messages.first()?.clone();
+        let lang = tab.get();
+        let first = plan
+            .messages
+            .iter()
+            .find(|m| m.lang() == lang)
+            .or(plan.messages.first())?
+            .clone();
         let links = outreach.links();
         Some(outreach.templates.with(|templates| {
             crate::outreach::compose::compose(&first, &campaign, templates, &links)

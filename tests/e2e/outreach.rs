@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use emulator::{AuditStatus, GeneratedTenant, SentMail, TenantTruth};
 
-use crate::support::{emulator, AppPage, Browser, BrowserOptions};
+use crate::support::{emulator, AppPage, Browser, BrowserOptions, Engine};
 
 const ADMIN: &str = "admin@contoso.onmicrosoft.com";
 
@@ -169,8 +169,9 @@ fn assert_correct(u: &emulator::UserTruth, address: &str, m: &SentMail, latvian:
     assert_eq!(m.body_content_type.to_lowercase(), "text");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_campaign_messages_each_out_of_sync_user_once_even_after_a_reload_and_a_second_click() {
+async fn a_campaign_messages_each_out_of_sync_user_once_even_after_a_reload_and_a_second_click(
+    engine: Engine,
+) {
     let emulator = emulator().await;
     let truth = tenant(&emulator).await;
     admin_consent_for_the_audit(&emulator).await;
@@ -185,7 +186,11 @@ async fn a_campaign_messages_each_out_of_sync_user_once_even_after_a_reload_and_
         .filter(|(i, _)| i.is_multiple_of(3))
         .map(|(_, u)| address(u))
         .collect();
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let browser = Browser::launch(BrowserOptions {
+        engine,
+        ..Default::default()
+    })
+    .await;
     let page = AppPage::new(&browser, &emulator);
     audited(&page).await;
     assert!(
@@ -419,3 +424,7 @@ async fn without_a_template_link_nothing_can_be_sent_and_the_csv_has_every_link(
     );
     assert!(emulator.control().sent_mail().await.unwrap().is_empty());
 }
+
+crate::in_chromium_and_firefox!(
+    a_campaign_messages_each_out_of_sync_user_once_even_after_a_reload_and_a_second_click,
+);

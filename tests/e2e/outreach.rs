@@ -317,7 +317,37 @@ async fn a_campaign_messages_each_out_of_sync_user_once_even_after_a_reload_and_
     }
     // Only a message whose answer the reload cut off may be missing, and the page says so.
     assert!(missing.len() <= uncertain, "never sent: {missing:?}");
-    // A new audit shows the rows' messages and the campaign's effect.
+    // Two messaged users with an older photo use their link (SharePoint's picture becomes
+    // the one Exchange has), then a new audit shows the rows' messages and the campaign's
+    // effect.
+    let state = control.state().await.unwrap();
+    let mut fixed = BTreeSet::new();
+    for u in users
+        .iter()
+        .filter(|u| u.status == AuditStatus::OlderPhoto && by.contains_key(&address(u)))
+        .take(2)
+    {
+        let large = state
+            .files
+            .iter()
+            .find(|f| f.path.contains(&format!("{}_LThumb", u.oid)))
+            .unwrap_or_else(|| panic!("{}'s SharePoint picture", u.upn));
+        let bytes = control.file(&large.host, &large.path).await.unwrap();
+        control
+            .set_exchange_photo_raw(&u.upn, bytes, "image/jpeg")
+            .await
+            .unwrap();
+        fixed.insert(u.upn.to_lowercase());
+    }
+    assert!(!fixed.is_empty(), "someone to fix");
+    let truth_now = control.truth().await.unwrap();
+    for upn in &fixed {
+        assert_eq!(
+            truth_now.user(upn).unwrap().status,
+            AuditStatus::InSync,
+            "{upn}"
+        );
+    }
     audit_again(&page).await;
     let rows = page
         .eval(
@@ -346,12 +376,33 @@ async fn a_campaign_messages_each_out_of_sync_user_once_even_after_a_reload_and_
     }
     assert!(page.text_of("audit-table").await.contains("Link sent"));
     page.wait_for("outreach-effect").await;
+    let sent: Vec<&String> = rows
+        .iter()
+        .filter(|(_, state)| state.as_str() == "sent")
+        .map(|(upn, _)| upn)
+        .collect();
+    let fixed_and_sent = sent.iter().filter(|upn| fixed.contains(**upn)).count();
+    assert!(fixed_and_sent >= 1, "a fixed user's message is on record");
     assert_eq!(
         page.attribute_of("outreach-effect", "data-fixed")
             .await
             .as_deref(),
-        Some("0"),
-        "nobody has used their link yet"
+        Some(fixed_and_sent.to_string().as_str()),
+        "the users who used their link"
+    );
+    assert_eq!(
+        page.attribute_of("outreach-effect", "data-messaged")
+            .await
+            .as_deref(),
+        Some(sent.len().to_string().as_str())
+    );
+    let effect = page.text_of("outreach-effect").await;
+    assert!(
+        effect.starts_with(&format!(
+            "{fixed_and_sent} of {} users messaged on",
+            sent.len()
+        )),
+        "{effect}"
     );
     page.assert_accessible("admin outreach, after the campaign")
         .await;

@@ -17,6 +17,7 @@ pub mod graph;
 pub mod http;
 pub mod i18n;
 pub mod links;
+pub mod outreach;
 pub mod photo;
 pub mod service;
 pub mod setup;

@@ -50,6 +50,9 @@ pub enum Resource {
     GraphDirectory,
     /// The My Site host with reads of other users' profiles (`User.Read.All`), for the audit.
     SharePointProfiles { origin: MySiteOrigin },
+    /// Microsoft Graph with sending mail as the signed-in user (`Mail.Send`, which a user may
+    /// consent to alone): the admin page's outreach, asked for only when the admin sends.
+    GraphMail,
 }
 
 impl Resource {
@@ -86,6 +89,7 @@ impl Resource {
                 ]
             }
             Resource::SharePointProfiles { origin } => vec![format!("{origin}/User.Read.All")],
+            Resource::GraphMail => vec!["Mail.Send".to_owned()],
         }
     }
 }

@@ -11,6 +11,7 @@
 
 pub mod client;
 pub mod directory;
+pub mod mail;
 pub mod my_site;
 pub mod request;
 pub mod response;

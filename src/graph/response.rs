@@ -44,6 +44,8 @@ pub enum GraphCall {
     Directory,
     /// A `$batch` of calls (the admin audit); each answer inside is classified as its own call.
     Batch,
+    /// `POST /me/sendMail` (the admin page's outreach).
+    SendMail,
 }
 
 /// What went wrong talking to Graph: the failures every API shares, with Graph's own

@@ -10,6 +10,7 @@ pub mod admin;
 mod en;
 mod lv;
 mod number;
+pub mod outreach;
 
 use crate::config::{ConfigError, ScopeProblem, UrlProblem};
 

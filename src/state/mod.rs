@@ -11,4 +11,5 @@ pub mod address;
 pub mod audit;
 pub mod auth;
 pub mod language;
+pub mod outreach;
 pub mod sync;

@@ -69,6 +69,7 @@ pub fn AdminView() -> impl IntoView {
 #[component]
 fn Audit(account: String) -> impl IntoView {
     let audit = AuditController::new();
+    let outreach = crate::state::outreach::OutreachController::provide(audit, account.clone());
     let link_scope =
         crate::state::address::query_param("audit").and_then(|v| AuditScope::from_link_value(&v));
     audit.look_for_saved(account, link_scope.clone());
@@ -90,6 +91,7 @@ fn Audit(account: String) -> impl IntoView {
             <Chart audit=audit/>
             <Results audit=audit/>
         })}
+        <super::outreach_view::OutreachPanel audit=audit outreach=outreach/>
     }
 }
 
@@ -336,6 +338,9 @@ fn Results(audit: AuditController) -> impl IntoView {
     let by_status = RwSignal::new(false);
     let page = RwSignal::new(0usize);
     let open = RwSignal::new(None::<usize>);
+    // The outreach campaign's record of each user's message (shown in the status cell).
+    let outreach = use_context::<crate::state::outreach::OutreachController>();
+    let lang = expect_context::<RwSignal<Lang>>();
     // The rows that pass the filter and the search, sorted: indexes into the progress.
     let shown = Memo::new(move |_| {
         let filter = StatusKind::from_name(&filter.get());
@@ -431,11 +436,15 @@ fn Results(audit: AuditController) -> impl IntoView {
                                         (t().statuses[at].to_owned(), s.kind().name(), s.reason().map(|r| (t().reason)(&r.code())).unwrap_or_default())
                                     }
                                 };
+                                let mailed = outreach.and_then(|o| o.delivery_of(&e.user.user_principal_name));
+                                let mailed_state = mailed.as_ref().map(|d| d.name());
                                 view! {
-                                    <tr data-testid="audit-row" data-account=e.user.user_principal_name.clone() data-status=kind>
+                                    <tr data-testid="audit-row" data-account=e.user.user_principal_name.clone() data-status=kind
+                                        data-mailed=mailed_state>
                                         <td>{e.user.display_name.clone()}</td>
                                         <td>{e.user.user_principal_name.clone()}</td>
-                                        <td><span class=format!("status status-{kind}")>{status}</span></td>
+                                        <td><span class=format!("status status-{kind}")>{status}</span>
+                                            {mailed.map(|d| view! { <span class="mailed" data-testid="row-mailed">{super::outreach_view::row_note(&d, lang.get())}</span> })}</td>
                                         <td>{reason}</td>
                                         <td><button class="button link" data-testid="row-details" on:click=move |_| open.set(Some(i))>{move || t().details}</button></td>
                                     </tr>

@@ -11,6 +11,7 @@ mod auth_view;
 mod embed_view;
 mod home;
 mod links_view;
+mod outreach_view;
 mod parts;
 mod setup_view;
 mod shell;

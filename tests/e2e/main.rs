@@ -33,6 +33,7 @@ mod faults;
 mod hosting;
 mod latvian;
 mod links;
+mod outreach;
 mod permissions;
 mod setup;
 mod shell;

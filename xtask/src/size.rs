@@ -19,7 +19,7 @@ use crate::process::dist_dir;
 pub const BUDGETS: [(&str, usize); 3] = [
     ("index.html", 322_000),
     ("tools.html", 288_000),
-    ("admin.html", 362_000),
+    ("admin.html", 428_000),
 ];
 
 pub fn size(check: bool) -> Result {

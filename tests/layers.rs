@@ -26,7 +26,7 @@ const APP_LAYERS: &[&[&str]] = &[
     // controllers: plain structs of signals with methods that the views call
     &["state"],
     // flows: the one-user sync, the setup check, the admin audit
-    &["sync", "setup", "audit"],
+    &["sync", "setup", "audit", "fix"],
     // the services and the page's own small domains
     &["graph", "sharepoint", "embed", "links"],
     // what every service call can end in, and the one way a call is made

@@ -10,5 +10,6 @@
 pub mod address;
 pub mod audit;
 pub mod auth;
+pub mod fix;
 pub mod language;
 pub mod sync;

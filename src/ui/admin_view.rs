@@ -89,6 +89,7 @@ fn Audit(account: String) -> impl IntoView {
         {move || audit.progress.with(|p| p.is_some()).then(|| view! {
             <Chart audit=audit/>
             <Results audit=audit/>
+            <super::fix_view::FixPanel audit=audit/>
         })}
     }
 }

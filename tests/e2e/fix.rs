@@ -233,9 +233,10 @@ async fn the_refused_profile_write_leaves_nobody_half_written_and_offers_outreac
     let tries = log
         .iter()
         .filter(|e| {
-            e.path_and_query
-                .to_lowercase()
-                .contains("setsinglevalueprofileproperty")
+            e.method == "POST"
+                && e.path_and_query
+                    .to_lowercase()
+                    .contains("setsinglevalueprofileproperty")
         })
         .count();
     assert_eq!(tries, 1, "tried once for the whole run");

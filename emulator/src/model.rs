@@ -142,6 +142,10 @@ pub struct State {
     pub files: Vec<FileState>,
     /// upn → property → value (the SharePoint user profile).
     pub profiles: BTreeMap<String, BTreeMap<String, String>>,
+    /// Every message Graph's `sendMail` accepted since the start (or `reset`, or `clear_mail`),
+    /// as `GET /control/mail` lists them.
+    #[serde(default)]
+    pub sent_mail: Vec<SentMail>,
 }
 
 impl State {
@@ -363,10 +367,38 @@ pub struct Limits {
     pub sharepoint_throttle_status: u16,
     /// Graph requests per app per second (all paths); over → 429. Not a documented figure.
     pub graph_requests_per_second: Option<u32>,
-    /// Every window (1 s, 1 min, 5 min, 10 min) is this many times as long, and `Retry-After`
-    /// and `RateLimit-Reset` with it: 0.01 makes 10 minutes 6 s for a short benchmark. Budgets
-    /// stay as they are.
+    /// Exchange Online: messages one mailbox sends in a rolling minute ("message rate limit");
+    /// over it, what `mail_over_rate` says. Documented: 30.
+    pub mail_messages_per_minute: Option<u32>,
+    /// What Graph's `sendMail` does with a message over `mail_messages_per_minute`.
+    pub mail_over_rate: MailOverRate,
+    /// Exchange Online: recipients (To, Cc and Bcc, each counted) one mailbox sends to in a
+    /// rolling 24 hours ("recipient rate limit"); over it → 429 `ErrorSubmissionQuotaExceeded`
+    /// until enough of them are older than 24 hours. Documented: 10,000.
+    pub mail_recipients_per_day: Option<u32>,
+    /// Exchange Online: recipients (To, Cc and Bcc) of one message ("recipient limit"); over it
+    /// → 400 `ErrorInvalidRecipients`. Documented: 500.
+    pub mail_recipients_per_message: Option<u32>,
+    /// Every window (1 s, 1 min, 5 min, 10 min, 24 h) is this many times as long, and
+    /// `Retry-After` and `RateLimit-Reset` with it: 0.01 makes 10 minutes 6 s for a short
+    /// benchmark. Budgets stay as they are.
     pub window_scale: f64,
+}
+
+/// What Graph's `sendMail` does with a message over the mailbox's message rate
+/// (`Limits::mail_messages_per_minute`). What Graph answers then is not documented; the
+/// Exchange Online limits page says the excess is "throttled and successively carried over to
+/// the following minutes".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailOverRate {
+    /// Refuse it: 429 `ApplicationThrottled` with `Retry-After` until the rolling minute has
+    /// room; nothing is sent (an assumption about Graph, for pages that must cope with it).
+    Refuse,
+    /// Accept it (202) and send it once the rolling minute has room, as the limits page
+    /// describes: its `SentMail::sent_ms` is later than its `accepted_ms`. The default.
+    #[default]
+    Delay,
 }
 
 impl Default for Limits {
@@ -386,6 +418,10 @@ impl Default for Limits {
             sharepoint_requests_per_user: None,
             sharepoint_throttle_status: 429,
             graph_requests_per_second: None,
+            mail_messages_per_minute: None,
+            mail_over_rate: MailOverRate::Delay,
+            mail_recipients_per_day: None,
+            mail_recipients_per_message: None,
             window_scale: 1.0,
         }
     }
@@ -421,7 +457,10 @@ impl Limits {
     /// Outlook's 4 concurrent requests per app and 10,000 requests per app and mailbox per 10
     /// minutes (Microsoft Graph throttling limits, "Outlook service limits"); SharePoint's
     /// resource units per app per minute and PeopleManager calls per tenant per 5 minutes by
-    /// licence count, and 3,000 requests per user per 5 minutes.
+    /// licence count, and 3,000 requests per user per 5 minutes; Exchange Online's sending
+    /// limits of 30 messages per minute, 10,000 recipients per day and 500 recipients per
+    /// message per mailbox (Exchange Online limits, "Sending limits":
+    /// <https://learn.microsoft.com/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits>).
     pub fn documented(licenses: u32) -> Self {
         let tier = sharepoint_tier(licenses);
         Limits {
@@ -430,6 +469,9 @@ impl Limits {
             sharepoint_units_per_minute: Some(tier.units_per_app_per_minute),
             sharepoint_people_manager_per_tenant: Some(tier.people_manager_per_5_min),
             sharepoint_requests_per_user: Some(3_000),
+            mail_messages_per_minute: Some(30),
+            mail_recipients_per_day: Some(10_000),
+            mail_recipients_per_message: Some(500),
             ..Limits::default()
         }
     }
@@ -444,6 +486,66 @@ impl Limits {
         self.window_scale = scale;
         self
     }
+}
+
+/// One recipient of a message, as Graph's `emailAddress` names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailRecipient {
+    pub address: String,
+    pub name: Option<String>,
+}
+
+/// One message Graph's `sendMail` accepted (`GET /control/mail`): who sent it, to whom, what it
+/// said. The emulator's mailbox: nothing is delivered anywhere.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentMail {
+    /// 1 for the first message accepted since the start or `reset`, then 2, 3, … (`clear_mail`
+    /// empties the list, the numbers go on).
+    pub seq: u64,
+    /// UPN of the mailbox it was sent from (the signed-in user).
+    pub sender: String,
+    /// The app that sent it (the token's `appid`).
+    pub app_id: String,
+    pub to: Vec<MailRecipient>,
+    pub cc: Vec<MailRecipient>,
+    pub bcc: Vec<MailRecipient>,
+    pub subject: String,
+    /// `Text` or `HTML` (Graph's `body.contentType`, whatever case it was sent in; `Text` when
+    /// the message has no body).
+    pub body_content_type: String,
+    /// `body.content`, as sent.
+    pub body: String,
+    /// `saveToSentItems` (Graph's default: true).
+    pub save_to_sent_items: bool,
+    /// When Graph accepted it, in milliseconds since the epoch.
+    pub accepted_ms: u64,
+    /// When Exchange sends it: `accepted_ms`, or later for a message over the message rate when
+    /// `Limits::mail_over_rate` is `Delay`.
+    pub sent_ms: u64,
+}
+
+impl SentMail {
+    /// To, Cc and Bcc, in that order.
+    pub fn recipients(&self) -> impl Iterator<Item = &MailRecipient> {
+        self.to.iter().chain(&self.cc).chain(&self.bcc)
+    }
+
+    /// Whether `address` is among the recipients (case-insensitive).
+    pub fn is_addressed_to(&self, address: &str) -> bool {
+        self.recipients()
+            .any(|r| r.address.eq_ignore_ascii_case(address))
+    }
+}
+
+/// Body of `POST /control/site-collection-admins`: the site collection administrators of one
+/// My Site host become exactly `users` (UPNs). Only they may write other users' files in its
+/// `User Photos` library.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SiteCollectionAdmins {
+    /// `contoso-my` or `contoso-eu-my` (a host name or origin is read by its first label).
+    pub host: String,
+    pub users: Vec<String>,
 }
 
 /// Body of `POST /control/limits/documented`.

@@ -435,3 +435,76 @@ async fn cors_like_graph() {
     let log = env.emu.control().log().await.unwrap();
     assert!(log.iter().any(|e| e.method == "OPTIONS" && e.status == 200));
 }
+
+/// An admin's outreach mail: `Mail.Send` is consented on the consent screen like `User.Read`,
+/// the message is accepted with 202 and the control API shows it.
+#[tokio::test]
+async fn send_mail_after_consent_lands_in_the_emulators_mailbox() {
+    let env = Env::start().await;
+    let ctl = env.emu.control();
+    let tok = sign_in(
+        &env,
+        "admin",
+        "openid profile offline_access User.Read Mail.Send",
+    )
+    .await;
+    assert!(
+        tok["scope"].as_str().unwrap().contains("Mail.Send"),
+        "{tok}"
+    );
+    let t = tok["access_token"].as_str().unwrap();
+    let link = format!("{}?login_hint={}", env.app(), upn("adele"));
+    let r = env
+        .http
+        .post(env.graph("/me/sendMail"))
+        .bearer_auth(t)
+        .header("origin", env.app_origin())
+        .json(&json!({
+            "message": {
+                "subject": "Your SharePoint photo is out of date",
+                "body": {"contentType": "Text", "content": format!("One click: {link}")},
+                "toRecipients": [{"emailAddress": {"address": upn("adele"), "name": "Adele Vance"}}],
+                "ccRecipients": [],
+                "bccRecipients": [{"emailAddress": {"address": upn("admin")}}],
+            },
+            "saveToSentItems": false,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        env.app_origin().as_str()
+    );
+    assert!(r.bytes().await.unwrap().is_empty());
+    let mail = ctl.sent_mail().await.unwrap();
+    assert_eq!(mail.len(), 1);
+    let m = &mail[0];
+    assert_eq!(m.sender, upn("admin"));
+    assert_eq!(m.app_id, emulator::DEMO_CLIENT_ID);
+    assert_eq!(m.to[0].address, upn("adele"));
+    assert_eq!(m.to[0].name.as_deref(), Some("Adele Vance"));
+    assert!(m.cc.is_empty());
+    assert!(m.is_addressed_to(&upn("admin")), "bcc");
+    assert_eq!(m.body_content_type, "Text");
+    assert!(m.body.contains(&link));
+    assert!(!m.save_to_sent_items);
+    assert_eq!(ctl.state().await.unwrap().sent_mail, mail);
+    ctl.clear_mail().await.unwrap();
+    assert!(ctl.sent_mail().await.unwrap().is_empty());
+
+    // Someone else's mailbox: refused, nothing sent.
+    let r = env
+        .http
+        .post(env.graph(&format!("/users/{}/sendMail", upn("adele"))))
+        .bearer_auth(t)
+        .json(&json!({"message": {"toRecipients": [{"emailAddress": {"address": upn("alex")}}]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "ErrorAccessDenied");
+    assert!(ctl.sent_mail().await.unwrap().is_empty());
+}

@@ -561,3 +561,69 @@ async fn in_sync_means_looks_like_the_exchange_photo() {
     assert!(!st.user("adele").unwrap().in_sync);
     assert!(st.user("adele").unwrap().sharepoint_source_etag.is_none());
 }
+
+/// The write path of an admin's outreach: overwriting another user's thumbnails in the My Site
+/// host's `User Photos` library is for that host's site collection administrators only.
+#[tokio::test]
+async fn another_users_thumbnails_need_a_site_collection_admin() {
+    let env = Env::start().await;
+    let ctl = env.emu.control();
+    let st = ctl.state().await.unwrap();
+    let alex = st.user("alex").unwrap().oid.clone();
+    let before = st
+        .file(&format!("/User Photos/Profile Pictures/{alex}_LThumb.jpg"))
+        .unwrap()
+        .sha256
+        .clone();
+    let admin = token(
+        &env,
+        "admin",
+        &env.sp_scopes(&["AllSites.FullControl", "User.ReadWrite.All"]),
+    )
+    .await;
+    let overwrite = |name: String| {
+        env.http
+            .post(env.my(&format!(
+                "/_api/web/GetFolderByServerRelativeUrl('/User%20Photos/Profile%20Pictures')/Files/add(url='{name}',overwrite=true)"
+            )))
+            .bearer_auth(&admin)
+            .header("accept", NOMETA)
+            .header("origin", env.app_origin())
+            .body(png(200, 200))
+            .send()
+    };
+    let r = overwrite(format!("{alex}_LThumb.jpg")).await.unwrap();
+    assert_eq!(r.status(), 403);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v["odata.error"]["code"],
+        "-2147024891, System.UnauthorizedAccessException"
+    );
+    assert_eq!(
+        v["odata.error"]["message"]["value"],
+        "Access denied. You do not have permission to perform this action or access this resource."
+    );
+    let file = |st: &emulator::State| {
+        st.file(&format!("/User Photos/Profile Pictures/{alex}_LThumb.jpg"))
+            .unwrap()
+            .sha256
+            .clone()
+    };
+    assert_eq!(file(&ctl.state().await.unwrap()), before, "nothing written");
+
+    ctl.set_site_collection_admins("contoso-my", &[&upn("admin")])
+        .await
+        .unwrap();
+    let admins = ctl.site_collection_admins().await.unwrap();
+    assert_eq!(admins["contoso-my"], [upn("admin")]);
+    assert!(admins["contoso-eu-my"].is_empty());
+    let r = overwrite(format!("{alex}_LThumb.jpg")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_ne!(file(&ctl.state().await.unwrap()), before);
+    assert!(ctl
+        .set_site_collection_admins("contoso-admin", &[])
+        .await
+        .is_err());
+    ctl.reset().await.unwrap();
+    assert!(ctl.site_collection_admins().await.unwrap()["contoso-my"].is_empty());
+}

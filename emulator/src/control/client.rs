@@ -152,7 +152,8 @@ impl ControlClient {
         self.post("registration", &reg).await
     }
 
-    /// On (default): SetSingleValueProfileProperty for another user answers 403.
+    /// On (default): SetSingleValueProfileProperty for another user answers 403 "managing your
+    /// own data"; off: callers with the SharePoint admin role may.
     pub async fn set_admin_refusal(&self, enabled: bool) -> anyhow::Result<()> {
         self.post("admin-refusal", &json!({"enabled": enabled}))
             .await
@@ -342,6 +343,43 @@ impl ControlClient {
     pub async fn set_production_headers(&self, enabled: bool) -> anyhow::Result<()> {
         self.post("production-headers", &json!({"enabled": enabled}))
             .await
+    }
+
+    /// Every message Graph's `sendMail` accepted (since the start, `reset` or `clear_mail`),
+    /// oldest first.
+    pub async fn sent_mail(&self) -> anyhow::Result<Vec<SentMail>> {
+        self.get("mail").await
+    }
+
+    /// Empties the mailbox of sent messages (Exchange's sending windows go on counting).
+    pub async fn clear_mail(&self) -> anyhow::Result<()> {
+        self.delete("mail").await
+    }
+
+    /// The site collection administrators of the My Site host `host` (`contoso-my` or
+    /// `contoso-eu-my`) become exactly `upns`: only they may write other users' files in its
+    /// `User Photos` library. Nobody is one at start.
+    pub async fn set_site_collection_admins(
+        &self,
+        host: &str,
+        upns: &[&str],
+    ) -> anyhow::Result<()> {
+        self.post(
+            "site-collection-admins",
+            &SiteCollectionAdmins {
+                host: host.to_string(),
+                users: upns.iter().map(|u| u.to_string()).collect(),
+            },
+        )
+        .await
+    }
+
+    /// Every My Site host (`contoso-my`, `contoso-eu-my`) with its site collection
+    /// administrators' UPNs.
+    pub async fn site_collection_admins(
+        &self,
+    ) -> anyhow::Result<std::collections::BTreeMap<String, Vec<String>>> {
+        self.get("site-collection-admins").await
     }
 
     /// The fault rules with how often each matched and fired.

@@ -6,7 +6,7 @@
 //! The handlers, by what they control: `runtime` (reset, seed, state, log, faults, limits,
 //! switches, SharePoint's permission rules, the app's config), `sign_in` (registration,
 //! lifetimes, consent and admin consent, tokens) and `tenant_data` (photos, files, users,
-//! profiles). Each takes its body as `extract::Json`
+//! profiles, site collection administrators, sent mail). Each takes its body as `extract::Json`
 //! (lenient: the browser tests post without a `Content-Type`) and answers `Done`, an `Answer` or
 //! a `Refusal`. Any origin may call the API, and `OPTIONS` on any path is a 204, so pages under
 //! test can call it with `fetch`.
@@ -118,6 +118,16 @@ pub fn router() -> Router<Arc<Shared>> {
             post(runtime::set_production_headers),
         )
         .route("/control/token", post(sign_in::token))
+        .route(
+            "/control/mail",
+            get_only(tenant_data::mail).delete(tenant_data::clear_mail),
+        )
+        .route("/control/mail/clear", post(tenant_data::clear_mail))
+        .route(
+            "/control/site-collection-admins",
+            get_only(tenant_data::site_collection_admins)
+                .post(tenant_data::set_site_collection_admins),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(from_fn(open_to_every_origin))
@@ -356,5 +366,132 @@ mod tests {
                 json!({"error": "not found: /nothing"})
             )
         );
+    }
+
+    #[tokio::test]
+    async fn the_mailbox_lists_and_empties_and_reset_empties_it() {
+        let shared = Shared::for_tests();
+        let mail = crate::model::SentMail {
+            seq: 1,
+            sender: "adele@contoso.onmicrosoft.com".into(),
+            app_id: "app".into(),
+            to: vec![crate::model::MailRecipient {
+                address: "alex@contoso.onmicrosoft.com".into(),
+                name: None,
+            }],
+            cc: vec![],
+            bcc: vec![],
+            subject: "s".into(),
+            body_content_type: "Text".into(),
+            body: "b".into(),
+            save_to_sent_items: true,
+            accepted_ms: 1,
+            sent_ms: 1,
+        };
+        shared.lock().sent_mail.push(mail.clone());
+        let (status, _, body) = send(&shared, Method::GET, "/control/mail", None, "").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body, json!([mail]));
+        let (_, _, state) = send(&shared, Method::GET, "/control/state", None, "").await;
+        assert_eq!(state["sent_mail"], json!([mail]));
+        let (status, _, _) = send(&shared, Method::DELETE, "/control/mail", None, "").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(shared.lock().sent_mail.is_empty());
+        shared.lock().sent_mail.push(mail.clone());
+        send(&shared, Method::POST, "/control/mail/clear", None, "").await;
+        assert!(shared.lock().sent_mail.is_empty());
+        shared.lock().sent_mail.push(mail);
+        shared.lock().mail_seq = 1;
+        send(&shared, Method::POST, "/control/reset", None, "").await;
+        assert!(shared.lock().sent_mail.is_empty());
+        assert_eq!(shared.lock().mail_seq, 0);
+    }
+
+    #[tokio::test]
+    async fn site_collection_admins_per_my_site_host() {
+        let shared = Shared::for_tests();
+        let (_, _, body) = send(
+            &shared,
+            Method::GET,
+            "/control/site-collection-admins",
+            None,
+            "",
+        )
+        .await;
+        assert_eq!(
+            body,
+            json!({"contoso-eu-my": [], "contoso-my": []}),
+            "nobody at start"
+        );
+        for host in [
+            "contoso-my",
+            "http://contoso-my.localhost:1",
+            "Contoso-My.localhost",
+        ] {
+            let (status, _, body) = send(
+                &shared,
+                Method::POST,
+                "/control/site-collection-admins",
+                None,
+                &json!({"host": host, "users": ["ADMIN@contoso.onmicrosoft.com"]}).to_string(),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{host}: {body}");
+        }
+        let (_, _, body) = send(
+            &shared,
+            Method::GET,
+            "/control/site-collection-admins",
+            None,
+            "",
+        )
+        .await;
+        assert_eq!(
+            body,
+            json!({"contoso-eu-my": [], "contoso-my": ["admin@contoso.onmicrosoft.com"]})
+        );
+        let (status, _, body) = send(
+            &shared,
+            Method::POST,
+            "/control/site-collection-admins",
+            None,
+            r#"{"host": "contoso-admin", "users": []}"#,
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let (status, _, body) = send(
+            &shared,
+            Method::POST,
+            "/control/site-collection-admins",
+            None,
+            r#"{"host": "contoso-my", "users": ["nobody"]}"#,
+        )
+        .await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::NOT_FOUND, json!({"error": "not found: nobody"}))
+        );
+        // Replaced, not added to; reset forgets them.
+        send(
+            &shared,
+            Method::POST,
+            "/control/site-collection-admins",
+            None,
+            r#"{"host": "contoso-my", "users": []}"#,
+        )
+        .await;
+        assert!(!shared
+            .lock()
+            .is_site_collection_admin(crate::state::Geo::Nam, "admin@contoso.onmicrosoft.com"));
+        send(
+            &shared,
+            Method::POST,
+            "/control/site-collection-admins",
+            None,
+            r#"{"host": "contoso-eu-my", "users": ["adele@contoso.onmicrosoft.com"]}"#,
+        )
+        .await;
+        send(&shared, Method::POST, "/control/reset", None, "").await;
+        assert!(shared.lock().site_collection_admins.is_empty());
     }
 }

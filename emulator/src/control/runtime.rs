@@ -157,8 +157,7 @@ pub(super) async fn limits(State(shared): State<Arc<Shared>>) -> Answer<Limits> 
 pub(super) async fn set_limits(State(shared): State<Arc<Shared>>, Json(l): Json<Limits>) -> Done {
     let mut inner = shared.lock();
     inner.limits = l;
-    inner.budgets.clear();
-    inner.graph_window.clear();
+    inner.clear_windows();
     Done
 }
 
@@ -177,8 +176,7 @@ pub(super) async fn set_documented_limits(
     let mut inner = shared.lock();
     let licenses = d.licenses.unwrap_or_else(|| inner.tenant.licenses());
     inner.limits = Limits::documented(licenses).with_window_scale(scale);
-    inner.budgets.clear();
-    inner.graph_window.clear();
+    inner.clear_windows();
     Ok(Answer(inner.limits.clone()))
 }
 

@@ -1,5 +1,6 @@
 //! The control API's view of the state for assertions (`GET /control/state`): users with their
-//! Exchange photo and whether SharePoint shows the same picture, files, profile properties.
+//! Exchange photo and whether SharePoint shows the same picture, files, profile properties, and
+//! the mail Graph's `sendMail` accepted.
 
 use crate::model::*;
 use crate::state::*;
@@ -17,9 +18,9 @@ pub fn picture_path(shared: &Shared, url: &str) -> Option<String> {
 
 /// A snapshot for assertions (generates demo pictures on first use).
 pub fn state(shared: &Shared) -> State {
-    let (tenant, _) = {
+    let (tenant, sent_mail) = {
         let inner = shared.lock();
-        (inner.tenant.clone(), ())
+        (inner.tenant.clone(), inner.sent_mail.clone())
     };
     let files: Vec<FileState> = tenant
         .files
@@ -94,5 +95,6 @@ pub fn state(shared: &Shared) -> State {
         users,
         files,
         profiles: tenant.profiles.clone(),
+        sent_mail,
     }
 }

@@ -1,14 +1,16 @@
 //! The tenant's data: Exchange photos, stored SharePoint files, the photo folder, users' Graph
-//! properties and SharePoint profile properties.
+//! properties, SharePoint profile properties, the My Site hosts' site collection
+//! administrators, and the mailbox of what Graph's `sendMail` accepted.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-use super::extract::{Done, Json, Refusal};
+use super::extract::{Answer, Done, Json, Refusal};
+use crate::model::{SentMail, SiteCollectionAdmins};
 use crate::state::*;
 use crate::wire::codec::{encode_path, now_ms, percent_decode};
 use crate::wire::imaging::{content_type_of, Blob};
@@ -201,5 +203,80 @@ pub(super) async fn set_profile_property(
         .entry(upn)
         .or_default()
         .insert(b.name, b.value);
+    Ok(Done)
+}
+
+/// `GET /control/mail`: every message `sendMail` accepted, oldest first.
+pub(super) async fn mail(State(shared): State<Arc<Shared>>) -> Answer<Vec<SentMail>> {
+    Answer(shared.lock().sent_mail.clone())
+}
+
+/// `DELETE /control/mail` (or `POST /control/mail/clear`): empties the mailbox. Exchange's
+/// sending windows go on counting (new limits empty them).
+pub(super) async fn clear_mail(State(shared): State<Arc<Shared>>) -> Done {
+    shared.lock().sent_mail.clear();
+    Done
+}
+
+/// `GET /control/site-collection-admins`: host label → UPNs, for every My Site host.
+pub(super) async fn site_collection_admins(
+    State(shared): State<Arc<Shared>>,
+) -> Answer<BTreeMap<String, Vec<String>>> {
+    let inner = shared.lock();
+    let out = Geo::ALL
+        .into_iter()
+        .map(|geo| {
+            let admins = inner
+                .site_collection_admins
+                .get(&geo)
+                .map(|set| {
+                    set.iter()
+                        .map(|key| {
+                            inner
+                                .tenant
+                                .user(key)
+                                .map(|u| u.upn.clone())
+                                .unwrap_or_else(|| key.clone())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            (geo.my_site_label().to_string(), admins)
+        })
+        .collect();
+    Answer(out)
+}
+
+/// `POST /control/site-collection-admins`: the site collection administrators of one My Site
+/// host become exactly the users named.
+pub(super) async fn set_site_collection_admins(
+    State(shared): State<Arc<Shared>>,
+    Json(b): Json<SiteCollectionAdmins>,
+) -> Result<Done, Refusal> {
+    let label = b
+        .host
+        .trim()
+        .trim_start_matches("http://")
+        .trim_start_matches("https://")
+        .split(['.', ':', '/'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let Some(geo) = Geo::of_label(&label) else {
+        return Err(Refusal::BadRequest(format!(
+            "host must be a My Site host ({}), not {:?}",
+            Geo::ALL.map(Geo::my_site_label).join(", "),
+            b.host
+        )));
+    };
+    let mut inner = shared.lock();
+    let mut admins = BTreeSet::new();
+    for upn in &b.users {
+        let Some(u) = inner.tenant.user(upn) else {
+            return Err(Refusal::NotFound(upn.clone()));
+        };
+        admins.insert(u.upn.to_ascii_lowercase());
+    }
+    inner.site_collection_admins.insert(geo, admins);
     Ok(Done)
 }

@@ -9,15 +9,20 @@
 //!   resource units per app per minute, with `RateLimit-*` headers once most of the minute's
 //!   units are spent ("Avoid getting throttled or blocked in SharePoint Online":
 //!   <https://learn.microsoft.com/sharepoint/dev/general-development/how-to-avoid-getting-throttled-or-blocked-in-sharepoint-online>).
+//! - Exchange Online's sending limits, per mailbox, for Graph's `sendMail`: recipients per
+//!   message, messages per rolling minute, recipients per rolling 24 hours (Exchange Online
+//!   limits, "Sending limits":
+//!   <https://learn.microsoft.com/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits>).
 //!
-//! Windows are fixed and open with their first use (`state::budget`); every window is
-//! `Limits::window_scale` times as long, and so are the waits it announces.
+//! Windows are fixed and open with their first use (`state::budget`), except the sending
+//! limits', which roll; every window is `Limits::window_scale` times as long, and so are the
+//! waits it announces.
 
 use std::sync::Arc;
 
 use axum::http::StatusCode;
 
-use crate::model::Limits;
+use crate::model::{Limits, MailOverRate};
 use crate::state::budget::{window_ms, BudgetKind, Over, Spent};
 use crate::state::{Inner, Shared};
 use crate::wire::codec::now_ms;
@@ -30,6 +35,9 @@ const OUTLOOK_WINDOW_SECS: u64 = 600;
 const UNITS_WINDOW_SECS: u64 = 60;
 const PEOPLE_MANAGER_WINDOW_SECS: u64 = 300;
 const USER_WINDOW_SECS: u64 = 300;
+/// Exchange Online's windows for the message rate and the recipient rate.
+const MAIL_MESSAGES_WINDOW_SECS: u64 = 60;
+const MAIL_RECIPIENTS_WINDOW_SECS: u64 = 86_400;
 /// Budgets kept before idle ones are forgotten.
 const BUDGETS_KEPT: usize = 50_000;
 
@@ -336,6 +344,105 @@ pub fn sharepoint_admit(shared: &Shared, call: &SharePointCall) -> Result<ShareP
     Ok(usage)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Exchange Online's sending limits
+
+/// When an admitted message is sent (ms since the epoch): now, or later for a message over the
+/// message rate that waits its turn (`MailOverRate::Delay`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MailAdmitted {
+    pub sent_ms: u64,
+}
+
+/// Admits one message from `mailbox` to `recipients` recipients (To, Cc and Bcc, each counted):
+/// the recipients of one message (400 `ErrorInvalidRecipients`), the messages of the rolling
+/// minute (429 `ApplicationThrottled`, or a later sending time), the recipients of the rolling
+/// 24 hours (429 `ErrorSubmissionQuotaExceeded`), in that order. A refused message counts in
+/// no window (it is not sent); an admitted one in both.
+pub fn mail_admit(shared: &Shared, mailbox: &str, recipients: u32) -> Result<MailAdmitted, Resp> {
+    let mut inner = shared.lock();
+    let limits = inner.limits.clone();
+    let scale = limits.window_scale;
+    let now = now_ms();
+    let key = mailbox.to_ascii_lowercase();
+    if let Some(most) = limits.mail_recipients_per_message {
+        if recipients > most {
+            return Err(crate::wire::graph::error(
+                StatusCode::BAD_REQUEST,
+                "ErrorInvalidRecipients",
+                &format!("At least one recipient is not valid., The message has {recipients} recipients; at most {most} are allowed."),
+            ));
+        }
+    }
+    if inner.rolling.len() > BUDGETS_KEPT {
+        let longest = window_ms(MAIL_RECIPIENTS_WINDOW_SECS, scale);
+        inner.rolling.retain(|_, r| !r.is_idle(now, longest));
+    }
+    let messages_window = window_ms(MAIL_MESSAGES_WINDOW_SECS, scale);
+    let mut sent_ms = now;
+    if let Some(limit) = limits.mail_messages_per_minute {
+        let turn = inner
+            .rolling
+            .entry((BudgetKind::MailMessages, key.clone()))
+            .or_default()
+            .fits_at(now, messages_window, limit as u64, 1);
+        match (turn, limits.mail_over_rate) {
+            (Some(at), _) if at <= now => {}
+            (Some(at), MailOverRate::Delay) => sent_ms = at,
+            (turn, _) => {
+                drop(inner);
+                let wait = turn.map_or(messages_window, |at| at - now);
+                let mut r = crate::wire::graph::error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "ApplicationThrottled",
+                    &format!("The mailbox is over its message rate limit of {limit} messages per minute."),
+                );
+                wire::set_header(&mut r, "retry-after", &retry_after_value(wait, scale));
+                wire::mark_throttled(&mut r);
+                return Err(r);
+            }
+        }
+    }
+    let recipients_window = window_ms(MAIL_RECIPIENTS_WINDOW_SECS, scale);
+    if let Some(limit) = limits.mail_recipients_per_day {
+        let turn = inner
+            .rolling
+            .entry((BudgetKind::MailRecipients, key.clone()))
+            .or_default()
+            .fits_at(now, recipients_window, limit as u64, recipients as u64);
+        match turn {
+            Some(at) if at <= now => {}
+            turn => {
+                drop(inner);
+                let wait = turn.map_or(recipients_window, |at| at - now);
+                let mut r = crate::wire::graph::error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "ErrorSubmissionQuotaExceeded",
+                    "The message couldn't be sent because the sender's submission quota was exceeded. Please try again later.",
+                );
+                wire::set_header(&mut r, "retry-after", &retry_after_value(wait, scale));
+                wire::mark_throttled(&mut r);
+                return Err(r);
+            }
+        }
+    }
+    if limits.mail_messages_per_minute.is_some() {
+        inner
+            .rolling
+            .entry((BudgetKind::MailMessages, key.clone()))
+            .or_default()
+            .spend_at(sent_ms, 1);
+    }
+    if limits.mail_recipients_per_day.is_some() {
+        inner
+            .rolling
+            .entry((BudgetKind::MailRecipients, key))
+            .or_default()
+            .spend_at(now, recipients as u64);
+    }
+    Ok(MailAdmitted { sent_ms })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -537,6 +644,125 @@ mod tests {
             outlook_admit(&shared, "app", "m1").is_ok(),
             "the window rolled over"
         );
+    }
+
+    #[test]
+    fn the_sending_limits_are_the_documented_ones() {
+        let d = Limits::documented(7);
+        assert_eq!(d.mail_messages_per_minute, Some(30));
+        assert_eq!(d.mail_recipients_per_day, Some(10_000));
+        assert_eq!(d.mail_recipients_per_message, Some(500));
+        assert_eq!(d.mail_over_rate, MailOverRate::Delay);
+        let off = Limits::default();
+        assert_eq!(
+            (
+                off.mail_messages_per_minute,
+                off.mail_recipients_per_day,
+                off.mail_recipients_per_message
+            ),
+            (None, None, None),
+            "--limits off"
+        );
+    }
+
+    #[test]
+    fn a_message_over_the_recipient_limit_is_refused_and_counts_nowhere() {
+        let shared = only(Limits::documented(7));
+        let r = mail_admit(&shared, "a@x", 501).unwrap_err();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert!(!r.headers().contains_key("x-emulator-throttled"));
+        assert!(mail_admit(&shared, "a@x", 500).is_ok());
+        assert_eq!(
+            shared.lock().rolling.len(),
+            2,
+            "the admitted one's windows only"
+        );
+    }
+
+    #[test]
+    fn the_31st_message_of_a_rolling_minute_waits_for_the_first_to_leave() {
+        let shared = only(Limits {
+            mail_messages_per_minute: Some(30),
+            mail_over_rate: MailOverRate::Refuse,
+            window_scale: 0.002, // a minute is 120 ms
+            ..Limits::default()
+        });
+        for _ in 0..30 {
+            assert!(mail_admit(&shared, "a@x", 1).is_ok());
+        }
+        let r = mail_admit(&shared, "A@X", 1).unwrap_err();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(r.headers().contains_key("x-emulator-throttled"));
+        let wait = retry_after(&r);
+        assert!(wait > 0.0 && wait <= 0.12, "{wait}");
+        assert!(mail_admit(&shared, "b@x", 1).is_ok(), "per mailbox");
+        std::thread::sleep(std::time::Duration::from_millis(130));
+        assert!(
+            mail_admit(&shared, "a@x", 1).is_ok(),
+            "the minute rolled on"
+        );
+    }
+
+    #[test]
+    fn over_the_message_rate_a_message_may_wait_instead() {
+        let shared = only(Limits {
+            mail_messages_per_minute: Some(2),
+            mail_over_rate: MailOverRate::Delay,
+            ..Limits::default()
+        });
+        let first = mail_admit(&shared, "a@x", 1).unwrap().sent_ms;
+        mail_admit(&shared, "a@x", 1).unwrap();
+        let third = mail_admit(&shared, "a@x", 1).unwrap().sent_ms;
+        assert!(
+            (59_900..=60_100).contains(&(third - first)),
+            "sent when the first leaves the minute: {}",
+            third - first
+        );
+        let fifth = {
+            mail_admit(&shared, "a@x", 1).unwrap();
+            mail_admit(&shared, "a@x", 1).unwrap().sent_ms
+        };
+        assert!(
+            fifth - first >= 119_900,
+            "two minutes on: {}",
+            fifth - first
+        );
+    }
+
+    #[test]
+    fn recipients_per_rolling_day_block_the_mailbox_until_they_age() {
+        let shared = only(Limits {
+            mail_recipients_per_day: Some(10),
+            window_scale: 0.000_002, // 24 hours are about 173 ms
+            ..Limits::default()
+        });
+        assert!(mail_admit(&shared, "a@x", 6).is_ok());
+        assert!(mail_admit(&shared, "a@x", 4).is_ok());
+        let r = mail_admit(&shared, "a@x", 1).unwrap_err();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(r.headers().contains_key("x-emulator-throttled"));
+        let wait = retry_after(&r);
+        assert!(wait > 0.0 && wait <= 0.173, "{wait}");
+        assert!(mail_admit(&shared, "b@x", 10).is_ok(), "per mailbox");
+        std::thread::sleep(std::time::Duration::from_millis(180));
+        assert!(mail_admit(&shared, "a@x", 10).is_ok(), "a day later");
+    }
+
+    #[test]
+    fn a_message_refused_for_its_recipients_is_not_counted_as_sent() {
+        let shared = only(Limits {
+            mail_recipients_per_day: Some(10),
+            mail_messages_per_minute: Some(3),
+            mail_over_rate: MailOverRate::Refuse,
+            ..Limits::default()
+        });
+        assert!(mail_admit(&shared, "a@x", 6).is_ok());
+        assert!(mail_admit(&shared, "a@x", 4).is_ok());
+        assert!(mail_admit(&shared, "a@x", 1).is_err());
+        // With the day's limit lifted (windows kept), the third message of the minute goes.
+        shared.lock().limits.mail_recipients_per_day = None;
+        assert!(mail_admit(&shared, "a@x", 1).is_ok());
+        assert!(mail_admit(&shared, "a@x", 1).is_err(), "the fourth is over");
     }
 
     #[test]

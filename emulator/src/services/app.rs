@@ -154,8 +154,30 @@ async fn app_file(shared: &Shared, req: &Req) -> Resp {
         Err(_) => return wire::text(StatusCode::NOT_FOUND, "Not found"),
     };
     let mut r = wire::with_type(StatusCode::OK, content_type(&file.to_string_lossy()), bytes);
-    wire::set_header(&mut r, "cache-control", "no-cache");
+    // As docs/deploy.md tells a static host: a year for files whose name carries a hash, a
+    // check on every load for the rest.
+    let caching = if is_hashed(last) && file.ends_with(last) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    wire::set_header(&mut r, "cache-control", caching);
     r
+}
+
+/// A build file whose name carries its content's hash (`app-0123abcd.js`,
+/// `app-0123abcd_bg.wasm`: 8 to 16 hex digits, as docs/deploy.md's patterns take them).
+fn is_hashed(file: &str) -> bool {
+    let Some((stem, extension)) = file.rsplit_once('.') else {
+        return false;
+    };
+    if !matches!(extension, "js" | "wasm" | "css" | "svg") {
+        return false;
+    }
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        (8..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 pub fn intranet(shared: &Shared, req: &Req) -> Resp {
@@ -177,4 +199,31 @@ main{{padding:24px}}iframe{{width:100%;height:720px;border:1px solid #c8c6c4;bac
         )
     });
     wire::html(StatusCode::OK, html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_hashed;
+
+    #[test]
+    fn only_files_named_by_their_hash_are_cached_for_a_year() {
+        for hashed in [
+            "profile-photo-sync-a79001612191d71e.js",
+            "profile-photo-sync-a79001612191d71e_bg.wasm",
+            "style-609fb503.css",
+            "favicon-406226ee4fc4a31e.svg",
+        ] {
+            assert!(is_hashed(hashed), "{hashed}");
+        }
+        for other in [
+            "index.html",
+            "config.json",
+            "main.js",
+            "style-609fb50.css",
+            "boot-9f3b2a0d27b3772c.html",
+            "app-notahexhashxx.js",
+        ] {
+            assert!(!is_hashed(other), "{other}");
+        }
+    }
 }

@@ -105,6 +105,41 @@ const DEPARTMENTS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// `preferredLanguage` by geo, as (share, language): a made-up mix (no public figure says how
+/// often tenants leave it unset or which languages they use), with some users of neither geo's
+/// main language, some Latvian (`lv-LV`) in both geos and some not set at all (`null`).
+const LANGUAGES_NAM: &[(f64, Option<&str>)] = &[
+    (0.15, None),
+    (0.68, Some("en-US")),
+    (0.08, Some("es-MX")),
+    (0.04, Some("fr-CA")),
+    (0.05, Some("lv-LV")),
+];
+const LANGUAGES_EUR: &[(f64, Option<&str>)] = &[
+    (0.15, None),
+    (0.25, Some("de-DE")),
+    (0.20, Some("lv-LV")),
+    (0.15, Some("en-GB")),
+    (0.15, Some("fr-FR")),
+    (0.10, Some("pl-PL")),
+];
+
+/// The language of the share of the geo's mix that `r` (0 ≤ r < 1) falls in.
+fn preferred_language(geo: Geo, r: f64) -> Option<&'static str> {
+    let mix = match geo {
+        Geo::Nam => LANGUAGES_NAM,
+        Geo::Eur => LANGUAGES_EUR,
+    };
+    let mut upto = 0.0;
+    for (share, language) in mix {
+        upto += share;
+        if r < upto {
+            return *language;
+        }
+    }
+    mix.last().and_then(|(_, l)| *l)
+}
+
 /// What a generated user is meant to be (the truth is computed from the state they are built
 /// into, so a test that writes later reads the truth after its writes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -158,6 +193,9 @@ fn add_user(t: &mut Tenant, port: u16, seed: u64, i: u32, now: u64) {
     let title = titles[(roll() * titles.len() as f64) as usize];
     let photo_age_days = 1 + (roll() * 700.0) as u64;
     let sync_lag_days = 1 + (roll() * 20.0) as u64;
+    // Drawn last, so that every draw before it (and so every status) is as it was before users
+    // had a language of their own.
+    let language = preferred_language(geo, roll());
 
     let (upn, display, mail) = if i == 0 {
         let upn = format!("admin@{TENANT_DOMAIN}");
@@ -215,7 +253,7 @@ fn add_user(t: &mut Tenant, port: u16, seed: u64, i: u32, now: u64) {
         office_location: Some(format!("{}/{}", 10 + i % 30, 1000 + i % 997)),
         mobile_phone: None,
         business_phones: vec![format!("+1 425 555 {:04}", i % 10_000)],
-        preferred_language: Some(if geo == Geo::Eur { "de-DE" } else { "en-US" }.to_string()),
+        preferred_language: if i == 0 { Some("en-US") } else { language }.map(str::to_string),
         mail,
         mailbox,
         is_admin: i == 0,
@@ -368,6 +406,47 @@ mod tests {
         assert_eq!(t.profiles[&e.upn]["PreferredDataLocation"], "EUR");
         let f = &t.files[&format!("/User Photos/Profile Pictures/{}_SThumb.jpg", e.oid)];
         assert_eq!(f.geo, Geo::Eur);
+    }
+
+    #[test]
+    fn languages_are_a_mix_with_latvian_and_unset_ones_the_same_for_the_same_seed() {
+        let t = tenant(1, &GeneratedTenant::new(2_000, 1));
+        let count = |lang: Option<&str>| {
+            t.users
+                .iter()
+                .filter(|u| u.preferred_language.as_deref() == lang)
+                .count()
+        };
+        let (lv, unset, en) = (count(Some("lv-LV")), count(None), count(Some("en-US")));
+        assert!((100..=250).contains(&lv), "{lv}");
+        assert!((200..=400).contains(&unset), "{unset}");
+        assert!(en > 900, "{en}");
+        assert!(t
+            .users
+            .iter()
+            .any(|u| u.geo == Geo::Eur && u.preferred_language.as_deref() == Some("de-DE")));
+        assert_eq!(
+            t.users[0].preferred_language.as_deref(),
+            Some("en-US"),
+            "the admin"
+        );
+        let again = tenant(1, &GeneratedTenant::new(2_000, 1));
+        let languages = |t: &Tenant| {
+            t.users
+                .iter()
+                .map(|u| u.preferred_language.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(languages(&t), languages(&again));
+        assert_ne!(
+            languages(&t),
+            languages(&tenant(1, &GeneratedTenant::new(2_000, 2)))
+        );
+        // Every share of each mix adds up to the whole.
+        for mix in [LANGUAGES_NAM, LANGUAGES_EUR] {
+            let total: f64 = mix.iter().map(|(s, _)| s).sum();
+            assert!((total - 1.0).abs() < 1e-9, "{total}");
+        }
     }
 
     #[test]

@@ -1,13 +1,13 @@
 //! The emulator's mutable state: the tenant (see `tenant`) and the runtime (sessions, codes,
 //! tokens, faults, limits, switches, log), behind one lock in `Shared`.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
-use super::budget::{Budget, BudgetKind};
+use super::budget::{Budget, BudgetKind, Rolling};
 use super::tenant::*;
 use super::{generated, seed};
 use crate::model::*;
@@ -83,6 +83,8 @@ pub struct Inner {
     pub outlook_inflight: HashMap<String, u32>,
     /// The throttling windows of the limits, by limit and key (app, user, mailbox, tenant).
     pub budgets: HashMap<(BudgetKind, String), Budget>,
+    /// The rolling windows of the limits (Exchange Online's sending limits), by limit and key.
+    pub rolling: HashMap<(BudgetKind, String), Rolling>,
     pub graph_window: HashMap<String, VecDeque<u64>>,
     pub rng: SplitMix,
     pub app_config: AppConfig,
@@ -105,6 +107,13 @@ pub struct Inner {
     pub production_headers: bool,
     /// Which SharePoint permissions reach what, where Microsoft does not say.
     pub sharepoint_scope_rules: SharePointScopeRules,
+    /// Every message Graph's `sendMail` accepted, oldest first.
+    pub sent_mail: Vec<SentMail>,
+    /// The `seq` of the last message accepted.
+    pub mail_seq: u64,
+    /// The site collection administrators of each geo's My Site host (lower-case UPNs): who may
+    /// write other users' files in its `User Photos` library. Nobody at start.
+    pub site_collection_admins: HashMap<Geo, BTreeSet<String>>,
 }
 
 /// What SharePoint's reads see: its files and its user profiles.
@@ -169,6 +178,7 @@ impl Inner {
             faults: Vec::new(),
             outlook_inflight: HashMap::new(),
             budgets: HashMap::new(),
+            rolling: HashMap::new(),
             graph_window: HashMap::new(),
             rng: SplitMix(0x5eed),
             app_config: AppConfig::Generated,
@@ -184,7 +194,24 @@ impl Inner {
             stale_view: None,
             production_headers: true,
             sharepoint_scope_rules: SharePointScopeRules::default(),
+            sent_mail: Vec::new(),
+            mail_seq: 0,
+            site_collection_admins: HashMap::new(),
         }
+    }
+
+    /// Whether `upn` is a site collection administrator of the My Site host of `geo`.
+    pub fn is_site_collection_admin(&self, geo: Geo, upn: &str) -> bool {
+        self.site_collection_admins
+            .get(&geo)
+            .is_some_and(|admins| admins.contains(&upn.to_ascii_lowercase()))
+    }
+
+    /// Forgets every throttling window (new limits start with empty ones).
+    pub fn clear_windows(&mut self) {
+        self.budgets.clear();
+        self.rolling.clear();
+        self.graph_window.clear();
     }
 
     /// The files SharePoint's reads see (the stale snapshot while stale reads are on).

@@ -3,9 +3,10 @@
 //! time, then sent through the same resource routes as a call over the wire would be (with its
 //! own `headers`); the answers come back in one JSON body (binary bodies base64, each with its
 //! status and headers, `Retry-After` included) and each item is logged as part of the batch.
-//! Photo items are Outlook calls: by default (`OutlookBatch::Queue`, as documented) at most
-//! `outlook_concurrency` of them run at a time and the rest wait, each admitted as it starts;
-//! with `OutlookBatch::Concurrent` all are admitted at once and those over the limit get 429.
+//! Photo and `sendMail` items are Outlook calls: by default (`OutlookBatch::Queue`, as
+//! documented) at most `outlook_concurrency` of them run at a time and the rest wait, each
+//! admitted as it starts; with `OutlookBatch::Concurrent` all are admitted at once and those
+//! over the limit get 429.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -223,7 +224,7 @@ pub async fn batch(
                 faults::error_response("graph", rule.status, rule.retry_after_secs),
                 Some("fault"),
             )
-        } else if queue.is_some() && super::photos::is_photo_path(&item.path) {
+        } else if queue.is_some() && super::is_outlook_path(&item.path) {
             Start::Queued
         } else {
             Start::of(super::admit(&shared, token.as_deref(), &item.path))
@@ -252,7 +253,9 @@ pub async fn batch(
                     super::photo_service_time(&shared, &item.path).await;
                     let r = run(resources, &item, token.as_deref()).await;
                     drop(slot);
-                    (r, None)
+                    // A throttling model inside the handler (Exchange's sending limits).
+                    let throttled = r.headers().contains_key("x-emulator-throttled");
+                    (r, throttled.then(|| "throttled".to_string()))
                 }
                 Start::Queued => (invalid_payload(), None),
             };

@@ -1,17 +1,21 @@
-//! Microsoft Graph v1.0 on `graph.localhost`: users, groups, profile photos, `$batch`.
+//! Microsoft Graph v1.0 on `graph.localhost`: users, groups, profile photos, `sendMail`,
+//! `$batch`.
 //!
 //! One axum `Router` (`routes`): `/v1.0/$batch`, and the resources under `/v1.0` behind Graph's
-//! admission (`admit`: the app's request rate, the bearer token, for photos a slot of Outlook's
-//! concurrency limit and the photo service's time). `$batch` admits its items the same way, all
+//! admission (`admit`: the app's request rate, the bearer token, for Outlook's calls — photos
+//! and `sendMail` — a request of the mailbox's budget and a slot of Outlook's concurrency
+//! limit, and for photos the photo service's time). `$batch` admits its items the same way, all
 //! at once, and sends each through the same resource routes. Paths are percent-decoded and
 //! freed of empty segments before routing (`canonical_uri`). Handlers live in one file per
-//! endpoint family: `users` (`/me`, `/users`), `photos`, `groups`, `batch`; `error` holds
-//! Graph's refusals, `query` the OData query options and paging, `filter` the `$filter` parser.
+//! endpoint family: `users` (`/me`, `/users`), `photos`, `mail` (`sendMail`), `groups`,
+//! `batch`; `error` holds Graph's refusals, `query` the OData query options and paging,
+//! `filter` the `$filter` parser.
 
 mod batch;
 mod error;
 mod filter;
 mod groups;
+mod mail;
 mod photos;
 mod query;
 mod users;
@@ -91,6 +95,7 @@ fn resources() -> Router<Arc<Shared>> {
                 &format!("{user}/photo/{{*rest}}"),
                 any(photos::photo_unknown),
             )
+            .route(&format!("{user}/sendMail"), any(mail::send_mail))
             .route(&format!("{user}/photos"), any(photos::photos))
             .route(&format!("{user}/photos/{{size}}"), any(photos::size))
             .route(
@@ -119,7 +124,8 @@ async fn service_document(State(shared): State<Arc<Shared>>) -> Resp {
 }
 
 /// Graph's paths as the routes expect them: percent-decoded once (re-encoded only where a URI
-/// must be, so a path parameter decodes to the text sent), without empty segments.
+/// must be, so a path parameter decodes to the text sent), without empty segments, and
+/// `sendMail` in any case spelt `sendMail` (Graph's segments are case-insensitive).
 fn canonical(mut request: Request) -> Request {
     let uri = canonical_uri(request.uri().path(), request.uri().query());
     if let Ok(uri) = uri.parse() {
@@ -142,7 +148,17 @@ const QUERY: &AsciiSet = &CONTROLS
 /// `path?query` with the path made canonical (see `canonical`).
 fn canonical_uri(path: &str, query: Option<&str>) -> String {
     let decoded = percent_decode(path);
-    let segments: Vec<&str> = decoded.split('/').filter(|s| !s.is_empty()).collect();
+    let segments: Vec<&str> = decoded
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            if s.eq_ignore_ascii_case("sendMail") {
+                "sendMail"
+            } else {
+                s
+            }
+        })
+        .collect();
     let path = encode_path(&format!("/{}", segments.join("/")));
     match query {
         Some(q) => format!("{path}?{}", utf8_percent_encode(q, QUERY)),
@@ -150,10 +166,17 @@ fn canonical_uri(path: &str, query: Option<&str>) -> String {
     }
 }
 
+/// Whether a call (path decoded, after `/v1.0`) is answered by Outlook (Exchange Online): a
+/// photo or `sendMail`. Outlook's limits apply to it ("Outlook service limits" name every
+/// Outlook resource, not only photos).
+pub fn is_outlook_path(path: &str) -> bool {
+    photos::is_photo_path(path) || mail::is_mail_path(path)
+}
+
 /// Graph's admission of one call to a resource at `path` (decoded, after `/v1.0`): the app's
-/// request rate, the token (401 in Graph's dialect), and for a photo Outlook's limits: a request
-/// of the app's budget for the mailbox and a concurrency slot, held by the caller until the
-/// answer is made.
+/// request rate, the token (401 in Graph's dialect), and for an Outlook call Outlook's limits:
+/// a request of the app's budget for the mailbox and a concurrency slot, held by the caller
+/// until the answer is made.
 fn admit(
     shared: &Arc<Shared>,
     token: Option<&str>,
@@ -162,15 +185,15 @@ fn admit(
     limits::graph_rate(shared, &bearer::app_key(token))?;
     let caller = bearer::validate_token(shared, token, GRAPH_APP_ID)
         .map_err(|e| error::unauthenticated(shared, e))?;
-    if photos::is_photo_path(path) {
+    if is_outlook_path(path) {
         limits::outlook_admit(shared, &caller.app_id, &mailbox_of(shared, &caller, path))
     } else {
         Ok(None)
     }
 }
 
-/// The mailbox a photo path is about: the caller's for `/me/…`, else the user `{id}` names (by
-/// object id when the user exists).
+/// The mailbox an Outlook path is about: the caller's for `/me/…`, else the user `{id}` names
+/// (by object id when the user exists).
 fn mailbox_of(shared: &Shared, caller: &bearer::Caller, path: &str) -> String {
     let mut segments = path.split('/').filter(|s| !s.is_empty());
     match (segments.next(), segments.next()) {
@@ -610,5 +633,275 @@ mod tests {
         assert_eq!(item("d")["status"], 429);
         assert_eq!(item("d")["headers"]["Retry-After"], "1");
         assert_eq!(item("d")["body"]["error"]["code"], "TooManyRequests");
+    }
+
+    fn message_to(addresses: &[&str]) -> Value {
+        let to: Vec<Value> = addresses
+            .iter()
+            .map(|a| json!({"emailAddress": {"address": a}}))
+            .collect();
+        json!({"message": {
+            "subject": "Your profile photo",
+            "body": {"contentType": "HTML", "content": "<a href=\"http://app.localhost:1/\">Sync</a>"},
+            "toRecipients": to,
+        }})
+    }
+
+    const ADELE: &str = "adele@contoso.onmicrosoft.com";
+
+    #[tokio::test]
+    async fn send_mail_takes_mail_send_and_the_callers_own_mailbox_only() {
+        let shared = Shared::for_tests();
+        let body = message_to(&[ADELE]);
+        let reader = token(&shared, "admin", "User.Read.All Mail.Read");
+        let a = call(
+            &shared,
+            Method::POST,
+            "/v1.0/me/sendMail",
+            Some(&reader),
+            body.clone(),
+        )
+        .await;
+        assert_eq!(
+            (code(&a), message(&a)),
+            (
+                (403, "ErrorAccessDenied"),
+                "Access is denied. Check credentials and try again."
+            )
+        );
+        let sender = token(&shared, "admin", "Mail.Send");
+        let a = call(
+            &shared,
+            Method::POST,
+            "/v1.0/me/sendMail",
+            Some(&sender),
+            body.clone(),
+        )
+        .await;
+        assert_eq!(a.status, 202);
+        assert_eq!(a.body, Value::Null, "no body");
+        assert!(a.headers.contains_key("request-id"));
+        // The own mailbox by UPN or object id, in any case of the segment.
+        let oid = shared
+            .lock()
+            .tenant
+            .user("admin@contoso.onmicrosoft.com")
+            .unwrap()
+            .oid
+            .clone();
+        for path in [
+            "/v1.0/users/admin@contoso.onmicrosoft.com/sendMail".to_string(),
+            format!("/v1.0/users/{oid}/SENDMAIL"),
+        ] {
+            let a = call(&shared, Method::POST, &path, Some(&sender), body.clone()).await;
+            assert_eq!(a.status, 202, "{path}");
+        }
+        // Another user's mailbox needs Send As, which a delegated token does not carry.
+        let a = call(
+            &shared,
+            Method::POST,
+            &format!("/v1.0/users/{ADELE}/sendMail"),
+            Some(&sender),
+            body.clone(),
+        )
+        .await;
+        assert_eq!(code(&a), (403, "ErrorAccessDenied"));
+        let a = call(
+            &shared,
+            Method::POST,
+            "/v1.0/users/nobody@x.com/sendMail",
+            Some(&sender),
+            body.clone(),
+        )
+        .await;
+        assert_eq!(
+            (code(&a), message(&a)),
+            (
+                (404, "ErrorInvalidUser"),
+                "The requested user 'nobody@x.com' is invalid."
+            )
+        );
+        let a = call(
+            &shared,
+            Method::GET,
+            "/v1.0/me/sendMail",
+            Some(&sender),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(a.status, 405);
+        let lee = token(&shared, "lee", "Mail.Send");
+        let a = call(
+            &shared,
+            Method::POST,
+            "/v1.0/me/sendMail",
+            Some(&lee),
+            body.clone(),
+        )
+        .await;
+        assert_eq!(code(&a), (404, "MailboxNotEnabledForRESTAPI"));
+        let a = call(
+            &shared,
+            Method::POST,
+            "/v1.0/me/sendMail",
+            Some(&sender),
+            json!({"message": {}}),
+        )
+        .await;
+        assert_eq!(code(&a), (400, "ErrorInvalidRecipients"));
+
+        let mail = shared.lock().sent_mail.clone();
+        assert_eq!(mail.len(), 3, "the accepted ones only");
+        assert_eq!(mail.iter().map(|m| m.seq).collect::<Vec<_>>(), [1, 2, 3]);
+        let m = &mail[0];
+        assert_eq!(m.sender, "admin@contoso.onmicrosoft.com");
+        assert_eq!(m.app_id, "test-app");
+        assert!(m.is_addressed_to("ADELE@contoso.onmicrosoft.com"));
+        assert_eq!(m.subject, "Your profile photo");
+        assert_eq!(m.body_content_type, "HTML");
+        assert!(m.body.contains("http://app.localhost:1/"));
+        assert!(m.save_to_sent_items);
+        assert_eq!(m.sent_ms, m.accepted_ms);
+    }
+
+    #[tokio::test]
+    async fn send_mail_keeps_exchanges_sending_limits() {
+        let shared = Shared::for_tests();
+        // Refused rather than carried over (the documented default), to see the 429.
+        shared.lock().limits.mail_over_rate = crate::model::MailOverRate::Refuse;
+        let t = token(&shared, "admin", "Mail.Send");
+        let many: Vec<String> = (0..501).map(|i| format!("u{i}@contoso.com")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let a = call(
+            &shared,
+            Method::POST,
+            "/v1.0/me/sendMail",
+            Some(&t),
+            message_to(&many),
+        )
+        .await;
+        assert_eq!(
+            code(&a),
+            (400, "ErrorInvalidRecipients"),
+            "over 500 recipients"
+        );
+        let a = call(
+            &shared,
+            Method::POST,
+            "/v1.0/me/sendMail",
+            Some(&t),
+            message_to(&many[..500]),
+        )
+        .await;
+        assert_eq!(a.status, 202, "500 recipients");
+        for i in 1..30 {
+            let a = call(
+                &shared,
+                Method::POST,
+                "/v1.0/me/sendMail",
+                Some(&t),
+                message_to(&[ADELE]),
+            )
+            .await;
+            assert_eq!(a.status, 202, "message {}", i + 1);
+        }
+        let a = call(
+            &shared,
+            Method::POST,
+            "/v1.0/me/sendMail",
+            Some(&t),
+            message_to(&[ADELE]),
+        )
+        .await;
+        assert_eq!(
+            code(&a),
+            (429, "ApplicationThrottled"),
+            "the 31st of the minute"
+        );
+        let wait: f64 = a.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1.0..=60.0).contains(&wait), "{wait}");
+        assert_eq!(shared.lock().sent_mail.len(), 30);
+        // Per mailbox: another sender still sends.
+        let other = token(&shared, "alex", "Mail.Send");
+        let a = call(
+            &shared,
+            Method::POST,
+            "/v1.0/me/sendMail",
+            Some(&other),
+            message_to(&[ADELE]),
+        )
+        .await;
+        assert_eq!(a.status, 202);
+        // `--limits off`: no sending limits.
+        shared.lock().limits = Limits::default();
+        shared.lock().clear_windows();
+        let a = call(
+            &shared,
+            Method::POST,
+            "/v1.0/me/sendMail",
+            Some(&t),
+            message_to(&many),
+        )
+        .await;
+        assert_eq!(a.status, 202);
+    }
+
+    #[tokio::test]
+    async fn send_mail_in_a_batch_is_an_outlook_item_like_any_other() {
+        let shared = Shared::for_tests();
+        let t = token(&shared, "admin", "Mail.Send User.Read");
+        let items: Vec<Value> = ["1", "2", "3"]
+            .iter()
+            .map(|id| {
+                json!({"id": id, "method": "POST", "url": "/me/sendMail",
+                    "headers": {"Content-Type": "application/json"},
+                    "body": message_to(&[ADELE])})
+            })
+            .collect();
+        let mut items = items;
+        items.push(json!({"id": "4", "method": "POST", "url": "/users/adele@contoso.onmicrosoft.com/sendMail",
+            "headers": {"Content-Type": "application/json"}, "body": message_to(&[ADELE])}));
+        let a = call(
+            &shared,
+            Method::POST,
+            "/v1.0/$batch",
+            Some(&t),
+            json!({"requests": items}),
+        )
+        .await;
+        assert_eq!(a.status, 200);
+        let responses = a.body["responses"].as_array().unwrap();
+        let status = |id: &str| responses.iter().find(|r| r["id"] == id).unwrap()["status"].clone();
+        for id in ["1", "2", "3"] {
+            assert_eq!(status(id), 202, "{id}");
+            let r = responses.iter().find(|r| r["id"] == id).unwrap();
+            assert!(r.get("body").is_none(), "202 has no body: {r}");
+        }
+        assert_eq!(status("4"), 403);
+        assert_eq!(shared.lock().sent_mail.len(), 3);
+        // Outlook's own limits count sendMail too: a mailbox's request budget.
+        shared.lock().limits = Limits {
+            outlook_requests_per_mailbox: Some(1),
+            ..Limits::default()
+        };
+        shared.lock().clear_windows();
+        let first = call(
+            &shared,
+            Method::POST,
+            "/v1.0/me/sendMail",
+            Some(&t),
+            message_to(&[ADELE]),
+        )
+        .await;
+        assert_eq!(first.status, 202);
+        let second = call(
+            &shared,
+            Method::POST,
+            "/v1.0/me/sendMail",
+            Some(&t),
+            message_to(&[ADELE]),
+        )
+        .await;
+        assert_eq!(code(&second), (429, "ApplicationThrottled"));
     }
 }

@@ -32,6 +32,7 @@ const GRAPH_SCOPES: &[(&str, &str)] = &[
     ("Directory.Read.All", "Read directory data"),
     ("People.Read", "Read your relevant people list"),
     ("Mail.Read", "Read your mail"),
+    ("Mail.Send", "Send mail as you"),
     ("Files.Read", "Read your files"),
     ("Files.ReadWrite", "Have full access to your files"),
     ("Sites.Read.All", "Read items in all site collections"),

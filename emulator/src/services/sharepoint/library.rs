@@ -2,6 +2,8 @@
 //! its `Folders`, its `Files`, `Files/add(url=…,overwrite=…)`), `GetFileByServerRelativeUrl(…)`
 //! (the file, `$value`), and the files themselves at `/User Photos/…` as a browser gets them.
 //! Each geo's My Site host has its own library (the files of its geo); the admin host has none.
+//! In the pictures folder a user may add their own thumbnails (and files of no user); another
+//! user's only a site collection administrator of the host may (`owner_of`).
 
 use std::sync::Arc;
 
@@ -9,19 +11,44 @@ use axum::body::Bytes;
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Map, Value};
 
-use super::answer::{obj, Ctx};
+use super::answer::{obj, Ctx, SharePoint};
 use super::odata::{ODataCall, RequestedPath, Segment};
+use crate::services::bearer::{Bearer, Caller};
+use crate::state::seed::personal_segment;
 use crate::state::*;
 use crate::wire::codec::*;
 use crate::wire::imaging::{self, Blob};
 use crate::wire::{self, Resp};
 
 /// `…/GetFolderByServerRelativeUrl('…')[/…]`
-pub async fn folder(ctx: Ctx, call: ODataCall, body: Bytes) -> Resp {
+pub async fn folder(ctx: Ctx, caller: Bearer<SharePoint>, call: ODataCall, body: Bytes) -> Resp {
     let folder = normalise_path(call.segment(1).first_arg());
     let rest = call.names_from(2);
     let segments = call.segments.get(2..).unwrap_or(&[]);
-    folder_call(&ctx, &folder, segments, &rest, body).await
+    folder_call(&ctx, &caller, &folder, segments, &rest, body).await
+}
+
+/// The user a picture file belongs to, by its name: `{oid}_…` (how the emulator names the
+/// thumbnails, `{oid}_MThumb.jpg`) or `{account}_…` (the account-derived name,
+/// `adele_contoso_onmicrosoft_com_MThumb.jpg`), any case.
+fn owner_of<'a>(tenant: &'a Tenant, name: &str) -> Option<&'a User> {
+    let name = name.to_ascii_lowercase();
+    tenant.users.iter().find(|u| {
+        name.strip_prefix(&u.oid.to_ascii_lowercase())
+            .or_else(|| name.strip_prefix(&personal_segment(&u.upn)))
+            .is_some_and(|rest| rest.starts_with('_'))
+    })
+}
+
+/// Whether `caller` may write the picture file `name` on the My Site host of `geo`: a file of
+/// their own or of no user, or any file for a site collection administrator of the host.
+fn may_write_picture(inner: &Inner, geo: Geo, caller: &Caller, name: &str) -> bool {
+    match owner_of(&inner.tenant, name) {
+        Some(owner) if !owner.upn.eq_ignore_ascii_case(&caller.upn) => {
+            inner.is_site_collection_admin(geo, &caller.upn)
+        }
+        _ => true,
+    }
 }
 
 /// `…/GetFileByServerRelativeUrl('…')[/…]`
@@ -71,6 +98,7 @@ fn known_folders(inner: &Inner) -> Vec<String> {
 
 async fn folder_call(
     ctx: &Ctx,
+    caller: &Caller,
     folder: &str,
     segs: &[Segment],
     rest: &[&str],
@@ -177,6 +205,10 @@ async fn folder_call(
             }
             let path = format!("{folder}/{name}");
             if folder == photo_folder {
+                let allowed = may_write_picture(&ctx.shared.lock(), geo, caller, &name);
+                if !allowed {
+                    return ctx.access_denied();
+                }
                 let b2 = body.clone();
                 let ok = tokio::task::spawn_blocking(move || imaging::decode_any(&b2).is_some())
                     .await

@@ -219,6 +219,7 @@ mod tests {
     use super::*;
     use crate::model::Limits;
     use crate::services::bearer::token_for_tests;
+    use crate::state::Geo;
 
     const MY: &str = "http://contoso-my.localhost:1";
 
@@ -658,5 +659,110 @@ mod tests {
         )
         .await;
         assert_eq!(a.status, 200, "{}", a.text);
+    }
+
+    async fn add_picture(shared: &Arc<Shared>, host: &str, token: &str, name: &str) -> Answer {
+        let r = router()
+            .with_state(shared.clone())
+            .oneshot(
+                Request::builder()
+                    .method(Method::POST)
+                    .uri(format!("/_api/web/GetFolderByServerRelativeUrl('/User%20Photos/Profile%20Pictures')/Files/add(url='{name}',overwrite=true)"))
+                    .header("host", format!("{host}.localhost:1"))
+                    .header("accept", "application/json;odata=nometadata")
+                    .header("authorization", format!("Bearer {token}"))
+                    .body(Body::from(picture()))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let bytes = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        Answer {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    fn oid(shared: &Shared, key: &str) -> String {
+        shared
+            .lock()
+            .tenant
+            .user(&format!("{key}@contoso.onmicrosoft.com"))
+            .unwrap()
+            .oid
+            .clone()
+    }
+
+    fn stored(shared: &Shared, name: &str) -> Option<u64> {
+        shared
+            .lock()
+            .tenant
+            .files
+            .get(&format!("/User Photos/Profile Pictures/{name}"))
+            .map(|f| f.modified_ms)
+    }
+
+    #[tokio::test]
+    async fn another_users_thumbnails_are_for_site_collection_admins_only() {
+        let shared = Shared::for_tests();
+        let adele = oid(&shared, "adele");
+        let alex = oid(&shared, "alex");
+        let admin = token_for_tests(
+            &shared,
+            "admin",
+            MY,
+            "AllSites.FullControl User.ReadWrite.All",
+        );
+        let before = stored(&shared, &format!("{alex}_MThumb.jpg"));
+        // Another user's thumbnail, by object id (any case) or account-derived name: refused,
+        // even for the SharePoint admin role, and nothing written.
+        for name in [
+            format!("{alex}_MThumb.jpg"),
+            format!("{}_SThumb.jpg", alex.to_uppercase()),
+            "alex_contoso_onmicrosoft_com_LThumb.jpg".to_string(),
+        ] {
+            let a = add_picture(&shared, "contoso-my", &admin, &name).await;
+            assert!(denied(&a), "{name}: {} {}", a.status, a.text);
+        }
+        assert_eq!(stored(&shared, &format!("{alex}_MThumb.jpg")), before);
+        assert_eq!(
+            stored(&shared, "alex_contoso_onmicrosoft_com_LThumb.jpg"),
+            None
+        );
+        // One's own thumbnails and files of no user: as before.
+        let own = token_for_tests(&shared, "adele", MY, "AllSites.Write");
+        for name in [
+            format!("{adele}_MThumb.jpg"),
+            "adele_contoso_onmicrosoft_com_MThumb.jpg".to_string(),
+            "team_MThumb.jpg".to_string(),
+        ] {
+            let a = add_picture(&shared, "contoso-my", &own, &name).await;
+            assert_eq!(a.status, 200, "{name}: {}", a.text);
+        }
+        // A site collection administrator of the host may.
+        shared.lock().site_collection_admins.insert(
+            Geo::Eur,
+            ["admin@contoso.onmicrosoft.com".to_string()].into(),
+        );
+        let a = add_picture(&shared, "contoso-my", &admin, &format!("{alex}_MThumb.jpg")).await;
+        assert!(denied(&a), "an admin of another host's site collection");
+        shared.lock().site_collection_admins.insert(
+            Geo::Nam,
+            ["admin@contoso.onmicrosoft.com".to_string()].into(),
+        );
+        let a = add_picture(&shared, "contoso-my", &admin, &format!("{alex}_MThumb.jpg")).await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        assert_ne!(stored(&shared, &format!("{alex}_MThumb.jpg")), before);
+        // The permission comes first: a site collection admin without a write scope is refused
+        // at the door, as before.
+        let reader = token_for_tests(&shared, "admin", MY, "AllSites.Read");
+        assert!(denied(
+            &add_picture(&shared, "contoso-my", &reader, "x.jpg").await
+        ));
     }
 }

@@ -225,6 +225,11 @@ impl<T: TokenSource> Writer<'_, T> {
                 detail: personal_host.unwrap_or_default(),
             };
         };
+        if self.state.closed_libraries.borrow().contains(host.as_str()) {
+            return Outcome::NoLibraryRights {
+                host: host.to_string(),
+            };
+        }
         let set = profile
             .picture_url
             .as_deref()

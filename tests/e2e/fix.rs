@@ -191,6 +191,8 @@ async fn the_dry_run_lists_what_would_be_written_and_writes_nothing() {
             .collect::<Vec<_>>()
     );
 
+    page.eval("document.querySelector('[data-testid=fix-panel]').scrollIntoView(); return null;")
+        .await;
     page.screenshot("admin-fix").await;
     page.assert_accessible("admin fix, dry run").await;
 }
@@ -259,6 +261,13 @@ async fn with_writes_allowed_every_written_user_is_verified_and_in_sync() {
         .set_admin_refusal(false)
         .await
         .expect("profile writes allowed");
+    // The admin is made a site collection administrator of both geos' My Site hosts.
+    for host in ["contoso-my", "contoso-eu-my"] {
+        control
+            .set_site_collection_admins(host, &[ADMIN])
+            .await
+            .expect("site collection admin");
+    }
     let before = control.state().await.expect("state");
 
     dry_run(&page).await;
@@ -303,4 +312,60 @@ async fn with_writes_allowed_every_written_user_is_verified_and_in_sync() {
         .await
         .contains(&expected.len().to_string()));
     assert!(!page.has("fix-refusal").await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_without_rights_on_the_library_is_told_why_and_nothing_is_written() {
+    let emulator = emulator().await;
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    let truth = audited(&emulator, &page).await;
+    let control = emulator.control();
+    // Profile writes allowed, but the admin is nobody's site collection administrator.
+    control
+        .set_admin_refusal(false)
+        .await
+        .expect("profile writes allowed");
+    let before = control.state().await.expect("state");
+
+    dry_run(&page).await;
+    write(&page).await;
+
+    let shown = rows(&page).await;
+    for (upn, treatment) in expected_plan(&truth) {
+        let (_, outcome) = &shown[&upn];
+        if treatment == "thumbnails" {
+            assert_eq!(outcome, "no-library-rights", "{upn}");
+        } else {
+            // The property was accepted, the files were not: put back as it was.
+            assert!(
+                ["rolled-back", "no-library-rights"].contains(&outcome.as_str()),
+                "{upn}: {outcome}"
+            );
+        }
+        let now = control.state().await.expect("state");
+        assert_eq!(
+            now.profile(&upn),
+            before.profile(&upn),
+            "{upn}: profile as it was"
+        );
+    }
+    let state = control.state().await.expect("state");
+    assert_eq!(state.files, before.files, "no file written");
+    nobody_half_written(&state, &before);
+
+    // Told why, and who can change it.
+    let why = page
+        .eval(
+            "return Array.from(document.querySelectorAll('[data-testid=fix-library-rights]'))\
+             .map(n => n.textContent).join(' | ');",
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(why.contains("site collection administrator"), "{why}");
+    assert!(why.contains(&emulator.origin("contoso-my")), "{why}");
+    page.assert_accessible("admin fix, no rights on the library")
+        .await;
 }

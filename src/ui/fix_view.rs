@@ -9,7 +9,6 @@ use crate::fix::plan::Treatment;
 use crate::fix::runner::{Outcome, Step};
 use crate::i18n::fix::FixCatalogue;
 use crate::i18n::Lang;
-use crate::sharepoint::library::ThumbnailSize;
 use crate::state::audit::{AuditController, AuditPhase};
 use crate::state::fix::{FixController, FixPhase, RowState};
 
@@ -141,7 +140,7 @@ fn FixTable(fix: FixController) -> impl IntoView {
                 {move || fix.rows.get().into_iter().map(|row| {
                     let what = match &row.treatment {
                         Treatment::Thumbnails(set) => {
-                            let files = ThumbnailSize::ALL.map(|s| set.file_name(s)).join(", ");
+                            let files = format!("{}_{{S,M,L}}Thumb.jpg", set.base);
                             (t().would_overwrite)(&files, &set.host)
                         }
                         _ => (t().would_profile_write)(&row.user.user_principal_name),

@@ -333,7 +333,7 @@ impl<T: TokenSource> Writer<'_, T> {
         let mut new = Vec::new();
         for size in ThumbnailSize::ALL {
             let original = match self
-                .sharepoint(SharePointCall::Thumbnail, library_resource(host), |t| {
+                .sharepoint(SharePointCall::Thumbnail, library_resource(host), &|t| {
                     library::read(set, size, t)
                 })
                 .await
@@ -400,7 +400,7 @@ impl<T: TokenSource> Writer<'_, T> {
                 .sharepoint(
                     SharePointCall::UploadThumbnail,
                     library_resource(host),
-                    |t| library::upload(set, *size, t, jpeg.clone()),
+                    &|t| library::upload(set, *size, t, jpeg.clone()),
                 )
                 .await;
             match result {
@@ -447,7 +447,7 @@ impl<T: TokenSource> Writer<'_, T> {
     ) -> Result<(), String> {
         for (size, _) in &prepared.new {
             let back = self
-                .sharepoint(SharePointCall::Thumbnail, library_resource(host), |t| {
+                .sharepoint(SharePointCall::Thumbnail, library_resource(host), &|t| {
                     library::read(set, *size, t)
                 })
                 .await
@@ -512,7 +512,7 @@ impl<T: TokenSource> Writer<'_, T> {
                 .sharepoint(
                     SharePointCall::UploadThumbnail,
                     library_resource(host),
-                    |t| library::upload(set, *size, t, original.clone()),
+                    &|t| library::upload(set, *size, t, original.clone()),
                 )
                 .await;
             if restored.is_err() {
@@ -548,7 +548,7 @@ impl<T: TokenSource> Writer<'_, T> {
             .sharepoint(
                 SharePointCall::GetPropertiesFor,
                 library_resource(home),
-                |t| profiles::properties_for(home.as_str(), t, upn),
+                &|t| profiles::properties_for(home.as_str(), t, upn),
             )
             .await
             .map_err(|e| e.to_string())?;
@@ -572,7 +572,7 @@ impl<T: TokenSource> Writer<'_, T> {
         let resource = Resource::SharePointAdmin {
             my_site: self.target.my_site.clone(),
         };
-        self.sharepoint(SharePointCall::SetProfileProperty, resource, |t| {
+        self.sharepoint(SharePointCall::SetProfileProperty, resource, &|t| {
             library::set_profile_property(&admin, t, upn, property, value)
         })
         .await
@@ -585,12 +585,14 @@ impl<T: TokenSource> Writer<'_, T> {
         &self,
         which: SharePointCall,
         resource: Resource,
-        build: impl Fn(&str) -> HttpRequest,
+        // One instance of the retry loop for every call (a `dyn`, not a generic: the page's
+        // wasm would carry a copy per call site).
+        build: &dyn Fn(&str) -> HttpRequest,
     ) -> Result<HttpResponse, SharePointError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let result = service::call(which, &resource, self.tokens, &build).await;
+            let result = service::call(which, &resource, self.tokens, build).await;
             match result {
                 Err(e) if e.is_transient() && attempt < 3 => {
                     let wait = e

@@ -25,8 +25,8 @@ const APP_LAYERS: &[&[&str]] = &[
     &["ui"],
     // controllers: plain structs of signals with methods that the views call
     &["state"],
-    // flows: the one-user sync, the setup check, the admin audit and its outreach
-    &["sync", "setup", "audit", "outreach"],
+    // flows: the one-user sync, the setup check, the admin audit, its outreach and its writes
+    &["sync", "setup", "audit", "outreach", "fix"],
     // the services and the page's own small domains
     &["graph", "sharepoint", "embed", "links"],
     // what every service call can end in, and the one way a call is made

@@ -420,9 +420,10 @@ pub fn is_fresh(expires_at_secs: u64, now_secs: u64) -> bool {
 fn resource_key(resource: &Resource) -> String {
     match resource {
         Resource::Graph | Resource::GraphDirectory | Resource::GraphMail => "graph".to_owned(),
-        Resource::SharePoint { origin } | Resource::SharePointProfiles { origin } => {
-            origin.to_ascii_lowercase()
-        }
+        Resource::SharePoint { origin }
+        | Resource::SharePointProfiles { origin }
+        | Resource::SharePointLibrary { origin } => origin.to_ascii_lowercase(),
+        Resource::SharePointAdmin { my_site } => super::sharepoint_admin_origin(my_site),
     }
 }
 

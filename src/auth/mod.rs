@@ -53,6 +53,34 @@ pub enum Resource {
     /// Microsoft Graph with sending mail as the signed-in user (`Mail.Send`, which a user may
     /// consent to alone): the admin page's outreach, asked for only when the admin sends.
     GraphMail,
+    /// A My Site host's `User Photos` library (the home host or another geo's), for the admin
+    /// page's direct writes: `AllSites.Write` to overwrite thumbnails, `User.Read.All` to read
+    /// the profiles being written. Asked for when the admin first writes, never before.
+    SharePointLibrary { origin: MySiteOrigin },
+    /// The tenant's SharePoint admin host (`https://contoso-admin.sharepoint.com`), derived
+    /// from the My Site host by [`sharepoint_admin_origin`] (never read from a service), for
+    /// profile writes of other users (`User.ReadWrite.All`).
+    SharePointAdmin { my_site: MySiteOrigin },
+}
+
+/// The SharePoint admin host of the tenant whose My Site host is `my_site`:
+/// `https://contoso-my.sharepoint.com` → `https://contoso-admin.sharepoint.com`. A
+/// [`MySiteOrigin`] is always `{tenant}-my.{domain}`, so the result is that tenant's own host.
+///
+/// ```
+/// use profile_photo_sync::auth::sharepoint_admin_origin;
+/// use profile_photo_sync::config::MySiteOrigin;
+/// let my = MySiteOrigin::from_service("https://contoso-my.sharepoint.com", false).unwrap();
+/// assert_eq!(sharepoint_admin_origin(&my), "https://contoso-admin.sharepoint.com");
+/// let local = MySiteOrigin::from_service("http://contoso-my.localhost:8080", true).unwrap();
+/// assert_eq!(sharepoint_admin_origin(&local), "http://contoso-admin.localhost:8080");
+/// ```
+pub fn sharepoint_admin_origin(my_site: &MySiteOrigin) -> String {
+    let origin = my_site.as_str();
+    match origin.find("-my.") {
+        Some(i) => format!("{}-admin.{}", &origin[..i], &origin[i + 4..]),
+        None => origin.to_owned(),
+    }
 }
 
 impl Resource {
@@ -90,6 +118,16 @@ impl Resource {
             }
             Resource::SharePointProfiles { origin } => vec![format!("{origin}/User.Read.All")],
             Resource::GraphMail => vec!["Mail.Send".to_owned()],
+            Resource::SharePointLibrary { origin } => vec![
+                format!("{origin}/AllSites.Write"),
+                format!("{origin}/User.Read.All"),
+            ],
+            Resource::SharePointAdmin { my_site } => {
+                vec![format!(
+                    "{}/User.ReadWrite.All",
+                    sharepoint_admin_origin(my_site)
+                )]
+            }
         }
     }
 }

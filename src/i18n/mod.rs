@@ -8,6 +8,7 @@
 
 pub mod admin;
 mod en;
+pub mod fix;
 mod lv;
 mod number;
 pub mod outreach;

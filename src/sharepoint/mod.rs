@@ -13,6 +13,7 @@
 //! origin other than the My Site host it was given, and knows nothing of Graph.
 
 pub mod client;
+pub mod library;
 pub mod permissions;
 pub mod profiles;
 pub mod request;

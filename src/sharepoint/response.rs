@@ -38,6 +38,10 @@ pub enum SharePointCall {
     SetMyProfilePicture,
     UserPhoto,
     Thumbnail,
+    /// A file written to the `User Photos` library (the admin page's direct writes).
+    UploadThumbnail,
+    /// `SetSingleValueProfileProperty` for another user (the admin page's direct writes).
+    SetProfileProperty,
 }
 
 /// What went wrong talking to SharePoint: the failures every API shares, with SharePoint's own

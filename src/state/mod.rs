@@ -10,6 +10,7 @@
 pub mod address;
 pub mod audit;
 pub mod auth;
+pub mod fix;
 pub mod language;
 pub mod outreach;
 pub mod sync;

@@ -90,6 +90,7 @@ fn Audit(account: String) -> impl IntoView {
         {move || audit.progress.with(|p| p.is_some()).then(|| view! {
             <Chart audit=audit/>
             <Results audit=audit/>
+            <super::fix_view::FixPanel audit=audit/>
         })}
         <super::outreach_view::OutreachPanel audit=audit outreach=outreach/>
     }

@@ -9,6 +9,7 @@
 mod admin_view;
 mod auth_view;
 mod embed_view;
+mod fix_view;
 mod home;
 mod links_view;
 mod outreach_view;

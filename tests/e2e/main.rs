@@ -30,6 +30,7 @@ macro_rules! in_chromium_and_firefox {
 mod admin;
 mod embed;
 mod faults;
+mod fix;
 mod hosting;
 mod latvian;
 mod links;

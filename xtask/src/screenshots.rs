@@ -9,9 +9,10 @@ use crate::error::{Error, Result};
 use crate::process::{cmd, root, run};
 
 /// The end-to-end tests that take the README's screenshots (libtest name filters).
-const TESTS: [&str; 12] = [
+const TESTS: [&str; 13] = [
     "admin::chromium::a_mixed_tenant_gets_the_true_status_for_everyone_and_the_csv_equals_the_table",
     "outreach::chromium::a_campaign_messages_each_out_of_sync_user_once_even_after_a_reload_and_a_second_click",
+    "fix::the_dry_run_lists_what_would_be_written_and_writes_nothing",
     "shell::the_shell_renders_the_landing_view",
     "shell::a_broken_config_sends_employees_to_it_and_the_admin_to_the_setup_check",
     "sync::chromium::an_out_of_sync_user_syncs_with_one_click",

@@ -15,11 +15,14 @@ use crate::process::dist_dir;
 /// above what the pages weigh, so that a new dependency or a careless addition fails the test
 /// and is weighed on purpose; lower them when a page gets lighter. The first screen's goal is
 /// 1.5 times the hand-written MSAL.js page (`bench/RESULTS.md`: 76,824 bytes, so 115,236):
-/// see bench/README.md for where the sync page stands against it.
+/// see bench/README.md for where the sync page stands against it. `admin.html` is opened by
+/// admins only; its audit, outreach and direct-write panels weigh 463,514 bytes (2026-12-01:
+/// 355,500 for the audit, +68,000 for outreach, +40,000 for the writes), the first thing to
+/// split when it matters (each panel could be its own module, loaded when opened).
 pub const BUDGETS: [(&str, usize); 3] = [
     ("index.html", 322_000),
     ("tools.html", 288_000),
-    ("admin.html", 428_000),
+    ("admin.html", 468_000),
 ];
 
 pub fn size(check: bool) -> Result {

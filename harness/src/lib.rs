@@ -823,6 +823,26 @@ impl AppPage<'_> {
         }
     }
 
+    /// Clicks `testid`, which makes a file for download through `URL.createObjectURL`, and
+    /// returns the file's text as the page handed it to the browser (a byte-order mark kept).
+    pub async fn download_text(&self, testid: &str) -> String {
+        self.eval(
+            "window.__download = null; const make = URL.createObjectURL; \
+             URL.createObjectURL = function (blob) { blob.arrayBuffer().then(b => window.__download = \
+             new TextDecoder('utf-8', { ignoreBOM: true }).decode(b)); \
+             URL.createObjectURL = make; return make.call(URL, blob); }; return null;",
+        )
+        .await;
+        self.click(testid).await;
+        self.until("no file was made", || async {
+            match self.eval("return window.__download;").await {
+                Value::String(s) => Ok(s),
+                _ => Err("none yet"),
+            }
+        })
+        .await
+    }
+
     /// The `id` and text of the focused element.
     pub async fn focused(&self) -> (String, String) {
         let focused = self
@@ -957,6 +977,24 @@ pub fn assert_tokens_only_to_allowed_hosts(log: &[emulator::LogEntry]) {
             );
         }
     }
+}
+
+/// The tenant's admin consent to the SharePoint permissions named (`User.Read.All`, …) on the
+/// My Site host, besides the ones the deployment guide grants (`User.ReadWrite.All`,
+/// `AllSites.Read`); an admin grant on one SharePoint host counts on every host.
+pub async fn grant_admin_consent_on_sharepoint(emulator: &Emulator, more: &[&str]) {
+    let my = emulator.origin("contoso-my");
+    let scopes: Vec<String> = ["User.ReadWrite.All", "AllSites.Read"]
+        .iter()
+        .chain(more)
+        .map(|name| format!("{my}/{name}"))
+        .collect();
+    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    emulator
+        .control()
+        .set_admin_consent(&scopes)
+        .await
+        .expect("admin consent granted");
 }
 
 /// The emulator's generated `config.json`, to change a key of.

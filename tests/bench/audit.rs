@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 use emulator::{Emulator, EmulatorOptions, GeneratedTenant, LogEntry};
 use serde_json::Value;
 
-use crate::support::{generated_config, AppPage, Browser, BrowserOptions};
+use crate::support::{
+    generated_config, grant_admin_consent_on_sharepoint, AppPage, Browser, BrowserOptions,
+};
 
 const ADMIN: &str = "admin@contoso.onmicrosoft.com";
 /// SharePoint requests per user per window, and the window at full scale: 3,000 per 5 minutes
@@ -60,17 +62,7 @@ pub async fn run(site: &std::path::Path, users: u32, scale: f64) -> AuditRun {
         .set_app_config(Some(config.to_string()))
         .await
         .expect("config.json with the scaled window");
-    let my = emulator.origin("contoso-my");
-    let scopes = [
-        format!("{my}/User.ReadWrite.All"),
-        format!("{my}/AllSites.Read"),
-        format!("{my}/User.Read.All"),
-    ];
-    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-    control
-        .set_admin_consent(&scopes)
-        .await
-        .expect("admin consent");
+    grant_admin_consent_on_sharepoint(&emulator, &["User.Read.All"]).await;
     control
         .grant_consent(ADMIN, &["User.Read.All", "GroupMember.Read.All"])
         .await

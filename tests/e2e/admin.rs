@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use emulator::{AuditStatus, GeneratedTenant, LogEntry, TenantTruth};
 
-use crate::support::{emulator, AppPage, Browser, BrowserOptions, Engine};
+use crate::support::{
+    emulator, grant_admin_consent_on_sharepoint, AppPage, Browser, BrowserOptions, Engine,
+};
 
 const ADMIN: &str = "admin@contoso.onmicrosoft.com";
 
@@ -30,25 +32,6 @@ async fn tenant(emulator: &emulator::Emulator, users: u32) -> TenantTruth {
         .await
         .expect("a generated tenant");
     control.truth().await.expect("the truth")
-}
-
-/// The tenant's admin consent with the audit's SharePoint permission added to what the
-/// deployment guide grants: SharePoint's `User.Read.All` needs an administrator, and an admin
-/// grant on one SharePoint host counts on every host (the second geo's too). Graph's
-/// permissions are left to the consent screen.
-async fn admin_consent_for_the_audit(emulator: &emulator::Emulator) {
-    let my = emulator.origin("contoso-my");
-    let scopes = [
-        format!("{my}/User.ReadWrite.All"),
-        format!("{my}/AllSites.Read"),
-        format!("{my}/User.Read.All"),
-    ];
-    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-    emulator
-        .control()
-        .set_admin_consent(&scopes)
-        .await
-        .expect("admin consent granted");
 }
 
 /// Opens admin.html and signs in as the admin through the popup.
@@ -116,7 +99,7 @@ async fn a_mixed_tenant_gets_the_true_status_for_everyone_and_the_csv_equals_the
 ) {
     let emulator = emulator().await;
     let truth = tenant(&emulator, 40).await;
-    admin_consent_for_the_audit(&emulator).await;
+    grant_admin_consent_on_sharepoint(&emulator, &["User.Read.All"]).await;
     let browser = Browser::launch(BrowserOptions {
         engine,
         ..Default::default()
@@ -165,22 +148,7 @@ async fn a_mixed_tenant_gets_the_true_status_for_everyone_and_the_csv_equals_the
 
     // The CSV holds the same users and statuses as the table, with each self-service link.
     // The download's blob is read where the page hands it to the browser.
-    page.eval(
-        "window.__csv = null; const make = URL.createObjectURL; \
-         URL.createObjectURL = function (blob) { blob.arrayBuffer().then(b => window.__csv = \
-         new TextDecoder('utf-8', { ignoreBOM: true }).decode(b)); \
-         return make.call(URL, blob); }; return null;",
-    )
-    .await;
-    page.click("export-csv").await;
-    let text = page
-        .until("no CSV was made", || async {
-            match page.eval("return window.__csv;").await {
-                serde_json::Value::String(s) => Ok(s),
-                _ => Err("none yet"),
-            }
-        })
-        .await;
+    let text = page.download_text("export-csv").await;
     assert!(text.starts_with('\u{feff}'), "a BOM for Excel");
     let mut lines = text.trim_start_matches('\u{feff}').split("\r\n");
     assert_eq!(
@@ -268,7 +236,7 @@ async fn a_reload_mid_audit_resumes_without_reading_anyone_again(engine: Engine)
     let emulator = emulator().await;
     // Enough users for several of the audit's chunks of 20, so that a pause leaves some unread.
     let truth = tenant(&emulator, 120).await;
-    admin_consent_for_the_audit(&emulator).await;
+    grant_admin_consent_on_sharepoint(&emulator, &["User.Read.All"]).await;
     let control = emulator.control();
     let browser = Browser::launch(BrowserOptions {
         engine,
@@ -336,7 +304,7 @@ async fn a_reload_mid_audit_resumes_without_reading_anyone_again(engine: Engine)
 async fn a_group_and_a_pasted_list_audit_just_their_users() {
     let emulator = emulator().await;
     let truth = tenant(&emulator, 40).await;
-    admin_consent_for_the_audit(&emulator).await;
+    grant_admin_consent_on_sharepoint(&emulator, &["User.Read.All"]).await;
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     let group = truth.group("emea").expect("the emea group");
@@ -389,7 +357,7 @@ async fn an_admin_without_the_rights_is_told_what_is_missing_and_who_can_grant_i
     tenant(&emulator, 12).await;
     let control = emulator.control();
     // Consent granted, but the directory refuses this account (a role without reads).
-    admin_consent_for_the_audit(&emulator).await;
+    grant_admin_consent_on_sharepoint(&emulator, &["User.Read.All"]).await;
     control
         .grant_consent(ADMIN, &["User.Read.All", "GroupMember.Read.All"])
         .await

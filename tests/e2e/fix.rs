@@ -8,28 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use emulator::{AuditStatus, GeneratedTenant, State, TenantTruth};
 
-use crate::support::{emulator, AppPage, Browser, BrowserOptions};
+use crate::support::{
+    emulator, grant_admin_consent_on_sharepoint, AppPage, Browser, BrowserOptions,
+};
 
 const ADMIN: &str = "admin@contoso.onmicrosoft.com";
-
-/// The tenant's admin consent: the audit's SharePoint permissions and the write path's
-/// (`AllSites.Write` for the library, `User.ReadWrite.All` for profile writes; an admin grant
-/// on one SharePoint host counts on every host, the admin host's too).
-async fn admin_consent(emulator: &emulator::Emulator) {
-    let my = emulator.origin("contoso-my");
-    let scopes = [
-        format!("{my}/User.ReadWrite.All"),
-        format!("{my}/AllSites.Read"),
-        format!("{my}/AllSites.Write"),
-        format!("{my}/User.Read.All"),
-    ];
-    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-    emulator
-        .control()
-        .set_admin_consent(&scopes)
-        .await
-        .expect("admin consent granted");
-}
 
 /// A generated 40-user tenant, audited in the page by the signed-in admin; the truth before.
 async fn audited<'a>(emulator: &emulator::Emulator, page: &AppPage<'a>) -> TenantTruth {
@@ -38,7 +21,7 @@ async fn audited<'a>(emulator: &emulator::Emulator, page: &AppPage<'a>) -> Tenan
         .generate_tenant(GeneratedTenant::new(40, 7))
         .await
         .expect("a generated tenant");
-    admin_consent(emulator).await;
+    grant_admin_consent_on_sharepoint(emulator, &["AllSites.Write", "User.Read.All"]).await;
     let truth = control.truth().await.expect("the truth");
     page.open("admin.html").await;
     page.click("admin-sign-in-button").await;

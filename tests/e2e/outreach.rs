@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use emulator::{AuditStatus, GeneratedTenant, SentMail, TenantTruth};
 
-use crate::support::{emulator, AppPage, Browser, BrowserOptions, Engine};
+use crate::support::{
+    emulator, grant_admin_consent_on_sharepoint, AppPage, Browser, BrowserOptions, Engine,
+};
 
 const ADMIN: &str = "admin@contoso.onmicrosoft.com";
 
@@ -42,22 +44,6 @@ fn out_of_sync(truth: &TenantTruth) -> Vec<&emulator::UserTruth> {
         .audited()
         .filter(|u| matches!(u.status, AuditStatus::Placeholder | AuditStatus::OlderPhoto))
         .collect()
-}
-
-/// The audit's SharePoint permission, granted by an admin (as in the audit's tests).
-async fn admin_consent_for_the_audit(emulator: &emulator::Emulator) {
-    let my = emulator.origin("contoso-my");
-    let scopes = [
-        format!("{my}/User.ReadWrite.All"),
-        format!("{my}/AllSites.Read"),
-        format!("{my}/User.Read.All"),
-    ];
-    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-    emulator
-        .control()
-        .set_admin_consent(&scopes)
-        .await
-        .expect("admin consent granted");
 }
 
 /// Signs in as the admin, runs the audit of everyone (consenting in the popup when asked) and
@@ -174,7 +160,7 @@ async fn a_campaign_messages_each_out_of_sync_user_once_even_after_a_reload_and_
 ) {
     let emulator = emulator().await;
     let truth = tenant(&emulator).await;
-    admin_consent_for_the_audit(&emulator).await;
+    grant_admin_consent_on_sharepoint(&emulator, &["User.Read.All"]).await;
     let control = emulator.control();
     let users = out_of_sync(&truth);
     assert!(users.len() >= 6, "enough users to message: {}", users.len());
@@ -412,7 +398,7 @@ async fn a_campaign_messages_each_out_of_sync_user_once_even_after_a_reload_and_
 async fn without_a_template_link_nothing_can_be_sent_and_the_csv_has_every_link() {
     let emulator = emulator().await;
     let truth = tenant(&emulator).await;
-    admin_consent_for_the_audit(&emulator).await;
+    grant_admin_consent_on_sharepoint(&emulator, &["User.Read.All"]).await;
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     audited(&page).await;
@@ -437,22 +423,7 @@ async fn without_a_template_link_nothing_can_be_sent_and_the_csv_has_every_link(
     assert!(!page.has("outreach-template-problem").await);
 
     // The CSV for a mail merge: every out-of-sync user with their own link.
-    page.eval(
-        "window.__csv = null; const make = URL.createObjectURL; \
-         URL.createObjectURL = function (blob) { blob.arrayBuffer().then(b => window.__csv = \
-         new TextDecoder('utf-8', { ignoreBOM: true }).decode(b)); \
-         return make.call(URL, blob); }; return null;",
-    )
-    .await;
-    page.click("outreach-csv").await;
-    let text = page
-        .until("no CSV was made", || async {
-            match page.eval("return window.__csv;").await {
-                serde_json::Value::String(s) => Ok(s),
-                _ => Err("none yet"),
-            }
-        })
-        .await;
+    let text = page.download_text("outreach-csv").await;
     assert!(text.starts_with('\u{feff}'), "a BOM for Excel");
     assert!(text.contains("Name,Email,Language,Link,Subject,Message\r\n"));
     for u in out_of_sync(&truth) {

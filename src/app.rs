@@ -24,7 +24,7 @@ use crate::ui;
 /// it asks for the setup check or the link builder.
 pub fn mount() {
     // When the wasm has been compiled and started (the benchmarks' start-up timeline).
-    mark("pps:start");
+    crate::browser::mark("pps:app");
     console_error_panic_hook_lite();
     let location = window().location();
     let (pathname, hash) = (
@@ -60,12 +60,12 @@ pub fn mount() {
     // its real one, drawn once, and until then the header index.html painted stays.
     wasm_bindgen_futures::spawn_local(async move {
         let (config, support) = load_config().await;
-        mark("pps:config");
+        crate::browser::mark("pps:config");
         let lang = look.lang;
         show(
             move || view! { <App base=base config=config support=support embedded=embedded lang=lang/> },
         );
-        mark("pps:mounted");
+        crate::browser::mark("pps:mounted");
     });
 }
 
@@ -124,18 +124,17 @@ where
     F: FnOnce() -> N + 'static,
     N: IntoView,
 {
-    if let Some(boot) = document().get_element_by_id("boot") {
-        boot.remove();
+    for drawn_before in ["boot", FIRST] {
+        if let Some(element) = document().get_element_by_id(drawn_before) {
+            element.remove();
+        }
     }
     leptos::mount::mount_to_body(app);
 }
 
-/// A `performance.mark` for the benchmarks' start-up timeline.
-fn mark(name: &str) {
-    if let Some(performance) = window().performance() {
-        let _ = performance.mark(name);
-    }
-}
+/// The element the sync page's first module ([`crate::first`]) draws its landing in; the app
+/// replaces it.
+pub const FIRST: &str = "first";
 
 /// The sync page, given the folder it is served from (`""` at the root of its host), its
 /// configuration (or what is wrong with it, and the support contact it still names), and
@@ -242,7 +241,7 @@ pub fn is_the_page(pathname: &str, base: &str) -> bool {
 
 /// Fetches and validates `config.json` from beside the page; when it is not valid, also the
 /// support contact it names, if that much can be read.
-async fn load_config() -> (Result<AppConfig, ConfigError>, Option<SupportContact>) {
+pub async fn load_config() -> (Result<AppConfig, ConfigError>, Option<SupportContact>) {
     // index.html preloads it while the wasm loads; this request is answered from that.
     let request = HttpRequest::get(CONFIG_PATH).own_file().timeout_ms(15_000);
     let response = match http::send(request).await {

@@ -15,6 +15,18 @@ pub fn window() -> web_sys::Window {
     web_sys::window().expect("a window")
 }
 
+/// The page's document.
+pub fn document() -> web_sys::Document {
+    window().document().expect("a document")
+}
+
+/// A `performance.mark` for the benchmarks' start-up timeline.
+pub fn mark(name: &str) {
+    if let Some(performance) = window().performance() {
+        let _ = performance.mark(name);
+    }
+}
+
 /// True when the page runs inside a frame (an intranet page embeds it). A browser that does
 /// not say counts as framed: the careful answer.
 pub fn is_framed() -> bool {

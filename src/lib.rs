@@ -13,6 +13,7 @@ pub mod auth;
 pub mod browser;
 pub mod config;
 pub mod embed;
+pub mod first;
 pub mod fix;
 pub mod graph;
 pub mod http;

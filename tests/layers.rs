@@ -18,9 +18,10 @@ use std::path::{Path, PathBuf};
 /// The page (`src/`), top to bottom.
 const APP_LAYERS: &[&[&str]] = &[
     // crate roots: the two pages' entry points and the library's module list
-    &["main", "tools", "admin", "lib"],
-    // mounting, routes, the choice between the widget and the full page
-    &["app"],
+    &["main", "tools", "admin", "start", "lib"],
+    // mounting, routes, the choice between the widget and the full page; the sync page's
+    // first module
+    &["app", "first"],
     // components that render state
     &["ui"],
     // controllers: plain structs of signals with methods that the views call

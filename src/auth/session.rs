@@ -96,6 +96,19 @@ impl Session {
     }
 }
 
+impl Session {
+    /// Whether this tab keeps a signed-in account (in sessionStorage, where [`Session::new`]
+    /// keeps it), read without the configuration: the page's first module hands such a visit
+    /// to the app at once.
+    pub fn account_kept_in_tab() -> bool {
+        SessionStore::open().is_some_and(|store| {
+            TokenCache::new(Box::new(store), Box::<MemoryStore>::default())
+                .account()
+                .is_some()
+        })
+    }
+}
+
 impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
     /// A session over the given parts (tests give a fake window and token endpoint).
     pub fn with_parts(

@@ -1,19 +1,39 @@
 //! English.
 
 use super::number::{count, one_decimal};
-use super::{Catalogue, Lang};
+use super::{Catalogue, FirstScreen, Lang};
 use crate::config::ScopeProblem;
 
-pub static EN: Catalogue = Catalogue {
+/// The words of the first screen, which the catalogue below takes too.
+pub const FIRST: FirstScreen = FirstScreen {
     product_name: "Profile Photo Sync",
-    tagline: "Your photo, the same everywhere in Microsoft 365",
     page_description: "Make SharePoint show the same profile photo as Outlook and Teams, in one click.",
-    tools_page_title: "Profile Photo Sync: setup check and links",
-    tools_page_description: "Check the deployment of Profile Photo Sync, and make links to it for help articles.",
     language_label: "Language",
     version: |v| format!("Version {v}"),
-    loading: "Loading…",
+    app_load_failed: "The page could not finish loading. Check your network connection, then reload the page.",
     skip_to_content: "Skip to content",
+    page_title: |part| format!("{part} — Profile Photo Sync"),
+    landing_title: "Make SharePoint show your current photo",
+    landing_intro: "Outlook and Teams show the photo you set, but SharePoint and OneDrive keep an old copy. This page copies your photo to SharePoint in one click, and checks that it worked.",
+    landing_steps: [
+        "Sign in with your work account.",
+        "Compare your Outlook photo with the one SharePoint shows.",
+        "Sync: SharePoint gets your current photo.",
+    ],
+    sign_in: "Sign in",
+};
+
+pub static EN: Catalogue = Catalogue {
+    product_name: FIRST.product_name,
+    tagline: "Your photo, the same everywhere in Microsoft 365",
+    page_description: FIRST.page_description,
+    tools_page_title: "Profile Photo Sync: setup check and links",
+    tools_page_description: "Check the deployment of Profile Photo Sync, and make links to it for help articles.",
+    language_label: FIRST.language_label,
+    version: FIRST.version,
+    loading: "Loading…",
+    app_load_failed: FIRST.app_load_failed,
+    skip_to_content: FIRST.skip_to_content,
     config_problem_title: "This page is not set up yet",
     config_problem_help: "The setup check tests every setting in config.json and the app registration, and says what to fix.",
     config_missing: |status| format!("config.json was not found next to the page (HTTP {status}). Copy config.json into the same folder as index.html."),
@@ -41,17 +61,13 @@ pub static EN: Catalogue = Catalogue {
     config_problem_admin_title: "For whoever set up this page",
     config_problem_open_setup: "Open the setup check",
     support_label: "Help from your IT department:",
-    page_title: |part| format!("{part} — Profile Photo Sync"),
+    page_title: FIRST.page_title,
     hint_client_id: "the application (client) ID of the app registration in Entra ID.",
     hint_authority: "https://login.microsoftonline.com/<your tenant>.onmicrosoft.com",
-    landing_title: "Make SharePoint show your current photo",
-    landing_intro: "Outlook and Teams show the photo you set, but SharePoint and OneDrive keep an old copy. This page copies your photo to SharePoint in one click, and checks that it worked.",
-    landing_steps: [
-        "Sign in with your work account.",
-        "Compare your Outlook photo with the one SharePoint shows.",
-        "Sync: SharePoint gets your current photo.",
-    ],
-    sign_in: "Sign in",
+    landing_title: FIRST.landing_title,
+    landing_intro: FIRST.landing_intro,
+    landing_steps: FIRST.landing_steps,
+    sign_in: FIRST.sign_in,
     not_found_title: "Page not found",
     not_found_body: "There is nothing at this address.",
     go_home: "Go to the start page",

@@ -7,19 +7,39 @@
 //! the user is addressed with the formal "jūs", without gendered forms.
 
 use super::number::{count, one_decimal};
-use super::{Catalogue, Lang};
+use super::{Catalogue, FirstScreen, Lang};
 use crate::config::ScopeProblem;
 
-pub static LV: Catalogue = Catalogue {
+/// The words of the first screen, which the catalogue below takes too.
+pub const FIRST: FirstScreen = FirstScreen {
     product_name: "Profila fotoattēla sinhronizācija",
-    tagline: "Jūsu fotoattēls — vienāds visur platformā Microsoft 365",
     page_description: "Ar vienu klikšķi parādiet pakalpojumā SharePoint to pašu profila fotoattēlu, kas redzams programmās Outlook un Teams.",
-    tools_page_title: "Profila fotoattēla sinhronizācija: iestatījumu pārbaude un saites",
-    tools_page_description: "Pārbaudiet programmas „Profila fotoattēla sinhronizācija“ izvietojumu un izveidojiet uz to saites palīdzības rakstiem.",
     language_label: "Valoda",
     version: |v| format!("Versija {v}"),
-    loading: "Notiek ielāde…",
+    app_load_failed: "Lapu neizdevās ielādēt līdz galam. Pārbaudiet tīkla savienojumu un pārlādējiet lapu.",
     skip_to_content: "Pāriet uz saturu",
+    page_title: |part| format!("{part} — Profila fotoattēla sinhronizācija"),
+    landing_title: "Parādiet pakalpojumā SharePoint savu pašreizējo fotoattēlu",
+    landing_intro: "Programmas Outlook un Teams rāda jūsu iestatīto fotoattēlu, bet pakalpojumi SharePoint un OneDrive glabā vecu kopiju. Šī lapa ar vienu klikšķi iekopē jūsu fotoattēlu pakalpojumā SharePoint un pārbauda, vai tas izdevās.",
+    landing_steps: [
+        "Pierakstieties ar savu darba kontu.",
+        "Salīdziniet fotoattēlu programmā Outlook ar to, ko rāda pakalpojums SharePoint.",
+        "Sinhronizējiet: pakalpojums SharePoint saņem jūsu pašreizējo fotoattēlu.",
+    ],
+    sign_in: "Pierakstīties",
+};
+
+pub static LV: Catalogue = Catalogue {
+    product_name: FIRST.product_name,
+    tagline: "Jūsu fotoattēls — vienāds visur platformā Microsoft 365",
+    page_description: FIRST.page_description,
+    tools_page_title: "Profila fotoattēla sinhronizācija: iestatījumu pārbaude un saites",
+    tools_page_description: "Pārbaudiet programmas „Profila fotoattēla sinhronizācija“ izvietojumu un izveidojiet uz to saites palīdzības rakstiem.",
+    language_label: FIRST.language_label,
+    version: FIRST.version,
+    loading: "Notiek ielāde…",
+    app_load_failed: FIRST.app_load_failed,
+    skip_to_content: FIRST.skip_to_content,
     config_problem_title: "Šī lapa vēl nav iestatīta",
     config_problem_help: "Iestatījumu pārbaude pārbauda katru faila config.json iestatījumu un programmas reģistrāciju un norāda, kas jāizlabo.",
     config_missing: |status| format!("Fails config.json netika atrasts blakus lapai (HTTP {status}). Iekopējiet failu config.json tajā pašā mapē, kurā ir index.html."),
@@ -47,17 +67,13 @@ pub static LV: Catalogue = Catalogue {
     config_problem_admin_title: "Ja šo lapu iestatījāt jūs",
     config_problem_open_setup: "Atvērt iestatījumu pārbaudi",
     support_label: "Palīdzība no jūsu IT nodaļas:",
-    page_title: |part| format!("{part} — Profila fotoattēla sinhronizācija"),
+    page_title: FIRST.page_title,
     hint_client_id: "lietojumprogrammas (klienta) ID, kas norādīts programmas reģistrācijā pakalpojumā Entra ID.",
     hint_authority: "https://login.microsoftonline.com/<jūsu nomnieks>.onmicrosoft.com",
-    landing_title: "Parādiet pakalpojumā SharePoint savu pašreizējo fotoattēlu",
-    landing_intro: "Programmas Outlook un Teams rāda jūsu iestatīto fotoattēlu, bet pakalpojumi SharePoint un OneDrive glabā vecu kopiju. Šī lapa ar vienu klikšķi iekopē jūsu fotoattēlu pakalpojumā SharePoint un pārbauda, vai tas izdevās.",
-    landing_steps: [
-        "Pierakstieties ar savu darba kontu.",
-        "Salīdziniet fotoattēlu programmā Outlook ar to, ko rāda pakalpojums SharePoint.",
-        "Sinhronizējiet: pakalpojums SharePoint saņem jūsu pašreizējo fotoattēlu.",
-    ],
-    sign_in: "Pierakstīties",
+    landing_title: FIRST.landing_title,
+    landing_intro: FIRST.landing_intro,
+    landing_steps: FIRST.landing_steps,
+    sign_in: FIRST.sign_in,
     not_found_title: "Lapa nav atrasta",
     not_found_body: "Šajā adresē nekā nav.",
     go_home: "Doties uz sākumlapu",

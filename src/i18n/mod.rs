@@ -61,6 +61,31 @@ impl Lang {
             Lang::Lv => &lv::LV,
         }
     }
+
+    /// The words of the sync page's first screen only (see [`FirstScreen`]).
+    pub fn first_screen(self) -> &'static FirstScreen {
+        match self {
+            Lang::En => &en::FIRST,
+            Lang::Lv => &lv::FIRST,
+        }
+    }
+}
+
+/// The words the sync page's first module (`crate::first`) draws: its signed-out landing.
+/// Apart from the [`Catalogue`], so that the first module does not carry every message of the
+/// app; the catalogue takes these same words from here.
+pub struct FirstScreen {
+    pub product_name: &'static str,
+    pub page_description: &'static str,
+    pub language_label: &'static str,
+    pub version: fn(&str) -> String,
+    pub app_load_failed: &'static str,
+    pub skip_to_content: &'static str,
+    pub page_title: fn(&str) -> String,
+    pub landing_title: &'static str,
+    pub landing_intro: &'static str,
+    pub landing_steps: [&'static str; 3],
+    pub sign_in: &'static str,
 }
 
 /// The messages of one language.
@@ -76,6 +101,8 @@ pub struct Catalogue {
     /// The footer's and the setup check's line with the page's version.
     pub version: fn(&str) -> String,
     pub loading: &'static str,
+    /// The page's module could not be fetched (the first module says so).
+    pub app_load_failed: &'static str,
     pub skip_to_content: &'static str,
     pub config_problem_title: &'static str,
     pub config_problem_help: &'static str,
@@ -538,7 +565,7 @@ mod wording {
     fn every_message(c: &Catalogue) -> Vec<(&'static str, String)> {
         let mut all = messages!(c;
             product_name, tagline, page_description, tools_page_title, tools_page_description,
-            language_label, version(S), loading, skip_to_content,
+            language_label, version(S), loading, app_load_failed, skip_to_content,
             config_problem_title, config_problem_help, config_missing(404),
             config_unreachable(S), config_empty, config_bad_json(3, 3, S),
             config_missing_field(S, S), config_bad_client_id(S), config_bad_url(S, S, S),

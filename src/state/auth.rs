@@ -110,8 +110,12 @@ impl AuthContext {
 
     /// Signs in without a click when a help-article link asks for it (`autostart=1`), at top
     /// level only, and not again after `failed` (a sign-in that just failed).
+    /// Also signs in once when the page's first module (`crate::first`) could not start the
+    /// sign-in its button or link asked for, so that this page shows why.
     pub fn sign_in_if_link_asks(&self, failed: bool) {
-        if !failed && super::address::autostart_requested() && !nav::is_framed() {
+        if take_sign_in_asked() && !nav::is_framed() {
+            self.sign_in(AuthContext::default_interaction());
+        } else if !failed && super::address::autostart_requested() && !nav::is_framed() {
             self.sign_in(Interaction::Redirect);
         }
     }
@@ -319,9 +323,23 @@ pub fn other_page(base: &str, return_to: &str) -> bool {
     page.ends_with(".html") && page != "/index.html" && !page.contains("//")
 }
 
+/// The sessionStorage key with which the page's first module (`crate::first`) hands a sign-in
+/// it could not start to the app.
+pub const SIGN_IN_ASKED: &str = "pps.sign-in-asked";
+
+/// Whether the first module handed a sign-in over ([`SIGN_IN_ASKED`]); once.
+fn take_sign_in_asked() -> bool {
+    let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) else {
+        return false;
+    };
+    let asked = storage.get_item(SIGN_IN_ASKED).ok().flatten().is_some();
+    let _ = storage.remove_item(SIGN_IN_ASKED);
+    asked
+}
+
 /// True when this page's sessionStorage takes a value and gives it back: a sign-in in the whole
 /// window keeps its request there while the page is away.
-fn session_storage_keeps_values() -> bool {
+pub fn session_storage_keeps_values() -> bool {
     const PROBE: &str = "pps.probe";
     let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) else {
         return false;
@@ -343,7 +361,7 @@ fn sign_in_options(base: &str) -> SignInOptions {
 }
 
 /// [`sign_in_options`] for the page at `path` with `query`.
-fn sign_in_options_for(base: &str, path: &str, query: &str) -> SignInOptions {
+pub fn sign_in_options_for(base: &str, path: &str, query: &str) -> SignInOptions {
     let params: Vec<(String, String)> =
         url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
             .into_owned()

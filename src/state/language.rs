@@ -51,18 +51,20 @@ impl Page {
 pub fn provide(page: Page, requested: Option<Lang>) -> RwSignal<Lang> {
     let lang = RwSignal::new(requested.unwrap_or_else(initial));
     provide_context(lang);
-    Effect::new(move |_| {
-        let lang = lang.get();
-        let document = document();
-        if let Some(root) = document.document_element() {
-            let _ = root.set_attribute("lang", lang.tag());
-        }
-        document.set_title(page.title(lang));
-        if let Ok(Some(meta)) = document.query_selector("meta[name=\"description\"]") {
-            let _ = meta.set_attribute("content", page.description(lang));
-        }
-    });
+    Effect::new(move |_| apply(page, lang.get()));
     lang
+}
+
+/// Writes `lang` into the document: `<html lang>`, `<title>` and the description of `page`.
+pub fn apply(page: Page, lang: Lang) {
+    let document = document();
+    if let Some(root) = document.document_element() {
+        let _ = root.set_attribute("lang", lang.tag());
+    }
+    document.set_title(page.title(lang));
+    if let Ok(Some(meta)) = document.query_selector("meta[name=\"description\"]") {
+        let _ = meta.set_attribute("content", page.description(lang));
+    }
 }
 
 /// The user picked `chosen`: show it, and remember it for the next visit.
@@ -72,7 +74,7 @@ pub fn choose(chosen: Lang) {
 }
 
 /// The language the user chose before, else the browser's preference.
-fn initial() -> Lang {
+pub fn initial() -> Lang {
     let window = window();
     let chosen = window
         .local_storage()
@@ -91,7 +93,8 @@ fn initial() -> Lang {
     })
 }
 
-fn remember(lang: Lang) {
+/// Remembers `lang` as the user's choice, for the next visit.
+pub fn remember(lang: Lang) {
     if let Some(storage) = window().local_storage().ok().flatten() {
         let _ = storage.set_item(LANG_KEY, lang.tag());
     }

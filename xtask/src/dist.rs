@@ -13,8 +13,10 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::process::{cmd, dist_dir, root, run};
 
-/// Builds `index.html` into `dist/`, then `tools.html` (the setup check and the link builder)
-/// and `admin.html` (the admin audit) beside it, each a page with a wasm module of its own.
+/// Builds `index.html` (with its first module) into `dist/`, then the sync page's app module
+/// beside it (from `app.html`, named in `index.html`), then `tools.html` (the setup check and
+/// the link builder) and `admin.html` (the admin audit), each a page with a wasm module of its
+/// own.
 pub fn dist() -> Result {
     // Trunk's offline mode still needs every crate in the local cache.
     run("cargo fetch", cmd("cargo").args(["fetch", "--locked"]))?;
@@ -22,8 +24,92 @@ pub fn dist() -> Result {
         "trunk build --release",
         cmd("trunk").args(["build", "--release", "--offline"]),
     )?;
+    app_module()?;
     for page in SECOND_PAGES {
         second_page(page)?;
+    }
+    Ok(())
+}
+
+/// The source page of the sync page's app module: built aside, never shipped.
+const APP_MODULE_PAGE: &str = "app.html";
+/// Its title, by which the post-build hook knows it.
+const APP_MODULE_TITLE: &str = "<title>Profile Photo Sync app module</title>";
+
+/// Builds the app module aside, copies its glue (`.js`), its wasm and any wasm-bindgen
+/// snippets into `dist/`, and names the glue and the wasm in `dist/index.html`'s
+/// `<meta name="pps-app" content="">`, where the first module (`src/first.rs`) reads them.
+fn app_module() -> Result {
+    let aside = root().join("target/dist-app");
+    run(
+        "trunk build --release app.html",
+        cmd("trunk")
+            .args(["build", "--release", "--offline", "--dist"])
+            .arg(&aside)
+            .arg(APP_MODULE_PAGE),
+    )?;
+    let dist = dist_dir();
+    let (mut js, mut wasm) = (None, None);
+    for entry in fs::read_dir(&aside).map_err(Error::file(&aside))? {
+        let from = entry.map_err(Error::file(&aside))?.path();
+        let name = from
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        if !name.starts_with("profile-photo-sync-") {
+            continue;
+        }
+        if name.ends_with("_bg.wasm") {
+            wasm = Some(name.clone());
+        } else if name.ends_with(".js") {
+            js = Some(name.clone());
+        } else {
+            continue;
+        }
+        let to = dist.join(&name);
+        fs::copy(&from, &to).map_err(Error::file(&to))?;
+    }
+    copy_tree(&aside.join("snippets"), &dist.join("snippets"))?;
+    let (Some(js), Some(wasm)) = (js, wasm) else {
+        return Err(Error::TrunkOutput(format!(
+            "Trunk wrote no app module for {APP_MODULE_PAGE}"
+        )));
+    };
+    let index = dist.join("index.html");
+    let html = fs::read_to_string(&index).map_err(Error::file(&index))?;
+    let named = name_app_module(&html, &js, &wasm)?;
+    fs::write(&index, named).map_err(Error::file(&index))
+}
+
+/// `html` with its `<meta name="pps-app" content="">` naming `js` and `wasm`.
+pub fn name_app_module(html: &str, js: &str, wasm: &str) -> Result<String> {
+    let empty = "<meta name=\"pps-app\" content=\"\">";
+    if html.matches(empty).count() != 1 {
+        return Err(Error::TrunkOutput(
+            "index.html must hold one <meta name=\"pps-app\" content=\"\">".into(),
+        ));
+    }
+    Ok(html.replace(
+        empty,
+        &format!("<meta name=\"pps-app\" content=\"./{js} ./{wasm}\">"),
+    ))
+}
+
+/// Copies the folder `from` (if there is one) into `to`, file by file.
+fn copy_tree(from: &Path, to: &Path) -> Result {
+    if !from.is_dir() {
+        return Ok(());
+    }
+    fs::create_dir_all(to).map_err(Error::file(to))?;
+    for entry in fs::read_dir(from).map_err(Error::file(from))? {
+        let path = entry.map_err(Error::file(from))?.path();
+        let target = to.join(path.file_name().unwrap_or_default());
+        if path.is_dir() {
+            copy_tree(&path, &target)?;
+        } else {
+            fs::copy(&path, &target).map_err(Error::file(&target))?;
+        }
     }
     Ok(())
 }
@@ -117,6 +203,11 @@ fn bundle_stylesheets(index: &Path) -> Result {
         }
     }
     let Some(at) = first_link else {
+        // `app.html` (the app module's build, written as `index.html` aside) has none;
+        // every page shipped does.
+        if html.contains(APP_MODULE_TITLE) {
+            return Ok(());
+        }
         return Err(Error::TrunkOutput(format!(
             "{} links no stylesheet",
             index.display()
@@ -176,4 +267,27 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
         (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_app_module_is_named_in_the_one_empty_meta() {
+        let html = "<head><meta name=\"pps-app\" content=\"\"></head>";
+        assert_eq!(
+            name_app_module(html, "a-1.js", "a-1_bg.wasm").unwrap(),
+            "<head><meta name=\"pps-app\" content=\"./a-1.js ./a-1_bg.wasm\"></head>"
+        );
+        assert!(name_app_module("<head></head>", "a.js", "a_bg.wasm").is_err());
+        let twice = format!("{html}{html}");
+        assert!(name_app_module(&twice, "a.js", "a_bg.wasm").is_err());
+    }
+
+    #[test]
+    fn the_app_module_page_is_known_by_its_title() {
+        let page = fs::read_to_string(root().join(APP_MODULE_PAGE)).unwrap();
+        assert!(page.contains(APP_MODULE_TITLE));
+    }
 }

@@ -11,17 +11,22 @@
 //!   the DOM) and leaves for the identity platform from its button,
 //!
 //! through the same [`Session`] as the app, so the app finishes the sign-in when the identity
-//! platform sends the user back. Meanwhile the browser fetches the app's module at low priority
-//! (`<link rel="prefetch">`), so it is in the cache when the page comes back.
+//! platform sends the user back. Meanwhile the browser fetches the app's module into its cache
+//! ([`warm_up`]: behind the landing, or alongside the link's discovery request), so it is there
+//! when the page comes back.
 //!
 //! Everything else — a sign-in coming back, a signed-in session, the widget, a frame, another
 //! path or hash, a configuration problem, a browser without sessionStorage, or a sign-in that
-//! could not start — goes to the app ([`load_app`]), which does all of it as before. The
-//! app's module names are written into `index.html` by `cargo xtask dist`
-//! (`<meta name="pps-app">`).
+//! could not start — goes to the app ([`load_app`]), which does all of it as before.
+//!
+//! The app module's files are named in `index.html` by `cargo xtask dist`
+//! (`<meta name="pps-app">`): its loader (Trunk's, which imports the glue and starts the wasm),
+//! its glue and its wasm, all with hashed names. Starting the app is adding its loader as a
+//! module script: no script of this module's own, nothing run from a string.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
 use crate::app::{is_the_page, load_config, route_base, FIRST};
 use crate::auth::request::{parse_response, SignInOptions};
@@ -32,21 +37,6 @@ use crate::i18n::{FirstScreen, Lang};
 use crate::state::address::autostart_requested;
 use crate::state::auth::{session_storage_keeps_values, sign_in_options_for, SIGN_IN_ASKED};
 use crate::state::language;
-
-// The names are relative to the page, not to this snippet's own address.
-#[wasm_bindgen(inline_js = "
-export function import_app(js, wasm) {
-  const page = (name) => new URL(name, document.baseURI).href;
-  return import(page(js)).then(async (app) => {
-    await app.default({ module_or_path: page(wasm) });
-    window.wasmBindings = app;
-  });
-}")]
-extern "C" {
-    /// Imports the app's glue module and starts its wasm (which mounts the app).
-    #[wasm_bindgen(catch)]
-    fn import_app(js: &str, wasm: &str) -> Result<js_sys::Promise, JsValue>;
-}
 
 /// Runs the first module: the landing or the sign-in it can do itself, else the app.
 pub fn start() {
@@ -75,7 +65,13 @@ pub fn start() {
         let session = Session::new(config, &base);
         let lang = language::initial();
         if autostart_requested() {
-            prefetch_app();
+            // The app module comes in while the identity platform's discovery document is
+            // read; the page leaves when both are done (or the cap is reached).
+            let warm = futures::future::select(
+                Box::pin(warm_up()),
+                Box::pin(browser::sleep(WARM_UP_CAP_MS)),
+            );
+            let _ = futures::future::join(warm, session.metadata()).await;
             sign_in(&session, &base, lang).await;
             return;
         }
@@ -113,7 +109,7 @@ impl Landing {
         let landing = std::rc::Rc::new(self);
         landing.draw(lang);
         crate::ui::mark_interactive();
-        prefetch_app();
+        wasm_bindgen_futures::spawn_local(warm_up());
     }
 
     fn draw(self: &std::rc::Rc<Self>, lang: Lang) {
@@ -195,9 +191,17 @@ fn on(
     closure.forget();
 }
 
-/// The app's glue module and wasm, as `cargo xtask dist` wrote them into `index.html`:
-/// `<meta name="pps-app" content="./app.js ./app_bg.wasm">`.
-fn app_files() -> Option<(String, String)> {
+/// The app module's files, as `cargo xtask dist` named them in `index.html`:
+/// `<meta name="pps-app" content="./boot-1.js ./app-2.js ./app-2_bg.wasm">`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct AppFiles {
+    /// Trunk's loader: imports the glue and starts the wasm.
+    pub loader: String,
+    pub glue: String,
+    pub wasm: String,
+}
+
+fn app_files() -> Option<AppFiles> {
     let meta = browser::document()
         .query_selector("meta[name=\"pps-app\"]")
         .ok()
@@ -205,60 +209,97 @@ fn app_files() -> Option<(String, String)> {
     parse_app_files(&meta.get_attribute("content")?)
 }
 
-/// `"./a.js ./a_bg.wasm"` → both names, when both are files beside the page.
-pub fn parse_app_files(content: &str) -> Option<(String, String)> {
-    let mut names = content.split_whitespace();
-    let (js, wasm) = (names.next()?, names.next()?);
-    let beside = |name: &str| {
-        name.strip_prefix("./")
-            .is_some_and(|rest| !rest.is_empty() && !rest.contains(['/', '\\', ':', '?', '#']))
+/// The three names of `<meta name="pps-app">`, when they are files beside the page.
+pub fn parse_app_files(content: &str) -> Option<AppFiles> {
+    let names: Vec<&str> = content.split_whitespace().collect();
+    let [loader, glue, wasm] = names[..] else {
+        return None;
     };
-    (names.next().is_none()
-        && beside(js)
-        && js.ends_with(".js")
-        && beside(wasm)
-        && wasm.ends_with(".wasm"))
-    .then(|| (js.to_owned(), wasm.to_owned()))
+    let beside = |name: &str, ext: &str| {
+        name.strip_prefix("./").is_some_and(|rest| {
+            rest.len() > ext.len()
+                && rest.ends_with(ext)
+                && !rest.contains(['/', '\\', ':', '?', '#'])
+        })
+    };
+    (beside(loader, ".js") && beside(glue, ".js") && beside(wasm, ".wasm")).then(|| AppFiles {
+        loader: loader.to_owned(),
+        glue: glue.to_owned(),
+        wasm: wasm.to_owned(),
+    })
 }
 
-/// Asks the browser to fetch the app's module at low priority, for after the sign-in.
-fn prefetch_app() {
-    let Some((js, wasm)) = app_files() else {
+/// Fetches the app module's files into the browser's HTTP cache, each read to its end, so
+/// that the page coming back from the sign-in has them at once: hosts cache hashed files for a
+/// year (docs/deploy.md, "Headers"), and the cache serves a module script or the glue's wasm
+/// `fetch` from what a plain `fetch` of the same address stored. (A `<link rel="prefetch">`
+/// would do the same at lower priority, but Firefox checks it against `default-src`, which the
+/// page's policy keeps at `'none'`.)
+async fn warm_up() {
+    let Some(app) = app_files() else {
         return;
     };
-    let document = browser::document();
-    let Some(head) = document.head() else {
-        return;
-    };
-    for (href, kind) in [(js, "script"), (wasm, "fetch")] {
-        if let Ok(link) = document.create_element("link") {
-            let _ = link.set_attribute("rel", "prefetch");
-            let _ = link.set_attribute("href", &href);
-            let _ = link.set_attribute("as", kind);
-            let _ = link.set_attribute("crossorigin", "anonymous");
-            let _ = head.append_child(&link);
+    let fetches = [app.loader, app.glue, app.wasm].map(|file| async move {
+        let Ok(response) = JsFuture::from(window().fetch_with_str(&file)).await else {
+            return;
+        };
+        let response: web_sys::Response = response.unchecked_into();
+        if let Ok(body) = response.array_buffer() {
+            let _ = JsFuture::from(body).await;
         }
-    }
+    });
+    futures::future::join_all(fetches).await;
 }
 
-/// Starts the app. If its module cannot be had (the network went away), says so where the
-/// app would have drawn its first screen.
+/// The longest a help-article link's sign-in waits for [`warm_up`] before it leaves anyway.
+const WARM_UP_CAP_MS: u32 = 2_000;
+
+/// Starts the app: its loader as a module script. If the app cannot be had (the network went
+/// away: the loader, the glue or the wasm did not come), says so where the app would have
+/// drawn its first screen.
 fn load_app() {
-    let started = app_files().and_then(|(js, wasm)| import_app(&js, &wasm).ok());
-    let Some(started) = started else {
+    let document = browser::document();
+    let script = app_files().and_then(|app| {
+        let script = document.create_element("script").ok()?;
+        script.set_attribute("type", "module").ok()?;
+        script.set_attribute("src", &app.loader).ok()?;
+        Some(script)
+    });
+    let (Some(script), Some(body)) = (script, document.body()) else {
         cannot_load();
         return;
     };
-    wasm_bindgen_futures::spawn_local(async move {
-        if wasm_bindgen_futures::JsFuture::from(started).await.is_err() {
+    // The loader or the glue not fetched: the script's `error`. The wasm not fetched or not
+    // started: the loader's top-level `await` rejects, which reaches the window.
+    let failed = Closure::<dyn FnMut(web_sys::Event)>::new(|_| {
+        if !app_started() {
             cannot_load();
         }
     });
+    let on_failure = failed.as_ref().unchecked_ref();
+    let _ = script.add_event_listener_with_callback("error", on_failure);
+    let _ = window().add_event_listener_with_callback("error", on_failure);
+    let _ = window().add_event_listener_with_callback("unhandledrejection", on_failure);
+    failed.forget();
+    let _ = body.append_child(&script);
 }
+
+/// Whether the app has started (`app::mount` marks `pps:app`).
+fn app_started() -> bool {
+    window()
+        .performance()
+        .is_some_and(|p| p.get_entries_by_name("pps:app").length() > 0)
+}
+
+/// The id of the notice [`cannot_load`] shows.
+const LOAD_FAILED: &str = "app-load-failed";
 
 /// The app's module did not load: what to do, in the page's language.
 fn cannot_load() {
     let document = browser::document();
+    if document.get_element_by_id(LOAD_FAILED).is_some() {
+        return;
+    }
     let t = language::initial().first_screen();
     if let Some(boot) = document.get_element_by_id("boot") {
         boot.remove();
@@ -267,6 +308,7 @@ fn cannot_load() {
         return;
     };
     if let Ok(notice) = document.create_element("p") {
+        notice.set_id(LOAD_FAILED);
         notice.set_class_name("notice notice-error app-main");
         let _ = notice.set_attribute("role", "alert");
         let _ = notice.set_attribute("data-testid", "app-load-failed");
@@ -351,24 +393,25 @@ mod tests {
     }
 
     #[test]
-    fn the_app_files_are_two_files_beside_the_page() {
+    fn the_app_files_are_three_files_beside_the_page() {
         assert_eq!(
-            parse_app_files("./profile-photo-sync-1a.js ./profile-photo-sync-1a_bg.wasm"),
-            Some((
-                "./profile-photo-sync-1a.js".to_owned(),
-                "./profile-photo-sync-1a_bg.wasm".to_owned()
-            ))
+            parse_app_files("./boot-9f.js ./pps-1a.js ./pps-1a_bg.wasm"),
+            Some(AppFiles {
+                loader: "./boot-9f.js".to_owned(),
+                glue: "./pps-1a.js".to_owned(),
+                wasm: "./pps-1a_bg.wasm".to_owned(),
+            })
         );
         for bad in [
             "",
-            "./a.js",
-            "./a.js ./a_bg.wasm ./c.js",
-            "https://evil.example/a.js ./a_bg.wasm",
-            "./a.js //evil.example/a_bg.wasm",
-            ".//evil.example/a.js ./a_bg.wasm",
-            "./dir/a.js ./a_bg.wasm",
-            "./a.wasm ./a.js",
-            "./ ./a_bg.wasm",
+            "./b.js ./a.js",
+            "./b.js ./a.js ./a_bg.wasm ./c.js",
+            "https://evil.example/b.js ./a.js ./a_bg.wasm",
+            "./b.js ./a.js //evil.example/a_bg.wasm",
+            ".//evil.example/b.js ./a.js ./a_bg.wasm",
+            "./dir/b.js ./a.js ./a_bg.wasm",
+            "./b.js ./a.wasm ./a.js",
+            "./.js ./a.js ./a_bg.wasm",
         ] {
             assert_eq!(parse_app_files(bad), None, "{bad}");
         }

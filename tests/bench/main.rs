@@ -528,7 +528,25 @@ mod native {
                         .collect()
                 })
                 .unwrap_or_default();
-            let files = first_screen_files(&control.log().await.expect("log"), side);
+            // What the page had asked for by the time it was interactive (the document, then
+            // resources that started by then): not what it fetches behind the first screen
+            // (ours prefetches its app module once the landing is up).
+            let asked = page
+                .eval(
+                    "const i = performance.getEntriesByName('pps:interactive')[0].startTime;
+                     return performance.getEntriesByType('resource')
+                        .filter(e => e.startTime <= i).map(e => new URL(e.name).pathname);",
+                )
+                .await;
+            let asked: Vec<String> = asked
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let files = first_screen_files(&control.log().await.expect("log"), side, &asked);
 
             // Sign in (the last click on the identity pages and all after it with the latency of
             // the sync), and wait until the page is ready for the sync click: ours has then
@@ -687,14 +705,18 @@ mod native {
     }
 
     /// Files the browser fetched from the app's origin for the first screen, as paths in the
-    /// staged site.
-    fn first_screen_files(log: &[LogEntry], side: Side) -> Vec<String> {
+    /// staged site: the document, and the files among `asked` (the paths the page had asked
+    /// for when it became interactive).
+    fn first_screen_files(log: &[LogEntry], side: Side, asked: &[String]) -> Vec<String> {
         let mut files = Vec::new();
-        for e in log {
+        for (i, e) in log.iter().enumerate() {
             if e.host != "app.localhost" || e.method != "GET" || e.status != 200 {
                 continue;
             }
             let path = e.path_and_query.split('?').next().unwrap_or_default();
+            if i > 0 && !asked.iter().any(|a| a == path) {
+                continue;
+            }
             let mut rel = path.trim_start_matches('/').to_owned();
             if rel.is_empty() || rel.ends_with('/') {
                 rel.push_str("index.html");

@@ -30,6 +30,7 @@ macro_rules! in_chromium_and_firefox {
 mod admin;
 mod embed;
 mod faults;
+mod first;
 mod fix;
 mod hosting;
 mod latvian;

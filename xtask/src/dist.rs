@@ -36,9 +36,10 @@ const APP_MODULE_PAGE: &str = "app.html";
 /// Its title, by which the post-build hook knows it.
 const APP_MODULE_TITLE: &str = "<title>Profile Photo Sync app module</title>";
 
-/// Builds the app module aside, copies its glue (`.js`), its wasm and any wasm-bindgen
-/// snippets into `dist/`, and names the glue and the wasm in `dist/index.html`'s
-/// `<meta name="pps-app" content="">`, where the first module (`src/first.rs`) reads them.
+/// Builds the app module aside, copies its loader (Trunk's, moved into `boot-<hash>.js` by the
+/// post-build hook), its glue and its wasm into `dist/`, and names the three in
+/// `dist/index.html`'s `<meta name="pps-app" content="">`, where the first module
+/// (`src/first.rs`) reads them.
 fn app_module() -> Result {
     let aside = root().join("target/dist-app");
     run(
@@ -49,7 +50,7 @@ fn app_module() -> Result {
             .arg(APP_MODULE_PAGE),
     )?;
     let dist = dist_dir();
-    let (mut js, mut wasm) = (None, None);
+    let (mut loader, mut js, mut wasm) = (None, None, None);
     for entry in fs::read_dir(&aside).map_err(Error::file(&aside))? {
         let from = entry.map_err(Error::file(&aside))?.path();
         let name = from
@@ -57,10 +58,11 @@ fn app_module() -> Result {
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned();
-        if !name.starts_with("profile-photo-sync-") {
+        if name.starts_with("boot-") && name.ends_with(".js") {
+            loader = Some(name.clone());
+        } else if !name.starts_with("profile-photo-sync-") {
             continue;
-        }
-        if name.ends_with("_bg.wasm") {
+        } else if name.ends_with("_bg.wasm") {
             wasm = Some(name.clone());
         } else if name.ends_with(".js") {
             js = Some(name.clone());
@@ -70,20 +72,28 @@ fn app_module() -> Result {
         let to = dist.join(&name);
         fs::copy(&from, &to).map_err(Error::file(&to))?;
     }
-    copy_tree(&aside.join("snippets"), &dist.join("snippets"))?;
-    let (Some(js), Some(wasm)) = (js, wasm) else {
+    let (Some(loader), Some(js), Some(wasm)) = (loader, js, wasm) else {
         return Err(Error::TrunkOutput(format!(
             "Trunk wrote no app module for {APP_MODULE_PAGE}"
         )));
     };
+    let glue = fs::read_to_string(dist.join(&js)).map_err(Error::file(dist.join(&js)))?;
+    if glue.contains("./snippets/") {
+        // wasm-bindgen's snippet files are not content-hashed, so they could not be cached as
+        // the guide says for every other script; none is copied.
+        return Err(Error::TrunkOutput(
+            "the app module imports wasm-bindgen snippets: keep its JavaScript in hashed files"
+                .into(),
+        ));
+    }
     let index = dist.join("index.html");
     let html = fs::read_to_string(&index).map_err(Error::file(&index))?;
-    let named = name_app_module(&html, &js, &wasm)?;
+    let named = name_app_module(&html, &[&loader, &js, &wasm])?;
     fs::write(&index, named).map_err(Error::file(&index))
 }
 
-/// `html` with its `<meta name="pps-app" content="">` naming `js` and `wasm`.
-pub fn name_app_module(html: &str, js: &str, wasm: &str) -> Result<String> {
+/// `html` with its `<meta name="pps-app" content="">` naming `files` (beside the page).
+pub fn name_app_module(html: &str, files: &[&str]) -> Result<String> {
     let empty = "<meta name=\"pps-app\" content=\"\">";
     if html.matches(empty).count() != 1 {
         return Err(Error::TrunkOutput(
@@ -92,26 +102,15 @@ pub fn name_app_module(html: &str, js: &str, wasm: &str) -> Result<String> {
     }
     Ok(html.replace(
         empty,
-        &format!("<meta name=\"pps-app\" content=\"./{js} ./{wasm}\">"),
+        &format!(
+            "<meta name=\"pps-app\" content=\"{}\">",
+            files
+                .iter()
+                .map(|f| format!("./{f}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
     ))
-}
-
-/// Copies the folder `from` (if there is one) into `to`, file by file.
-fn copy_tree(from: &Path, to: &Path) -> Result {
-    if !from.is_dir() {
-        return Ok(());
-    }
-    fs::create_dir_all(to).map_err(Error::file(to))?;
-    for entry in fs::read_dir(from).map_err(Error::file(from))? {
-        let path = entry.map_err(Error::file(from))?.path();
-        let target = to.join(path.file_name().unwrap_or_default());
-        if path.is_dir() {
-            copy_tree(&path, &target)?;
-        } else {
-            fs::copy(&path, &target).map_err(Error::file(&target))?;
-        }
-    }
-    Ok(())
 }
 
 /// The pages built beside `index.html`.
@@ -276,13 +275,14 @@ mod tests {
     #[test]
     fn the_app_module_is_named_in_the_one_empty_meta() {
         let html = "<head><meta name=\"pps-app\" content=\"\"></head>";
+        let files = ["boot-2.js", "a-1.js", "a-1_bg.wasm"];
         assert_eq!(
-            name_app_module(html, "a-1.js", "a-1_bg.wasm").unwrap(),
-            "<head><meta name=\"pps-app\" content=\"./a-1.js ./a-1_bg.wasm\"></head>"
+            name_app_module(html, &files).unwrap(),
+            "<head><meta name=\"pps-app\" content=\"./boot-2.js ./a-1.js ./a-1_bg.wasm\"></head>"
         );
-        assert!(name_app_module("<head></head>", "a.js", "a_bg.wasm").is_err());
+        assert!(name_app_module("<head></head>", &files).is_err());
         let twice = format!("{html}{html}");
-        assert!(name_app_module(&twice, "a.js", "a_bg.wasm").is_err());
+        assert!(name_app_module(&twice, &files).is_err());
     }
 
     #[test]

@@ -1,0 +1,239 @@
+//! The sync page's first module (`src/first.rs`): a signed-out visit gets the landing without
+//! the app module, which comes in behind it and runs once the sign-in comes back; what the
+//! first module cannot do itself, the app does and explains.
+
+use emulator::{FaultKind, FaultRule};
+use serde_json::Value;
+
+use crate::support::{emulator, AppPage, Browser, BrowserOptions, Engine};
+
+const ADELE: &str = "adele@contoso.onmicrosoft.com";
+
+/// The app module's glue and wasm as `index.html` names them (`<meta name="pps-app">`, after
+/// its loader).
+async fn app_module(page: &AppPage<'_>) -> (String, String) {
+    let content = page
+        .eval("return document.querySelector('meta[name=\"pps-app\"]').content")
+        .await;
+    let content = content.as_str().expect("index.html names the app module");
+    let mut names = content
+        .split_whitespace()
+        .map(|n| n.trim_start_matches("./").to_owned());
+    let loader = names.next().expect("the app module's loader");
+    assert!(loader.starts_with("boot-"), "{content}");
+    let js = names.next().expect("the app module's glue");
+    let wasm = names.next().expect("the app module's wasm");
+    assert!(
+        js.ends_with(".js") && wasm.ends_with("_bg.wasm"),
+        "{content}"
+    );
+    (js, wasm)
+}
+
+/// The file names the page had fetched or asked for, with when each started (ms).
+async fn resources(page: &AppPage<'_>) -> Vec<(String, f64)> {
+    let entries = page
+        .eval(
+            "return performance.getEntriesByType('resource')
+                .map(e => [e.name.split('/').pop(), e.startTime]);",
+        )
+        .await;
+    entries
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .filter_map(|row| {
+                    Some((
+                        row.get(0)?.as_str()?.to_owned(),
+                        row.get(1).and_then(Value::as_f64)?,
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn mark(page: &AppPage<'_>, name: &str) -> Option<f64> {
+    page.eval(&format!(
+        "const m = performance.getEntriesByName('{name}'); return m.length ? m[0].startTime : null;"
+    ))
+    .await
+    .as_f64()
+}
+
+async fn the_landing_comes_before_the_app_module_which_runs_after_the_sign_in(engine: Engine) {
+    let emulator = emulator().await;
+    let browser = Browser::launch(BrowserOptions {
+        engine,
+        ..Default::default()
+    })
+    .await;
+    let page = AppPage::new(&browser, &emulator);
+    page.open("").await;
+    page.wait_for("sign-in").await;
+    let (js, wasm) = app_module(&page).await;
+
+    // The landing is the first module's: ready before the app module was asked for, and the
+    // app did not run.
+    let interactive = page
+        .until("no pps:interactive mark", || async {
+            mark(&page, "pps:interactive")
+                .await
+                .ok_or("not yet interactive")
+        })
+        .await;
+    let before: Vec<String> = resources(&page)
+        .await
+        .into_iter()
+        .filter(|(_, at)| *at <= interactive)
+        .map(|(name, _)| name)
+        .collect();
+    assert!(
+        !before.iter().any(|n| *n == js || *n == wasm),
+        "the landing waited for the app module: {before:?}"
+    );
+    assert_eq!(mark(&page, "pps:app").await, None, "the app ran");
+    assert!(page
+        .text_of("landing")
+        .await
+        .contains("Make SharePoint show your current photo"));
+    page.assert_accessible("the first module's landing").await;
+
+    // Behind it, the browser fetches the app module for the page that comes back.
+    page.until(
+        "the app module was not fetched behind the landing",
+        || async {
+            let fetched = resources(&page).await;
+            if [&js, &wasm]
+                .iter()
+                .all(|f| fetched.iter().any(|(n, _)| n == *f))
+            {
+                Ok(())
+            } else {
+                Err(format!("fetched so far: {fetched:?}"))
+            }
+        },
+    )
+    .await;
+
+    // The sign-in goes out from the first module's button and comes back to the app.
+    page.sign_in(ADELE).await;
+    page.wait_for_phase(&["compared"]).await;
+    assert!(mark(&page, "pps:app").await.is_some(), "the app runs");
+    assert_eq!(
+        page.eval("return document.getElementById('first') === null")
+            .await,
+        Value::Bool(true),
+        "the first module's landing is gone"
+    );
+}
+
+crate::in_chromium_and_firefox!(
+    the_landing_comes_before_the_app_module_which_runs_after_the_sign_in
+);
+
+/// The first module's landing speaks the language chosen on it, and remembers the choice for
+/// the app.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_landing_switches_language_and_the_app_keeps_it() {
+    let emulator = emulator().await;
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    page.open("").await;
+    page.wait_for("sign-in").await;
+    page.eval(
+        "const s = document.querySelector('[data-testid=\"language\"]');
+         s.value = 'lv'; s.dispatchEvent(new Event('change')); return null;",
+    )
+    .await;
+    page.until("the landing did not switch to Latvian", || async {
+        match page.text_of("sign-in").await.as_str() {
+            "Pierakstīties" => Ok(()),
+            other => Err(other.to_owned()),
+        }
+    })
+    .await;
+    assert_eq!(
+        page.eval("return document.documentElement.lang").await,
+        Value::String("lv".into())
+    );
+    assert_eq!(
+        page.eval("return document.activeElement.dataset.testid")
+            .await,
+        Value::String("language".into()),
+        "the switcher keeps the focus"
+    );
+    page.assert_accessible("the first module's landing in Latvian")
+        .await;
+    page.sign_in(ADELE).await;
+    assert_eq!(page.text_of("sign-out").await, "Izrakstīties");
+}
+
+/// A sign-in the first module cannot start (here the identity platform's discovery document
+/// answers 500) goes to the app, which asks again and shows the problem and the other way in.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sign_in_the_first_module_cannot_start_is_explained_by_the_app() {
+    let emulator = emulator().await;
+    emulator
+        .control()
+        .set_fault(FaultRule {
+            host: Some("login".into()),
+            path_contains: Some("/.well-known/openid-configuration".into()),
+            status: 500,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    browser.tolerate("openid-configuration");
+    let page = AppPage::new(&browser, &emulator);
+    page.open("").await;
+    page.click("sign-in").await;
+    assert_eq!(
+        page.attribute_of("auth-error", "data-error-kind")
+            .await
+            .as_deref(),
+        Some("discovery")
+    );
+    assert!(mark(&page, "pps:app").await.is_some(), "the app took over");
+    assert!(page.has("sign-in").await);
+}
+
+/// When the app module cannot be fetched, the page says so instead of spinning for ever.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_app_module_that_cannot_be_fetched_is_said() {
+    let emulator = emulator().await;
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    page.open("").await;
+    page.wait_for("sign-in").await;
+    let (js, _) = app_module(&page).await;
+    emulator
+        .control()
+        .set_fault(FaultRule {
+            host: Some("app".into()),
+            path_contains: Some(js.clone()),
+            status: 503,
+            kind: FaultKind::Status,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    // A fresh browser cache: the widget needs the app at once.
+    let fresh = Browser::launch(BrowserOptions::default()).await;
+    fresh.tolerate(&js);
+    fresh.tolerate("dynamically imported module");
+    let widget = AppPage::new(&fresh, &emulator);
+    widget.open("?embed=1").await;
+    assert_eq!(
+        widget.text_of("app-load-failed").await,
+        "The page could not finish loading. Check your network connection, then reload the page."
+    );
+    assert_eq!(
+        widget
+            .attribute_of("app-load-failed", "role")
+            .await
+            .as_deref(),
+        Some("alert")
+    );
+}

@@ -12,10 +12,10 @@
 //! resends only those.
 
 use crate::auth::TokenSource;
-use crate::http::{HttpError, HttpRequest};
+use crate::http::{Body, HttpError, HttpRequest};
 use crate::photo::MAX_SOURCE_BYTES;
 
-use super::directory::{self, BatchAnswer, BatchCall};
+use super::directory::{self, BatchAnswer};
 use super::request::ME_SELECT;
 use super::response::{
     classify, parse_photo_metadata, parse_user, GraphCall, GraphError, GraphUser, PhotoMetadata,
@@ -65,13 +65,12 @@ impl BatchedReads {
     /// The transient failure to wait on before the pending reads are sent again: the one
     /// whose `Retry-After` is longest (any of them when none has one).
     pub fn transient(&self) -> Option<GraphError> {
-        let mut failures: Vec<&GraphError> = READS
+        READS
             .into_iter()
             .filter_map(|call| self.failure(call).flatten())
             .filter(|e| e.is_transient())
-            .collect();
-        failures.sort_by(|a, b| seconds(a.retry_after()).total_cmp(&seconds(b.retry_after())));
-        failures.pop().cloned()
+            .max_by_key(|e| seconds(e.retry_after()))
+            .cloned()
     }
 
     /// Takes what a batch of the reads `sent` to Graph at `origin` gave ([`send`]).
@@ -129,10 +128,11 @@ impl BatchedReads {
     }
 }
 
-fn seconds(retry_after: Option<&str>) -> f64 {
+/// Whole seconds, as the retry policy reads `Retry-After` (a date or decimals count as none).
+fn seconds(retry_after: Option<&str>) -> u64 {
     retry_after
-        .and_then(|s| s.trim().parse::<f64>().ok())
-        .unwrap_or(0.0)
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or(0)
 }
 
 /// The id of a read inside the batch.
@@ -153,16 +153,26 @@ fn path(call: GraphCall) -> String {
     }
 }
 
-/// `POST {base}/$batch` with the reads `calls`.
+/// `POST {base}/$batch` with the reads `calls`. The body is written out here (fixed ids and
+/// addresses, nothing to escape) rather than serialised: the sync page has no JSON writer.
 pub fn request(base_url: &str, token: &str, calls: &[GraphCall]) -> HttpRequest {
-    let items: Vec<BatchCall> = calls
+    let items: Vec<String> = calls
         .iter()
-        .map(|&call| BatchCall {
-            id: id(call).to_owned(),
-            path: path(call),
+        .map(|&call| {
+            format!(
+                r#"{{"id":"{}","method":"GET","url":"{}"}}"#,
+                id(call),
+                path(call)
+            )
         })
         .collect();
-    directory::batch(base_url, token, &items).max_body_bytes(MAX_ANSWER_BYTES)
+    let body = format!(r#"{{"requests":[{}]}}"#, items.join(","));
+    HttpRequest::post(format!("{}/$batch", base_url.trim_end_matches('/')))
+        .header("Authorization", format!("Bearer {token}"))
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .body(Body::Text(body))
+        .max_body_bytes(MAX_ANSWER_BYTES)
 }
 
 /// A success answer's body, or the answer classified as the single call's would be.
@@ -175,11 +185,10 @@ fn answer_to(call: GraphCall, answer: Option<&BatchAnswer>) -> Result<Vec<u8>, G
     if (200..300).contains(&answer.status) {
         return Ok(answer.body.clone());
     }
-    let retry_after = answer.retry_after_seconds.map(|s| s.to_string());
     Err(classify(
         call,
         answer.status,
-        retry_after.as_deref(),
+        answer.retry_after.as_deref(),
         &answer.body,
     ))
 }
@@ -216,7 +225,6 @@ pub async fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::Body;
     use crate::service::ServiceError;
     use serde_json::Value;
 

@@ -2,9 +2,8 @@
 
 use std::cell::RefCell;
 use std::future::Future;
-use std::rc::Rc;
 
-use futures::future::{join, join3, FutureExt};
+use futures::future::join;
 
 use crate::auth::navigation::Navigation;
 use crate::auth::token_endpoint::TokenEndpoint;
@@ -247,59 +246,37 @@ async fn read(
     cancel: &Cancel,
 ) -> Result<Snapshot, SyncFailure> {
     let base = config.graph_base_url.as_str();
-    let graph = read_graph(base, tokens, cancel).map(Rc::new).shared();
-    let graph_for_photo = graph.clone();
-    // The errors of Graph's reads, then (inner) of the photo's processing.
-    let exchange = async {
-        let reads = graph_for_photo.await;
-        if let Some(Err(e)) = &reads.metadata {
-            return Err(e.clone());
+    // With the My Site host in `config.json` SharePoint is read alongside Graph; without it, as
+    // soon as Graph's `mySite` names it. Either way the photo is processed alongside SharePoint.
+    let (graph, exchange, sharepoint_side) = match &config.my_site_host {
+        Some(host) => {
+            let graph_side = async {
+                let reads = read_graph(base, tokens, cancel).await;
+                let exchange = process_exchange(&reads).await;
+                (reads, exchange)
+            };
+            let sharepoint_side = read_sharepoint(host.clone(), tokens, cancel);
+            let ((reads, exchange), sharepoint_side) = join(graph_side, sharepoint_side).await;
+            (reads, exchange, sharepoint_side)
         }
-        let bytes = match &reads.bytes {
-            Some(Ok(bytes)) => bytes,
-            Some(Err(e)) => return Err(e.clone()),
-            None => return Err(unanswered()),
-        };
-        let processed = match browser::process(bytes, DEFAULT_EDGE).await {
-            Ok(processed) => processed,
-            Err(e) => return Ok(Err(SyncFailure::from(&e))),
-        };
-        Ok(browser::fingerprint(&processed.jpeg)
-            .await
-            .map(|fingerprint| (processed, fingerprint))
-            .map_err(|e| SyncFailure::from(&e)))
+        None => {
+            let reads = read_graph(base, tokens, cancel).await;
+            let host = user_of(&reads)
+                .map_err(|e| SyncFailure::from(&e))
+                .and_then(|user| {
+                    my_site_host(None, user.my_site.as_deref(), config.is_local())
+                        .map_err(|e| SyncFailure::from(&e))
+                });
+            let sharepoint_side = async {
+                match host {
+                    Ok(host) => read_sharepoint(host, tokens, cancel).await,
+                    Err(e) => Err(e),
+                }
+            };
+            let (exchange, sharepoint_side) = join(process_exchange(&reads), sharepoint_side).await;
+            (reads, exchange, sharepoint_side)
+        }
     };
-    let graph_for_host = graph.clone();
-    let sharepoint_side = async {
-        let host = match &config.my_site_host {
-            Some(host) => host.clone(),
-            None => {
-                let reads = graph_for_host.await;
-                let user = user_of(&reads).map_err(|e| SyncFailure::from(&e))?;
-                my_site_host(None, user.my_site.as_deref(), config.is_local())
-                    .map_err(|e| SyncFailure::from(&e))?
-            }
-        };
-        let version = format!("{}", now_ms() as u64);
-        let predicted_url = tokens
-            .object_id()
-            .and_then(|oid| sharepoint::predicted_large_thumbnail_url(&host, &oid, &version));
-        // One attempt: a guess that fails costs nothing but the fetch it saved.
-        let predicted = async {
-            match &predicted_url {
-                Some(url) => sharepoint::thumbnail(&host, tokens, url).await.ok(),
-                None => None,
-            }
-        };
-        let profile = retrying(cancel, || sharepoint::my_properties(&host, tokens));
-        let (profile, predicted) = join(profile, predicted).await;
-        let profile = profile
-            .map_err(|e| sharepoint_failure(&e, sharepoint::granted_scopes(&host, tokens)))?;
-        let predicted = predicted_url.zip(predicted);
-        let thumbnail = current_thumbnail(&host, tokens, &profile, predicted, cancel).await;
-        Ok::<_, SyncFailure>((host, profile, thumbnail))
-    };
-    let (graph, exchange, sharepoint_side) = join3(graph, exchange, sharepoint_side).await;
     // The most specific reason first: who the user is, then their photo, then SharePoint, then
     // what the photo turned out to be.
     let user = user_of(&graph).map_err(|e| SyncFailure::from(&e))?;
@@ -338,6 +315,56 @@ async fn read(
         sharepoint,
         in_sync,
     })
+}
+
+/// The Exchange photo processed and fingerprinted: Graph's failure (outer) or the photo's
+/// (inner).
+async fn process_exchange(
+    reads: &BatchedReads,
+) -> Result<Result<(browser::ProcessedPhoto, Vec<u8>), SyncFailure>, GraphError> {
+    if let Some(Err(e)) = &reads.metadata {
+        return Err(e.clone());
+    }
+    let bytes = match &reads.bytes {
+        Some(Ok(bytes)) => bytes,
+        Some(Err(e)) => return Err(e.clone()),
+        None => return Err(unanswered()),
+    };
+    let processed = match browser::process(bytes, DEFAULT_EDGE).await {
+        Ok(processed) => processed,
+        Err(e) => return Ok(Err(SyncFailure::from(&e))),
+    };
+    Ok(browser::fingerprint(&processed.jpeg)
+        .await
+        .map(|fingerprint| (processed, fingerprint))
+        .map_err(|e| SyncFailure::from(&e)))
+}
+
+/// SharePoint's side of the reading: the profile and, alongside it, the large thumbnail at the
+/// address predicted from the account; the thumbnail the profile names when that was not it.
+async fn read_sharepoint(
+    host: MySiteOrigin,
+    tokens: &(impl TokenSource + SignedIn),
+    cancel: &Cancel,
+) -> Result<(MySiteOrigin, SharePointProfile, Option<Vec<u8>>), SyncFailure> {
+    let version = format!("{}", now_ms() as u64);
+    let predicted_url = tokens
+        .object_id()
+        .and_then(|oid| sharepoint::predicted_large_thumbnail_url(&host, &oid, &version));
+    // One attempt: a guess that fails costs nothing but the fetch it would have saved.
+    let predicted = async {
+        match &predicted_url {
+            Some(url) => sharepoint::thumbnail(&host, tokens, url).await.ok(),
+            None => None,
+        }
+    };
+    let profile = retrying(cancel, || sharepoint::my_properties(&host, tokens));
+    let (profile, predicted) = join(profile, predicted).await;
+    let profile =
+        profile.map_err(|e| sharepoint_failure(&e, sharepoint::granted_scopes(&host, tokens)))?;
+    let predicted = predicted_url.zip(predicted);
+    let thumbnail = current_thumbnail(&host, tokens, &profile, predicted, cancel).await;
+    Ok((host, profile, thumbnail))
 }
 
 /// Graph's three reads in one `$batch`; the reads that failed transiently are sent again (in a

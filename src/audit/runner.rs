@@ -632,7 +632,7 @@ async fn batch(
             }
             if matches!(answer.status, 429 | 503) {
                 any_throttled = true;
-                if let Some(seconds) = answer.retry_after_seconds {
+                if let Some(seconds) = answer.retry_after_seconds() {
                     retry_after = Some(retry_after.unwrap_or(0.0).max(seconds * 1000.0));
                 }
                 if attempt >= MAX_ATTEMPTS {

@@ -161,9 +161,9 @@ pub fn batch(base_url: &str, token: &str, calls: &[BatchCall]) -> HttpRequest {
 pub struct BatchAnswer {
     pub id: String,
     pub status: u16,
-    /// `Retry-After` of this answer, in seconds (readable here even where the top-level header
+    /// `Retry-After` of this answer, as sent (readable here even where the top-level header
     /// is not exposed to the page).
-    pub retry_after_seconds: Option<f64>,
+    pub retry_after: Option<String>,
     pub content_type: Option<String>,
     /// The body: JSON as its text, anything else decoded from base64.
     pub body: Vec<u8>,
@@ -212,12 +212,19 @@ fn read_answer(item: &Value) -> Result<BatchAnswer, String> {
         Some(other) => other.to_string().into_bytes(),
     };
     Ok(BatchAnswer {
-        retry_after_seconds: header("Retry-After").and_then(|s| s.trim().parse::<f64>().ok()),
+        retry_after: header("Retry-After"),
         id,
         status,
         content_type,
         body,
     })
+}
+
+impl BatchAnswer {
+    /// `Retry-After` in seconds, when it is a number (Graph may send decimals: `2.128`).
+    pub fn retry_after_seconds(&self) -> Option<f64> {
+        self.retry_after.as_deref()?.trim().parse::<f64>().ok()
+    }
 }
 
 fn trim(base_url: &str) -> &str {
@@ -323,7 +330,8 @@ mod tests {
         assert_eq!(meta["width"], 48);
         assert_eq!(answers[1].body, [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10]);
         assert_eq!(answers[2].status, 429);
-        assert_eq!(answers[2].retry_after_seconds, Some(7.0));
+        assert_eq!(answers[2].retry_after.as_deref(), Some("7"));
+        assert_eq!(answers[2].retry_after_seconds(), Some(7.0));
         assert!(answers[3].body.is_empty());
         assert!(parse_batch(br#"{"responses":[{"id":"x"}]}"#).is_err());
         assert!(parse_batch(br#"{"value":[]}"#).is_err());

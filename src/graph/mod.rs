@@ -1,5 +1,6 @@
 //! Microsoft Graph, as far as the self-service sync needs it: the signed-in user (`/me`, for
-//! the UPN and the My Site host) and their Exchange photo (metadata and bytes).
+//! the UPN and the My Site host) and their Exchange photo (metadata and bytes), read together
+//! in one `$batch` (`reads`).
 //!
 //! `request` builds requests, `response` parses answers and reads Graph's own error cases
 //! ([`GraphProblem`]) on top of the failures every API shares ([`crate::service`]; together
@@ -13,9 +14,11 @@ pub mod client;
 pub mod directory;
 pub mod mail;
 pub mod my_site;
+pub mod reads;
 pub mod request;
 pub mod response;
 
-pub use client::{me, photo_bytes, photo_metadata};
+pub use client::me;
 pub use my_site::{my_site_host, MySiteError};
+pub use reads::BatchedReads;
 pub use response::{GraphCall, GraphError, GraphProblem, GraphUser, PhotoMetadata};

@@ -22,5 +22,5 @@ pub mod response;
 pub use client::{
     granted_scopes, my_properties, request_user_photo, set_my_profile_picture, thumbnail,
 };
-pub use request::large_thumbnail_url;
+pub use request::{large_thumbnail_url, predicted_large_thumbnail_url, same_file};
 pub use response::{SharePointCall, SharePointError, SharePointProblem, SharePointProfile};

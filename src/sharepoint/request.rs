@@ -90,6 +90,44 @@ pub fn large_thumbnail_url(picture_url: &str, host: &str, version: Option<&str>)
     Some(url.into())
 }
 
+/// The profile pictures' folder on the My Site host when its language is English (the folder's
+/// name follows the host's language; Microsoft's "SharePoint Online user profile picture
+/// synchronization": "If the My Site Host root web locale is set to English, the name of the
+/// folder will be Profile Pictures").
+pub const PICTURES_FOLDER: &str = "/User Photos/Profile Pictures/";
+
+/// Where SharePoint most likely keeps the large thumbnail of the user whose Entra object id is
+/// `oid`, before the profile says: `{host}/User Photos/Profile Pictures/{oid}_LThumb.jpg`, with
+/// `version` as the query so no cache answers. SharePoint makes "three thumbnail versions with
+/// predictable sizes and names" (Update-SPProfilePhotoStore's reference); naming them by the
+/// object id is what this tenant's emulator does and an assumption for any other, so the
+/// guess is only a guess: use what it fetched only when the profile's `PictureURL` then names
+/// the same file ([`same_file`]). `None` for an `oid` that is not a GUID.
+pub fn predicted_large_thumbnail_url(host: &str, oid: &str, version: &str) -> Option<String> {
+    let is_guid = oid.len() == 36
+        && oid.chars().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    if !is_guid {
+        return None;
+    }
+    large_thumbnail_url(
+        &format!("{PICTURES_FOLDER}{}_LThumb.jpg", oid.to_ascii_lowercase()),
+        host,
+        Some(version),
+    )
+}
+
+/// True when two addresses name the same file: the same origin and the same path (SharePoint's
+/// paths are not case-sensitive), whatever their queries.
+pub fn same_file(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin() && a.path().eq_ignore_ascii_case(b.path()),
+        _ => false,
+    }
+}
+
 fn authorized(request: HttpRequest, token: &str) -> HttpRequest {
     request.header("Authorization", format!("Bearer {token}"))
 }
@@ -205,5 +243,68 @@ mod tests {
             large_thumbnail_url("//evil.example/a_MThumb.jpg", HOST, None),
             None
         );
+    }
+
+    #[test]
+    fn the_large_thumbnail_is_predicted_from_the_object_id() {
+        let oid = "4b5a4189-ca7c-467b-baf9-1cf17294f36a";
+        let predicted = predicted_large_thumbnail_url(HOST, oid, "17").unwrap();
+        assert_eq!(
+            predicted,
+            format!("{HOST}/User%20Photos/Profile%20Pictures/{oid}_LThumb.jpg?t=17")
+        );
+        assert_eq!(
+            predicted_large_thumbnail_url(HOST, &oid.to_uppercase(), "17").as_deref(),
+            Some(predicted.as_str())
+        );
+        for not_an_id in [
+            "",
+            "adele",
+            "../../_api/web",
+            "4b5a4189-ca7c-467b-baf9-1cf17294f36a/x",
+        ] {
+            assert_eq!(
+                predicted_large_thumbnail_url(HOST, not_an_id, "1"),
+                None,
+                "{not_an_id}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_prediction_counts_only_for_the_file_the_profile_names() {
+        let oid = "4b5a4189-ca7c-467b-baf9-1cf17294f36a";
+        let predicted = predicted_large_thumbnail_url(HOST, oid, "17").unwrap();
+        let named =
+            |picture: &str| large_thumbnail_url(picture, HOST, Some("63870000000")).unwrap();
+        // The profile names the medium thumbnail with its own version: the same file.
+        assert!(same_file(
+            &predicted,
+            &named(&format!(
+                "{HOST}/User%20Photos/Profile%20Pictures/{oid}_MThumb.jpg?t=1"
+            ))
+        ));
+        assert!(same_file(
+            &predicted,
+            &named(&format!(
+                "/User Photos/Profile Pictures/{}_MThumb.jpg",
+                oid.to_uppercase()
+            ))
+        ));
+        // Another name, folder or host: not the profile's picture.
+        for other in [
+            format!("{HOST}/User%20Photos/Profile%20Pictures/adele_contoso_com_MThumb.jpg"),
+            format!("{HOST}/User%20Photos/Profilbilder/{oid}_MThumb.jpg"),
+            format!("{HOST}/User%20Photos/Profile%20Pictures/{oid}_x_MThumb.jpg"),
+        ] {
+            assert!(!same_file(&predicted, &named(&other)), "{other}");
+        }
+        assert!(!same_file(
+            &predicted,
+            &format!(
+                "https://contoso.sharepoint.com/User%20Photos/Profile%20Pictures/{oid}_LThumb.jpg"
+            )
+        ));
+        assert!(!same_file(&predicted, "not a url"));
     }
 }

@@ -23,4 +23,4 @@ pub mod tabs;
 pub use cancel::Cancel;
 pub use phase::{PhotoSummary, Service, SharePointSummary, SyncFailure, SyncPhase};
 pub use retry::RetryPolicy;
-pub use runner::{run_compare, run_sync, Comparison};
+pub use runner::{run_compare, run_sync, Comparison, SignedIn};

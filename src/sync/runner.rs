@@ -1,13 +1,16 @@
 //! The pipeline in the browser: the I/O of a sync, in order, reporting each [`SyncPhase`].
 
+use std::cell::RefCell;
 use std::future::Future;
 
-use futures::future::{join, join3, FutureExt};
+use futures::future::join;
 
-use crate::auth::TokenSource;
+use crate::auth::navigation::Navigation;
+use crate::auth::token_endpoint::TokenEndpoint;
+use crate::auth::{Session, TokenSource};
 use crate::browser::{now_ms, sleep};
 use crate::config::{AppConfig, MySiteOrigin};
-use crate::graph::{self, my_site_host};
+use crate::graph::{self, my_site_host, BatchedReads, GraphError, GraphUser};
 use crate::photo::{self, browser, DEFAULT_EDGE};
 use crate::sharepoint::{self, large_thumbnail_url, SharePointProfile};
 
@@ -47,7 +50,7 @@ const VERIFY_PAUSE_MS: u32 = 1_000;
 /// ```
 pub async fn run_sync(
     config: &AppConfig,
-    tokens: &impl TokenSource,
+    tokens: &(impl TokenSource + SignedIn),
     force: bool,
     earlier: Option<Comparison>,
     cancel: &Cancel,
@@ -82,7 +85,7 @@ pub async fn run_sync(
 /// `cancel` is set.
 pub async fn run_compare(
     config: &AppConfig,
-    tokens: &impl TokenSource,
+    tokens: &(impl TokenSource + SignedIn),
     cancel: &Cancel,
     on_phase: impl Fn(SyncPhase),
 ) -> (SyncPhase, Option<Comparison>) {
@@ -126,7 +129,7 @@ struct Snapshot {
 /// error); `Idle` as the error when cancelled.
 async fn read_and_compare(
     config: &AppConfig,
-    tokens: &impl TokenSource,
+    tokens: &(impl TokenSource + SignedIn),
     cancel: &Cancel,
     on_phase: &dyn Fn(SyncPhase),
 ) -> Result<Comparison, SyncPhase> {
@@ -231,52 +234,56 @@ async fn write(
     }
 }
 
-/// Reads Graph (user, photo metadata and bytes) and SharePoint (token, properties, current
-/// thumbnail) concurrently, then processes and compares the photos.
+/// Reads Graph (user, photo metadata and bytes, in one `$batch`) and SharePoint (token,
+/// properties, current thumbnail) concurrently, then compares the photos. The Exchange photo is
+/// processed as soon as it is in, while SharePoint is still being read; the current large
+/// thumbnail is fetched at its predicted address alongside the profile
+/// ([`sharepoint::predicted_large_thumbnail_url`]), and used only if the profile names that
+/// file.
 async fn read(
     config: &AppConfig,
-    tokens: &impl TokenSource,
+    tokens: &(impl TokenSource + SignedIn),
     cancel: &Cancel,
 ) -> Result<Snapshot, SyncFailure> {
     let base = config.graph_base_url.as_str();
-    let user = retrying(cancel, || graph::me(base, tokens)).shared();
-    let exchange = async {
-        let (metadata, bytes) = join(
-            retrying(cancel, || graph::photo_metadata(base, tokens)),
-            retrying(cancel, || graph::photo_bytes(base, tokens)),
-        )
-        .await;
-        metadata?;
-        bytes
+    // With the My Site host in `config.json` SharePoint is read alongside Graph; without it, as
+    // soon as Graph's `mySite` names it. Either way the photo is processed alongside SharePoint.
+    let (graph, exchange, sharepoint_side) = match &config.my_site_host {
+        Some(host) => {
+            let graph_side = async {
+                let reads = read_graph(base, tokens, cancel).await;
+                let exchange = process_exchange(&reads).await;
+                (reads, exchange)
+            };
+            let sharepoint_side = read_sharepoint(host.clone(), tokens, cancel);
+            let ((reads, exchange), sharepoint_side) = join(graph_side, sharepoint_side).await;
+            (reads, exchange, sharepoint_side)
+        }
+        None => {
+            let reads = read_graph(base, tokens, cancel).await;
+            let host = user_of(&reads)
+                .map_err(|e| SyncFailure::from(&e))
+                .and_then(|user| {
+                    my_site_host(None, user.my_site.as_deref(), config.is_local())
+                        .map_err(|e| SyncFailure::from(&e))
+                });
+            let sharepoint_side = async {
+                match host {
+                    Ok(host) => read_sharepoint(host, tokens, cancel).await,
+                    Err(e) => Err(e),
+                }
+            };
+            let (exchange, sharepoint_side) = join(process_exchange(&reads), sharepoint_side).await;
+            (reads, exchange, sharepoint_side)
+        }
     };
-    let user_for_host = user.clone();
-    let sharepoint_side = async {
-        let host = match &config.my_site_host {
-            Some(host) => host.clone(),
-            None => {
-                let user = user_for_host.await.map_err(|e| SyncFailure::from(&e))?;
-                my_site_host(None, user.my_site.as_deref(), config.is_local())
-                    .map_err(|e| SyncFailure::from(&e))?
-            }
-        };
-        let profile = retrying(cancel, || sharepoint::my_properties(&host, tokens))
-            .await
-            .map_err(|e| sharepoint_failure(&e, sharepoint::granted_scopes(&host, tokens)))?;
-        let thumbnail = current_thumbnail(&host, tokens, &profile, cancel).await;
-        Ok::<_, SyncFailure>((host, profile, thumbnail))
-    };
-    let (user, exchange, sharepoint_side) = join3(user, exchange, sharepoint_side).await;
-    // The most specific reason first: who the user is, then their photo, then SharePoint.
-    let user = user.map_err(|e| SyncFailure::from(&e))?;
-    let exchange_bytes = exchange.map_err(|e| SyncFailure::from(&e))?;
+    // The most specific reason first: who the user is, then their photo, then SharePoint, then
+    // what the photo turned out to be.
+    let user = user_of(&graph).map_err(|e| SyncFailure::from(&e))?;
+    let exchange = exchange.map_err(|e| SyncFailure::from(&e))?;
     let (host, profile, thumbnail) = sharepoint_side?;
+    let (processed, fingerprint) = exchange?;
 
-    let processed = browser::process(&exchange_bytes, DEFAULT_EDGE)
-        .await
-        .map_err(|e| SyncFailure::from(&e))?;
-    let fingerprint = browser::fingerprint(&processed.jpeg)
-        .await
-        .map_err(|e| SyncFailure::from(&e))?;
     let sharepoint_fingerprint = match &thumbnail {
         Some(bytes) => browser::fingerprint(bytes).await.ok(),
         None => None,
@@ -299,7 +306,7 @@ async fn read(
         picture_timestamp: profile.picture_timestamp.clone(),
     };
     Ok(Snapshot {
-        upn: user.user_principal_name,
+        upn: user.user_principal_name.clone(),
         host,
         profile,
         jpeg: processed.jpeg,
@@ -310,11 +317,98 @@ async fn read(
     })
 }
 
-/// SharePoint's current large thumbnail, when it shows a real picture and it can be read.
+/// The Exchange photo processed and fingerprinted: Graph's failure (outer) or the photo's
+/// (inner).
+async fn process_exchange(
+    reads: &BatchedReads,
+) -> Result<Result<(browser::ProcessedPhoto, Vec<u8>), SyncFailure>, GraphError> {
+    if let Some(Err(e)) = &reads.metadata {
+        return Err(e.clone());
+    }
+    let bytes = match &reads.bytes {
+        Some(Ok(bytes)) => bytes,
+        Some(Err(e)) => return Err(e.clone()),
+        None => return Err(unanswered()),
+    };
+    let processed = match browser::process(bytes, DEFAULT_EDGE).await {
+        Ok(processed) => processed,
+        Err(e) => return Ok(Err(SyncFailure::from(&e))),
+    };
+    Ok(browser::fingerprint(&processed.jpeg)
+        .await
+        .map(|fingerprint| (processed, fingerprint))
+        .map_err(|e| SyncFailure::from(&e)))
+}
+
+/// SharePoint's side of the reading: the profile and, alongside it, the large thumbnail at the
+/// address predicted from the account; the thumbnail the profile names when that was not it.
+async fn read_sharepoint(
+    host: MySiteOrigin,
+    tokens: &(impl TokenSource + SignedIn),
+    cancel: &Cancel,
+) -> Result<(MySiteOrigin, SharePointProfile, Option<Vec<u8>>), SyncFailure> {
+    let version = format!("{}", now_ms() as u64);
+    let predicted_url = tokens
+        .object_id()
+        .and_then(|oid| sharepoint::predicted_large_thumbnail_url(&host, &oid, &version));
+    // One attempt: a guess that fails costs nothing but the fetch it would have saved.
+    let predicted = async {
+        match &predicted_url {
+            Some(url) => sharepoint::thumbnail(&host, tokens, url).await.ok(),
+            None => None,
+        }
+    };
+    let profile = retrying(cancel, || sharepoint::my_properties(&host, tokens));
+    let (profile, predicted) = join(profile, predicted).await;
+    let profile =
+        profile.map_err(|e| sharepoint_failure(&e, sharepoint::granted_scopes(&host, tokens)))?;
+    let predicted = predicted_url.zip(predicted);
+    let thumbnail = current_thumbnail(&host, tokens, &profile, predicted, cancel).await;
+    Ok((host, profile, thumbnail))
+}
+
+/// Graph's three reads in one `$batch`; the reads that failed transiently are sent again (in a
+/// smaller batch) by the retry policy, with the longest `Retry-After` among them.
+async fn read_graph(base: &str, tokens: &impl TokenSource, cancel: &Cancel) -> BatchedReads {
+    let origin = crate::http::origin_of(base);
+    let reads = RefCell::new(BatchedReads::default());
+    let _ = retrying(cancel, || async {
+        let pending = reads.borrow().pending();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let answered = graph::reads::send(base, tokens, &pending).await;
+        let mut reads = reads.borrow_mut();
+        reads.settle(&origin, &pending, answered);
+        reads.transient().map_or(Ok(()), Err)
+    })
+    .await;
+    reads.into_inner()
+}
+
+/// The user Graph gave, or why not.
+fn user_of(reads: &BatchedReads) -> Result<&GraphUser, GraphError> {
+    match &reads.user {
+        Some(Ok(user)) => Ok(user),
+        Some(Err(e)) => Err(e.clone()),
+        None => Err(unanswered()),
+    }
+}
+
+fn unanswered() -> GraphError {
+    GraphError::Malformed {
+        detail: "$batch: no answer".to_owned(),
+    }
+}
+
+/// SharePoint's current large thumbnail, when it shows a real picture and it can be read:
+/// `predicted` (an address and what it gave) when the profile names that same file, else
+/// fetched from the address the profile gives.
 async fn current_thumbnail(
     host: &MySiteOrigin,
     tokens: &impl TokenSource,
     profile: &SharePointProfile,
+    predicted: Option<(String, Vec<u8>)>,
     cancel: &Cancel,
 ) -> Option<Vec<u8>> {
     if !profile.has_picture() {
@@ -325,9 +419,29 @@ async fn current_thumbnail(
         host,
         profile.picture_timestamp.as_deref(),
     )?;
+    if let Some((predicted_url, bytes)) = predicted {
+        if sharepoint::same_file(&predicted_url, &url) {
+            return Some(bytes);
+        }
+    }
     retrying(cancel, || sharepoint::thumbnail(host, tokens, &url))
         .await
         .ok()
+}
+
+/// Who is signed in, as far as the sync's guesses need it: the account's Entra object id, which
+/// SharePoint's thumbnail names are predicted from. Without one (the default) nothing is
+/// guessed.
+pub trait SignedIn {
+    fn object_id(&self) -> Option<String> {
+        None
+    }
+}
+
+impl<N: Navigation, E: TokenEndpoint> SignedIn for Session<N, E> {
+    fn object_id(&self) -> Option<String> {
+        self.account().map(|account| account.oid)
+    }
 }
 
 /// Reads SharePoint back until it shows a new real picture, then checks that its new large

@@ -548,11 +548,17 @@ async fn latency_on_every_call_still_syncs_exactly_once() {
     assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
     let log = tokens_stayed_home(&emulator).await;
     assert_eq!(writes(&log), 1);
+    // Every request on the wire; the requests inside Graph's `$batch` are logged too, timed
+    // from when the batch (already slowed) ran them.
     assert!(
         log.iter()
-            .filter(|e| e.host != "control.localhost")
+            .filter(|e| e.host != "control.localhost" && e.batch_of.is_none())
             .all(|e| e.duration_ms >= 350),
         "every call was slow"
+    );
+    assert!(
+        log.iter().any(|e| e.batch_of.is_some()),
+        "Graph was read in a batch"
     );
 }
 
@@ -661,10 +667,12 @@ async fn a_connection_dropped_on_every_write_never_claims_nothing_changed() {
         "says the answer was lost, not that a check failed: {said}"
     );
     let log = tokens_stayed_home(&emulator).await;
-    // Five attempts by the page's policy; Chromium itself sends a request again once when a
-    // reused connection closes before any answer, so a few more may reach the server.
+    // Five attempts by the page's policy; Chromium itself sends a request again when a reused
+    // connection closes before any answer, on another one it holds to the host (the sign-in
+    // return reads the profile and the thumbnail side by side, so it holds two), so up to three
+    // arrivals per attempt may reach the server.
     let attempts = writes(&log);
-    assert!((2..=10).contains(&attempts), "bounded retries: {attempts}");
+    assert!((2..=15).contains(&attempts), "bounded retries: {attempts}");
     assert!(log
         .iter()
         .filter(|e| e.path_and_query.contains(WRITE) && e.method == "POST")
@@ -1455,21 +1463,27 @@ async fn a_write_whose_answer_is_lost_is_read_back_and_done_without_sending_it_a
         "the profile read back shows the photo: {}",
         page.body_text().await
     );
-    let log = tokens_stayed_home(&emulator).await;
-    // The page sent it once; Chromium itself sends a request again once when a reused
-    // connection closes before any answer, so two may reach the server, never more.
+    let mut log = tokens_stayed_home(&emulator).await;
+    log.sort_by_key(|e| (e.started_ms, e.seq));
+    // The page sent it once; Chromium itself sends a request again when a reused connection
+    // closes before any answer, on another one it holds to the host (two: the sign-in return
+    // reads the profile and the thumbnail side by side), so up to three may reach the server,
+    // all before the page reads the profile back, and none after it.
     let attempts = writes(&log);
     assert!(
-        (1..=2).contains(&attempts),
+        (1..=3).contains(&attempts),
         "not sent again blindly: {attempts}"
     );
-    let first_write = log
+    let is_write = |e: &LogEntry| e.method == "POST" && e.path_and_query.contains(WRITE);
+    let first_write = log.iter().position(is_write).unwrap();
+    let read_back = log[first_write..]
         .iter()
-        .position(|e| e.method == "POST" && e.path_and_query.contains(WRITE))
-        .unwrap();
+        .position(|e| e.method == "GET" && e.path_and_query.contains(PROPERTIES))
+        .map(|i| first_write + i)
+        .expect("the profile was read back after the write");
     assert!(
-        requests(&log[first_write..], PROPERTIES) >= 1,
-        "the profile was read back after the write"
+        !log[read_back..].iter().any(is_write),
+        "nothing was written after the read-back showed the photo"
     );
     assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
 }

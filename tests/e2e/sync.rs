@@ -308,6 +308,126 @@ async fn leaving_the_screen_mid_sync_writes_nothing() {
     assert!(!state.user(&upn("adele")).unwrap().in_sync);
 }
 
+/// The requests of a sign-in return: from the returning page's document on, in the order they
+/// started.
+fn after_the_return(mut log: Vec<emulator::LogEntry>) -> Vec<emulator::LogEntry> {
+    log.sort_by_key(|e| (e.started_ms, e.seq));
+    let document = |e: &emulator::LogEntry| {
+        let path = e.path_and_query.split('?').next().unwrap_or_default();
+        e.host == "app.localhost" && e.method == "GET" && (path == "/" || path == "/index.html")
+    };
+    let start = log.iter().rposition(document).expect("the page came back");
+    log.split_off(start)
+}
+
+/// The sign-in return reads both photos in ten round trips, preflights included: the page, its
+/// `config.json`, the code's redemption and SharePoint's token, Graph's three reads in one
+/// `$batch`, SharePoint's profile and, alongside it, the large thumbnail at the address
+/// predicted from the account (the profile names it, so it is not fetched again). The
+/// requests inside the batch are logged too, but are no round trips of their own.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sign_in_return_reads_both_photos_in_ten_round_trips() {
+    let emulator = emulator().await;
+    let control = emulator.control();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    page.open("").await;
+    control.clear_log().await.unwrap();
+    page.sign_in(&upn("adele")).await;
+    page.wait_for_phase(&["compared"]).await;
+    let returned = after_the_return(control.log().await.unwrap());
+    let said = |entries: &[&emulator::LogEntry]| {
+        entries
+            .iter()
+            .map(|e| format!("{} {} {}", e.method, e.host, e.path_and_query))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let round_trips: Vec<&emulator::LogEntry> =
+        returned.iter().filter(|e| e.batch_of.is_none()).collect();
+    assert!(
+        round_trips.len() <= 10,
+        "{} round trips:\n{}",
+        round_trips.len(),
+        said(&round_trips)
+    );
+    let to_graph: Vec<&emulator::LogEntry> = round_trips
+        .iter()
+        .copied()
+        .filter(|e| e.host == "graph.localhost")
+        .collect();
+    assert_eq!(
+        to_graph.len(),
+        2,
+        "a preflight and one batch:\n{}",
+        said(&to_graph)
+    );
+    let batched: Vec<&str> = returned
+        .iter()
+        .filter(|e| e.batch_of.is_some())
+        .map(|e| e.path_and_query.split('?').next().unwrap_or_default())
+        .collect();
+    assert_eq!(batched.len(), 3, "{batched:?}");
+    for path in ["/v1.0/me", "/v1.0/me/photo", "/v1.0/me/photo/$value"] {
+        assert!(batched.contains(&path), "{path} in {batched:?}");
+    }
+    let thumbnails = round_trips
+        .iter()
+        .filter(|e| e.method == "GET" && e.path_and_query.contains("_LThumb.jpg"))
+        .count();
+    assert_eq!(thumbnails, 1, "the predicted thumbnail was the profile's");
+    assert_tokens_only_to_allowed_hosts(&returned);
+}
+
+/// The thumbnail fetched at the predicted address is never compared when the profile names
+/// another file: Alex's own thumbnail is his current photo, but his profile names Adele's
+/// older one, so the comparison must find a different photo.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_profile_naming_another_file_is_compared_with_that_file() {
+    let emulator = emulator().await;
+    let control = emulator.control();
+    let state = control.state().await.unwrap();
+    let oid = |user: &str| state.user(&upn(user)).unwrap().oid.clone();
+    let (alex, adele) = (oid("alex"), oid("adele"));
+    control
+        .set_profile_property(
+            &upn("alex"),
+            "PictureURL",
+            &format!(
+                "{}/User%20Photos/Profile%20Pictures/{adele}_MThumb.jpg",
+                emulator.origin("contoso-my")
+            ),
+        )
+        .await
+        .unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    signed_in(&page, "alex").await;
+    page.wait_for_phase(&["compared"]).await;
+    assert_eq!(
+        page.wait_for_focus("sync-outcome-title").await,
+        "SharePoint shows a different photo"
+    );
+    assert!(image_loaded(&page, "sharepoint-photo").await);
+    let fetched: Vec<String> = control
+        .log()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.method == "GET" && e.path_and_query.contains("_LThumb.jpg"))
+        .map(|e| e.path_and_query)
+        .collect();
+    assert!(
+        fetched.iter().any(|p| p.contains(&alex)),
+        "the predicted address was tried: {fetched:?}"
+    );
+    assert!(
+        fetched.iter().any(|p| p.contains(&adele)),
+        "the profile's own file was fetched: {fetched:?}"
+    );
+    assert_eq!(writes(&control.log().await.unwrap()), 0);
+}
+
 /// A help-article link for someone already in sync ends on "nothing to do", with both photos.
 async fn the_help_article_link_for_someone_in_sync_ends_on_nothing_to_do_with_the_photos(
     engine: Engine,

@@ -54,6 +54,9 @@ impl TokenSource for MintedTokens {
     }
 }
 
+/// No account: the runner guesses no thumbnail address.
+impl sync::SignedIn for MintedTokens {}
+
 fn config() -> AppConfig {
     // No mySiteHost: the My Site host comes from Graph's mySite, as in most deployments.
     AppConfig::parse(&format!(

@@ -141,6 +141,70 @@ pub fn check(shared: &Shared, req: &Req) -> Option<Action> {
     })
 }
 
+/// What a rule does to one request inside a Graph `$batch`, in the way Graph would answer it.
+/// Known (JSON batching, <https://learn.microsoft.com/graph/json-batching>): each request is
+/// answered inside the batch's one answer with its own status, headers and body. Assumed, as
+/// the documentation says nothing of it: a request whose answer is late makes the whole batch's
+/// answer late (it is sent once every request is answered), and what happens on the wire — a
+/// slow body, a connection closed — happens to the batch's one answer, so to every request in
+/// it.
+pub struct ItemFault {
+    /// Wait before the request runs (the rule's `latency_ms`): `Delay` holds the batch's answer.
+    pub delay_ms: u64,
+    /// The request's answer instead of the service's (`Status`, `Body`, `Redirect`).
+    pub answer: Option<Resp>,
+    /// The service handles the request (its effects happen).
+    pub runs: bool,
+    /// The batch's answer trickles out over this long (`SlowBody`).
+    pub slow_body_ms: Option<u64>,
+    /// The batch's connection is closed instead of answered (`DropConnection`,
+    /// `DropAfterHandling`).
+    pub drops_batch: bool,
+    /// What the log says of the request.
+    pub injected: &'static str,
+}
+
+/// What `rule` does to a `$batch` request to Graph ([`ItemFault`]).
+pub fn batch_item(rule: &FaultRule) -> ItemFault {
+    let mut fault = ItemFault {
+        delay_ms: rule.latency_ms.unwrap_or(0),
+        answer: None,
+        runs: true,
+        slow_body_ms: None,
+        drops_batch: false,
+        injected: "fault",
+    };
+    match &rule.kind {
+        FaultKind::Status => {
+            fault.answer = Some(error_response("graph", rule.status, rule.retry_after_secs));
+        }
+        FaultKind::Body { content_type, body } => {
+            let status = StatusCode::from_u16(rule.status).unwrap_or(StatusCode::OK);
+            let mut resp = wire::with_type(status, content_type, body.clone());
+            if let Some(s) = rule.retry_after_secs {
+                wire::set_header(&mut resp, "retry-after", &s.to_string());
+            }
+            fault.answer = Some(resp);
+        }
+        FaultKind::Redirect { location } => fault.answer = Some(wire::redirect(location)),
+        FaultKind::Delay => fault.injected = "delay",
+        FaultKind::SlowBody { ms } => {
+            fault.slow_body_ms = Some(*ms);
+            fault.injected = "slow";
+        }
+        FaultKind::DropConnection => {
+            fault.runs = false;
+            fault.drops_batch = true;
+            fault.injected = "dropped";
+        }
+        FaultKind::DropAfterHandling => {
+            fault.drops_batch = true;
+            fault.injected = "dropped";
+        }
+    }
+    fault
+}
+
 /// An error answer in the shape of the service behind `label`.
 pub fn error_response(label: &str, status: u16, retry_after: Option<u64>) -> Resp {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
@@ -332,7 +396,58 @@ mod tests {
         let shared = with_rules(vec![rule(|r| r.kind = FaultKind::DropAfterHandling)]);
         assert!(
             fire(&shared, "graph", "graph.localhost", "GET", "/", true).is_none(),
-            "$batch items only take Status rules"
+            "status_only skips the other kinds"
         );
+    }
+
+    #[test]
+    fn batch_items_take_every_kind_in_the_way_the_batch_answers() {
+        let status = batch_item(&rule(|r| {
+            r.status = 429;
+            r.retry_after_secs = Some(3);
+            r.latency_ms = Some(5);
+        }));
+        let answer = status.answer.expect("answered instead of the service");
+        assert_eq!(answer.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(answer.headers()["retry-after"], "3");
+        assert_eq!((status.delay_ms, status.injected), (5, "fault"));
+        assert!(!status.drops_batch && status.slow_body_ms.is_none());
+
+        let body = batch_item(&rule(|r| {
+            r.status = 200;
+            r.kind = FaultKind::Body {
+                content_type: "image/jpeg".into(),
+                body: "truncated".into(),
+            };
+        }));
+        let answer = body.answer.expect("the rule's body");
+        assert_eq!(answer.headers()["content-type"], "image/jpeg");
+
+        let redirect = batch_item(&rule(|r| {
+            r.kind = FaultKind::Redirect {
+                location: "http://evil.localhost/x".into(),
+            }
+        }));
+        assert_eq!(
+            redirect.answer.unwrap().headers()["location"],
+            "http://evil.localhost/x"
+        );
+
+        let slow = batch_item(&rule(|r| r.kind = FaultKind::SlowBody { ms: 400 }));
+        assert!(slow.answer.is_none() && slow.runs);
+        assert_eq!((slow.slow_body_ms, slow.injected), (Some(400), "slow"));
+
+        let held = batch_item(&rule(|r| {
+            r.kind = FaultKind::Delay;
+            r.latency_ms = Some(900);
+        }));
+        assert!(held.answer.is_none() && held.runs && !held.drops_batch);
+        assert_eq!((held.delay_ms, held.injected), (900, "delay"));
+
+        let dropped = batch_item(&rule(|r| r.kind = FaultKind::DropConnection));
+        assert!(!dropped.runs && dropped.drops_batch);
+        let after = batch_item(&rule(|r| r.kind = FaultKind::DropAfterHandling));
+        assert!(after.runs && after.drops_batch);
+        assert_eq!(after.injected, "dropped");
     }
 }

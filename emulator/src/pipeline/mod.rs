@@ -27,6 +27,11 @@ use faults::Action;
 #[derive(Clone, Copy, Debug)]
 pub struct Dropped;
 
+/// Marks an answer whose body a service wants trickled out over this many milliseconds (a
+/// `$batch` holding a request with a slow-body fault).
+#[derive(Clone, Copy, Debug)]
+pub struct SlowBody(pub u64);
+
 /// The middleware in front of every service host (all hosts but `control.localhost`).
 pub async fn layer(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Resp {
     let t0 = Instant::now();
@@ -79,6 +84,14 @@ pub async fn layer(State(shared): State<Arc<Shared>>, request: Request, next: Ne
         }
         None => answer(service().await),
     };
+    // A service that asks for its answer to be lost or slow (a `$batch` with such a request).
+    if resp.extensions().get::<Dropped>().is_some() {
+        return dropped(&shared, entry, t0, None);
+    }
+    if let Some(SlowBody(ms)) = resp.extensions().get::<SlowBody>().copied() {
+        entry.injected = Some("slow".into());
+        slow_ms = Some(ms).filter(|ms| *ms > 0);
+    }
     if resp.headers().contains_key("x-emulator-throttled") {
         resp.headers_mut().remove("x-emulator-throttled");
         entry.injected = Some("throttled".into());

@@ -1,6 +1,9 @@
 //! `POST /v1.0/$batch`: up to 20 calls in one JSON body. Each item is checked for faults and
 //! admitted (`super::admit`: rate, token, Outlook's limits) up front, as if all ran at the same
-//! time, then sent through the same resource routes as a call over the wire would be (with its
+//! time — a fault rule of any kind takes an item in the way the batch would answer
+//! (`faults::batch_item`: a status or body instead of the item's answer, a delay holding the
+//! batch, a slow body or a closed connection for the batch's one answer) —, then sent through
+//! the same resource routes as a call over the wire would be (with its
 //! own `headers`); the answers come back in one JSON body (binary bodies base64, each with its
 //! status and headers, `Retry-After` included) and each item is logged as part of the batch.
 //! Photo and `sendMail` items are Outlook calls: by default (`OutlookBatch::Queue`, as
@@ -199,11 +202,26 @@ pub async fn batch(
         _ => None,
     };
     // Faults and admission per item, decided up front as if all ran at the same time (queued
-    // Outlook items are admitted when they start).
+    // Outlook items are admitted when they start). A fault rule takes an item in the way the
+    // batch would answer (`faults::batch_item`).
     let mut prepared = Vec::new();
     for item in items {
         let seq = shared.seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-        let start = if item.path.contains("$batch") {
+        let nested = item.path.contains("$batch");
+        let mut fault = if nested {
+            None
+        } else {
+            faults::fire(
+                &shared,
+                "graph",
+                &req.host,
+                item.method.as_str(),
+                &item.path_and_query(),
+                false,
+            )
+            .map(|rule| faults::batch_item(&rule))
+        };
+        let start = if nested {
             Start::Refused(
                 error(
                     StatusCode::BAD_REQUEST,
@@ -212,61 +230,73 @@ pub async fn batch(
                 ),
                 None,
             )
-        } else if let Some(rule) = faults::fire(
-            &shared,
-            "graph",
-            &req.host,
-            item.method.as_str(),
-            &item.path_and_query(),
-            true,
-        ) {
-            Start::Refused(
-                faults::error_response("graph", rule.status, rule.retry_after_secs),
-                Some("fault"),
-            )
+        } else if let Some(answer) = fault.as_mut().and_then(|f| f.answer.take()) {
+            Start::Refused(answer, Some("fault"))
+        } else if fault.as_ref().is_some_and(|f| !f.runs) {
+            Start::Refused(invalid_payload(), Some("dropped"))
         } else if queue.is_some() && super::is_outlook_path(&item.path) {
             Start::Queued
         } else {
             Start::of(super::admit(&shared, token.as_deref(), &item.path))
         };
-        prepared.push((item, seq, start));
+        let held_ms = fault.as_ref().map_or(0, |f| f.delay_ms);
+        let wire = fault.map(|f| (f.injected, f.slow_body_ms, f.drops_batch));
+        prepared.push((item, seq, start, held_ms, wire));
     }
+    // What happens on the wire to one item happens to the batch's one answer.
+    let slow_body_ms = prepared
+        .iter()
+        .filter_map(|p| p.4.and_then(|(_, slow, _)| slow))
+        .max();
+    let drops_batch = prepared
+        .iter()
+        .any(|p| p.4.is_some_and(|(_, _, drops)| drops));
     let started = shared.started.elapsed().as_millis() as u64;
-    let futs = prepared.into_iter().map(|(item, seq, start)| {
-        let shared = shared.clone();
-        let resources = resources.clone();
-        let token = token.clone();
-        let queue = queue.clone();
-        async move {
-            let t0 = std::time::Instant::now();
-            let mut permit = None;
-            let start = match (start, &queue) {
-                (Start::Queued, Some(q)) => {
-                    permit = q.clone().acquire_owned().await.ok();
-                    Start::of(super::admit(&shared, token.as_deref(), &item.path))
+    let futs = prepared
+        .into_iter()
+        .map(|(item, seq, start, held_ms, wire)| {
+            let shared = shared.clone();
+            let resources = resources.clone();
+            let token = token.clone();
+            let queue = queue.clone();
+            async move {
+                let t0 = std::time::Instant::now();
+                if held_ms > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(held_ms)).await;
                 }
-                (start, _) => start,
-            };
-            let (resp, injected) = match start {
-                Start::Refused(r, injected) => (r, injected.map(str::to_string)),
-                Start::Admitted(slot) => {
-                    super::photo_service_time(&shared, &item.path).await;
-                    let r = run(resources, &item, token.as_deref()).await;
-                    drop(slot);
-                    // A throttling model inside the handler (Exchange's sending limits).
-                    let throttled = r.headers().contains_key("x-emulator-throttled");
-                    (r, throttled.then(|| "throttled".to_string()))
+                let mut permit = None;
+                let start = match (start, &queue) {
+                    (Start::Queued, Some(q)) => {
+                        permit = q.clone().acquire_owned().await.ok();
+                        Start::of(super::admit(&shared, token.as_deref(), &item.path))
+                    }
+                    (start, _) => start,
+                };
+                let (resp, mut injected) = match start {
+                    Start::Refused(r, injected) => (r, injected.map(str::to_string)),
+                    Start::Admitted(slot) => {
+                        super::photo_service_time(&shared, &item.path).await;
+                        let r = run(resources, &item, token.as_deref()).await;
+                        drop(slot);
+                        // A throttling model inside the handler (Exchange's sending limits).
+                        let throttled = r.headers().contains_key("x-emulator-throttled");
+                        (r, throttled.then(|| "throttled".to_string()))
+                    }
+                    Start::Queued => (invalid_payload(), None),
+                };
+                drop(permit);
+                let dropped = matches!(wire, Some((_, _, true)));
+                if let Some((said, _, _)) = wire {
+                    injected = Some(said.to_string());
                 }
-                Start::Queued => (invalid_payload(), None),
-            };
-            drop(permit);
-            (item, seq, resp, injected, t0.elapsed().as_millis() as u64)
-        }
-    });
+                let took = t0.elapsed().as_millis() as u64;
+                (item, seq, resp, injected, dropped, took)
+            }
+        });
     let results = futures_util::future::join_all(futs).await;
     let mut responses = Vec::new();
-    for (item, seq, resp, injected, dur) in results {
-        let status = resp.status().as_u16();
+    for (item, seq, resp, injected, dropped, dur) in results {
+        let status = if dropped { 0 } else { resp.status().as_u16() };
         let (answer, response_bytes) = answer(&item.id, resp).await;
         responses.push(answer);
         crate::pipeline::log::finish(
@@ -288,14 +318,20 @@ pub async fn batch(
                 started_ms: started,
                 duration_ms: dur,
                 request_bytes: item.body.len() as u64,
-                response_bytes: Some(response_bytes),
+                response_bytes: (!dropped).then_some(response_bytes),
                 injected,
                 batch_of: Some(req.seq),
                 ..LogEntry::default()
             },
         );
     }
-    gjson(StatusCode::OK, &json!({"responses": responses}))
+    let mut resp = gjson(StatusCode::OK, &json!({"responses": responses}));
+    if drops_batch {
+        resp.extensions_mut().insert(crate::pipeline::Dropped);
+    } else if let Some(ms) = slow_body_ms {
+        resp.extensions_mut().insert(crate::pipeline::SlowBody(ms));
+    }
+    resp
 }
 
 /// Sends an admitted item through the resource routes, as a request with the batch's token.

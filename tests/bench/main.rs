@@ -670,7 +670,7 @@ mod native {
 
     /// The requests of the sync: from the first one after the click, for as long as it took.
     fn within(log: &[LogEntry], wall_ms: f64) -> Vec<LogEntry> {
-        let mut entries: Vec<LogEntry> = log.to_vec();
+        let mut entries = on_the_wire(log);
         entries.sort_by_key(|e| e.started_ms);
         let Some(start) = entries.first().map(|e| e.started_ms) else {
             return entries;
@@ -818,6 +818,15 @@ mod native {
             .collect()
     }
 
+    /// The requests that went over the network: the emulator also logs each call inside a
+    /// Graph `$batch` (`batch_of`), which is not a round trip of its own.
+    fn on_the_wire(log: &[LogEntry]) -> Vec<LogEntry> {
+        log.iter()
+            .filter(|e| e.batch_of.is_none())
+            .cloned()
+            .collect()
+    }
+
     fn after_return(log: &[LogEntry], side: Side) -> Vec<LogEntry> {
         let document = |e: &LogEntry| {
             let path = e.path_and_query.split('?').next().unwrap_or_default();
@@ -828,7 +837,7 @@ mod native {
                     Side::Baseline => path == "/baseline/index.html" || path == "/baseline/",
                 }
         };
-        let mut entries = log.to_vec();
+        let mut entries = on_the_wire(log);
         entries.sort_by_key(|e| e.started_ms);
         let start = entries.iter().rposition(document).unwrap_or(0);
         entries.split_off(start)

@@ -713,8 +713,9 @@ impl AppPage<'_> {
 
     /// Clicks the account on the picker once the picker has loaded. Firefox under heavy load
     /// has been seen to drop a click on a form that had only just arrived (the picker stayed,
-    /// no request was sent), so a picker still showing, fully loaded, 15 s later is clicked
-    /// once more; a click that did submit has left the picker long before.
+    /// no request was sent), and once the second one too, so a picker still showing, fully
+    /// loaded, 15 s after a click is clicked again, at most three times in all; a click that
+    /// did submit has left the picker long before.
     async fn pick_account(&self, account: &str) {
         let loaded = || async {
             match self
@@ -729,16 +730,18 @@ impl AppPage<'_> {
         };
         self.until("the sign-in page did not finish loading", loaded)
             .await;
-        self.click(account).await;
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(15) {
-            tokio::time::sleep(Duration::from_millis(250)).await;
-            if !self.has(account).await {
+        for _ in 0..3 {
+            self.click(account).await;
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(15) {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                if !self.has(account).await {
+                    return;
+                }
+            }
+            if loaded().await.is_err() || !self.has(account).await {
                 return;
             }
-        }
-        if loaded().await.is_ok() && self.has(account).await {
-            self.click(account).await;
         }
     }
 

@@ -16,8 +16,8 @@ use crate::process::dist_dir;
 /// [`APP_MODULE_BUDGET`]). Set a little above what the pages weigh, so that a new dependency or
 /// a careless addition fails the test and is weighed on purpose; lower them when a page gets
 /// lighter. The first screen's goal is 1.5 times the hand-written MSAL.js page
-/// (`bench/RESULTS.md`: 76,920 bytes, so 115,380): see bench/README.md for where the sync page
-/// stands against it. `admin.html` is opened by
+/// (`bench/RESULTS.md`: 76,920 bytes, so 115,380): the first module weighs 123,997 with its
+/// page (2026-12-01), and bench/README.md names the next levers. `admin.html` is opened by
 /// admins only; its audit, outreach and direct-write panels weigh 463,514 bytes (2026-12-01:
 /// 355,500 for the audit, +68,000 for outreach, +40,000 for the writes), the first thing to
 /// split when it matters (each panel could be its own module, loaded when opened).
@@ -29,7 +29,8 @@ pub const BUDGETS: [(&str, usize); 3] = [
 
 /// The sync page's app module (`index.html`'s `<meta name="pps-app">`: its glue and its wasm),
 /// which the first module starts for everything but a signed-out landing.
-pub const APP_MODULE_BUDGET: usize = 322_000;
+/// 311,628 bytes on 2026-12-01.
+pub const APP_MODULE_BUDGET: usize = 318_000;
 
 /// The files `index.html`'s `<meta name="pps-app" content="./a.js ./a_bg.wasm">` names, and
 /// the page without that tag.

@@ -11,6 +11,7 @@
 //! the shell: screens live in [`crate::ui`], their controllers in [`crate::state`].
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::config::{AppConfig, ConfigError, SupportContact, CONFIG_PATH};
 use crate::embed::WidgetLook;
@@ -118,18 +119,45 @@ fn AdminApp(
     view! { <ui::Shell>{screen}</ui::Shell> }
 }
 
-/// Replaces the static header `index.html` or `tools.html` painted with the app.
+/// Replaces what the page painted before the app (the static header of `index.html` or
+/// `tools.html`, or the first module's landing) with the app. A person already at work on the
+/// first module's landing keeps the focus: on the app's control with the same test id.
 fn show<F, N>(app: F)
 where
     F: FnOnce() -> N + 'static,
     N: IntoView,
 {
+    let document = document();
+    let focused = document.active_element().and_then(|active| {
+        let first = document.get_element_by_id(FIRST)?;
+        first
+            .contains(Some(&active))
+            .then(|| active.get_attribute("data-testid"))
+            .flatten()
+            .filter(|id| id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+    });
     for drawn_before in ["boot", FIRST] {
-        if let Some(element) = document().get_element_by_id(drawn_before) {
+        if let Some(element) = document.get_element_by_id(drawn_before) {
             element.remove();
         }
     }
     leptos::mount::mount_to_body(app);
+    if let Some(test_id) = focused {
+        // The app draws its landing once the session has started, in the same turn; the
+        // next frame comes after it.
+        let again = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let selector = format!("[data-testid=\"{test_id}\"]");
+            if let Some(element) = crate::browser::document()
+                .query_selector(&selector)
+                .ok()
+                .flatten()
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = element.focus();
+            }
+        });
+        let _ = window().request_animation_frame(again.unchecked_ref());
+    }
 }
 
 /// The element the sync page's first module ([`crate::first`]) draws its landing in; the app

@@ -2,22 +2,20 @@
 //! that the first screen does not wait for the app (issue 16; bench/README.md, "The first
 //! module").
 //!
-//! Most first visits are signed out: someone opens the page, or a help-article link signs them
-//! in by itself (`autostart=1`). Neither needs the app's views, only sign-in. So for a signed-out
-//! visit to the page itself, at top level, this module
+//! Most first visits are signed out: someone opens the page and reads what it does before
+//! signing in. That screen needs no sign-in code, no configuration and none of the app's
+//! views. So for a signed-out visit to the page itself, at top level, this module draws the
+//! landing at once (the same markup, classes, test ids and words as [`crate::ui`]'s, drawn
+//! with the DOM; its language switcher works), and then starts the app ([`load_app`]), which
+//! comes in behind it and takes the screen over when it is ready: the same landing, drawn by
+//! the app, with the focus where the person left it (`app::show`). A click on the sign-in
+//! button before then is kept ([`SIGN_IN_ASKED`]) and the app signs in as soon as it is up.
 //!
-//! - with `autostart`, leaves for the identity platform at once, and
-//! - otherwise shows the landing (the same markup and words as [`crate::ui`]'s, drawn with
-//!   the DOM) and leaves for the identity platform from its button,
-//!
-//! through the same [`Session`] as the app, so the app finishes the sign-in when the identity
-//! platform sends the user back. Meanwhile the browser fetches the app's module into its cache
-//! ([`warm_up`]: behind the landing, or alongside the link's discovery request), so it is there
-//! when the page comes back.
-//!
-//! Everything else — a sign-in coming back, a signed-in session, the widget, a frame, another
-//! path or hash, a configuration problem, a browser without sessionStorage, or a sign-in that
-//! could not start — goes to the app ([`load_app`]), which does all of it as before.
+//! Everything else — a help-article link that signs in by itself (`autostart`), a sign-in
+//! coming back, a signed-in session, the widget, a frame, another path or hash, a browser
+//! without sessionStorage — goes to the app at once, which does all of it as before. This
+//! module holds no sign-in code of its own (no `oauth2`, no `url`, no JSON): the sign-in
+//! lives in one place, the app's [`crate::auth::Session`].
 //!
 //! The app module's files are named in `index.html` by `cargo xtask dist`
 //! (`<meta name="pps-app">`): its loader (Trunk's, which imports the glue and starts the wasm),
@@ -26,154 +24,106 @@
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
-use crate::app::{is_the_page, load_config, route_base, FIRST};
-use crate::auth::request::{parse_response, SignInOptions};
+use crate::app::{is_the_page, route_base, FIRST};
+use crate::auth::request::parse_response;
 use crate::auth::Session;
 use crate::browser::{self, window};
 use crate::config::VERSION;
 use crate::i18n::{FirstScreen, Lang};
 use crate::state::address::autostart_requested;
-use crate::state::auth::{session_storage_keeps_values, sign_in_options_for, SIGN_IN_ASKED};
+use crate::state::auth::{session_storage_keeps_values, SIGN_IN_ASKED};
 use crate::state::language;
 
-/// Runs the first module: the landing or the sign-in it can do itself, else the app.
+/// Runs the first module: the landing, with the app coming in behind it, or the app at once.
 pub fn start() {
     browser::mark("pps:start");
     let location = window().location();
     let pathname = location.pathname().unwrap_or_default();
     let search = location.search().unwrap_or_default();
     let hash = location.hash().unwrap_or_default();
-    let base = route_base(&pathname);
-    let signed_out_visit = hash.is_empty()
-        && is_the_page(&pathname, &base)
+    let landing = hash.is_empty()
+        && is_the_page(&pathname, &route_base(&pathname))
         && parse_response(&search).is_none()
+        && !autostart_requested()
         && !crate::embed::browser::is_embedded()
         && session_storage_keeps_values()
         && !Session::account_kept_in_tab();
-    if !signed_out_visit {
-        load_app();
-        return;
+    if landing {
+        draw_landing(language::initial());
+        crate::ui::mark_interactive();
     }
-    wasm_bindgen_futures::spawn_local(async move {
-        let Ok(config) = load_config().await.0 else {
-            // The app names the problem and who to ask.
-            load_app();
-            return;
-        };
-        let session = Session::new(config, &base);
-        let lang = language::initial();
-        if autostart_requested() {
-            // The app module comes in while the identity platform's discovery document is
-            // read; the page leaves when both are done (or the cap is reached).
-            let warm = futures::future::select(
-                Box::pin(warm_up()),
-                Box::pin(browser::sleep(WARM_UP_CAP_MS)),
-            );
-            let _ = futures::future::join(warm, session.metadata()).await;
-            sign_in(&session, &base, lang).await;
-            return;
-        }
-        Landing { session, base }.show(lang);
-    });
+    load_app();
 }
 
-/// Leaves for the identity platform (the whole window, as the app's sign-in button does by
-/// default at top level). When the sign-in cannot start (the discovery document cannot be
-/// read, storage is full), the app takes over and asks for it again, so that its screens
-/// show the problem and the other way in.
-async fn sign_in(session: &Session, base: &str, lang: Lang) {
-    let options = SignInOptions {
-        ui_locales: Some(lang.tag().to_owned()),
-        ..sign_in_options_for(base, &browser::pathname(), &browser::query())
+/// Draws the signed-out landing in `lang` (again, when the language changes).
+fn draw_landing(lang: Lang) {
+    let document = browser::document();
+    let t = lang.first_screen();
+    // What `state::language` and the app's landing write into the document.
+    if let Some(html) = document.document_element() {
+        let _ = html.set_attribute("lang", lang.tag());
+    }
+    document.set_title(&(t.page_title)(t.sign_in));
+    if let Ok(Some(meta)) = document.query_selector("meta[name=\"description\"]") {
+        let _ = meta.set_attribute("content", t.page_description);
+    }
+    let Some(body) = document.body() else {
+        return;
     };
-    if session.sign_in_redirect(options).await.is_err() {
+    let root = match document.get_element_by_id(FIRST) {
+        Some(root) => root,
+        None => {
+            let Ok(root) = document.create_element("div") else {
+                return;
+            };
+            root.set_id(FIRST);
+            let _ = body.append_child(&root);
+            root
+        }
+    };
+    root.set_inner_html(&landing_html(t, lang));
+    if let Some(boot) = document.get_element_by_id("boot") {
+        boot.remove();
+    }
+
+    on(&root, "[data-testid=\"sign-in\"]", "click", |event| {
+        // Kept for the app, which signs in as soon as it has taken over (`state::auth`);
+        // until then the button says it is busy.
         if let Some(storage) = window().session_storage().ok().flatten() {
             let _ = storage.set_item(SIGN_IN_ASKED, "1");
         }
-        load_app();
-    }
-}
-
-/// The signed-out landing, drawn by this module until its button leaves the page.
-struct Landing {
-    session: Session,
-    base: String,
-}
-
-impl Landing {
-    /// Draws the landing in `lang` (again, when the language changes), then marks the page
-    /// ready for its first click and lets the app's module come in behind it.
-    fn show(self, lang: Lang) {
-        let landing = std::rc::Rc::new(self);
-        landing.draw(lang);
-        crate::ui::mark_interactive();
-        wasm_bindgen_futures::spawn_local(warm_up());
-    }
-
-    fn draw(self: &std::rc::Rc<Self>, lang: Lang) {
-        let document = browser::document();
-        let t = lang.first_screen();
-        // What `state::language` and the app's landing write into the document.
-        if let Some(html) = document.document_element() {
-            let _ = html.set_attribute("lang", lang.tag());
+        if let Some(button) = event
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        {
+            let _ = button.set_attribute("aria-busy", "true");
+            let _ = button.set_attribute("aria-disabled", "true");
         }
-        document.set_title(&(t.page_title)(t.sign_in));
-        if let Ok(Some(meta)) = document.query_selector("meta[name=\"description\"]") {
-            let _ = meta.set_attribute("content", t.page_description);
-        }
-        let Some(body) = document.body() else {
-            return;
-        };
-        let root = match document.get_element_by_id(FIRST) {
-            Some(root) => root,
-            None => {
-                let Ok(root) = document.create_element("div") else {
-                    return;
-                };
-                root.set_id(FIRST);
-                let _ = body.append_child(&root);
-                root
-            }
-        };
-        root.set_inner_html(&landing_html(t, lang));
-        if let Some(boot) = document.get_element_by_id("boot") {
-            boot.remove();
-        }
-
-        let landing = self.clone();
-        on(&root, "[data-testid=\"sign-in\"]", "click", move |_| {
-            let landing = landing.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                sign_in(&landing.session, &landing.base, lang).await;
-            });
-        });
-        let landing = self.clone();
-        on(
-            &root,
-            "[data-testid=\"language\"]",
-            "change",
-            move |event| {
-                let chosen = event
-                    .target()
-                    .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-                    .and_then(|select| Lang::from_tag(&select.value()));
-                if let Some(chosen) = chosen {
-                    language::remember(chosen);
-                    landing.draw(chosen);
-                    if let Some(select) = browser::document()
-                        .query_selector(&format!("#{FIRST} [data-testid=\"language\"]"))
-                        .ok()
-                        .flatten()
-                        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-                    {
-                        let _ = select.focus();
-                    }
+    });
+    on(
+        &root,
+        "[data-testid=\"language\"]",
+        "change",
+        move |event| {
+            let chosen = event
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                .and_then(|select| Lang::from_tag(&select.value()));
+            if let Some(chosen) = chosen {
+                language::remember(chosen);
+                draw_landing(chosen);
+                if let Some(select) = browser::document()
+                    .query_selector(&format!("#{FIRST} [data-testid=\"language\"]"))
+                    .ok()
+                    .flatten()
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                {
+                    let _ = select.focus();
                 }
-            },
-        );
-    }
+            }
+        },
+    );
 }
 
 /// Calls `handler` for `event` on the element under `root` that `selector` finds.
@@ -228,31 +178,6 @@ pub fn parse_app_files(content: &str) -> Option<AppFiles> {
         wasm: wasm.to_owned(),
     })
 }
-
-/// Fetches the app module's files into the browser's HTTP cache, each read to its end, so
-/// that the page coming back from the sign-in has them at once: hosts cache hashed files for a
-/// year (docs/deploy.md, "Headers"), and the cache serves a module script or the glue's wasm
-/// `fetch` from what a plain `fetch` of the same address stored. (A `<link rel="prefetch">`
-/// would do the same at lower priority, but Firefox checks it against `default-src`, which the
-/// page's policy keeps at `'none'`.)
-async fn warm_up() {
-    let Some(app) = app_files() else {
-        return;
-    };
-    let fetches = [app.loader, app.glue, app.wasm].map(|file| async move {
-        let Ok(response) = JsFuture::from(window().fetch_with_str(&file)).await else {
-            return;
-        };
-        let response: web_sys::Response = response.unchecked_into();
-        if let Ok(body) = response.array_buffer() {
-            let _ = JsFuture::from(body).await;
-        }
-    });
-    futures::future::join_all(fetches).await;
-}
-
-/// The longest a help-article link's sign-in waits for [`warm_up`] before it leaves anyway.
-const WARM_UP_CAP_MS: u32 = 2_000;
 
 /// Starts the app: its loader as a module script. If the app cannot be had (the network went
 /// away: the loader, the glue or the wasm did not come), says so where the app would have

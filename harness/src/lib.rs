@@ -689,6 +689,10 @@ pub fn testid_selector(testid: &str) -> String {
     format!("[data-testid=\"{testid}\"]")
 }
 
+/// The first module's sign-in button once pressed: the page leaves for the sign-in as soon as
+/// the app has taken over (src/first.rs).
+const LEAVING_FOR_SIGN_IN: &str = "[data-testid=\"sign-in\"][aria-busy=\"true\"]";
+
 impl AppPage<'_> {
     /// On the emulator's sign-in page: picks the account (unless the identity platform
     /// remembers the session and skips the picker), then accepts consent if asked.
@@ -698,7 +702,9 @@ impl AppPage<'_> {
             .until("no sign-in page", || async {
                 if self.has(&account).await {
                     Ok(true)
-                } else if self.has("consent-accept").await || self.on_app().await {
+                } else if self.has("consent-accept").await
+                    || (self.on_app().await && !self.has_css(LEAVING_FOR_SIGN_IN).await)
+                {
                     Ok(false)
                 } else {
                     Err("neither the account picker nor the app")
@@ -743,6 +749,11 @@ impl AppPage<'_> {
                 return;
             }
         }
+    }
+
+    /// Whether an element matching `selector` is in the page right now.
+    async fn has_css(&self, selector: &str) -> bool {
+        self.client.find(Locator::Css(selector)).await.is_ok()
     }
 
     async fn on_app(&self) -> bool {

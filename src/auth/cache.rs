@@ -15,6 +15,9 @@ use crate::http::json as read;
 /// Every key this module writes starts with this, so sign-out can remove them all.
 pub const PREFIX: &str = "pps.auth.";
 
+/// Where the signed-in account is kept (under [`PREFIX`]).
+pub const ACCOUNT_KEY: &str = "pps.auth.account";
+
 /// When the page last started a sign-in by itself; kept beside the cache, outside what a new
 /// sign-in clears, so that a loop of automatic sign-ins is impossible.
 pub const REAUTH_KEY: &str = "pps.reauth-at";
@@ -235,13 +238,13 @@ impl TokenCache {
     }
 
     pub fn account(&self) -> Option<Account> {
-        self.read(&format!("{PREFIX}account"))
+        self.read(ACCOUNT_KEY)
     }
 
     /// Keeps the signed-in account; [`AuthError::StorageFull`] when the store refuses it
     /// (the sign-in could not be kept).
     pub fn set_account(&self, account: &Account) -> Result<(), AuthError> {
-        self.write(&format!("{PREFIX}account"), account)
+        self.write(ACCOUNT_KEY, account)
             .map_err(|StoreFull| AuthError::StorageFull)
     }
 

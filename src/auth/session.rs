@@ -13,7 +13,7 @@ use std::cell::{Cell, RefCell};
 
 use oauth2::{AuthorizationCode, PkceCodeVerifier, TokenResponse as _};
 
-use super::cache::{Account, MemoryStore, Store, TokenCache};
+use super::cache::{Account, MemoryStore, Store, TokenCache, ACCOUNT_KEY};
 use super::claims;
 use super::navigation::{self as nav, BrowserNavigation, Navigation};
 use super::request::{self, AuthResponse, OpenIdMetadata, PendingRequest, TokenResponse};
@@ -97,15 +97,12 @@ impl Session {
 }
 
 impl Session {
-    /// Whether this tab keeps a signed-in account (in sessionStorage, where [`Session::new`]
-    /// keeps it), read without the configuration: the page's first module hands such a visit
-    /// to the app at once.
+    /// Whether this tab keeps an account entry (in sessionStorage, where [`Session::new`] keeps
+    /// it), looked up without the configuration and without reading the entry: the page's
+    /// first module hands such a visit to the app at once, which reads it (and drops it when
+    /// it is damaged).
     pub fn account_kept_in_tab() -> bool {
-        SessionStore::open().is_some_and(|store| {
-            TokenCache::new(Box::new(store), Box::<MemoryStore>::default())
-                .account()
-                .is_some()
-        })
+        SessionStore::open().is_some_and(|store| store.get(ACCOUNT_KEY).is_some())
     }
 }
 

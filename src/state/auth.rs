@@ -110,8 +110,8 @@ impl AuthContext {
 
     /// Signs in without a click when a help-article link asks for it (`autostart=1`), at top
     /// level only, and not again after `failed` (a sign-in that just failed).
-    /// Also signs in once when the page's first module (`crate::first`) could not start the
-    /// sign-in its button or link asked for, so that this page shows why.
+    /// Also signs in once when the sign-in button of the page's first module (`crate::first`)
+    /// was pressed before the app took the screen over.
     pub fn sign_in_if_link_asks(&self, failed: bool) {
         if take_sign_in_asked() && !nav::is_framed() {
             self.sign_in(AuthContext::default_interaction());
@@ -323,11 +323,11 @@ pub fn other_page(base: &str, return_to: &str) -> bool {
     page.ends_with(".html") && page != "/index.html" && !page.contains("//")
 }
 
-/// The sessionStorage key with which the page's first module (`crate::first`) hands a sign-in
-/// it could not start to the app.
+/// The sessionStorage key with which the page's first module (`crate::first`) hands the app a
+/// press of its sign-in button that came before the app was up.
 pub const SIGN_IN_ASKED: &str = "pps.sign-in-asked";
 
-/// Whether the first module handed a sign-in over ([`SIGN_IN_ASKED`]); once.
+/// Whether the first module's sign-in button was pressed ([`SIGN_IN_ASKED`]); once.
 fn take_sign_in_asked() -> bool {
     let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) else {
         return false;

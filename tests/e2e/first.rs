@@ -1,8 +1,8 @@
 //! The sync page's first module (`src/first.rs`): a signed-out visit gets the landing without
-//! the app module, which comes in behind it and runs once the sign-in comes back; what the
-//! first module cannot do itself, the app does and explains.
+//! the app module, which comes in behind it and takes the screen over; what a person did on the
+//! first landing meanwhile (a language, the focus, a press on the sign-in button) is kept.
 
-use emulator::{FaultKind, FaultRule};
+use emulator::{Emulator, FaultKind, FaultRule};
 use serde_json::Value;
 
 use crate::support::{emulator, AppPage, Browser, BrowserOptions, Engine};
@@ -61,7 +61,39 @@ async fn mark(page: &AppPage<'_>, name: &str) -> Option<f64> {
     .as_f64()
 }
 
-async fn the_landing_comes_before_the_app_module_which_runs_after_the_sign_in(engine: Engine) {
+/// Whether the app has taken the screen over: it started, and the first landing is gone.
+async fn app_took_over(page: &AppPage<'_>) -> bool {
+    mark(page, "pps:app").await.is_some()
+        && page
+            .eval("return document.getElementById('first') === null")
+            .await
+            == Value::Bool(true)
+}
+
+/// A browser with a fresh cache on a page whose app module's wasm answers `delay_ms` late, so
+/// that the first module's landing stays on screen that long.
+async fn app_module_late(emulator: &Emulator, delay_ms: u64) -> Browser {
+    let scout = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&scout, emulator);
+    page.open("").await;
+    page.wait_for("sign-in").await;
+    let (_, wasm) = app_module(&page).await;
+    drop(scout);
+    emulator
+        .control()
+        .set_fault(FaultRule {
+            host: Some("app".into()),
+            path_contains: Some(wasm),
+            kind: FaultKind::Delay,
+            latency_ms: Some(delay_ms),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    Browser::launch(BrowserOptions::default()).await
+}
+
+async fn the_landing_comes_before_the_app_module_which_takes_over_behind_it(engine: Engine) {
     let emulator = emulator().await;
     let browser = Browser::launch(BrowserOptions {
         engine,
@@ -73,8 +105,7 @@ async fn the_landing_comes_before_the_app_module_which_runs_after_the_sign_in(en
     page.wait_for("sign-in").await;
     let (js, wasm) = app_module(&page).await;
 
-    // The landing is the first module's: ready before the app module was asked for, and the
-    // app did not run.
+    // The landing is the first module's: ready before the app module was asked for.
     let interactive = page
         .until("no pps:interactive mark", || async {
             mark(&page, "pps:interactive")
@@ -92,52 +123,49 @@ async fn the_landing_comes_before_the_app_module_which_runs_after_the_sign_in(en
         !before.iter().any(|n| *n == js || *n == wasm),
         "the landing waited for the app module: {before:?}"
     );
-    assert_eq!(mark(&page, "pps:app").await, None, "the app ran");
+    let start = mark(&page, "pps:start")
+        .await
+        .expect("the first module ran");
+    assert!(start <= interactive);
+    if let Some(app) = mark(&page, "pps:app").await {
+        assert!(
+            app > interactive,
+            "the app ran before the landing was ready"
+        );
+    }
     assert!(page
         .text_of("landing")
         .await
         .contains("Make SharePoint show your current photo"));
-    page.assert_accessible("the first module's landing").await;
 
-    // Behind it, the browser fetches the app module for the page that comes back.
-    page.until(
-        "the app module was not fetched behind the landing",
-        || async {
-            let fetched = resources(&page).await;
-            if [&js, &wasm]
-                .iter()
-                .all(|f| fetched.iter().any(|(n, _)| n == *f))
-            {
-                Ok(())
-            } else {
-                Err(format!("fetched so far: {fetched:?}"))
-            }
-        },
-    )
+    // Behind it, the app comes in and takes the screen over: the same landing.
+    page.until("the app did not take the landing over", || async {
+        if app_took_over(&page).await {
+            Ok(())
+        } else {
+            Err(format!("fetched so far: {:?}", resources(&page).await))
+        }
+    })
     .await;
+    assert!(page
+        .text_of("landing")
+        .await
+        .contains("Make SharePoint show your current photo"));
+    page.assert_accessible("the landing, taken over by the app")
+        .await;
 
-    // The sign-in goes out from the first module's button and comes back to the app.
     page.sign_in(ADELE).await;
     page.wait_for_phase(&["compared"]).await;
-    assert!(mark(&page, "pps:app").await.is_some(), "the app runs");
-    assert_eq!(
-        page.eval("return document.getElementById('first') === null")
-            .await,
-        Value::Bool(true),
-        "the first module's landing is gone"
-    );
 }
 
-crate::in_chromium_and_firefox!(
-    the_landing_comes_before_the_app_module_which_runs_after_the_sign_in
-);
+crate::in_chromium_and_firefox!(the_landing_comes_before_the_app_module_which_takes_over_behind_it);
 
-/// The first module's landing speaks the language chosen on it, and remembers the choice for
-/// the app.
+/// The first module's landing speaks the language chosen on it; the app, when it takes over,
+/// keeps that language and the focus where it was.
 #[tokio::test(flavor = "multi_thread")]
-async fn the_first_landing_switches_language_and_the_app_keeps_it() {
+async fn the_app_keeps_the_language_and_the_focus_of_the_first_landing() {
     let emulator = emulator().await;
-    let browser = Browser::launch(BrowserOptions::default()).await;
+    let browser = app_module_late(&emulator, 3_000).await;
     let page = AppPage::new(&browser, &emulator);
     page.open("").await;
     page.wait_for("sign-in").await;
@@ -153,26 +181,64 @@ async fn the_first_landing_switches_language_and_the_app_keeps_it() {
         }
     })
     .await;
+    assert!(!app_took_over(&page).await, "the app module came early");
+    let focused = || async {
+        page.eval("return document.activeElement.dataset.testid || null")
+            .await
+    };
     assert_eq!(
         page.eval("return document.documentElement.lang").await,
         Value::String("lv".into())
     );
     assert_eq!(
-        page.eval("return document.activeElement.dataset.testid")
-            .await,
+        focused().await,
         Value::String("language".into()),
         "the switcher keeps the focus"
     );
     page.assert_accessible("the first module's landing in Latvian")
         .await;
+
+    page.until("the app did not take the landing over", || async {
+        app_took_over(&page).await.then_some(()).ok_or("not yet")
+    })
+    .await;
+    page.until("the focus was not carried over", || async {
+        match focused().await {
+            Value::String(id) if id == "language" => Ok(()),
+            other => Err(other),
+        }
+    })
+    .await;
+    assert_eq!(page.text_of("sign-in").await, "Pierakstīties");
     page.sign_in(ADELE).await;
     assert_eq!(page.text_of("sign-out").await, "Izrakstīties");
 }
 
-/// A sign-in the first module cannot start (here the identity platform's discovery document
-/// answers 500) goes to the app, which asks again and shows the problem and the other way in.
+/// A press on the first landing's sign-in button before the app is up is kept: the button says
+/// it is busy, and the app signs in as soon as it has taken over.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_sign_in_the_first_module_cannot_start_is_explained_by_the_app() {
+async fn a_sign_in_pressed_before_the_app_is_up_goes_out_when_it_is() {
+    let emulator = emulator().await;
+    let browser = app_module_late(&emulator, 2_000).await;
+    let page = AppPage::new(&browser, &emulator);
+    page.open("").await;
+    page.wait_for("sign-in").await;
+    page.click("sign-in").await;
+    assert!(!app_took_over(&page).await, "the app module came early");
+    assert_eq!(
+        page.attribute_of("sign-in", "aria-busy").await.as_deref(),
+        Some("true")
+    );
+    page.sign_in_on_identity_page(ADELE).await;
+    page.wait_for("signed-in-user").await;
+    page.wait_for_phase(&["compared"]).await;
+}
+
+/// A sign-in that cannot start (here the identity platform's discovery document answers 500)
+/// is explained by the app, whichever landing the button was pressed on, with the other way
+/// in.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sign_in_that_cannot_start_is_explained_by_the_app() {
     let emulator = emulator().await;
     emulator
         .control()

@@ -689,10 +689,6 @@ pub fn testid_selector(testid: &str) -> String {
     format!("[data-testid=\"{testid}\"]")
 }
 
-/// The first module's sign-in button once pressed: the page leaves for the sign-in as soon as
-/// the app has taken over (src/first.rs).
-const LEAVING_FOR_SIGN_IN: &str = "[data-testid=\"sign-in\"][aria-busy=\"true\"]";
-
 impl AppPage<'_> {
     /// On the emulator's sign-in page: picks the account (unless the identity platform
     /// remembers the session and skips the picker), then accepts consent if asked.
@@ -702,9 +698,7 @@ impl AppPage<'_> {
             .until("no sign-in page", || async {
                 if self.has(&account).await {
                     Ok(true)
-                } else if self.has("consent-accept").await
-                    || (self.on_app().await && !self.has_css(LEAVING_FOR_SIGN_IN).await)
-                {
+                } else if self.has("consent-accept").await || self.back_on_app().await {
                     Ok(false)
                 } else {
                     Err("neither the account picker nor the app")
@@ -751,9 +745,20 @@ impl AppPage<'_> {
         }
     }
 
-    /// Whether an element matching `selector` is in the page right now.
-    async fn has_css(&self, selector: &str) -> bool {
-        self.client.find(Locator::Css(selector)).await.is_ok()
+    /// Whether the page is the app past its sign-in: back from the identity platform (which
+    /// skipped its picker) with an account, or showing why the sign-in did not start. Anything
+    /// else on the app's address is a sign-in still on its way out: the app may first read the
+    /// identity platform's discovery document, or take the screen over from the first module.
+    async fn back_on_app(&self) -> bool {
+        if !self.on_app().await {
+            return false;
+        }
+        for arrived in ["signed-in-user", "auth-error", "other-account"] {
+            if self.has(arrived).await {
+                return true;
+            }
+        }
+        false
     }
 
     async fn on_app(&self) -> bool {

@@ -183,6 +183,27 @@ pub fn announce_sign_out() {
     });
 }
 
+/// Calls `shown` each time the browser shows this page again from its back-forward cache
+/// (`pageshow` with `persisted`): the page did not leave after all.
+pub fn on_page_shown(shown: impl Fn() + 'static) {
+    let callback = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(
+        move |event: web_sys::Event| {
+            let persisted = js_sys::Reflect::get(&event, &"persisted".into())
+                .ok()
+                .and_then(|p| p.as_bool())
+                .unwrap_or(false);
+            if persisted {
+                shown();
+            }
+        },
+    );
+    if let Some(window) = web_sys::window() {
+        let _ =
+            window.add_event_listener_with_callback("pageshow", callback.as_ref().unchecked_ref());
+    }
+    callback.forget();
+}
+
 /// Calls `signed_out` whenever another tab of the page signs out (for the page's lifetime).
 pub fn on_sign_out_elsewhere(signed_out: impl Fn() + 'static) {
     let Ok(channel) = web_sys::BroadcastChannel::new(SESSION_CHANNEL) else {

@@ -42,6 +42,9 @@ pub struct AuthContext {
     /// Signed out in this page only (a framed page: [`SignOut::HereOnly`]), since the last
     /// sign-in.
     signed_out_here: RwSignal<bool>,
+    /// A sign-in in the whole window is on its way out: the page is about to leave for the
+    /// identity platform, and a second press starts no second sign-in.
+    leaving: RwSignal<bool>,
 }
 
 impl AuthContext {
@@ -55,8 +58,12 @@ impl AuthContext {
             state: RwSignal::new(AuthState::Checking),
             base: StoredValue::new(base.clone()),
             signed_out_here: RwSignal::new(false),
+            leaving: RwSignal::new(false),
         };
         provide_context(auth);
+        // Back from the identity platform through the browser's history (the page kept in
+        // the back-forward cache): the sign-in did not go on, so the button works again.
+        nav::on_page_shown(move || auth.leaving.set(false));
         // A sign-out in another tab signs this one out too.
         let forget = session.clone();
         nav::on_sign_out_elsewhere(move || {
@@ -90,6 +97,11 @@ impl AuthContext {
 
     pub fn session(&self) -> Rc<Session> {
         self.session.get_value()
+    }
+
+    /// True while a sign-in in the whole window is on its way out (see [`AuthContext::sign_in`]).
+    pub fn leaving(&self) -> ReadSignal<bool> {
+        self.leaving.read_only()
     }
 
     /// True after a sign-out that forgot the session in this page only (in a frame), until
@@ -128,11 +140,17 @@ impl AuthContext {
             options.login_hint = login_hint;
         }
         match interaction {
-            Interaction::Redirect => spawn_local(async move {
-                if let Err(error) = session.sign_in_redirect(options).await {
-                    state.set(AuthState::SignedOut(Some(error)));
-                }
-            }),
+            Interaction::Redirect if self.leaving.get_untracked() => {}
+            Interaction::Redirect => {
+                let leaving = self.leaving;
+                leaving.set(true);
+                spawn_local(async move {
+                    if let Err(error) = session.sign_in_redirect(options).await {
+                        leaving.set(false);
+                        state.set(AuthState::SignedOut(Some(error)));
+                    }
+                });
+            }
             Interaction::Popup => match nav::open_popup() {
                 Ok(popup) => spawn_local(async move {
                     match session.sign_in_popup(popup, options).await {
@@ -208,11 +226,17 @@ impl AuthContext {
         options.extra_scopes_to_consent = scopes;
         session.drop_access_tokens();
         match interaction {
-            Interaction::Redirect => spawn_local(async move {
-                if let Err(error) = session.sign_in_redirect(options).await {
-                    state.set(AuthState::SignedOut(Some(error)));
-                }
-            }),
+            Interaction::Redirect if self.leaving.get_untracked() => {}
+            Interaction::Redirect => {
+                let leaving = self.leaving;
+                leaving.set(true);
+                spawn_local(async move {
+                    if let Err(error) = session.sign_in_redirect(options).await {
+                        leaving.set(false);
+                        state.set(AuthState::SignedOut(Some(error)));
+                    }
+                });
+            }
             Interaction::Popup => match nav::open_popup() {
                 Ok(popup) => spawn_local(async move {
                     match session.sign_in_popup(popup, options).await {

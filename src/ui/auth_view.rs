@@ -31,6 +31,8 @@ pub fn SignInButtons(
         <div class="actions">
             <button class="button primary" type="button" data-testid="sign-in"
                 data-interaction=interaction_name(way)
+                aria-busy=move || auth.leaving().get().then_some("true")
+                aria-disabled=move || auth.leaving().get().then_some("true")
                 on:click=move |_| auth.sign_in(way)>
                 {move || t().sign_in}
             </button>

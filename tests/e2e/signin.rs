@@ -338,3 +338,53 @@ async fn the_sign_in_pages_are_asked_for_the_page_language() {
             .collect::<Vec<_>>()
     );
 }
+
+/// A second press of the sign-in button while the page is on its way to the identity platform
+/// (here its discovery document answers late) starts no second sign-in: the button says it is
+/// busy, and one request goes out.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_press_on_the_way_out_starts_no_second_sign_in() {
+    let emulator = emulator().await;
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    page.open("").await;
+    page.until("the app did not take the landing over", || async {
+        let taken = page
+            .eval(
+                "return performance.getEntriesByName('pps:app').length > 0
+                    && document.getElementById('first') === null",
+            )
+            .await;
+        (taken == serde_json::Value::Bool(true))
+            .then_some(())
+            .ok_or("not yet")
+    })
+    .await;
+    emulator
+        .control()
+        .set_fault(emulator::FaultRule {
+            host: Some("login".into()),
+            path_contains: Some("/.well-known/openid-configuration".into()),
+            kind: emulator::FaultKind::Delay,
+            latency_ms: Some(1_500),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    page.click("sign-in").await;
+    assert_eq!(
+        page.attribute_of("sign-in", "aria-busy").await.as_deref(),
+        Some("true")
+    );
+    page.click("sign-in").await;
+    page.sign_in_on_identity_page(ADELE).await;
+    page.wait_for("signed-in-user").await;
+
+    let log = emulator.control().log().await.unwrap();
+    let authorize = log
+        .iter()
+        .filter(|e| e.path_and_query.contains("/oauth2/v2.0/authorize"))
+        .count();
+    assert_eq!(authorize, 1, "one sign-in went out");
+    assert_eq!(token_posts(&log).len(), 1, "one code redeemed");
+}

@@ -225,8 +225,20 @@ async fn fetch_into_cache(file: String) {
         return;
     };
     let response: web_sys::Response = response.unchecked_into();
-    if let Ok(body) = response.array_buffer() {
-        let _ = JsFuture::from(body).await;
+    // Read to the end chunk by chunk, keeping none: the cache has it, and the page holds no
+    // copy of the app's wasm beside the one it runs.
+    let Some(body) = response.body() else {
+        return;
+    };
+    let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    while let Ok(chunk) = JsFuture::from(reader.read()).await {
+        let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true);
+        if done {
+            break;
+        }
     }
 }
 

@@ -197,6 +197,18 @@ async fn the_app_keeps_the_language_and_the_focus_of_the_first_landing() {
     );
     page.assert_accessible("the first module's landing in Latvian")
         .await;
+    // Every frame from here on is drawn with a sign-in button: the takeover shows no frame
+    // between the two landings.
+    page.eval(
+        "window.__frames = 0; window.__without = 0;
+         const frame = () => {
+             window.__frames++;
+             if (!document.querySelector('[data-testid=\"sign-in\"]')) window.__without++;
+             requestAnimationFrame(frame);
+         };
+         requestAnimationFrame(frame); return null;",
+    )
+    .await;
 
     page.until("the app did not take the landing over", || async {
         app_took_over(&page).await.then_some(()).ok_or("not yet")
@@ -210,6 +222,13 @@ async fn the_app_keeps_the_language_and_the_focus_of_the_first_landing() {
     })
     .await;
     assert_eq!(page.text_of("sign-in").await, "Pierakstīties");
+    let frames = page
+        .eval("return [window.__frames, window.__without]")
+        .await;
+    assert!(
+        frames[0].as_u64().unwrap_or(0) > 0 && frames[1].as_u64() == Some(0),
+        "frames drawn, and of them without a sign-in button: {frames}"
+    );
     page.sign_in(ADELE).await;
     assert_eq!(page.text_of("sign-out").await, "Izrakstīties");
 }

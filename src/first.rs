@@ -231,15 +231,7 @@ async fn fetch_into_cache(file: String) {
         return;
     };
     let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-    while let Ok(chunk) = JsFuture::from(reader.read()).await {
-        let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
-            .ok()
-            .and_then(|d| d.as_bool())
-            .unwrap_or(true);
-        if done {
-            break;
-        }
-    }
+    while let Ok(Some(_)) = crate::http::next_chunk(&reader).await {}
 }
 
 /// Whether the app has started (`app::mount` marks `pps:app`).

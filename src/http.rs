@@ -367,19 +367,12 @@ async fn read_capped(
     let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut body = Vec::new();
     loop {
-        let chunk = wasm_bindgen_futures::JsFuture::from(reader.read())
+        let Some(bytes) = next_chunk(&reader)
             .await
-            .map_err(|e| network(origin, format!("{e:?}")))?;
-        let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
-            .ok()
-            .and_then(|d| d.as_bool())
-            .unwrap_or(true);
-        if done {
+            .map_err(|e| network(origin, format!("{e:?}")))?
+        else {
             return Ok(body);
-        }
-        let value = js_sys::Reflect::get(&chunk, &JsValue::from_str("value"))
-            .map_err(|e| network(origin, format!("{e:?}")))?;
-        let bytes = js_sys::Uint8Array::new(&value);
+        };
         if !counted.take(bytes.length() as usize) {
             let _ = reader.cancel();
             return Err(too_large());
@@ -388,6 +381,22 @@ async fn read_capped(
         body.resize(start + bytes.length() as usize, 0);
         bytes.copy_to(&mut body[start..]);
     }
+}
+
+/// The next chunk of a body being read, or `None` at its end.
+pub async fn next_chunk(
+    reader: &web_sys::ReadableStreamDefaultReader,
+) -> Result<Option<js_sys::Uint8Array>, JsValue> {
+    let chunk = wasm_bindgen_futures::JsFuture::from(reader.read()).await?;
+    let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
+        .ok()
+        .and_then(|d| d.as_bool())
+        .unwrap_or(true);
+    if done {
+        return Ok(None);
+    }
+    let value = js_sys::Reflect::get(&chunk, &JsValue::from_str("value"))?;
+    Ok(Some(js_sys::Uint8Array::new(&value)))
 }
 
 fn network(origin: &str, error: impl std::fmt::Display) -> HttpError {

@@ -587,6 +587,17 @@ impl<'a> AppPage<'a> {
         .await
     }
 
+    /// Whether the sync page's app has taken the screen over: it started (`pps:app`), and the
+    /// first module's landing is gone (src/first.rs).
+    pub async fn app_took_over(&self) -> bool {
+        self.eval(
+            "return performance.getEntriesByName('pps:app').length > 0
+                && document.getElementById('first') === null",
+        )
+        .await
+            == Value::Bool(true)
+    }
+
     /// Whether an element with this `data-testid` is in the page right now.
     pub async fn has(&self, testid: &str) -> bool {
         self.client

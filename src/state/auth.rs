@@ -132,6 +132,22 @@ impl AuthContext {
         }
     }
 
+    /// Sends the whole window to the identity platform with `options`, once: a press while the
+    /// page is already on its way out starts no second sign-in ([`AuthContext::leaving`]).
+    fn leave_for_sign_in(&self, session: Rc<Session>, options: SignInOptions) {
+        if self.leaving.get_untracked() {
+            return;
+        }
+        let (leaving, state) = (self.leaving, self.state);
+        leaving.set(true);
+        spawn_local(async move {
+            if let Err(error) = session.sign_in_redirect(options).await {
+                leaving.set(false);
+                state.set(AuthState::SignedOut(Some(error)));
+            }
+        });
+    }
+
     fn sign_in_with(&self, interaction: Interaction, login_hint: Option<String>) {
         let session = self.session();
         let (state, signed_out_here) = (self.state, self.signed_out_here);
@@ -140,17 +156,7 @@ impl AuthContext {
             options.login_hint = login_hint;
         }
         match interaction {
-            Interaction::Redirect if self.leaving.get_untracked() => {}
-            Interaction::Redirect => {
-                let leaving = self.leaving;
-                leaving.set(true);
-                spawn_local(async move {
-                    if let Err(error) = session.sign_in_redirect(options).await {
-                        leaving.set(false);
-                        state.set(AuthState::SignedOut(Some(error)));
-                    }
-                });
-            }
+            Interaction::Redirect => self.leave_for_sign_in(session, options),
             Interaction::Popup => match nav::open_popup() {
                 Ok(popup) => spawn_local(async move {
                     match session.sign_in_popup(popup, options).await {
@@ -226,17 +232,7 @@ impl AuthContext {
         options.extra_scopes_to_consent = scopes;
         session.drop_access_tokens();
         match interaction {
-            Interaction::Redirect if self.leaving.get_untracked() => {}
-            Interaction::Redirect => {
-                let leaving = self.leaving;
-                leaving.set(true);
-                spawn_local(async move {
-                    if let Err(error) = session.sign_in_redirect(options).await {
-                        leaving.set(false);
-                        state.set(AuthState::SignedOut(Some(error)));
-                    }
-                });
-            }
+            Interaction::Redirect => self.leave_for_sign_in(session, options),
             Interaction::Popup => match nav::open_popup() {
                 Ok(popup) => spawn_local(async move {
                     match session.sign_in_popup(popup, options).await {

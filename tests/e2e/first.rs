@@ -61,15 +61,6 @@ async fn mark(page: &AppPage<'_>, name: &str) -> Option<f64> {
     .as_f64()
 }
 
-/// Whether the app has taken the screen over: it started, and the first landing is gone.
-async fn app_took_over(page: &AppPage<'_>) -> bool {
-    mark(page, "pps:app").await.is_some()
-        && page
-            .eval("return document.getElementById('first') === null")
-            .await
-            == Value::Bool(true)
-}
-
 /// A browser with a fresh cache on a page whose app module's wasm answers `delay_ms` late, so
 /// that the first module's landing stays on screen that long.
 async fn app_module_late(emulator: &Emulator, delay_ms: u64) -> Browser {
@@ -140,7 +131,7 @@ async fn the_landing_comes_before_the_app_module_which_takes_over_behind_it(engi
 
     // Behind it, the app comes in and takes the screen over: the same landing.
     page.until("the app did not take the landing over", || async {
-        if app_took_over(&page).await {
+        if page.app_took_over().await {
             Ok(())
         } else {
             Err(format!("fetched so far: {:?}", resources(&page).await))
@@ -181,7 +172,7 @@ async fn the_app_keeps_the_language_and_the_focus_of_the_first_landing() {
         }
     })
     .await;
-    assert!(!app_took_over(&page).await, "the app module came early");
+    assert!(!page.app_took_over().await, "the app module came early");
     let focused = || async {
         page.eval("return document.activeElement.dataset.testid || null")
             .await
@@ -211,7 +202,7 @@ async fn the_app_keeps_the_language_and_the_focus_of_the_first_landing() {
     .await;
 
     page.until("the app did not take the landing over", || async {
-        app_took_over(&page).await.then_some(()).ok_or("not yet")
+        page.app_took_over().await.then_some(()).ok_or("not yet")
     })
     .await;
     page.until("the focus was not carried over", || async {
@@ -243,7 +234,7 @@ async fn a_sign_in_pressed_before_the_app_is_up_goes_out_when_it_is() {
     page.open("").await;
     page.wait_for("sign-in").await;
     page.click("sign-in").await;
-    assert!(!app_took_over(&page).await, "the app module came early");
+    assert!(!page.app_took_over().await, "the app module came early");
     assert_eq!(
         page.attribute_of("sign-in", "aria-busy").await.as_deref(),
         Some("true")

@@ -349,15 +349,7 @@ async fn a_second_press_on_the_way_out_starts_no_second_sign_in() {
     let page = AppPage::new(&browser, &emulator);
     page.open("").await;
     page.until("the app did not take the landing over", || async {
-        let taken = page
-            .eval(
-                "return performance.getEntriesByName('pps:app').length > 0
-                    && document.getElementById('first') === null",
-            )
-            .await;
-        (taken == serde_json::Value::Bool(true))
-            .then_some(())
-            .ok_or("not yet")
+        page.app_took_over().await.then_some(()).ok_or("not yet")
     })
     .await;
     emulator

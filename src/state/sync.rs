@@ -67,6 +67,9 @@ pub struct SyncController {
     pub phase: RwSignal<SyncPhase>,
     /// The photos the last comparison read ([`photos_after`]).
     pub photos: RwSignal<Option<ShownPhotos>>,
+    /// Whether a sync runs or follows the run in flight: false while the photos are read for
+    /// the comparison alone, when the button offers the sync at once rather than waiting for it.
+    pub sync_asked: RwSignal<bool>,
     auth: AuthContext,
     config: StoredValue<AppConfig>,
     /// What the last comparison read: the click writes the photo the page shows without
@@ -75,6 +78,9 @@ pub struct SyncController {
     /// One run at a time. The button ignores clicks while a run is busy, but only once the
     /// run's first phase has rendered: two clicks in a row (a double click) both reach `start`.
     running: StoredValue<bool>,
+    /// A click's `force` while the comparison was still reading: the sync that follows it,
+    /// writing what the comparison read.
+    queued: StoredValue<Option<bool>>,
     cancel: StoredValue<Cancel>,
 }
 
@@ -90,10 +96,12 @@ impl SyncController {
         SyncController {
             phase: phase.unwrap_or_else(|| RwSignal::new(SyncPhase::Idle)),
             photos: RwSignal::new(None),
+            sync_asked: RwSignal::new(false),
             auth: AuthContext::get(),
             config: StoredValue::new(expect_context::<AppConfig>()),
             comparison: StoredValue::new_local(None),
             running: StoredValue::new(false),
+            queued: StoredValue::new(None),
             cancel: StoredValue::new(cancel),
         }
     }
@@ -119,16 +127,23 @@ impl SyncController {
         self.start(Some(force));
     }
 
-    /// `None` reads and compares only; `Some(force)` syncs.
+    /// `None` reads and compares only; `Some(force)` syncs. A sync asked while the photos are
+    /// read for the comparison follows it, without reading again; any other call while a run
+    /// is in flight does nothing.
     fn start(&self, sync: Option<bool>) {
         let this = *self;
         if this.running.try_get_value().unwrap_or(true) {
+            if let (Some(force), Some(false)) = (sync, this.sync_asked.try_get_untracked()) {
+                this.queued.set_value(Some(force));
+                this.sync_asked.set(true);
+            }
             return;
         }
         let Some(cancel) = this.cancel.try_get_value() else {
             return;
         };
         this.running.set_value(true);
+        this.sync_asked.set(sync.is_some());
         let session = this.auth.session();
         let config = this.config.get_value();
         spawn_local(async move {
@@ -146,8 +161,23 @@ impl SyncController {
                     None => {
                         let (last, read) =
                             sync::run_compare(&config, &*session, &cancel, report).await;
-                        this.comparison.try_set_value(read);
-                        last
+                        // A click while reading: the sync goes on from the comparison, in the
+                        // same turn (the page never renders the comparison's button between).
+                        // A failed comparison keeps it for the run again after a renewal.
+                        let queued = match read {
+                            Some(_) => this.queued.try_update_value(Option::take).flatten(),
+                            None => None,
+                        };
+                        match queued {
+                            Some(force) => {
+                                sync::run_sync(&config, &*session, force, read, &cancel, report)
+                                    .await
+                            }
+                            _ => {
+                                this.comparison.try_set_value(read);
+                                last
+                            }
+                        }
                     }
                 }
             };
@@ -156,6 +186,8 @@ impl SyncController {
                 this.auth.reauthenticate();
             }
             this.running.try_set_value(false);
+            this.queued.try_set_value(None);
+            this.sync_asked.try_set(false);
         });
     }
 }

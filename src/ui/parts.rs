@@ -49,7 +49,7 @@ pub fn SignedInHome(
     };
     view! {
         {badge}
-        <SyncView phase=sync.phase photos=sync.photos on_sync=on_sync
+        <SyncView phase=sync.phase photos=sync.photos on_sync=on_sync sync_asked=sync.sync_asked
             on_sign_in_again=on_sign_in_again account=username/>
     }
 }

@@ -70,6 +70,11 @@ pub fn SyncView(
     /// Any `Fn(bool)` closure; it need not be `Send` (the signed-in session usually is not).
     #[prop(into)]
     on_sync: UnsyncCallback<bool>,
+    /// Whether a sync runs or is asked for ([`crate::state::sync::SyncController::sync_asked`]).
+    /// While it is false, reading is for the comparison alone and the button offers the sync
+    /// at once (the controller runs it after the comparison). Without it, reading is busy.
+    #[prop(optional, into)]
+    sync_asked: Option<Signal<bool>>,
     /// Signs in again; offered beside a failure of the session's.
     #[prop(optional)]
     on_sign_in_again: Option<UnsyncCallback<()>>,
@@ -80,8 +85,10 @@ pub fn SyncView(
     let t = text();
     let support = StoredValue::new(use_context::<AppConfig>().and_then(|config| config.support));
     let account = StoredValue::new(account);
+    let sync_asked = move || sync_asked.is_none_or(|asked| asked.get());
     let busy = move || phase.with(SyncPhase::is_busy);
-    let action = move || phase.with(action);
+    let action = move || phase.with(|p| action(p, sync_asked()));
+    let button_busy = move || matches!(action(), Some(Action::Busy(_)));
     let failed_for_sign_in = move || {
         phase.with(|p| matches!(p, SyncPhase::Failed { reason, .. } if reason.needs_sign_in()))
     };
@@ -190,7 +197,7 @@ pub fn SyncView(
         Some(Action::Sync | Action::Busy(_)) => true,
     };
     let click = move |_| {
-        if busy() {
+        if button_busy() {
             return;
         }
         if let Some(action) = action() {
@@ -243,7 +250,7 @@ pub fn SyncView(
                 <Show when=move || action().is_some()>
                     <button type="button" class=move || if primary() { "button primary" } else { "button" }
                         data-testid=move || action().map_or("sync-button", Action::testid)
-                        aria-disabled=move || busy().then_some("true")
+                        aria-disabled=move || button_busy().then_some("true")
                         on:click=click>
                         {move || action().map(|a| a.label(t())).unwrap_or_default()}
                     </button>
@@ -668,10 +675,13 @@ impl Action {
     }
 }
 
-/// The button in `phase`: none once done (nothing to sync again).
-fn action(phase: &SyncPhase) -> Option<Action> {
+/// The button in `phase`: none once done (nothing to sync again). While the photos are read
+/// for the comparison alone (no sync `asked`), it offers the sync: a person back from signing
+/// in need not wait for the comparison to ask for it.
+fn action(phase: &SyncPhase, asked: bool) -> Option<Action> {
     match phase {
         SyncPhase::Idle | SyncPhase::Compared { in_sync: false, .. } => Some(Action::Sync),
+        SyncPhase::Reading if !asked => Some(Action::Sync),
         SyncPhase::Compared { in_sync: true, .. } | SyncPhase::NothingToDo => {
             Some(Action::SyncAnyway)
         }
@@ -1023,25 +1033,40 @@ mod tests {
 
     #[test]
     fn one_button_says_what_is_happening_and_none_offers_to_sync_again_when_done() {
-        assert_eq!(action(&SyncPhase::Reading), Some(Action::Busy(Step::Read)));
-        assert_eq!(action(&SyncPhase::Writing), Some(Action::Busy(Step::Write)));
         assert_eq!(
-            action(&SyncPhase::Verifying),
+            action(&SyncPhase::Reading, true),
+            Some(Action::Busy(Step::Read))
+        );
+        // Reading for the comparison alone: the sync is offered at once.
+        assert_eq!(action(&SyncPhase::Reading, false), Some(Action::Sync));
+        assert_eq!(
+            action(&SyncPhase::Writing, false),
+            Some(Action::Busy(Step::Write))
+        );
+        assert_eq!(
+            action(&SyncPhase::Writing, true),
+            Some(Action::Busy(Step::Write))
+        );
+        assert_eq!(
+            action(&SyncPhase::Verifying, true),
             Some(Action::Busy(Step::Check))
         );
         let done = SyncPhase::Done {
             elapsed_ms: 1,
             new_thumbnail: None,
         };
-        assert_eq!(action(&done), None);
-        assert_eq!(action(&SyncPhase::NothingToDo), Some(Action::SyncAnyway));
+        assert_eq!(action(&done, true), None);
+        assert_eq!(
+            action(&SyncPhase::NothingToDo, true),
+            Some(Action::SyncAnyway)
+        );
         assert!(Action::SyncAnyway.force() && !Action::Sync.force() && !Action::TryAgain.force());
         let busy = failed(SyncFailure::Throttled {
             service: Service::Graph,
         });
-        assert_eq!(action(&busy), Some(Action::TryAgain));
+        assert_eq!(action(&busy, true), Some(Action::TryAgain));
         assert_eq!(
-            action(&failed(SyncFailure::NoExchangePhoto)),
+            action(&failed(SyncFailure::NoExchangePhoto), true),
             Some(Action::CheckAgain),
             "after adding a photo, not as it is"
         );

@@ -238,7 +238,7 @@ mod native {
                         samples.add(
                             "sync.total",
                             side,
-                            session.ready_ms.map(|r| r + session.wall_ms),
+                            session.at_rest_ms.map(|r| r + session.wall_ms),
                         );
                         samples.add("memory.js_heap", side, session.heap);
                         samples.add("memory.wasm", side, session.wasm);
@@ -453,6 +453,8 @@ mod native {
         critical: usize,
         ready_requests: usize,
         ready_ms: Option<f64>,
+        /// When the page was at rest after the return (ours: compared; the baseline: ready).
+        at_rest_ms: Option<f64>,
         request_lines: Vec<String>,
         startup_lines: Vec<String>,
         ready_lines: Vec<String>,
@@ -504,30 +506,7 @@ mod native {
             }
             tokio::time::sleep(Duration::from_millis(300)).await;
             // Where the start-up time goes: each file's fetch, then the page's own marks.
-            let timeline = page
-                .eval(
-                    "const r = performance.getEntriesByType('resource').map(e =>
-                        [e.startTime, e.responseEnd, e.name.split('/').pop()]);
-                     const nav = performance.getEntriesByType('navigation')[0];
-                     const marks = performance.getEntriesByType('mark')
-                        .concat(performance.getEntriesByType('paint'))
-                        .map(e => [e.startTime, e.startTime, e.name]);
-                     return [[0, nav ? nav.responseEnd : 0, 'document']].concat(r, marks)
-                        .sort((a, b) => a[0] - b[0]);",
-                )
-                .await;
-            let startup_lines = timeline
-                .as_array()
-                .map(|rows| {
-                    rows.iter()
-                        .map(|row| {
-                            let at = |i: usize| row.get(i).and_then(Value::as_f64).unwrap_or(0.0);
-                            let name = row.get(2).and_then(Value::as_str).unwrap_or_default();
-                            format!("{:>7.1} ms {:>7.1} ms  {name}", at(0), at(1))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            let startup_lines = timeline(&page).await;
             // What the page had asked for by the time it was interactive (the document, then
             // resources that started by then): not what it fetches behind the first screen
             // (ours prefetches its app module once the landing is up).
@@ -549,16 +528,17 @@ mod native {
             let files = first_screen_files(&control.log().await.expect("log"), side, &asked);
 
             // Sign in (the last click on the identity pages and all after it with the latency of
-            // the sync), and wait until the page is ready for the sync click: ours has then
-            // compared both photos, the baseline has only redeemed its code.
+            // the sync), and wait until the page is ready for the sync click: the sync button
+            // is there and takes a click (ours offers it while it reads the photos for its
+            // comparison, and goes on from there; the baseline, once it has redeemed its code).
             control.clear_log().await.expect("clear log");
             page.click("sign-in").await;
             let latency = if with_latency { SYNC_LATENCY_MS } else { 0 };
             sign_in(&page, &control, upn, latency).await;
             let ready_script = match side {
                 Side::Ours => {
-                    "return document.querySelector('[data-testid=\"sync-view\"][data-phase=\"compared\"]')
-                        ? performance.now() : null"
+                    "const b = document.querySelector('[data-testid=\"sync-button\"]');
+                     return b && b.getAttribute('aria-disabled') !== 'true' ? performance.now() : null"
                 }
                 Side::Baseline => {
                     "const b = document.getElementById('sync');
@@ -566,9 +546,39 @@ mod native {
                 }
             };
             let ready_ms = wait_number(&page, ready_script).await;
-            let ready_log = after_return(&control.log().await.expect("log"), side);
-            let ready_requests = ready_log.len();
-            let ready_lines = log_lines(&ready_log);
+            // The one sync below starts from a page at rest: ours has compared both photos (and
+            // the sign-in return to verified counts until then), the baseline reads at the click.
+            let at_rest_ms = match side {
+                Side::Ours => {
+                    wait_number(
+                        &page,
+                        "return document.querySelector('[data-testid=\"sync-view\"][data-phase=\"compared\"]')
+                            ? performance.now() : null",
+                    )
+                    .await
+                }
+                Side::Baseline => ready_ms,
+            };
+            // The requests started by the time the page was ready, answered or not: the
+            // emulator logs a request once answered, so its log is read at rest and cut at the
+            // ready moment, taken to its clock from the document's request.
+            let rest_log = after_return(&control.log().await.expect("log"), side);
+            let request_start = number(
+                &page,
+                "return performance.getEntriesByType('navigation')[0].requestStart",
+            )
+            .await
+            .unwrap_or(0.0);
+            let ready_at = rest_log.first().map_or(0, |doc| doc.started_ms)
+                + (ready_ms.unwrap_or(0.0) - request_start).max(0.0) as u64;
+            let ready_requests = rest_log.iter().filter(|e| e.started_ms <= ready_at).count();
+            let mut ready_lines = log_lines(&rest_log);
+            ready_lines.insert(
+                ready_requests.min(ready_lines.len()),
+                "  (ready to click)".into(),
+            );
+            ready_lines.push("the page's own timeline, from the return:".into());
+            ready_lines.extend(timeline(&page).await);
 
             // One sync.
             // One sync.
@@ -608,6 +618,7 @@ mod native {
                 critical: critical_path(&sync_log),
                 ready_requests,
                 ready_ms,
+                at_rest_ms,
                 request_lines,
                 startup_lines,
                 ready_lines,
@@ -841,6 +852,35 @@ mod native {
         entries.sort_by_key(|e| e.started_ms);
         let start = entries.iter().rposition(document).unwrap_or(0);
         entries.split_off(start)
+    }
+
+    /// Each file the page fetched (its start and end, how it was asked for and whether it came
+    /// from the cache), then the page's own marks, in the page's clock.
+    async fn timeline(page: &AppPage<'_>) -> Vec<String> {
+        let rows = page
+            .eval(
+                "const r = performance.getEntriesByType('resource').map(e =>
+                    [e.startTime, e.responseEnd, e.name.split('/').pop().slice(0, 60)
+                        + ' (' + e.initiatorType + (e.transferSize === 0 && e.decodedBodySize > 0 ? ', cache' : '') + ')']);
+                 const nav = performance.getEntriesByType('navigation')[0];
+                 const marks = performance.getEntriesByType('mark')
+                    .concat(performance.getEntriesByType('paint'))
+                    .map(e => [e.startTime, e.startTime, e.name]);
+                 return [[0, nav ? nav.responseEnd : 0, 'document']].concat(r, marks)
+                    .sort((a, b) => a[0] - b[0]);",
+            )
+            .await;
+        rows.as_array()
+            .map(|rows| {
+                rows.iter()
+                    .map(|row| {
+                        let at = |i: usize| row.get(i).and_then(Value::as_f64).unwrap_or(0.0);
+                        let name = row.get(2).and_then(Value::as_str).unwrap_or_default();
+                        format!("{:>7.1} ms {:>7.1} ms  {name}", at(0), at(1))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     async fn number(page: &AppPage<'_>, script: &str) -> Option<f64> {

@@ -459,6 +459,102 @@ async fn the_help_article_link_for_someone_in_sync_ends_on_nothing_to_do_with_th
     page.assert_accessible("nothing to do").await;
 }
 
+/// Back from signing in, the button offers the sync while the photos are still read for the
+/// comparison: a click then goes straight on from that comparison to the write and its check,
+/// reading nothing twice; after the click the button is busy and takes no second one.
+async fn a_click_while_the_photos_are_read_syncs_from_that_comparison(engine: Engine) {
+    let emulator = emulator().await;
+    let control = emulator.control();
+    // SharePoint's profile answers slowly: the comparison is still reading at the click.
+    control
+        .set_fault(FaultRule {
+            host: Some("contoso-my".into()),
+            path_contains: Some("GetMyProperties".into()),
+            kind: FaultKind::Delay,
+            latency_ms: Some(2_000),
+            status: 200,
+            times: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let browser = Browser::launch(BrowserOptions {
+        engine,
+        ..Default::default()
+    })
+    .await;
+    let page = AppPage::new(&browser, &emulator);
+    signed_in(&page, "adele").await;
+    page.wait_for_phase(&["reading"]).await;
+    let offered = page
+        .eval(
+            "const b = document.querySelector('[data-testid=\"sync-button\"]'); \
+             return b && [b.getAttribute('aria-disabled'), b.textContent.trim()]",
+        )
+        .await;
+    assert_eq!(
+        offered,
+        serde_json::json!([null, "Sync my photo"]),
+        "the sync is offered while reading"
+    );
+    page.click("sync-button").await;
+    let asked = page
+        .eval(
+            "const b = document.querySelector('[data-testid=\"sync-button\"]'); \
+             const v = document.querySelector('[data-testid=\"sync-view\"]'); \
+             return [v.dataset.phase, b.getAttribute('aria-disabled'), b.textContent.trim()]",
+        )
+        .await;
+    assert_eq!(
+        asked,
+        serde_json::json!(["reading", "true", "Reading your photos…"]),
+        "once asked, the button is busy until the comparison is in"
+    );
+    page.click("sync-button").await;
+    page.wait_for_phase(&["done"]).await;
+    assert_photos_shown(&page, &["sharepoint-photo", "new-sharepoint-photo"]).await;
+    assert_sharepoint_shows_exchange_photo(&emulator, "adele").await;
+    let log = control.log().await.unwrap();
+    assert_eq!(writes(&log), 1, "one write for two clicks");
+    let photo_reads = log
+        .iter()
+        .filter(|e| e.method == "GET" && e.path_and_query.ends_with("/me/photo/$value"))
+        .count();
+    assert_eq!(photo_reads, 1, "the comparison's photo is the one written");
+    assert_tokens_only_to_allowed_hosts(&log);
+}
+
+/// A click while the photos are read, for someone already in sync: nothing to do, nothing
+/// written (the click asks for a sync, not for writing whatever SharePoint shows).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_click_while_reading_writes_nothing_when_already_in_sync() {
+    let emulator = emulator().await;
+    let control = emulator.control();
+    control
+        .set_fault(FaultRule {
+            host: Some("contoso-my".into()),
+            path_contains: Some("GetMyProperties".into()),
+            kind: FaultKind::Delay,
+            latency_ms: Some(2_000),
+            status: 200,
+            times: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    signed_in(&page, "alex").await;
+    page.wait_for_phase(&["reading"]).await;
+    page.click("sync-button").await;
+    page.wait_for_phase(&["nothing-to-do"]).await;
+    assert_eq!(
+        page.wait_for_focus("sync-outcome-title").await,
+        "SharePoint already shows your current photo"
+    );
+    assert_eq!(writes(&control.log().await.unwrap()), 0);
+}
+
 /// While a sync works, the button it was started with keeps focus and says what it does, the
 /// step at work is marked, and clicks do nothing.
 #[tokio::test(flavor = "multi_thread")]
@@ -1095,4 +1191,5 @@ crate::in_chromium_and_firefox!(
     an_out_of_sync_user_syncs_with_one_click,
     the_help_article_link_syncs_without_a_click,
     the_help_article_link_for_someone_in_sync_ends_on_nothing_to_do_with_the_photos,
+    a_click_while_the_photos_are_read_syncs_from_that_comparison,
 );

@@ -19,6 +19,8 @@ struct Mounted {
     phase: RwSignal<SyncPhase>,
     photos: RwSignal<Option<ShownPhotos>>,
     lang: RwSignal<Lang>,
+    /// Whether a sync runs or is asked for, as the controller says; true unless a test says.
+    sync_asked: RwSignal<bool>,
     clicks: Rc<RefCell<Vec<bool>>>,
 }
 
@@ -30,12 +32,13 @@ impl Mounted {
         let phase = RwSignal::new(SyncPhase::Idle);
         let photos = RwSignal::new(None);
         let lang = RwSignal::new(Lang::En);
+        let sync_asked = RwSignal::new(true);
         let clicks = Rc::new(RefCell::new(Vec::new()));
         let record = clicks.clone();
         leptos::mount::mount_to(root.clone(), move || {
             provide_context(lang);
             view! {
-                <SyncView phase=phase photos=photos
+                <SyncView phase=phase photos=photos sync_asked=sync_asked
                     on_sync=move |force: bool| record.borrow_mut().push(force)/>
             }
         })
@@ -45,6 +48,7 @@ impl Mounted {
             phase,
             photos,
             lang,
+            sync_asked,
             clicks,
         }
     }
@@ -223,6 +227,39 @@ async fn the_busy_button_keeps_focus_says_what_it_does_and_ignores_clicks() {
     m.set(SyncPhase::Verifying).await;
     assert_eq!(m.text("sync-status"), en.sync_status_verifying);
     assert_eq!(m.text("sync-button"), en.sync_button_verifying);
+}
+
+/// Back from signing in, the photos are read for the comparison: the button offers the sync
+/// at once (primary, not busy) and a click asks for it; once asked, reading is busy.
+#[wasm_bindgen_test]
+async fn reading_for_the_comparison_offers_the_sync_at_once() {
+    let m = Mounted::new();
+    m.sync_asked.set(false);
+    m.set(SyncPhase::Reading).await;
+    let en = Lang::En.text();
+    let button = m.get("sync-button");
+    assert_eq!(button.get_attribute("aria-disabled"), None);
+    assert_eq!(button.text_content().unwrap_or_default(), en.sync_button);
+    assert!(button.class_list().contains("primary"));
+    assert_eq!(m.text("sync-status"), en.sync_status_reading);
+    m.click("sync-button");
+    assert_eq!(*m.clicks.borrow(), vec![false], "a sync, not forced");
+    // The controller says the sync is asked: the same button, busy reading.
+    m.sync_asked.set(true);
+    tick().await;
+    let busy = m.get("sync-button");
+    assert!(busy.is_same_node(Some(&button)), "the same button");
+    assert_eq!(busy.get_attribute("aria-disabled").as_deref(), Some("true"));
+    assert_eq!(
+        busy.text_content().unwrap_or_default(),
+        en.sync_button_reading
+    );
+    m.click("sync-button");
+    assert_eq!(
+        m.clicks.borrow().len(),
+        1,
+        "a second click asks for nothing more"
+    );
 }
 
 /// Changed with the issue "a sync screen a help desk would be proud of": the result shows

@@ -372,6 +372,62 @@ async fn app_files_come_with_the_deployment_guides_headers() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// As the deployment guide's nginx and Apache blocks do: the app's text and wasm files go out
+/// gzipped to a browser that takes gzip, as they are to a client that does not, and small
+/// files as they are.
+#[tokio::test]
+async fn app_files_are_gzipped_for_browsers_that_take_it() {
+    use std::io::Read;
+    let dir = std::env::temp_dir().join(format!("emu-gzip-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wasm: Vec<u8> = (0..64 * 1024u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(dir.join("app-0123abcd_bg.wasm"), &wasm).unwrap();
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>x</title>").unwrap();
+    let emu = emulator::Emulator::start(emulator::EmulatorOptions {
+        app_dir: Some(dir.clone()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let http = emu.http_client();
+    let url = format!("{}app-0123abcd_bg.wasm", emu.app_url());
+    let get = |accept: &'static str| {
+        let request = http.get(&url);
+        let request = if accept.is_empty() {
+            request
+        } else {
+            request.header("accept-encoding", accept)
+        };
+        request.send()
+    };
+    for _ in 0..2 {
+        let r = get("gzip, deflate, br").await.unwrap();
+        assert_eq!(r.headers()["content-encoding"], "gzip");
+        assert_eq!(r.headers()["vary"], "Accept-Encoding");
+        assert_eq!(r.headers()["content-type"], "application/wasm");
+        let body = r.bytes().await.unwrap();
+        assert!(body.len() < wasm.len() / 4, "{} bytes", body.len());
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_end(&mut plain)
+            .unwrap();
+        assert_eq!(plain, wasm, "the same file, compressed");
+    }
+    for refused in ["", "identity", "gzip;q=0, br"] {
+        let r = get(refused).await.unwrap();
+        assert!(r.headers().get("content-encoding").is_none(), "{refused:?}");
+        assert_eq!(r.bytes().await.unwrap().to_vec(), wasm, "{refused:?}");
+    }
+    let small = http
+        .get(emu.app_url())
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert!(small.headers().get("content-encoding").is_none());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[tokio::test]
 async fn site_permissions_read_profiles_only_when_switched_on() {
     let env = Env::start().await;

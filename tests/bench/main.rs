@@ -278,6 +278,14 @@ mod native {
                 .await;
                 samples.add("net.landing", side, net.landing_ms);
                 samples.add("net.link", side, net.link_ms);
+                if run == 0 {
+                    let mut journey = on_the_wire(&net.link_log);
+                    journey.sort_by_key(|e| e.started_ms);
+                    eprintln!("bench: {} help-article link requests:", side.name());
+                    for line in log_lines(&journey) {
+                        eprintln!("  {line}");
+                    }
+                }
             }
             eprintln!("bench: run {} done at {:.0?}", run + 1, started.elapsed());
         }

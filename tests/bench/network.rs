@@ -32,6 +32,8 @@ pub const PROFILE: NetworkProfile = NetworkProfile {
 pub struct NetworkRun {
     pub landing_ms: Option<f64>,
     pub link_ms: Option<f64>,
+    /// The services' log of the link's journey, for the timeline.
+    pub link_log: Vec<emulator::LogEntry>,
 }
 
 /// One session on the network profile: `landing` is the page's address, `link` the
@@ -84,6 +86,7 @@ pub async fn run(
     .await;
 
     forget_the_page(&browser, &page).await;
+    control.clear_log().await.expect("clear log");
     let started = Instant::now();
     page.client.goto(link).await.expect("the link opens");
     let deadline = Instant::now() + PATIENCE;
@@ -101,9 +104,11 @@ pub async fn run(
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     control.set_latency(0).await.expect("latency");
+    let link_log = control.log().await.unwrap_or_default();
     NetworkRun {
         landing_ms,
         link_ms,
+        link_log,
     }
 }
 

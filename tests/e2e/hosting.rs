@@ -343,7 +343,17 @@ ErrorLog \"{d}/error.log\"
 LogLevel warn
 "
     );
-    for module in ["mpm_event", "authz_core", "mime", "headers", "dir", "unixd"] {
+    // Debian's defaults among them: `deflate` and `filter` (`a2query -m` on a fresh install).
+    for module in [
+        "mpm_event",
+        "authz_core",
+        "mime",
+        "headers",
+        "dir",
+        "unixd",
+        "filter",
+        "deflate",
+    ] {
         let file = format!("{modules}/mod_{module}.so");
         // Debian builds some modules into the binary; load the rest.
         if Path::new(&file).exists() {
@@ -443,7 +453,12 @@ async fn assert_headers_as_promised(
     let mut paths: Vec<String> = vec![String::new(), "setup".into()];
     paths.extend(files);
     for path in &paths {
-        let response = client.get(hosted.url(path)).send().await.unwrap();
+        let response = client
+            .get(hosted.url(path))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
         let what = format!("{server}: /photo/{path}");
         assert_eq!(response.status().as_u16(), 200, "{what}");
         let header = |name: &str| {
@@ -484,6 +499,17 @@ async fn assert_headers_as_promised(
             expected.contains(&mime.as_str()),
             "{what}: Content-Type {content_type}"
         );
+        // The guide's compression: the code and the styles go out gzipped.
+        if ["js", "wasm", "css"].contains(&extension)
+            && std::fs::metadata(hosted.site.join(path)).unwrap().len() > 1024
+        {
+            assert_eq!(header("content-encoding"), "gzip", "{what}");
+            assert!(
+                header("vary").contains("Accept-Encoding"),
+                "{what}: Vary {}",
+                header("vary")
+            );
+        }
         let cache = header("cache-control");
         if ["js", "wasm", "css", "svg"].contains(&extension) {
             // The guide's cache rules rest on this: every such file of the build is hashed.

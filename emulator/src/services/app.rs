@@ -153,7 +153,19 @@ async fn app_file(shared: &Shared, req: &Req) -> Resp {
         },
         Err(_) => return wire::text(StatusCode::NOT_FOUND, "Not found"),
     };
-    let mut r = wire::with_type(StatusCode::OK, content_type(&file.to_string_lossy()), bytes);
+    let kind = content_type(&file.to_string_lossy());
+    let gzipped = (accepts_gzip(req) && compressible(kind) && bytes.len() >= MIN_COMPRESSED)
+        .then(|| compressed(&file, &bytes))
+        .flatten();
+    let gzip = gzipped.is_some();
+    let bytes = gzipped.unwrap_or(bytes);
+    let mut r = wire::with_type(StatusCode::OK, kind, bytes);
+    if gzip {
+        wire::set_header(&mut r, "content-encoding", "gzip");
+    }
+    if compressible(kind) {
+        wire::set_header(&mut r, "vary", "Accept-Encoding");
+    }
     // As docs/deploy.md tells a static host: a year for files whose name carries a hash, a
     // check on every load for the rest.
     let caching = if is_hashed(last) && file.ends_with(last) {
@@ -163,6 +175,61 @@ async fn app_file(shared: &Shared, req: &Req) -> Resp {
     };
     wire::set_header(&mut r, "cache-control", caching);
     r
+}
+
+/// Files smaller than this go out as they are (nginx's `gzip_min_length` is 20 bytes; a
+/// kilobyte saves a round trip's worth of nothing).
+const MIN_COMPRESSED: usize = 1024;
+
+/// The text and WebAssembly types docs/deploy.md has a static host compress.
+fn compressible(content_type: &str) -> bool {
+    let mime = content_type.split(';').next().unwrap_or_default();
+    matches!(
+        mime,
+        "text/html"
+            | "text/javascript"
+            | "text/css"
+            | "application/json"
+            | "application/wasm"
+            | "image/svg+xml"
+    )
+}
+
+/// Whether the request's `Accept-Encoding` takes gzip (and does not refuse it with `q=0`).
+fn accepts_gzip(req: &Req) -> bool {
+    req.header("accept-encoding").is_some_and(|accepted| {
+        accepted.split(',').any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| p.replace(' ', "") == "q=0");
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+    })
+}
+
+/// `bytes` (the content of `file`) gzipped, from a cache kept per file and content: the build's
+/// wasm is a megabyte, and every page load of every test asks for it. `None` if the encoder
+/// failed: the file then goes out as it is.
+fn compressed(file: &std::path::Path, bytes: &[u8]) -> Option<Vec<u8>> {
+    use std::collections::HashMap;
+    use std::io::Write;
+    use std::sync::{Mutex, OnceLock};
+    type Cache = Mutex<HashMap<std::path::PathBuf, (Vec<u8>, Vec<u8>)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some((plain, gzipped)) = cache.lock().ok()?.get(file) {
+        if plain.as_slice() == bytes {
+            return Some(gzipped.clone());
+        }
+    }
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).ok()?;
+    let gzipped = encoder.finish().ok()?;
+    cache
+        .lock()
+        .ok()?
+        .insert(file.to_path_buf(), (bytes.to_vec(), gzipped.clone()));
+    Some(gzipped)
 }
 
 /// A build file whose name carries its content's hash (`app-0123abcd.js`,

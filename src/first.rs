@@ -91,8 +91,8 @@ fn draw_landing(lang: Lang) {
     on(&root, "[data-testid=\"sign-in\"]", "click", |event| {
         // Kept for the app, which signs in as soon as it has taken over (`state::auth`);
         // until then the button says it is busy.
-        if let Some(storage) = window().session_storage().ok().flatten() {
-            let _ = storage.set_item(SIGN_IN_ASKED, "1");
+        if let Some(html) = browser::document().document_element() {
+            let _ = html.set_attribute(SIGN_IN_ASKED, "");
         }
         if let Some(button) = event
             .current_target()

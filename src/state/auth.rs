@@ -343,17 +343,22 @@ pub fn other_page(base: &str, return_to: &str) -> bool {
     page.ends_with(".html") && page != "/index.html" && !page.contains("//")
 }
 
-/// The sessionStorage key with which the page's first module (`crate::first`) hands the app a
-/// press of its sign-in button that came before the app was up.
-pub const SIGN_IN_ASKED: &str = "pps.sign-in-asked";
+/// The attribute of the document's `<html>` with which the page's first module
+/// (`crate::first`) hands the app a press of its sign-in button that came before the app was
+/// up. On the document, not in storage: the press is this page load's, and a reload (say after
+/// the app failed to load) does not sign in by itself.
+pub const SIGN_IN_ASKED: &str = "data-pps-sign-in-asked";
 
 /// Whether the first module's sign-in button was pressed ([`SIGN_IN_ASKED`]); once.
 fn take_sign_in_asked() -> bool {
-    let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) else {
+    let Some(html) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
         return false;
     };
-    let asked = storage.get_item(SIGN_IN_ASKED).ok().flatten().is_some();
-    let _ = storage.remove_item(SIGN_IN_ASKED);
+    let asked = html.has_attribute(SIGN_IN_ASKED);
+    let _ = html.remove_attribute(SIGN_IN_ASKED);
     asked
 }
 

@@ -244,6 +244,43 @@ async fn a_sign_in_pressed_before_the_app_is_up_goes_out_when_it_is() {
     page.wait_for_phase(&["compared"]).await;
 }
 
+/// A press is this page load's: reloaded before the app was up (as someone does when a page
+/// seems stuck), the page shows its landing and does not sign in by itself.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_press_before_a_reload_does_not_sign_in_by_itself() {
+    let emulator = emulator().await;
+    let browser = app_module_late(&emulator, 3_000).await;
+    let page = AppPage::new(&browser, &emulator);
+    page.open("").await;
+    page.wait_for("sign-in").await;
+    page.click("sign-in").await;
+    assert!(!page.app_took_over().await, "the app module came early");
+    emulator.control().clear_faults().await.unwrap();
+    page.client.refresh().await.unwrap();
+    page.wait_for("sign-in").await;
+    page.until("the app takes over", || async {
+        if page.app_took_over().await {
+            Ok(())
+        } else {
+            Err("the first landing".to_owned())
+        }
+    })
+    .await;
+    // Time enough for a sign-in to have left, had the press been kept.
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    assert!(page.has("sign-in").await, "still the landing");
+    assert_eq!(
+        page.attribute_of("sign-in", "aria-busy").await.as_deref(),
+        None,
+        "the button is not busy"
+    );
+    let log = emulator.control().log().await.unwrap();
+    assert!(
+        !log.iter().any(|e| e.path_and_query.contains("/authorize")),
+        "no sign-in started"
+    );
+}
+
 /// A sign-in that cannot start (here the identity platform's discovery document answers 500)
 /// is explained by the app, whichever landing the button was pressed on, with the other way
 /// in.

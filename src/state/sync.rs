@@ -163,9 +163,10 @@ impl SyncController {
                             sync::run_compare(&config, &*session, &cancel, report).await;
                         // A click while reading: the sync goes on from the comparison, in the
                         // same turn (the page never renders the comparison's button between).
-                        // A failed comparison keeps it for the run again after a renewal.
+                        // It stays asked until the task ends, so the run again after a token
+                        // renewal (this one's read or write refused) compares and syncs again.
                         let queued = match read {
-                            Some(_) => this.queued.try_update_value(Option::take).flatten(),
+                            Some(_) => this.queued.try_get_value().flatten(),
                             None => None,
                         };
                         match queued {

@@ -626,6 +626,39 @@ async fn a_401_on_the_write_renews_the_token_and_writes_once() {
     assert!(log.iter().all(|e| !e.path_and_query.contains("/authorize")));
 }
 
+/// A click while the photos are read, whose write is then refused once (401): the token is
+/// renewed silently, and the run again reads, compares and writes, once: the click is not lost
+/// to the renewal.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_click_while_reading_survives_a_401_on_its_write() {
+    let (emulator, browser) = stage([
+        held("contoso-my", PROPERTIES, 2_000),
+        FaultRule {
+            times: Some(1),
+            ..fault("contoso-my", WRITE, 401)
+        },
+    ])
+    .await;
+    let page = AppPage::new(&browser, &emulator);
+    signed_in(&page, "adele").await;
+    emulator.control().clear_log().await.unwrap();
+    page.wait_for_phase(&["reading"]).await;
+    page.click("sync-button").await;
+    page.wait_for_phase(&["done"]).await;
+    assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
+    let log = tokens_stayed_home(&emulator).await;
+    let statuses: Vec<_> = log
+        .iter()
+        .filter(|e| e.method == "POST" && e.path_and_query.contains(WRITE))
+        .map(|e| e.status)
+        .collect();
+    assert_eq!(statuses, vec![401, 200], "refused once, then written once");
+    assert!(
+        log.iter().all(|e| !e.path_and_query.contains("/authorize")),
+        "renewed silently, not signed in again"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_401_after_the_write_says_the_photo_may_be_written() {
     let (emulator, browser) = stage([]).await;

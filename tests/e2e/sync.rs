@@ -459,6 +459,19 @@ async fn the_help_article_link_for_someone_in_sync_ends_on_nothing_to_do_with_th
     page.assert_accessible("nothing to do").await;
 }
 
+/// SharePoint's profile read held `ms` once: the comparison is still reading meanwhile.
+fn profile_read_held(ms: u64) -> FaultRule {
+    FaultRule {
+        host: Some("contoso-my".into()),
+        path_contains: Some("GetMyProperties".into()),
+        kind: FaultKind::Delay,
+        latency_ms: Some(ms),
+        status: 200,
+        times: Some(1),
+        ..Default::default()
+    }
+}
+
 /// Back from signing in, the button offers the sync while the photos are still read for the
 /// comparison: a click then goes straight on from that comparison to the write and its check,
 /// reading nothing twice; after the click the button is busy and takes no second one.
@@ -466,18 +479,7 @@ async fn a_click_while_the_photos_are_read_syncs_from_that_comparison(engine: En
     let emulator = emulator().await;
     let control = emulator.control();
     // SharePoint's profile answers slowly: the comparison is still reading at the click.
-    control
-        .set_fault(FaultRule {
-            host: Some("contoso-my".into()),
-            path_contains: Some("GetMyProperties".into()),
-            kind: FaultKind::Delay,
-            latency_ms: Some(2_000),
-            status: 200,
-            times: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    control.set_fault(profile_read_held(2_000)).await.unwrap();
     let browser = Browser::launch(BrowserOptions {
         engine,
         ..Default::default()
@@ -530,18 +532,7 @@ async fn a_click_while_the_photos_are_read_syncs_from_that_comparison(engine: En
 async fn a_click_while_reading_writes_nothing_when_already_in_sync() {
     let emulator = emulator().await;
     let control = emulator.control();
-    control
-        .set_fault(FaultRule {
-            host: Some("contoso-my".into()),
-            path_contains: Some("GetMyProperties".into()),
-            kind: FaultKind::Delay,
-            latency_ms: Some(2_000),
-            status: 200,
-            times: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    control.set_fault(profile_read_held(2_000)).await.unwrap();
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
     signed_in(&page, "alex").await;

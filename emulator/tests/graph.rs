@@ -436,6 +436,41 @@ async fn cors_like_graph() {
     assert!(log.iter().any(|e| e.method == "OPTIONS" && e.status == 200));
 }
 
+/// Preflight answers name no `Access-Control-Max-Age` (browsers then keep them 5 s) unless
+/// the control API sets one, for Graph and SharePoint alike.
+#[tokio::test]
+async fn preflights_name_a_max_age_only_when_told() {
+    let env = Env::start().await;
+    let max_age = |url: String| {
+        let request = env
+            .http
+            .request(reqwest::Method::OPTIONS, url)
+            .header("origin", env.app_origin())
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "authorization");
+        async move {
+            let r = request.send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.headers()
+                .get("access-control-max-age")
+                .map(|v| v.to_str().unwrap().to_owned())
+        }
+    };
+    let graph = || env.graph("/me");
+    let sharepoint = || env.my("/_api/SP.UserProfiles.PeopleManager/GetMyProperties");
+    assert_eq!(max_age(graph()).await, None);
+    assert_eq!(max_age(sharepoint()).await, None);
+    env.emu
+        .control()
+        .set_preflight_max_age(Some(0))
+        .await
+        .unwrap();
+    assert_eq!(max_age(graph()).await.as_deref(), Some("0"));
+    assert_eq!(max_age(sharepoint()).await.as_deref(), Some("0"));
+    env.emu.control().set_preflight_max_age(None).await.unwrap();
+    assert_eq!(max_age(sharepoint()).await, None);
+}
+
 /// An admin's outreach mail: `Mail.Send` is consented on the consent screen like `User.Read`,
 /// the message is accepted with 202 and the control API shows it.
 #[tokio::test]

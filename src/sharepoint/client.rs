@@ -37,20 +37,6 @@ pub async fn set_my_profile_picture(
     .map(drop)
 }
 
-/// Requests `userphoto.aspx?size=L` for `upn`: SharePoint's own trigger to refresh the photo
-/// from Exchange. The image it answers is not read.
-pub async fn request_user_photo(
-    host: &MySiteOrigin,
-    tokens: &impl TokenSource,
-    upn: &str,
-) -> Result<(), SharePointError> {
-    call(SharePointCall::UserPhoto, host, tokens, |t| {
-        request::user_photo(host, t, upn)
-    })
-    .await
-    .map(drop)
-}
-
 /// The bytes of a file on the My Site host (a thumbnail from
 /// [`super::large_thumbnail_url`]); [`SharePointProblem::ForeignUrl`] for any other origin.
 pub async fn thumbnail(

@@ -19,8 +19,6 @@ pub mod profiles;
 pub mod request;
 pub mod response;
 
-pub use client::{
-    granted_scopes, my_properties, request_user_photo, set_my_profile_picture, thumbnail,
-};
+pub use client::{granted_scopes, my_properties, set_my_profile_picture, thumbnail};
 pub use request::{large_thumbnail_url, predicted_large_thumbnail_url, same_file};
 pub use response::{SharePointCall, SharePointError, SharePointProblem, SharePointProfile};

@@ -36,7 +36,6 @@ pub enum SharePointCall {
     /// Another user's properties (`GetPropertiesFor`, the admin audit).
     GetPropertiesFor,
     SetMyProfilePicture,
-    UserPhoto,
     Thumbnail,
     /// A file written to the `User Photos` library (the admin page's direct writes).
     UploadThumbnail,

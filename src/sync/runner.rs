@@ -118,6 +118,10 @@ struct Snapshot {
     upn: String,
     host: MySiteOrigin,
     profile: SharePointProfile,
+    /// The address the current large thumbnail was read from, if one was asked for (the
+    /// predicted one or the profile's): the verification asks it again, whose preflight the
+    /// browser then still has.
+    thumbnail_url: Option<String>,
     jpeg: Vec<u8>,
     fingerprint: Vec<u8>,
     exchange: PhotoSummary,
@@ -195,13 +199,8 @@ async fn write_and_verify(
     }
 
     emit(SyncPhase::Verifying);
-    // SharePoint's own pull from Exchange goes alongside the verification: the write above
-    // already did the work, so its answer changes nothing the verification would not see.
-    let host = &snapshot.host;
-    let pull = retrying(cancel, || {
-        sharepoint::request_user_photo(host, tokens, &snapshot.upn)
-    });
-    let (_, verified) = join(pull, verify(tokens, &snapshot, cancel)).await;
+    request_pull(tokens, &snapshot).await;
+    let verified = verify(tokens, &snapshot, cancel).await;
     if cancel.is_cancelled() {
         return SyncPhase::Idle;
     }
@@ -232,6 +231,24 @@ async fn write(
         }
         written => written.map_err(WriteFailure::answered),
     }
+}
+
+/// Asks for `userphoto.aspx` (SharePoint's documented trigger of its own pull from Exchange)
+/// and does not wait for its answer: the write already did the work, so the answer changes
+/// nothing the verification would not see, and its preflight (an address the page has not
+/// asked before) would make the verification a round trip longer. Sent once, with the token
+/// the write used; what becomes of it is not the user's concern.
+async fn request_pull(tokens: &impl TokenSource, snapshot: &Snapshot) {
+    let resource = crate::auth::Resource::SharePoint {
+        origin: snapshot.host.clone(),
+    };
+    let Ok(token) = tokens.access_token(&resource).await else {
+        return;
+    };
+    let request = sharepoint::request::user_photo(&snapshot.host, &token, &snapshot.upn);
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = crate::http::send(request).await;
+    });
 }
 
 /// Reads Graph (user, photo metadata and bytes, in one `$batch`) and SharePoint (token,
@@ -281,7 +298,12 @@ async fn read(
     // what the photo turned out to be.
     let user = user_of(&graph).map_err(|e| SyncFailure::from(&e))?;
     let exchange = exchange.map_err(|e| SyncFailure::from(&e))?;
-    let (host, profile, thumbnail) = sharepoint_side?;
+    let SharePointSide {
+        host,
+        profile,
+        thumbnail,
+        thumbnail_url,
+    } = sharepoint_side?;
     let (processed, fingerprint) = exchange?;
 
     let sharepoint_fingerprint = match &thumbnail {
@@ -309,6 +331,7 @@ async fn read(
         upn: user.user_principal_name.clone(),
         host,
         profile,
+        thumbnail_url,
         jpeg: processed.jpeg,
         fingerprint,
         exchange,
@@ -340,13 +363,23 @@ async fn process_exchange(
         .map_err(|e| SyncFailure::from(&e)))
 }
 
+/// What SharePoint's side of the reading found.
+struct SharePointSide {
+    host: MySiteOrigin,
+    profile: SharePointProfile,
+    /// The current large thumbnail, when the profile shows a real picture and it was read.
+    thumbnail: Option<Vec<u8>>,
+    /// Where a large thumbnail was last asked for, whatever came back.
+    thumbnail_url: Option<String>,
+}
+
 /// SharePoint's side of the reading: the profile and, alongside it, the large thumbnail at the
 /// address predicted from the account; the thumbnail the profile names when that was not it.
 async fn read_sharepoint(
     host: MySiteOrigin,
     tokens: &(impl TokenSource + SignedIn),
     cancel: &Cancel,
-) -> Result<(MySiteOrigin, SharePointProfile, Option<Vec<u8>>), SyncFailure> {
+) -> Result<SharePointSide, SyncFailure> {
     let version = format!("{}", now_ms() as u64);
     let predicted_url = tokens
         .object_id()
@@ -362,9 +395,15 @@ async fn read_sharepoint(
     let (profile, predicted) = join(profile, predicted).await;
     let profile =
         profile.map_err(|e| sharepoint_failure(&e, sharepoint::granted_scopes(&host, tokens)))?;
-    let predicted = predicted_url.zip(predicted);
-    let thumbnail = current_thumbnail(&host, tokens, &profile, predicted, cancel).await;
-    Ok((host, profile, thumbnail))
+    let predicted = predicted_url.clone().zip(predicted);
+    let (thumbnail, fetched_url) =
+        current_thumbnail(&host, tokens, &profile, predicted, cancel).await;
+    Ok(SharePointSide {
+        thumbnail_url: fetched_url.or(predicted_url),
+        host,
+        profile,
+        thumbnail,
+    })
 }
 
 /// Graph's three reads in one `$batch`; the reads that failed transiently are sent again (in a
@@ -403,30 +442,31 @@ fn unanswered() -> GraphError {
 
 /// SharePoint's current large thumbnail, when it shows a real picture and it can be read:
 /// `predicted` (an address and what it gave) when the profile names that same file, else
-/// fetched from the address the profile gives.
+/// fetched from the address the profile gives (returned too, when it was asked for).
 async fn current_thumbnail(
     host: &MySiteOrigin,
     tokens: &impl TokenSource,
     profile: &SharePointProfile,
     predicted: Option<(String, Vec<u8>)>,
     cancel: &Cancel,
-) -> Option<Vec<u8>> {
+) -> (Option<Vec<u8>>, Option<String>) {
     if !profile.has_picture() {
-        return None;
+        return (None, None);
     }
-    let url = large_thumbnail_url(
-        profile.picture_url.as_deref()?,
-        host,
-        profile.picture_timestamp.as_deref(),
-    )?;
+    let Some(url) = profile.picture_url.as_deref().and_then(|picture| {
+        large_thumbnail_url(picture, host, profile.picture_timestamp.as_deref())
+    }) else {
+        return (None, None);
+    };
     if let Some((predicted_url, bytes)) = predicted {
         if sharepoint::same_file(&predicted_url, &url) {
-            return Some(bytes);
+            return (Some(bytes), None);
         }
     }
-    retrying(cancel, || sharepoint::thumbnail(host, tokens, &url))
+    let bytes = retrying(cancel, || sharepoint::thumbnail(host, tokens, &url))
         .await
-        .ok()
+        .ok();
+    (bytes, Some(url))
 }
 
 /// Who is signed in, as far as the sync's guesses need it: the account's Entra object id, which
@@ -447,20 +487,29 @@ impl<N: Navigation, E: TokenEndpoint> SignedIn for Session<N, E> {
 /// Reads SharePoint back until it shows a new real picture, then checks that its new large
 /// thumbnail is the photo written. Returns a `blob:` URL of that thumbnail.
 ///
-/// SharePoint keeps a user's thumbnails at the same address, so when the profile had a
-/// picture before, that address is fetched alongside the first read-back (with a fresh
-/// version parameter, so no cache answers) and the round trip after it is saved. If what it
-/// returns is not the photo written (not there yet, or elsewhere now), the thumbnail is
-/// fetched again from the address the profile gives.
+/// SharePoint keeps a user's thumbnails at the same address, so the thumbnail is fetched
+/// alongside the first read-back, from the very address the reading asked: its preflight is
+/// then one the browser still has when the reading was moments ago (the Fetch standard keeps a
+/// preflight 5 s when the answer names no `Access-Control-Max-Age`), as is the read-back's,
+/// and the verification is one round trip. The request keeps the default cache mode: with
+/// `no-cache` or `no-store` Chromium does not use its preflight cache. SharePoint's files
+/// answer `Cache-Control: private, max-age=0`, so the browser asks SharePoint again (a
+/// conditional request at most); and should an old copy come back all the same, it is not the
+/// photo written. What it returns counts only when the profile now names that same file and it
+/// is the photo written; otherwise the thumbnail is fetched again from the address the profile
+/// gives (with the new picture's version). Without an address the reading asked, the profile's
+/// is asked with a fresh version.
 async fn verify(
     tokens: &impl TokenSource,
     snapshot: &Snapshot,
     cancel: &Cancel,
 ) -> Result<Option<String>, SyncFailure> {
     let host = &snapshot.host;
-    let early_url = snapshot.profile.picture_url.as_deref().and_then(|picture| {
-        let version = format!("{}", now_ms() as u64);
-        large_thumbnail_url(picture, host, Some(&version))
+    let early_url = snapshot.thumbnail_url.clone().or_else(|| {
+        snapshot.profile.picture_url.as_deref().and_then(|picture| {
+            let version = format!("{}", now_ms() as u64);
+            large_thumbnail_url(picture, host, Some(&version))
+        })
     });
     let early = async {
         match &early_url {
@@ -472,11 +521,6 @@ async fn verify(
     };
     let (after, early) = join(read_back(tokens, snapshot, cancel), early).await;
     let after = after?;
-    if let Some(bytes) = early {
-        if written_photo(snapshot, &bytes).await {
-            return Ok(browser::object_url(&bytes, photo::sniff(&bytes).mime()));
-        }
-    }
 
     let missing = SyncFailure::VerificationFailed {
         problem: VerificationProblem::ThumbnailMissing,
@@ -487,6 +531,11 @@ async fn verify(
         after.picture_timestamp.as_deref(),
     )
     .ok_or_else(|| missing.clone())?;
+    if let (Some(early_url), Some(bytes)) = (&early_url, early) {
+        if sharepoint::same_file(early_url, &url) && written_photo(snapshot, &bytes).await {
+            return Ok(browser::object_url(&bytes, photo::sniff(&bytes).mime()));
+        }
+    }
     let bytes = retrying(cancel, || sharepoint::thumbnail(host, tokens, &url))
         .await
         .map_err(|_| missing.clone())?;

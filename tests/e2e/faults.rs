@@ -468,12 +468,104 @@ async fn sharepoint_failing_its_own_pull_from_exchange_still_ends_done() {
     page.signed_in_and_compared(&upn("adele")).await;
     page.sync_until(&["done"]).await;
     assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
-    let log = tokens_stayed_home(&emulator).await;
-    assert_eq!(writes(&log), 1);
-    assert!(
-        requests(&log, "userphoto.aspx") >= 1,
-        "the pull was asked for"
+    assert_eq!(writes(&tokens_stayed_home(&emulator).await), 1);
+    answered(&emulator, "userphoto.aspx").await;
+}
+
+/// Waits (up to 20 s) until a request to a path has been answered (the emulator logs a
+/// request once it has answered it), and returns the log then.
+async fn answered(emulator: &Emulator, path: &str) -> Vec<LogEntry> {
+    for _ in 0..200 {
+        let log = emulator.control().log().await.unwrap();
+        if requests(&log, path) >= 1 {
+            return log;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no request to {path} was answered");
+}
+
+/// The check after the write is one round trip: the profile and the large thumbnail are asked
+/// at the addresses the reading asked, whose preflights the browser still has, and
+/// SharePoint's own pull (`userphoto.aspx`, held here for 8 s) is not waited for: the sync is
+/// done before the pull is answered, and the pull still goes out.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_check_after_the_write_asks_no_new_preflight_and_does_not_wait_for_the_pull() {
+    let (emulator, browser) = stage([held("contoso-my", "userphoto.aspx", 8_000)]).await;
+    let control = emulator.control();
+    let page = AppPage::new(&browser, &emulator);
+    page.signed_in_and_compared(&upn("adele")).await;
+    let thumbnail_gets = |log: &[LogEntry]| -> Vec<String> {
+        log.iter()
+            .filter(|e| e.method == "GET" && e.path_and_query.contains("_LThumb.jpg"))
+            .map(|e| e.path_and_query.clone())
+            .collect()
+    };
+    let read = thumbnail_gets(&control.log().await.unwrap());
+    control.clear_log().await.unwrap();
+    page.sync_until(&["done"]).await;
+
+    let log = control.log().await.unwrap();
+    let said = || {
+        log.iter()
+            .map(|e| format!("{} {}", e.method, e.path_and_query))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        requests(&log, "userphoto.aspx"),
+        0,
+        "done before the pull was answered:\n{}",
+        said()
     );
+    assert_eq!(writes(&log), 1);
+    let preflights: Vec<&str> = log
+        .iter()
+        .filter(|e| e.method == "OPTIONS")
+        .map(|e| e.path_and_query.as_str())
+        .collect();
+    assert!(
+        preflights
+            .iter()
+            .all(|p| p.contains(WRITE) || p.contains("userphoto.aspx")),
+        "no preflight for the check:\n{}",
+        said()
+    );
+    let checked = thumbnail_gets(&log);
+    assert!(
+        !checked.is_empty() && checked.iter().all(|url| read.contains(url)),
+        "the thumbnail checked at the address read ({read:?}):\n{}",
+        said()
+    );
+    assert!(log
+        .iter()
+        .any(|e| e.method == "GET" && e.path_and_query.contains(PROPERTIES)));
+    assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
+    answered(&emulator, "userphoto.aspx").await;
+    tokens_stayed_home(&emulator).await;
+}
+
+/// Against a service whose preflights the browser may not keep (`Access-Control-Max-Age: 0`)
+/// the check after the write asks them again, and the sync still ends verified.
+#[tokio::test(flavor = "multi_thread")]
+async fn preflights_the_browser_may_not_keep_cost_a_round_trip_not_the_check() {
+    let (emulator, browser) = stage([]).await;
+    let control = emulator.control();
+    control.set_preflight_max_age(Some(0)).await.unwrap();
+    let page = AppPage::new(&browser, &emulator);
+    page.signed_in_and_compared(&upn("adele")).await;
+    control.clear_log().await.unwrap();
+    page.sync_until(&["done"]).await;
+    let log = tokens_stayed_home(&emulator).await;
+    for path in [PROPERTIES, "_LThumb.jpg"] {
+        assert!(
+            log.iter()
+                .any(|e| e.method == "OPTIONS" && e.path_and_query.contains(path)),
+            "the check's preflight to {path} asked again"
+        );
+    }
+    assert_eq!(writes(&log), 1);
+    assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

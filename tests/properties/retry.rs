@@ -77,7 +77,6 @@ fn sharepoint_call() -> impl Strategy<Value = SharePointCall> {
     prop::sample::select(vec![
         SharePointCall::GetMyProperties,
         SharePointCall::SetMyProfilePicture,
-        SharePointCall::UserPhoto,
         SharePointCall::Thumbnail,
     ])
 }

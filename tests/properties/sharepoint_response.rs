@@ -15,7 +15,6 @@ fn call() -> impl Strategy<Value = SharePointCall> {
     prop::sample::select(vec![
         SharePointCall::GetMyProperties,
         SharePointCall::SetMyProfilePicture,
-        SharePointCall::UserPhoto,
         SharePointCall::Thumbnail,
     ])
 }

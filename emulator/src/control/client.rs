@@ -165,6 +165,13 @@ impl ControlClient {
             .await
     }
 
+    /// `Access-Control-Max-Age` on Graph's and SharePoint's preflight answers: `None` (the
+    /// default) sends none, and browsers keep a preflight 5 s (the Fetch standard's default).
+    pub async fn set_preflight_max_age(&self, seconds: Option<u32>) -> anyhow::Result<()> {
+        self.post("preflight-max-age", &json!({"seconds": seconds}))
+            .await
+    }
+
     /// The tenant's admin consent becomes exactly `scopes` (as in a `scope` parameter:
     /// `http://contoso-my.localhost:PORT/User.ReadWrite.All`, …), as when an administrator
     /// grants or revokes admin consent in Entra ID. Every user has these without a consent

@@ -73,6 +73,10 @@ pub fn router() -> Router<Arc<Shared>> {
             "/control/expose-retry-after",
             post(runtime::set_expose_retry_after),
         )
+        .route(
+            "/control/preflight-max-age",
+            post(runtime::set_preflight_max_age),
+        )
         .route("/control/consent", post(sign_in::consent))
         .route("/control/admin-consent", post(sign_in::set_admin_consent))
         .route(

@@ -217,6 +217,20 @@ pub(super) async fn set_expose_retry_after(
     Done
 }
 
+/// How long browsers may keep Graph's and SharePoint's preflight answers.
+#[derive(Deserialize)]
+pub(super) struct MaxAge {
+    seconds: Option<u32>,
+}
+
+pub(super) async fn set_preflight_max_age(
+    State(shared): State<Arc<Shared>>,
+    Json(m): Json<MaxAge>,
+) -> Done {
+    shared.lock().preflight_max_age = m.seconds;
+    Done
+}
+
 pub(super) async fn set_production_headers(
     State(shared): State<Arc<Shared>>,
     Json(e): Json<Enabled>,

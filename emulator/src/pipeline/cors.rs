@@ -120,6 +120,11 @@ pub fn preflight(shared: &Shared, req: &Req) -> Resp {
     if !req_headers.is_empty() {
         wire::set_header(&mut r, "access-control-allow-headers", &req_headers);
     }
+    if req.label != "login" {
+        if let Some(seconds) = shared.lock().preflight_max_age {
+            wire::set_header(&mut r, "access-control-max-age", &seconds.to_string());
+        }
+    }
     wire::set_header(&mut r, "vary", "Origin");
     r
 }

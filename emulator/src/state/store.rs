@@ -90,6 +90,8 @@ pub struct Inner {
     pub app_config: AppConfig,
     pub admin_refusal: bool,
     pub expose_retry_after: bool,
+    /// `Access-Control-Max-Age` on Graph's and SharePoint's preflight answers (None: absent).
+    pub preflight_max_age: Option<u32>,
     pub intranet_html: Option<String>,
     pub latency_ms: u64,
     pub log: Vec<LogEntry>,
@@ -184,6 +186,7 @@ impl Inner {
             app_config: AppConfig::Generated,
             admin_refusal: true,
             expose_retry_after: false,
+            preflight_max_age: None,
             intranet_html: None,
             latency_ms,
             log: Vec::new(),

@@ -10,8 +10,10 @@
 //! (`?embed=1` or framed) and the full page. This module renders no screen of its own beyond
 //! the shell: screens live in [`crate::ui`], their controllers in [`crate::state`].
 
+use futures::future::Either;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
 use crate::config::{AppConfig, ConfigError, SupportContact, CONFIG_PATH};
 use crate::embed::WidgetLook;
@@ -270,9 +272,35 @@ pub fn is_the_page(pathname: &str, base: &str) -> bool {
 /// Fetches and validates `config.json` from beside the page; when it is not valid, also the
 /// support contact it names, if that much can be read.
 pub async fn load_config() -> (Result<AppConfig, ConfigError>, Option<SupportContact>) {
-    // index.html preloads it while the wasm loads; this request is answered from that.
-    let request = HttpRequest::get(CONFIG_PATH).own_file().timeout_ms(15_000);
-    let response = match http::send(request).await {
+    // index.html preloads it while the wasm loads; this request is answered from that, or
+    // the first module's, which asked for it already, is read.
+    const TIMEOUT_MS: u32 = 15_000;
+    let request = HttpRequest::get(CONFIG_PATH)
+        .own_file()
+        .timeout_ms(TIMEOUT_MS);
+    let received = match handed_over_config() {
+        Some(asked) => {
+            let origin = http::origin_of(CONFIG_PATH);
+            let asked = JsFuture::from(asked);
+            let timer = crate::browser::sleep(TIMEOUT_MS);
+            futures::pin_mut!(asked, timer);
+            match futures::future::select(asked, timer).await {
+                Either::Left((Ok(response), _)) => {
+                    http::receive(response.unchecked_into(), request.max_body_bytes).await
+                }
+                Either::Left((Err(e), _)) => Err(http::HttpError::Network {
+                    origin,
+                    detail: format!("{e:?}"),
+                }),
+                Either::Right(_) => Err(http::HttpError::Timeout {
+                    origin,
+                    seconds: TIMEOUT_MS / 1000,
+                }),
+            }
+        }
+        None => http::send(request).await,
+    };
+    let response = match received {
         Ok(response) => response,
         Err(e) => {
             let reason = e.to_string();
@@ -292,6 +320,14 @@ pub async fn load_config() -> (Result<AppConfig, ConfigError>, Option<SupportCon
         Ok(config) => (Ok(config), None),
         Err(error) => (Err(error), AppConfig::support_in(&text)),
     }
+}
+
+/// The first module's request for `config.json`, once ([`crate::first::CONFIG_HANDOVER`]).
+fn handed_over_config() -> Option<js_sys::Promise> {
+    let key = wasm_bindgen::JsValue::from_str(crate::first::CONFIG_HANDOVER);
+    let asked = js_sys::Reflect::get(&window(), &key).ok()?;
+    let _ = js_sys::Reflect::delete_property(&window(), &key);
+    asked.dyn_into::<js_sys::Promise>().ok()
 }
 
 /// Turns `…/#/setup` into `…/setup` (keeping the query) and returns the page's base folder.

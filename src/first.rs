@@ -14,8 +14,10 @@
 //! Everything else — a help-article link that signs in by itself (`autostart`), a sign-in
 //! coming back, a signed-in session, the widget, a frame, another path or hash, a browser
 //! without sessionStorage — goes to the app at once, which does all of it as before. This
-//! module holds no sign-in code of its own (no `oauth2`, no `url`, no JSON): the sign-in
-//! lives in one place, the app's [`crate::auth::Session`].
+//! module holds no sign-in code of its own (no `oauth2`, no `url`, no `serde_json`): the
+//! sign-in lives in one place, the app's [`crate::auth::Session`]. For a help-article link it
+//! only asks, beside the app's files, for the discovery document the app's sign-in will need
+//! first ([`prefetch_discovery`], with the browser's JSON and URL parsers).
 //!
 //! The app module's files are named in `index.html` by `cargo xtask dist`
 //! (`<meta name="pps-app">`): its loader (Trunk's, which imports the glue and starts the wasm),
@@ -54,7 +56,74 @@ pub fn start() {
         draw_landing(language::initial());
         crate::ui::mark_interactive();
     }
+    // What the app asks for first when a help-article link signs in by itself, asked now,
+    // beside the app's own files (see `prefetch_discovery`).
+    if autostart_requested() && hash.is_empty() && !browser::is_framed() {
+        prefetch_discovery();
+    }
     load_app();
+}
+
+/// Where the first module hands the app its request for `config.json` (a `Promise` of the
+/// `Response`, on `window`): the one request `index.html` preloaded, which the app reads
+/// instead of asking again ([`crate::app::load_config`]).
+pub const CONFIG_HANDOVER: &str = "ppsConfigResponse";
+
+/// On a help-article link (`autostart`) the app starts a sign-in as soon as it runs, and the
+/// first thing the sign-in needs is the authority's discovery document: one round trip before
+/// the page can leave for the identity platform. Asked here instead, while the app's files are
+/// still coming, it waits in the browser's HTTP cache (Entra ID answers it with
+/// `Cache-Control: max-age=86400, private`), where the app's own request finds it. The
+/// authority comes from `config.json` (`index.html` preloaded it for the app: this request is
+/// answered from that preload and handed to the app, [`CONFIG_HANDOVER`]); the browser's URL
+/// parser checks it as the app's configuration does (`https`, or `http` on a loopback host),
+/// and nothing is asked of an authority the app would refuse. Nothing here is needed: whatever
+/// fails, the app asks for what it lacks.
+fn prefetch_discovery() {
+    let init = web_sys::RequestInit::new();
+    init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+    let config = window().fetch_with_str_and_init(crate::config::CONFIG_PATH, &init);
+    let _ = js_sys::Reflect::set(&window(), &JsValue::from_str(CONFIG_HANDOVER), &config);
+    wasm_bindgen_futures::spawn_local(async move {
+        let Ok(response) = JsFuture::from(config).await else {
+            return;
+        };
+        let response: web_sys::Response = response.unchecked_into();
+        // A copy to read: the app reads the response itself.
+        let Some(text) = (match response.clone() {
+            Ok(copy) if response.ok() => match copy.text() {
+                Ok(text) => JsFuture::from(text).await.ok().and_then(|t| t.as_string()),
+                Err(_) => None,
+            },
+            _ => None,
+        }) else {
+            return;
+        };
+        if let Some(url) = discovery_url(&text) {
+            let init = web_sys::RequestInit::new();
+            // As the app asks for it (`http::send`): no credentials.
+            init.set_credentials(web_sys::RequestCredentials::Omit);
+            fetch_into_cache(window().fetch_with_str_and_init(&url, &init)).await;
+        }
+    });
+}
+
+/// The discovery document's address for the `authority` in `config.json`'s text, when the
+/// app's configuration would take that authority.
+fn discovery_url(config: &str) -> Option<String> {
+    let parsed = js_sys::JSON::parse(config).ok()?;
+    let authority = js_sys::Reflect::get(&parsed, &JsValue::from_str("authority"))
+        .ok()?
+        .as_string()?;
+    let url = web_sys::Url::new(authority.trim()).ok()?;
+    let host = url.hostname();
+    let safe = match url.protocol().as_str() {
+        "https:" => !host.is_empty(),
+        "http:" => crate::config::is_loopback_host(&host),
+        _ => false,
+    };
+    (safe && url.search().is_empty() && url.hash().is_empty())
+        .then(|| crate::auth::request::discovery_url(&url.href()))
 }
 
 /// Draws the signed-out landing in `lang` (again, when the language changes).
@@ -192,7 +261,7 @@ fn load_app() {
         script.set_attribute("type", "module").ok()?;
         script.set_attribute("src", &app.loader).ok()?;
         for file in [app.glue, app.wasm] {
-            wasm_bindgen_futures::spawn_local(fetch_into_cache(file));
+            wasm_bindgen_futures::spawn_local(fetch_into_cache(window().fetch_with_str(&file)));
         }
         Some(script)
     });
@@ -215,13 +284,13 @@ fn load_app() {
     let _ = body.append_child(&script);
 }
 
-/// Fetches `file` (one of the app module's, hashed and cached for a year: docs/deploy.md,
-/// "Headers") to its end, into the browser's HTTP cache, where the loader's own request for it
-/// finds it, or waits for it while it is on its way. (A `<link rel="prefetch">` would do the
-/// same at lower priority, but Firefox checks it against `default-src`, which the page's
-/// policy keeps at `'none'`.)
-async fn fetch_into_cache(file: String) {
-    let Ok(response) = JsFuture::from(window().fetch_with_str(&file)).await else {
+/// Reads what `fetch` brings (one of the app module's files, hashed and cached for a year:
+/// docs/deploy.md, "Headers"; the discovery document) to its end, into the browser's HTTP
+/// cache, where the page's own later request for it finds it, or waits for it while it is on
+/// its way. (A `<link rel="prefetch">` would do the same at lower priority, but Firefox checks
+/// it against `default-src`, which the page's policy keeps at `'none'`.)
+async fn fetch_into_cache(fetch: js_sys::Promise) {
+    let Ok(response) = JsFuture::from(fetch).await else {
         return;
     };
     let response: web_sys::Response = response.unchecked_into();

@@ -318,18 +318,7 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
     };
     let sent = built.map_err(|e| network(&origin, e))?.send().await;
     let result = match sent {
-        Ok(response) => {
-            let status = response.status();
-            let headers: Vec<(String, String)> = response.headers().entries().collect();
-            match read_capped(&response, &headers, request.max_body_bytes, &origin).await {
-                Ok(body) => Ok(HttpResponse {
-                    status,
-                    headers,
-                    body,
-                }),
-                Err(e) => Err(e),
-            }
-        }
+        Ok(response) => read(&response, request.max_body_bytes, &origin).await,
         Err(e) => Err(network(&origin, e)),
     };
     if timer.fired() {
@@ -339,6 +328,36 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
         });
     }
     result
+}
+
+/// Reads an answer `fetch` already brought (one the page's first module asked for), as
+/// [`send`] reads its own: at most `max_body_bytes` of body.
+pub async fn receive(
+    response: web_sys::Response,
+    max_body_bytes: usize,
+) -> Result<HttpResponse, HttpError> {
+    let origin = origin_of(&response.url());
+    read(
+        &gloo_net::http::Response::from(response),
+        max_body_bytes,
+        &origin,
+    )
+    .await
+}
+
+async fn read(
+    response: &gloo_net::http::Response,
+    max_body_bytes: usize,
+    origin: &str,
+) -> Result<HttpResponse, HttpError> {
+    let status = response.status();
+    let headers: Vec<(String, String)> = response.headers().entries().collect();
+    let body = read_capped(response, &headers, max_body_bytes, origin).await?;
+    Ok(HttpResponse {
+        status,
+        headers,
+        body,
+    })
 }
 
 /// Reads a body chunk by chunk from its stream, stopping (and cancelling the stream) as soon

@@ -395,15 +395,18 @@ async fn token_cors_only_for_registered_spa_origins() {
             env.emu.origin("login")
         )
     );
-    let doc: Value = env
+    let answer = env
         .http
         .get(env.login("/v2.0/.well-known/openid-configuration"))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    assert_eq!(
+        answer.headers()["cache-control"].to_str().unwrap(),
+        "max-age=86400, private",
+        "kept a day by the browser, as Entra ID's"
+    );
+    let doc: Value = answer.json().await.unwrap();
     assert_eq!(
         doc["issuer"],
         format!("{}/{}/v2.0", env.emu.origin("login"), emulator::TENANT_ID)

@@ -993,19 +993,24 @@ async fn a_missing_config_json_says_to_copy_it() {
     emulator.control().set_app_config_missing().await.unwrap();
     let browser = Browser::launch(BrowserOptions::default()).await;
     let page = AppPage::new(&browser, &emulator);
-    page.open("").await;
-    assert_eq!(
-        page.attribute_of("config-error", "data-error-kind")
-            .await
-            .as_deref(),
-        Some("missing")
-    );
-    let message = page.text_of("config-error-message").await;
-    assert!(
-        message.contains("config.json was not found") && message.contains("index.html"),
-        "{message}"
-    );
-    assert!(!page.has("landing").await && !page.has("sign-in").await);
+    // The page itself, and a help-article link (whose first module asks for config.json and
+    // hands the answer to the app).
+    for address in ["", "?autostart=1"] {
+        page.open(address).await;
+        assert_eq!(
+            page.attribute_of("config-error", "data-error-kind")
+                .await
+                .as_deref(),
+            Some("missing"),
+            "at {address:?}"
+        );
+        let message = page.text_of("config-error-message").await;
+        assert!(
+            message.contains("config.json was not found") && message.contains("index.html"),
+            "{message}"
+        );
+        assert!(!page.has("landing").await && !page.has("sign-in").await);
+    }
     page.assert_accessible("config missing").await;
     let log = tokens_stayed_home(&emulator).await;
     assert!(

@@ -350,3 +350,43 @@ async fn an_app_module_that_cannot_be_fetched_is_said() {
         Some("alert")
     );
 }
+
+/// A help-article link (`autostart`) asks for the authority's discovery document at once,
+/// beside the app module's files, not after them: with the app module's wasm held back 3 s,
+/// the document is asked before the wasm is answered, once on the whole way to the identity
+/// platform and back (the app finds it in the browser's cache), and the link still syncs.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_help_article_link_asks_for_the_discovery_document_beside_the_app_module() {
+    let emulator = emulator().await;
+    let browser = app_module_late(&emulator, 3_000).await;
+    let control = emulator.control();
+    control.clear_log().await.unwrap();
+    let page = AppPage::new(&browser, &emulator);
+    let adele = "adele@contoso.onmicrosoft.com";
+    page.open(&format!("?login_hint={adele}&autostart=1")).await;
+    page.wait_for(&format!("account-{adele}")).await;
+    page.sign_in_on_identity_page(adele).await;
+    page.wait_for_phase(&["done"]).await;
+
+    let log = control.log().await.unwrap();
+    let discovery: Vec<_> = log
+        .iter()
+        .filter(|e| {
+            e.path_and_query
+                .contains("/.well-known/openid-configuration")
+        })
+        .collect();
+    assert_eq!(discovery.len(), 1, "asked once: {discovery:?}");
+    let wasm_answered = log
+        .iter()
+        .filter(|e| e.host == "app.localhost" && e.path_and_query.ends_with(".wasm"))
+        .filter(|e| e.duration_ms >= 3_000)
+        .map(|e| e.started_ms + e.duration_ms)
+        .min()
+        .expect("the app module's wasm, held back");
+    assert!(
+        discovery[0].started_ms + 1_000 < wasm_answered,
+        "asked while the app module was on its way ({} ms, the wasm answered at {wasm_answered} ms)",
+        discovery[0].started_ms
+    );
+}

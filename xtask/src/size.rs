@@ -18,12 +18,14 @@ use crate::process::dist_dir;
 /// lighter. The first screen's goal is 1.5 times the hand-written MSAL.js page
 /// (`bench/RESULTS.md`: 76,920 bytes, so 115,380): the first module, which draws the landing
 /// and holds no sign-in code, weighs 42,202 with its page (2026-12-01, down from 123,997 when
-/// it signed in itself). `admin.html` is opened by
+/// it signed in itself); 46,129 since it asks for the discovery document on a help-article
+/// link (2026-12-02, +2.2 KB: about 145 ms off that link on the bench's network profile).
+/// `admin.html` is opened by
 /// admins only; its audit, outreach and direct-write panels weigh 463,514 bytes (2026-12-01:
 /// 355,500 for the audit, +68,000 for outreach, +40,000 for the writes), the first thing to
 /// split when it matters (each panel could be its own module, loaded when opened).
 pub const BUDGETS: [(&str, usize); 3] = [
-    ("index.html", 46_000),
+    ("index.html", 47_000),
     ("tools.html", 288_000),
     ("admin.html", 468_000),
 ];

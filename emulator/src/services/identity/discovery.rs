@@ -45,8 +45,15 @@ pub async fn openid_configuration(State(shared): State<Arc<Shared>>, tenant: Ten
         "msgraph_host": format!("graph.localhost:{}", shared.port),
         "rbac_url": "https://pas.windows.net",
     });
-    wire::json(StatusCode::OK, &doc)
+    let mut r = wire::json(StatusCode::OK, &doc);
+    // As Entra ID answers it: a day in the browser's cache (not documented; seen in the
+    // responses recorded in Azure/azure-sdk-for-python#18884).
+    wire::set_header(&mut r, "cache-control", DISCOVERY_CACHE_CONTROL);
+    r
 }
+
+/// The discovery document's `Cache-Control`.
+pub const DISCOVERY_CACHE_CONTROL: &str = "max-age=86400, private";
 
 /// `GET /{tenant}/discovery/v2.0/keys` (and `/discovery/keys`)
 pub async fn keys(State(shared): State<Arc<Shared>>, _tenant: Tenant) -> Resp {

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::config::{AppConfig, ConfigError, SupportContact, CONFIG_PATH};
+use crate::config::{AppConfig, ConfigError, SupportContact, CONFIG_HANDOVER, CONFIG_PATH};
 use crate::embed::WidgetLook;
 use crate::http::{self, HttpRequest};
 use crate::i18n::Lang;
@@ -322,9 +322,9 @@ pub async fn load_config() -> (Result<AppConfig, ConfigError>, Option<SupportCon
     }
 }
 
-/// The first module's request for `config.json`, once ([`crate::first::CONFIG_HANDOVER`]).
+/// The first module's request for `config.json`, once ([`CONFIG_HANDOVER`]).
 fn handed_over_config() -> Option<js_sys::Promise> {
-    let key = wasm_bindgen::JsValue::from_str(crate::first::CONFIG_HANDOVER);
+    let key = wasm_bindgen::JsValue::from_str(CONFIG_HANDOVER);
     let asked = js_sys::Reflect::get(&window(), &key).ok()?;
     let _ = js_sys::Reflect::delete_property(&window(), &key);
     asked.dyn_into::<js_sys::Promise>().ok()

@@ -15,6 +15,11 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Where the page looks for its settings, relative to the page itself.
 pub const CONFIG_PATH: &str = "config.json";
 
+/// Where the sync page's first module (`crate::first`) hands the app its request for
+/// [`CONFIG_PATH`] (a `Promise` of the `Response`, on `window`): the one request `index.html`
+/// preloaded, which the app reads instead of asking again (`crate::app::load_config`).
+pub const CONFIG_HANDOVER: &str = "ppsConfigResponse";
+
 /// The file as written by whoever deploys the page; every field is optional here so that a
 /// missing one becomes a specific message rather than a parse error.
 #[derive(Debug, Default, Deserialize)]

@@ -32,7 +32,7 @@ use crate::app::{is_the_page, route_base, FIRST};
 use crate::auth::request::parse_response;
 use crate::auth::Session;
 use crate::browser::{self, window};
-use crate::config::VERSION;
+use crate::config::{CONFIG_HANDOVER, VERSION};
 use crate::i18n::{FirstScreen, Lang};
 use crate::state::address::autostart_requested;
 use crate::state::auth::{session_storage_keeps_values, SIGN_IN_ASKED};
@@ -63,11 +63,6 @@ pub fn start() {
     }
     load_app();
 }
-
-/// Where the first module hands the app its request for `config.json` (a `Promise` of the
-/// `Response`, on `window`): the one request `index.html` preloaded, which the app reads
-/// instead of asking again ([`crate::app::load_config`]).
-pub const CONFIG_HANDOVER: &str = "ppsConfigResponse";
 
 /// On a help-article link (`autostart`) the app starts a sign-in as soon as it runs, and the
 /// first thing the sign-in needs is the authority's discovery document: one round trip before

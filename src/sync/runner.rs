@@ -492,10 +492,10 @@ impl<N: Navigation, E: TokenEndpoint> SignedIn for Session<N, E> {
 /// then one the browser still has when the reading was moments ago (the Fetch standard keeps a
 /// preflight 5 s when the answer names no `Access-Control-Max-Age`), as is the read-back's,
 /// and the verification is one round trip. The request keeps the default cache mode: with
-/// `no-cache` or `no-store` Chromium does not use its preflight cache. SharePoint's files
-/// answer `Cache-Control: private, max-age=0`, so the browser asks SharePoint again (a
-/// conditional request at most); and should an old copy come back all the same, it is not the
-/// photo written. What it returns counts only when the profile now names that same file and it
+/// `no-cache` or `no-store` Chromium does not use its preflight cache. The emulator's files
+/// answer `Cache-Control: private, max-age=0` (SharePoint's headers for them are not
+/// documented), so the browser asks again (a conditional request at most); and should an old
+/// copy come back from a browser's cache, it is not the photo written. What it returns counts only when the profile now names that same file and it
 /// is the photo written; otherwise the thumbnail is fetched again from the address the profile
 /// gives (with the new picture's version). Without an address the reading asked, the profile's
 /// is asked with a fresh version.

@@ -98,7 +98,9 @@ fn prefetch_discovery() {
             let init = web_sys::RequestInit::new();
             // As the app asks for it (`http::send`): no credentials.
             init.set_credentials(web_sys::RequestCredentials::Omit);
-            fetch_into_cache(window().fetch_with_str_and_init(&url, &init)).await;
+            if let Ok(request) = web_sys::Request::new_with_str_and_init(&url, &init) {
+                fetch_into_cache(request).await;
+            }
         }
     });
 }
@@ -256,7 +258,9 @@ fn load_app() {
         script.set_attribute("type", "module").ok()?;
         script.set_attribute("src", &app.loader).ok()?;
         for file in [app.glue, app.wasm] {
-            wasm_bindgen_futures::spawn_local(fetch_into_cache(window().fetch_with_str(&file)));
+            if let Ok(request) = web_sys::Request::new_with_str(&file) {
+                wasm_bindgen_futures::spawn_local(fetch_into_cache(request));
+            }
         }
         Some(script)
     });
@@ -279,13 +283,15 @@ fn load_app() {
     let _ = body.append_child(&script);
 }
 
-/// Reads what `fetch` brings (one of the app module's files, hashed and cached for a year:
+/// Fetches `request` (one of the app module's files, hashed and cached for a year:
 /// docs/deploy.md, "Headers"; the discovery document) to its end, into the browser's HTTP
 /// cache, where the page's own later request for it finds it, or waits for it while it is on
 /// its way. (A `<link rel="prefetch">` would do the same at lower priority, but Firefox checks
 /// it against `default-src`, which the page's policy keeps at `'none'`.)
-async fn fetch_into_cache(fetch: js_sys::Promise) {
-    let Ok(response) = JsFuture::from(fetch).await else {
+async fn fetch_into_cache(request: web_sys::Request) {
+    // Asked when the spawned task first runs, after `start` has returned: the landing is
+    // marked ready before its app module is asked for.
+    let Ok(response) = JsFuture::from(window().fetch_with_request(&request)).await else {
         return;
     };
     let response: web_sys::Response = response.unchecked_into();

@@ -252,6 +252,14 @@ pub struct LogEntry {
     pub code_challenge_method: Option<String>,
     /// Token requests: whether a `code_verifier` was sent.
     pub has_code_verifier: bool,
+    /// The TCP connection the request came on (1, 2, … since the start; 0 for the parts of a
+    /// `$batch`).
+    #[serde(default)]
+    pub connection: u64,
+    /// The request's place on its connection: 1 for a new connection, more for a connection
+    /// the browser kept and used again (0 for the parts of a `$batch`).
+    #[serde(default)]
+    pub nth_on_connection: u32,
 }
 
 /// What an injected fault does.

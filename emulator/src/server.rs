@@ -20,7 +20,7 @@ use tower::ServiceExt as _;
 use crate::pipeline::{self, Dropped};
 use crate::services;
 use crate::state::Shared;
-use crate::wire::{self, host_of, Resp};
+use crate::wire::{self, host_of, Connection, Resp};
 
 /// Why a connection was closed without an answer (an injected fault).
 #[derive(Debug)]
@@ -85,6 +85,7 @@ async fn unknown_host() -> Resp {
 /// Accepts connections until `shutdown` flips to true.
 pub async fn run(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
     let hosts = Hosts::new(&shared);
+    let mut connections = 0u64;
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
@@ -97,8 +98,13 @@ pub async fn run(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch
         let _ = stream.set_nodelay(true);
         let hosts = hosts.clone();
         let mut stop = shutdown.clone();
+        connections += 1;
+        let id = connections;
+        let served = Arc::new(std::sync::atomic::AtomicU32::new(0));
         tokio::spawn(async move {
-            let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
+            let svc = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+                let nth = served.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                req.extensions_mut().insert(Connection { id, nth });
                 let host = host_of(req.headers(), req.uri());
                 let router = hosts.pick(&host).clone();
                 async move {

@@ -163,6 +163,25 @@ async fn drop_after_handling_writes_but_loses_the_answer() {
             .status(),
         200
     );
+    // The lost answer closed its connection: the next call came on a new one, which the
+    // client kept for the call after it (the log tells a browser's resend on a kept
+    // connection from a request of its own).
+    assert_eq!(
+        set_picture(&env, &t, jpeg(300, 300))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let log = ctl.log().await.unwrap();
+    let [.., dropped, answered, again] = &log[..] else {
+        panic!("three writes logged")
+    };
+    assert!(dropped.connection > 0);
+    assert_ne!(answered.connection, dropped.connection);
+    assert_eq!(answered.nth_on_connection, 1, "a new connection");
+    assert_eq!(again.connection, answered.connection, "the kept connection");
+    assert_eq!(again.nth_on_connection, 2);
 }
 
 #[tokio::test]

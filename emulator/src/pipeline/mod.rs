@@ -20,7 +20,7 @@ use axum::http::{header, Response};
 use axum::middleware::Next;
 
 use crate::state::Shared;
-use crate::wire::{read_body, Req, Resp, Seq};
+use crate::wire::{read_body, Connection, Req, Resp, Seq};
 use faults::Action;
 
 /// Marks an answer that must not be sent: the connection is closed instead.
@@ -45,6 +45,7 @@ pub async fn layer(State(shared): State<Arc<Shared>>, request: Request, next: Ne
     parts.extensions.insert(Seq(seq));
     let req = Req::from_parts(&parts, body.clone(), seq);
     let preflight = req.is_preflight();
+    let connection = parts.extensions.get::<Connection>().copied();
     let service = move || async move {
         if preflight {
             return None;
@@ -52,6 +53,10 @@ pub async fn layer(State(shared): State<Arc<Shared>>, request: Request, next: Ne
         Some(next.run(Request::from_parts(parts, Body::from(body))).await)
     };
     let mut entry = log::entry(&shared, &req, started_ms);
+    if let Some(connection) = connection {
+        entry.connection = connection.id;
+        entry.nth_on_connection = connection.nth;
+    }
 
     let latency = shared.lock().latency_ms;
     if latency > 0 {

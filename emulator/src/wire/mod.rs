@@ -12,5 +12,7 @@ pub mod odata;
 mod request;
 mod response;
 
-pub use request::{cookie, host_of, read_body, FormParams, QueryParams, RawBody, Req, Seq};
+pub use request::{
+    cookie, host_of, read_body, Connection, FormParams, QueryParams, RawBody, Req, Seq,
+};
 pub use response::*;

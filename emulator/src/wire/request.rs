@@ -18,6 +18,14 @@ use super::response::{text, Resp};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Seq(pub u64);
 
+/// Which TCP connection a request came on (`id`, 1, 2, … since the start) and its place on it
+/// (`nth`, 1 for the connection's first request), set by the listener as a request extension.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Connection {
+    pub id: u64,
+    pub nth: u32,
+}
+
 /// A parsed request, body read.
 pub struct Req {
     pub method: Method,

@@ -40,6 +40,20 @@ pub struct HttpRequest {
 pub enum Body {
     Bytes(Vec<u8>),
     Text(String),
+    /// A file the browser holds (a photo it encoded), sent as it is, not copied through wasm.
+    Blob(web_sys::Blob),
+}
+
+impl From<Vec<u8>> for Body {
+    fn from(bytes: Vec<u8>) -> Body {
+        Body::Bytes(bytes)
+    }
+}
+
+impl From<web_sys::Blob> for Body {
+    fn from(blob: web_sys::Blob) -> Body {
+        Body::Blob(blob)
+    }
 }
 
 /// What came back: the status, the headers the browser lets the page read, and the body.
@@ -314,6 +328,7 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
             builder.body(JsValue::from(js_sys::Uint8Array::from(bytes.as_slice())))
         }
         Some(Body::Text(text)) => builder.body(JsValue::from_str(&text)),
+        Some(Body::Blob(blob)) => builder.body(JsValue::from(blob)),
         None => builder.build(),
     };
     let sent = built.map_err(|e| network(&origin, e))?.send().await;

@@ -154,7 +154,7 @@ struct Writer<'a, T: TokenSource> {
 /// The three new thumbnails, the originals they replace (`None`: there was no such file).
 struct Prepared {
     exchange_fingerprint: Vec<u8>,
-    new: Vec<(ThumbnailSize, Vec<u8>)>,
+    new: Vec<(ThumbnailSize, web_sys::Blob)>,
     originals: Vec<(ThumbnailSize, Option<Vec<u8>>)>,
 }
 

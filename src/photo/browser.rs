@@ -2,7 +2,8 @@
 //! canvas filled with white (so transparency flattens onto white) with high-quality smoothing,
 //! and encode JPEG with `toBlob`. Uses an `HTMLCanvasElement` that is never attached to the
 //! page: `toBlob` works in every browser the page supports, and the page is small enough that
-//! a worker would cost more than it saves.
+//! a worker would cost more than it saves. The JPEG stays the browser's `Blob`: it is written,
+//! shown and fingerprinted from there, never copied into wasm memory.
 //!
 //! Follows [`PhotoPlan`] and [`check_source`]; takes no decisions of its own and does no I/O.
 //! Tested in a real browser (`tests/web/photo.rs`).
@@ -13,7 +14,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, CanvasRenderingContext2d, HtmlCanvasElement, ImageBitmap};
 
 use super::plan::{check_source, PhotoError, PhotoPlan, JPEG_QUALITY};
-use super::sniff::{sniff, ImageFormat};
+use super::sniff::ImageFormat;
 
 /// Edge of the tiny image two photos are compared by (see [`fingerprint`]).
 pub const FINGERPRINT_EDGE: u32 = 16;
@@ -21,8 +22,8 @@ pub const FINGERPRINT_EDGE: u32 = 16;
 /// A photo ready to write: a square JPEG.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcessedPhoto {
-    /// The JPEG bytes.
-    pub jpeg: Vec<u8>,
+    /// The JPEG, as the browser encoded it (`type` `image/jpeg`); [`bytes`] reads it.
+    pub jpeg: Blob,
     /// Edge of the square output, in pixels (`width == height`).
     pub width: u32,
     pub height: u32,
@@ -38,7 +39,7 @@ pub struct ProcessedPhoto {
 ///
 /// ```ignore
 /// let photo = photo::browser::process(&exchange_bytes, photo::DEFAULT_EDGE).await?;
-/// assert_eq!(&photo.jpeg[..3], &[0xFF, 0xD8, 0xFF]);
+/// assert_eq!(photo.jpeg.type_(), "image/jpeg");
 /// ```
 pub async fn process(bytes: &[u8], edge: u32) -> Result<ProcessedPhoto, PhotoError> {
     // Timed for `cargo xtask bench` (the `pps:photo-process` measure).
@@ -55,7 +56,8 @@ pub async fn process(bytes: &[u8], edge: u32) -> Result<ProcessedPhoto, PhotoErr
 
 async fn process_untimed(bytes: &[u8], edge: u32) -> Result<ProcessedPhoto, PhotoError> {
     let format = check_source(bytes)?;
-    let bitmap = decode(bytes, format).await?;
+    let source = blob(bytes, format.mime()).map_err(|_| PhotoError::DecodeFailed)?;
+    let bitmap = decode(&source).await?;
     let result = async {
         let plan = PhotoPlan::new(bitmap.width(), bitmap.height(), edge)?;
         let (canvas, _) = draw(&bitmap, &plan)?;
@@ -79,7 +81,14 @@ async fn process_untimed(bytes: &[u8], edge: u32) -> Result<ProcessedPhoto, Phot
 /// two photos are the same picture.
 pub async fn fingerprint(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
     let format = check_source(bytes)?;
-    let bitmap = decode(bytes, format).await?;
+    let blob = blob(bytes, format.mime()).map_err(|_| PhotoError::DecodeFailed)?;
+    fingerprint_of(&blob).await
+}
+
+/// [`fingerprint`] of a photo the page made itself ([`ProcessedPhoto::jpeg`]), read from its
+/// `Blob`.
+pub async fn fingerprint_of(image: &Blob) -> Result<Vec<u8>, PhotoError> {
+    let bitmap = decode(image).await?;
     let result = (|| {
         let plan = PhotoPlan::new(bitmap.width(), bitmap.height(), FINGERPRINT_EDGE)?;
         // Small sources still give a full-size fingerprint: upscaling is harmless here.
@@ -98,11 +107,22 @@ pub async fn fingerprint(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
     result
 }
 
+/// The bytes of `blob` (a copy into wasm memory: for the tests and the rare caller that needs
+/// them).
+pub async fn bytes(blob: &Blob) -> Result<Vec<u8>, JsValue> {
+    let buffer = JsFuture::from(blob.array_buffer()).await?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
 /// A `blob:` URL showing `bytes` (the page's CSP allows `img-src blob:`). Revoke it with
 /// [`revoke_object_url`] when the image is no longer shown.
 pub fn object_url(bytes: &[u8], mime: &str) -> Option<String> {
-    let blob = blob(bytes, mime).ok()?;
-    web_sys::Url::create_object_url_with_blob(&blob).ok()
+    blob_url(&blob(bytes, mime).ok()?)
+}
+
+/// A `blob:` URL showing `blob`; revoke it as one from [`object_url`].
+pub fn blob_url(blob: &Blob) -> Option<String> {
+    web_sys::Url::create_object_url_with_blob(blob).ok()
 }
 
 /// Releases a URL made by [`object_url`].
@@ -117,11 +137,10 @@ fn blob(bytes: &[u8], mime: &str) -> Result<Blob, JsValue> {
     Blob::new_with_u8_array_sequence_and_options(&parts, &options)
 }
 
-async fn decode(bytes: &[u8], format: ImageFormat) -> Result<ImageBitmap, PhotoError> {
-    let blob = blob(bytes, format.mime()).map_err(|_| PhotoError::DecodeFailed)?;
+async fn decode(image: &Blob) -> Result<ImageBitmap, PhotoError> {
     let window = web_sys::window().ok_or(PhotoError::DecodeFailed)?;
     let promise = window
-        .create_image_bitmap_with_blob(&blob)
+        .create_image_bitmap_with_blob(image)
         .map_err(|_| PhotoError::DecodeFailed)?;
     JsFuture::from(promise)
         .await
@@ -175,7 +194,7 @@ fn draw(
     Ok((canvas, context))
 }
 
-async fn encode_jpeg(canvas: &HtmlCanvasElement) -> Result<Vec<u8>, PhotoError> {
+async fn encode_jpeg(canvas: &HtmlCanvasElement) -> Result<Blob, PhotoError> {
     let mut started = Ok(());
     let promise = Promise::new(&mut |resolve, reject| {
         let callback = Closure::once_into_js(move |blob: JsValue| {
@@ -196,13 +215,9 @@ async fn encode_jpeg(canvas: &HtmlCanvasElement) -> Result<Vec<u8>, PhotoError> 
         .ok()
         .and_then(|b| b.dyn_into::<Blob>().ok())
         .ok_or(PhotoError::EncodeFailed)?;
-    let buffer = JsFuture::from(blob.array_buffer())
-        .await
-        .map_err(|_| PhotoError::EncodeFailed)?;
-    let jpeg = Uint8Array::new(&buffer).to_vec();
-    // A browser without a JPEG encoder silently falls back to PNG.
-    if sniff(&jpeg) != ImageFormat::Jpeg {
+    // A browser without a JPEG encoder silently falls back to PNG, and says so in the type.
+    if blob.type_() != ImageFormat::Jpeg.mime() {
         return Err(PhotoError::EncodeFailed);
     }
-    Ok(jpeg)
+    Ok(blob)
 }

@@ -28,10 +28,10 @@ pub async fn my_properties(
 pub async fn set_my_profile_picture(
     host: &MySiteOrigin,
     tokens: &impl TokenSource,
-    jpeg: &[u8],
+    jpeg: &web_sys::Blob,
 ) -> Result<(), SharePointError> {
     call(SharePointCall::SetMyProfilePicture, host, tokens, |t| {
-        request::set_my_profile_picture(host, t, jpeg.to_vec())
+        request::set_my_profile_picture(host, t, jpeg.clone())
     })
     .await
     .map(drop)

@@ -156,7 +156,12 @@ pub fn read(set: &ThumbnailSet, size: ThumbnailSize, token: &str) -> HttpRequest
 
 /// `POST {host}/_api/web/GetFolderByServerRelativeUrl('/User Photos/Profile Pictures')/Files/add(url='…',overwrite=true)`
 /// with the JPEG as the body.
-pub fn upload(set: &ThumbnailSet, size: ThumbnailSize, token: &str, jpeg: Vec<u8>) -> HttpRequest {
+pub fn upload(
+    set: &ThumbnailSet,
+    size: ThumbnailSize,
+    token: &str,
+    jpeg: impl Into<Body>,
+) -> HttpRequest {
     HttpRequest::post(format!(
         "{}/_api/web/GetFolderByServerRelativeUrl('{}')/Files/add(url='{}',overwrite=true)",
         set.host.trim_end_matches('/'),
@@ -166,7 +171,7 @@ pub fn upload(set: &ThumbnailSet, size: ThumbnailSize, token: &str, jpeg: Vec<u8
     .header("Authorization", format!("Bearer {token}"))
     .header("Accept", ACCEPT_JSON)
     .header("Content-Type", "application/octet-stream")
-    .body(Body::Bytes(jpeg))
+    .body(jpeg.into())
 }
 
 /// `POST {admin}/_api/SP.UserProfiles.PeopleManager/SetSingleValueProfileProperty` with

@@ -18,7 +18,7 @@ pub fn get_my_properties(host: &str, token: &str) -> HttpRequest {
 
 /// `POST {host}/_api/SP.UserProfiles.PeopleManager/SetMyProfilePicture` with the image bytes
 /// as the body. A bearer token needs no request digest.
-pub fn set_my_profile_picture(host: &str, token: &str, jpeg: Vec<u8>) -> HttpRequest {
+pub fn set_my_profile_picture(host: &str, token: &str, jpeg: impl Into<Body>) -> HttpRequest {
     authorized(
         HttpRequest::post(format!(
             "{}/{PEOPLE_MANAGER}/SetMyProfilePicture",
@@ -28,7 +28,7 @@ pub fn set_my_profile_picture(host: &str, token: &str, jpeg: Vec<u8>) -> HttpReq
     )
     .header("Accept", ACCEPT_JSON)
     .header("Content-Type", "application/octet-stream")
-    .body(Body::Bytes(jpeg))
+    .body(jpeg.into())
 }
 
 /// `GET {host}/_layouts/15/userphoto.aspx?size=L&accountname={upn}`: the documented trigger of

@@ -122,7 +122,7 @@ struct Snapshot {
     /// predicted one or the profile's): the verification asks it again, whose preflight the
     /// browser then still has.
     thumbnail_url: Option<String>,
-    jpeg: Vec<u8>,
+    jpeg: web_sys::Blob,
     fingerprint: Vec<u8>,
     exchange: PhotoSummary,
     sharepoint: SharePointSummary,
@@ -313,12 +313,12 @@ async fn read(
     let in_sync = is_in_sync(&profile, &fingerprint, sharepoint_fingerprint.as_deref());
 
     let exchange = PhotoSummary {
-        image_url: browser::object_url(&processed.jpeg, "image/jpeg"),
+        image_url: browser::blob_url(&processed.jpeg),
         source_width: processed.source_width,
         source_height: processed.source_height,
         source_format: processed.source_format.name(),
         edge: processed.width,
-        jpeg_bytes: processed.jpeg.len(),
+        jpeg_bytes: processed.jpeg.size() as usize,
     };
     let sharepoint = SharePointSummary {
         image_url: thumbnail
@@ -357,7 +357,7 @@ async fn process_exchange(
         Ok(processed) => processed,
         Err(e) => return Ok(Err(SyncFailure::from(&e))),
     };
-    Ok(browser::fingerprint(&processed.jpeg)
+    Ok(browser::fingerprint_of(&processed.jpeg)
         .await
         .map(|fingerprint| (processed, fingerprint))
         .map_err(|e| SyncFailure::from(&e)))

@@ -108,13 +108,20 @@ async fn assert_sharepoint_shows_exchange_photo(emulator: &emulator::Emulator, u
     );
 }
 
+/// Whether the image shows, once the browser has decoded it (it loads after it is shown).
 async fn image_loaded(page: &AppPage<'_>, testid: &str) -> bool {
     page.wait_for(testid).await;
-    page.eval(&format!(
+    let script = format!(
         "const i = document.querySelector('[data-testid=\"{testid}\"]'); return !!i && i.complete && i.naturalWidth > 0"
-    ))
+    );
+    crate::support::eventually(|| async {
+        match page.eval(&script).await {
+            serde_json::Value::Bool(true) => Ok(()),
+            other => Err(other),
+        }
+    })
     .await
-        == serde_json::Value::Bool(true)
+    .is_ok()
 }
 
 async fn an_out_of_sync_user_syncs_with_one_click(engine: Engine) {

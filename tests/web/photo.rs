@@ -125,9 +125,11 @@ async fn transparent_png_is_cropped_square_and_flattened_onto_white() {
     );
     assert_eq!((out.source_width, out.source_height), (400, 300));
     assert_eq!(out.source_format, ImageFormat::Png);
-    assert_eq!(&out.jpeg[..3], &[0xFF, 0xD8, 0xFF], "JPEG magic");
+    assert_eq!(out.jpeg.type_(), "image/jpeg");
+    let jpeg = browser::bytes(&out.jpeg).await.unwrap();
+    assert_eq!(&jpeg[..3], &[0xFF, 0xD8, 0xFF], "JPEG magic");
 
-    let (w, h, rgba) = decoded(&out.jpeg).await;
+    let (w, h, rgba) = decoded(&jpeg).await;
     assert_eq!((w, h), (300, 300));
     for (x, y) in [(3, 3), (296, 3), (3, 296), (296, 296)] {
         assert!(
@@ -155,7 +157,7 @@ async fn large_jpeg_is_scaled_down_to_the_target_edge() {
     let out = browser::process(&jpeg, DEFAULT_EDGE).await.unwrap();
     assert_eq!((out.width, out.height), (648, 648));
     assert_eq!(out.source_format, ImageFormat::Jpeg);
-    let (w, h, rgba) = decoded(&out.jpeg).await;
+    let (w, h, rgba) = decoded(&browser::bytes(&out.jpeg).await.unwrap()).await;
     assert_eq!((w, h), (648, 648));
     // The crop keeps x 200..1400 of the source, so the halves meet in the middle.
     assert!(
@@ -230,9 +232,14 @@ async fn fingerprints_tell_the_same_picture_from_another() {
     let jpeg = two_tone_jpeg().await;
     let written = browser::process(&jpeg, DEFAULT_EDGE).await.unwrap();
     // What SharePoint would make of it: a 200 px thumbnail, re-encoded.
-    let thumbnail = browser::process(&written.jpeg, 200).await.unwrap();
-    let a = browser::fingerprint(&written.jpeg).await.unwrap();
-    let b = browser::fingerprint(&thumbnail.jpeg).await.unwrap();
+    let written_bytes = browser::bytes(&written.jpeg).await.unwrap();
+    let thumbnail = browser::process(&written_bytes, 200).await.unwrap();
+    let thumbnail_bytes = browser::bytes(&thumbnail.jpeg).await.unwrap();
+    // The page's own JPEG is fingerprinted from its Blob, a downloaded one from its bytes:
+    // the same image gives the same fingerprint either way.
+    let a = browser::fingerprint_of(&written.jpeg).await.unwrap();
+    assert_eq!(a, browser::fingerprint(&written_bytes).await.unwrap());
+    let b = browser::fingerprint(&thumbnail_bytes).await.unwrap();
     assert_eq!(a.len(), 16 * 16 * 4);
     let d = mean_abs_difference(&a, &b).unwrap();
     assert!(same_picture(&a, &b), "same picture, distance {d}");
@@ -240,7 +247,7 @@ async fn fingerprints_tell_the_same_picture_from_another() {
     let other = browser::process(&transparent_png().await, DEFAULT_EDGE)
         .await
         .unwrap();
-    let c = browser::fingerprint(&other.jpeg).await.unwrap();
+    let c = browser::fingerprint_of(&other.jpeg).await.unwrap();
     let d = mean_abs_difference(&a, &c).unwrap();
     assert!(!same_picture(&a, &c), "different pictures, distance {d}");
 }

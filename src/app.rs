@@ -10,10 +10,8 @@
 //! (`?embed=1` or framed) and the full page. This module renders no screen of its own beyond
 //! the shell: screens live in [`crate::ui`], their controllers in [`crate::state`].
 
-use futures::future::Either;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::config::{AppConfig, ConfigError, SupportContact, CONFIG_HANDOVER, CONFIG_PATH};
 use crate::embed::WidgetLook;
@@ -279,25 +277,7 @@ pub async fn load_config() -> (Result<AppConfig, ConfigError>, Option<SupportCon
         .own_file()
         .timeout_ms(TIMEOUT_MS);
     let received = match handed_over_config() {
-        Some(asked) => {
-            let origin = http::origin_of(CONFIG_PATH);
-            let asked = JsFuture::from(asked);
-            let timer = crate::browser::sleep(TIMEOUT_MS);
-            futures::pin_mut!(asked, timer);
-            match futures::future::select(asked, timer).await {
-                Either::Left((Ok(response), _)) => {
-                    http::receive(response.unchecked_into(), request.max_body_bytes).await
-                }
-                Either::Left((Err(e), _)) => Err(http::HttpError::Network {
-                    origin,
-                    detail: format!("{e:?}"),
-                }),
-                Either::Right(_) => Err(http::HttpError::Timeout {
-                    origin,
-                    seconds: TIMEOUT_MS / 1000,
-                }),
-            }
-        }
+        Some(asked) => http::receive(asked, &request).await,
         None => http::send(request).await,
     };
     let response = match received {

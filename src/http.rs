@@ -345,19 +345,33 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
     result
 }
 
-/// Reads an answer `fetch` already brought (one the page's first module asked for), as
-/// [`send`] reads its own: at most `max_body_bytes` of body.
+/// Reads the answer to a `fetch` already started (`asked`, one the page's first module sent
+/// for `request`), as [`send`] reads its own: at most `max_body_bytes` of body, the answer and
+/// its body within `timeout_ms`. The page cannot abort a fetch it did not start, so it stops
+/// waiting instead.
 pub async fn receive(
-    response: web_sys::Response,
-    max_body_bytes: usize,
+    asked: js_sys::Promise,
+    request: &HttpRequest,
 ) -> Result<HttpResponse, HttpError> {
-    let origin = origin_of(&response.url());
-    read(
-        &gloo_net::http::Response::from(response),
-        max_body_bytes,
-        &origin,
-    )
-    .await
+    let origin = origin_of(&request.url);
+    let received = async {
+        let origin = origin.as_str();
+        let response = wasm_bindgen_futures::JsFuture::from(asked)
+            .await
+            .map_err(|e| network(origin, format!("{e:?}")))?;
+        let response =
+            gloo_net::http::Response::from(response.unchecked_into::<web_sys::Response>());
+        read(&response, request.max_body_bytes, origin).await
+    };
+    let timer = crate::browser::sleep(request.timeout_ms);
+    futures::pin_mut!(received, timer);
+    match futures::future::select(received, timer).await {
+        futures::future::Either::Left((result, _)) => result,
+        futures::future::Either::Right(_) => Err(HttpError::Timeout {
+            origin: origin.clone(),
+            seconds: request.timeout_ms.div_ceil(1000),
+        }),
+    }
 }
 
 async fn read(

@@ -1019,6 +1019,49 @@ async fn a_missing_config_json_says_to_copy_it() {
     );
 }
 
+/// A help-article link's `config.json` is asked by the first module and read by the app: its
+/// body, too, is waited for at most 15 s, as the app's own request would be.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_config_json_whose_body_stalls_on_a_help_article_link_is_given_up_on() {
+    let emulator = emulator().await;
+    emulator
+        .control()
+        .set_fault(slow_body("app", "config.json", 40_000))
+        .await
+        .unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    let started = Instant::now();
+    page.open("?autostart=1").await;
+    crate::support::eventually(|| async {
+        match page.attribute_of("config-error", "data-error-kind").await {
+            Some(kind) => Ok(kind),
+            None => Err(()),
+        }
+    })
+    .await
+    .ok();
+    let waited = started.elapsed();
+    assert_eq!(
+        page.attribute_of("config-error", "data-error-kind")
+            .await
+            .as_deref(),
+        Some("unreachable"),
+        "after {waited:?}: {}",
+        page.body_text().await
+    );
+    assert!(
+        waited > Duration::from_secs(14) && waited < Duration::from_secs(30),
+        "given up on after 15 s, not when the body ended: {waited:?}"
+    );
+    let message = page.text_of("config-error-message").await;
+    assert!(
+        message.contains("timeout") && message.contains("(15 s)"),
+        "{message}"
+    );
+    assert!(!page.has("sign-in").await);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_empty_config_json_says_it_is_empty() {
     let emulator = emulator().await;

@@ -380,3 +380,88 @@ async fn a_second_press_on_the_way_out_starts_no_second_sign_in() {
     assert_eq!(authorize, 1, "one sign-in went out");
     assert_eq!(token_posts(&log).len(), 1, "one code redeemed");
 }
+
+/// Back from the identity platform, the page redeems the code with the configuration it left
+/// with (kept in the tab) while `config.json` is read again: the token request does not wait
+/// for the file's round trip.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_code_is_redeemed_while_config_json_is_read_again() {
+    let emulator = emulator().await;
+    // Every config.json answer held 1.5 s.
+    emulator
+        .control()
+        .set_fault(emulator::FaultRule {
+            host: Some("app".into()),
+            path_contains: Some("config.json".into()),
+            kind: emulator::FaultKind::Delay,
+            latency_ms: Some(1_500),
+            status: 200,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    page.open("").await;
+    page.sign_in(ADELE).await;
+    assert_eq!(page.text_of("signed-in-user").await, "Adele Vance");
+
+    let mut log = emulator.control().log().await.unwrap();
+    log.sort_by_key(|e| (e.started_ms, e.seq));
+    let back = log
+        .iter()
+        .position(|e| e.host == "app.localhost" && e.path_and_query.contains("code="))
+        .expect("the page came back with a code");
+    let config_again = log[back..]
+        .iter()
+        .find(|e| e.path_and_query.contains("config.json"))
+        .expect("config.json read again after the return");
+    let tokens = token_posts(&log);
+    assert_eq!(tokens.len(), 1, "one code redemption: {tokens:?}");
+    let answered = config_again.started_ms + config_again.duration_ms;
+    assert!(
+        tokens[0].started_ms + 500 < answered,
+        "the code went to the token endpoint at +{} ms, config.json answered at +{} ms",
+        tokens[0].started_ms,
+        answered
+    );
+    assert_tokens_only_to_allowed_hosts(&log);
+}
+
+/// A `config.json` that changed while the person was signing in: the sign-in finished with
+/// the configuration the page left with is not used; its tokens are forgotten, the page starts
+/// signed out, and signing in again works.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_config_json_changed_during_the_sign_in_is_not_signed_in_with_the_old_one() {
+    let emulator = emulator().await;
+    let browser = Browser::launch(BrowserOptions::default()).await;
+    let page = AppPage::new(&browser, &emulator);
+    page.open("").await;
+    page.wait_for("sign-in").await;
+    // The administrator edits config.json while the page is away at the identity platform.
+    let mut config = crate::support::generated_config(&emulator).await;
+    config["support"] = "mailto:help@contoso.com".into();
+    emulator
+        .control()
+        .set_app_config(Some(config.to_string()))
+        .await
+        .unwrap();
+    page.click("sign-in").await;
+    page.sign_in_on_identity_page(ADELE).await;
+    page.wait_for("sign-in").await;
+    assert!(
+        !page.has("signed-in-user").await,
+        "not signed in with the old configuration"
+    );
+    let kept = page
+        .eval("return Object.keys(sessionStorage).filter(k => k.startsWith('pps.auth.')).join(' ')")
+        .await;
+    assert_eq!(kept.as_str(), Some(""), "nothing of the sign-in kept");
+    // The code was redeemed once, with the configuration the page left with.
+    assert_eq!(
+        token_posts(&emulator.control().log().await.unwrap()).len(),
+        1
+    );
+    page.sign_in(ADELE).await;
+    assert_eq!(page.text_of("signed-in-user").await, "Adele Vance");
+}

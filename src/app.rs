@@ -17,7 +17,7 @@ use crate::config::{AppConfig, ConfigError, SupportContact, CONFIG_HANDOVER, CON
 use crate::embed::WidgetLook;
 use crate::http::{self, HttpRequest};
 use crate::i18n::Lang;
-use crate::state::auth::{finish_returning_sign_in, AuthContext, Finished};
+use crate::state::auth::AuthContext;
 use crate::state::language::{self, Page};
 use crate::ui;
 
@@ -58,21 +58,14 @@ pub fn mount() {
         crate::embed::browser::apply_theme(look.theme);
     }
     // The configuration first (index.html has preloaded it): the app's first screen is then
-    // its real one, drawn once, and until then the header index.html painted stays. A sign-in
-    // that came back is finished meanwhile with the configuration it left with: the code is
-    // redeemed beside config.json's round trip, not after it.
+    // its real one, drawn once, and until then the header index.html painted stays.
     wasm_bindgen_futures::spawn_local(async move {
-        let ((config, support), finished) = futures::future::join(
-            load_config(),
-            finish_returning_sign_in(kept_config(), &base),
-        )
-        .await;
-        let finished = finished.and_then(|finished| finished.for_config(config.as_ref().ok()));
+        let (config, support) = load_config().await;
         crate::browser::mark("pps:config");
         let lang = look.lang;
-        show(move || {
-            view! { <App base=base config=config support=support embedded=embedded lang=lang finished=finished/> }
-        });
+        show(
+            move || view! { <App base=base config=config support=support embedded=embedded lang=lang/> },
+        );
         crate::browser::mark("pps:mounted");
     });
 }
@@ -183,8 +176,6 @@ pub fn App(
     embedded: bool,
     /// The language the address asks for (the widget's `lang=`), over any other choice.
     lang: Option<Lang>,
-    /// A sign-in that came back and was finished while `config.json` was read.
-    finished: Option<Finished>,
 ) -> impl IntoView {
     language::provide(Page::Sync, lang);
     let screen = match config {
@@ -193,10 +184,7 @@ pub fn App(
             view! { <ui::ConfigProblem error=error support=support setup_href=setup_href/> }
                 .into_any()
         }
-        Ok(config) => {
-            view! { <SignedInApp config=config base=base embedded=embedded finished=finished/> }
-                .into_any()
-        }
+        Ok(config) => view! { <SignedInApp config=config base=base embedded=embedded/> }.into_any(),
     };
     view! { <ui::Shell>{screen}</ui::Shell> }
 }
@@ -235,13 +223,8 @@ fn ToolsApp(
 /// The sync page once its configuration is known: the session and the routes. The start
 /// view is the widget when `embedded`, else the full page.
 #[component]
-fn SignedInApp(
-    config: AppConfig,
-    base: String,
-    embedded: bool,
-    finished: Option<Finished>,
-) -> impl IntoView {
-    AuthContext::start_after(config, base.clone(), finished);
+fn SignedInApp(config: AppConfig, base: String, embedded: bool) -> impl IntoView {
+    AuthContext::start(config, base.clone());
     let start = move || {
         if embedded {
             view! { <ui::EmbedHome/> }.into_any()
@@ -314,28 +297,9 @@ pub async fn load_config() -> (Result<AppConfig, ConfigError>, Option<SupportCon
     }
     let text = response.text();
     match AppConfig::parse(&text) {
-        Ok(config) => {
-            keep_config(&text);
-            (Ok(config), None)
-        }
+        Ok(config) => (Ok(config), None),
         Err(error) => (Err(error), AppConfig::support_in(&text)),
     }
-}
-
-/// Where the tab keeps the last `config.json` it read (sessionStorage): a sign-in that comes
-/// back is finished with the configuration it left with, before the file is read again.
-const KEPT_CONFIG_KEY: &str = "pps.config";
-
-fn keep_config(text: &str) {
-    if let Ok(Some(storage)) = window().session_storage() {
-        let _ = storage.set_item(KEPT_CONFIG_KEY, text);
-    }
-}
-
-/// The configuration this tab read last ([`keep_config`]), when it is still a valid one.
-fn kept_config() -> Option<AppConfig> {
-    let storage = window().session_storage().ok()??;
-    AppConfig::parse(&storage.get_item(KEPT_CONFIG_KEY).ok()??).ok()
 }
 
 /// The first module's request for `config.json`, once ([`CONFIG_HANDOVER`]).

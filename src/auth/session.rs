@@ -355,9 +355,8 @@ impl<N: Navigation, E: TokenEndpoint> Session<N, E> {
         true
     }
 
-    /// Forgets the session here: another tab signed out (the identity platform has already
-    /// ended it there), or the sign-in was finished with a configuration the page no longer
-    /// has.
+    /// Forgets the session here because another tab signed out (the identity platform has
+    /// already ended it there).
     pub fn forget(&self) {
         self.cache.clear();
     }

@@ -47,50 +47,11 @@ pub struct AuthContext {
     leaving: RwSignal<bool>,
 }
 
-/// A sign-in that came back to the page and was finished with the configuration it left with
-/// (kept in the tab), while `config.json` was read again ([`finish_returning_sign_in`]).
-pub struct Finished {
-    session: Rc<Session>,
-    startup: Startup,
-}
-
-/// Finishes a sign-in that came back to this page (its answer in the address) with `kept`,
-/// the configuration the page left with; `None` when no sign-in came back or nothing was kept.
-/// Run beside the reading of `config.json`: the code is redeemed a round trip sooner.
-pub async fn finish_returning_sign_in(kept: Option<AppConfig>, base: &str) -> Option<Finished> {
-    crate::auth::request::parse_response(&nav::query())?;
-    let session = Rc::new(Session::new(kept?, base));
-    let startup = session.start(base).await;
-    Some(Finished { session, startup })
-}
-
-impl Finished {
-    /// The finished sign-in when `config` (the page's, just read) is the configuration it was
-    /// finished with; else (`config.json` changed while the person was signing in, or cannot
-    /// be read now) its tokens are forgotten and the page starts signed out.
-    pub fn for_config(self, config: Option<&AppConfig>) -> Option<Finished> {
-        if config == Some(self.session.config()) {
-            Some(self)
-        } else {
-            self.session.forget();
-            None
-        }
-    }
-}
-
 impl AuthContext {
     /// The session for `config` (with the page's folder `base`) as context, with the
     /// configuration, finishing a sign-in that came back to this page, if one did.
     pub fn start(config: AppConfig, base: String) -> AuthContext {
-        AuthContext::start_after(config, base, None)
-    }
-
-    /// [`AuthContext::start`], taking over a sign-in already `finished` for this `config`.
-    pub fn start_after(config: AppConfig, base: String, finished: Option<Finished>) -> AuthContext {
-        let (session, finished) = match finished {
-            Some(Finished { session, startup }) => (session, Some(startup)),
-            None => (Rc::new(Session::new(config.clone(), &base)), None),
-        };
+        let session = Rc::new(Session::new(config.clone(), &base));
         provide_context(config);
         let auth = AuthContext {
             session: StoredValue::new_local(session.clone()),
@@ -110,10 +71,7 @@ impl AuthContext {
             auth.state.set(AuthState::SignedOut(None));
         });
         spawn_local(async move {
-            let startup = match finished {
-                Some(startup) => startup,
-                None => session.start(&base).await,
-            };
+            let startup = session.start(&base).await;
             if let Startup::SignedIn { return_to } = &startup {
                 // A sign-in started on admin.html or tools.html comes back to the folder's
                 // redirect URI (this page): it goes on to the page it started from.

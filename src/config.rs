@@ -456,8 +456,13 @@ pub fn is_loopback_host(host: &str) -> bool {
 /// True for `https` URLs with a host, and `http` ones on a loopback host: the only URLs the
 /// page sends anything to.
 pub fn is_safe_endpoint(url: &Url) -> bool {
-    let host = url.host_str().unwrap_or_default();
-    match url.scheme() {
+    is_safe_origin(url.scheme(), url.host_str().unwrap_or_default())
+}
+
+/// [`is_safe_endpoint`] on a URL's parts (`scheme` without its colon), for code that parses
+/// URLs with the browser's parser instead (the first module).
+pub fn is_safe_origin(scheme: &str, host: &str) -> bool {
+    match scheme {
         "https" => !host.is_empty(),
         "http" => is_loopback_host(host),
         _ => false,
@@ -943,5 +948,22 @@ mod tests {
         ))
         .unwrap_err();
         assert!(matches!(err, ConfigError::BadCacheLocation { .. }));
+    }
+
+    #[test]
+    fn safe_endpoints_are_https_or_http_on_this_machine() {
+        let safe = |u: &str| is_safe_endpoint(&Url::parse(u).unwrap());
+        assert!(safe("https://login.microsoftonline.com/contoso"));
+        assert!(safe("http://login.localhost:8080/t"));
+        assert!(safe("http://127.0.0.1/t") && safe("http://[::1]/t"));
+        assert!(!safe("http://login.microsoftonline.com/contoso"));
+        assert!(!safe("http://localhost.evil.example/t"));
+        assert!(!safe("ftp://login.localhost/t"));
+        // The first module's parts, as the browser's URL parser gives them.
+        assert!(is_safe_origin("https", "login.microsoftonline.com"));
+        assert!(is_safe_origin("http", "login.localhost"));
+        assert!(!is_safe_origin("https", ""));
+        assert!(!is_safe_origin("http", "evil.example"));
+        assert!(!is_safe_origin("javascript", ""));
     }
 }

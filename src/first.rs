@@ -113,12 +113,8 @@ fn discovery_url(config: &str) -> Option<String> {
         .ok()?
         .as_string()?;
     let url = web_sys::Url::new(authority.trim()).ok()?;
-    let host = url.hostname();
-    let safe = match url.protocol().as_str() {
-        "https:" => !host.is_empty(),
-        "http:" => crate::config::is_loopback_host(&host),
-        _ => false,
-    };
+    let protocol = url.protocol();
+    let safe = crate::config::is_safe_origin(protocol.trim_end_matches(':'), &url.hostname());
     (safe && url.search().is_empty() && url.hash().is_empty())
         .then(|| crate::auth::request::discovery_url(&url.href()))
 }

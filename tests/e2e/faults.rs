@@ -703,26 +703,28 @@ async fn a_401_on_the_write_renews_the_token_and_writes_once() {
     control.clear_log().await.unwrap();
     page.sync_until(&["done"]).await;
     assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
-    let log = tokens_stayed_home(&emulator).await;
-    assert_eq!(
-        write_statuses(&log),
-        vec![401, 200],
-        "refused once, then written once"
-    );
+    refused_once_then_written_after_a_silent_renewal(&emulator).await;
+}
+
+/// The log since it was cleared shows the photo's write refused once (401), a new token
+/// redeemed silently, the write sent again and taken, and no new sign-in.
+async fn refused_once_then_written_after_a_silent_renewal(emulator: &Emulator) {
+    let log = tokens_stayed_home(emulator).await;
+    let statuses: Vec<u16> = log
+        .iter()
+        .filter(|e| e.method == "POST" && e.path_and_query.contains(WRITE))
+        .map(|e| e.status)
+        .collect();
+    assert_eq!(statuses, vec![401, 200], "refused once, then written once");
     assert!(
         log.iter()
             .any(|e| e.grant_type.as_deref() == Some("refresh_token")),
         "a new token was redeemed silently"
     );
-    assert!(log.iter().all(|e| !e.path_and_query.contains("/authorize")));
-}
-
-/// The statuses of the photo's writes in `log`, in order.
-fn write_statuses(log: &[LogEntry]) -> Vec<u16> {
-    log.iter()
-        .filter(|e| e.method == "POST" && e.path_and_query.contains(WRITE))
-        .map(|e| e.status)
-        .collect()
+    assert!(
+        log.iter().all(|e| !e.path_and_query.contains("/authorize")),
+        "renewed silently, not signed in again"
+    );
 }
 
 /// A click while the photos are read, whose write is then refused once (401): the token is
@@ -745,16 +747,7 @@ async fn a_click_while_reading_survives_a_401_on_its_write() {
     page.click("sync-button").await;
     page.wait_for_phase(&["done"]).await;
     assert_sharepoint_holds_the_exchange_photo(&emulator, "adele").await;
-    let log = tokens_stayed_home(&emulator).await;
-    assert_eq!(
-        write_statuses(&log),
-        vec![401, 200],
-        "refused once, then written once"
-    );
-    assert!(
-        log.iter().all(|e| !e.path_and_query.contains("/authorize")),
-        "renewed silently, not signed in again"
-    );
+    refused_once_then_written_after_a_silent_renewal(&emulator).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

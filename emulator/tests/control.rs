@@ -155,24 +155,13 @@ async fn drop_after_handling_writes_but_loses_the_answer() {
     let entry = ctl.log().await.unwrap().pop().unwrap();
     assert_eq!(entry.status, 0);
     assert_eq!(entry.injected.as_deref(), Some("dropped"));
-    // Only once: the next call answers.
-    assert_eq!(
-        set_picture(&env, &t, jpeg(300, 300))
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    // The lost answer closed its connection: the next call came on a new one, which the
-    // client kept for the call after it (the log tells a browser's resend on a kept
-    // connection from a request of its own).
-    assert_eq!(
-        set_picture(&env, &t, jpeg(300, 300))
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    // Only once: the next calls answer. The lost answer closed its connection: the next
+    // call came on a new one, which the client kept for the call after it (the log tells a
+    // browser's resend on a kept connection from a request of its own).
+    for _ in 0..2 {
+        let answered = set_picture(&env, &t, jpeg(300, 300)).await.unwrap();
+        assert_eq!(answered.status(), 200);
+    }
     let log = ctl.log().await.unwrap();
     let [.., dropped, answered, again] = &log[..] else {
         panic!("three writes logged")

@@ -123,14 +123,8 @@ fn discovery_url(config: &str) -> Option<String> {
 fn draw_landing(lang: Lang) {
     let document = browser::document();
     let t = lang.first_screen();
-    // What `state::language` and the app's landing write into the document.
-    if let Some(html) = document.document_element() {
-        let _ = html.set_attribute("lang", lang.tag());
-    }
-    document.set_title(&(t.page_title)(t.sign_in));
-    if let Ok(Some(meta)) = document.query_selector("meta[name=\"description\"]") {
-        let _ = meta.set_attribute("content", t.page_description);
-    }
+    // What the app's landing writes into the document.
+    language::write_document(lang, &(t.page_title)(t.sign_in), t.page_description);
     let Some(body) = document.body() else {
         return;
     };

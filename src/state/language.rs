@@ -57,13 +57,19 @@ pub fn provide(page: Page, requested: Option<Lang>) -> RwSignal<Lang> {
 
 /// Writes `lang` into the document: `<html lang>`, `<title>` and the description of `page`.
 pub fn apply(page: Page, lang: Lang) {
+    write_document(lang, page.title(lang), page.description(lang));
+}
+
+/// Writes `lang` into `<html lang>`, and the document's `<title>` and description: what
+/// [`apply`] keeps in step, and what the first module's landing writes before the app is there.
+pub fn write_document(lang: Lang, title: &str, description: &str) {
     let document = document();
     if let Some(root) = document.document_element() {
         let _ = root.set_attribute("lang", lang.tag());
     }
-    document.set_title(page.title(lang));
+    document.set_title(title);
     if let Ok(Some(meta)) = document.query_selector("meta[name=\"description\"]") {
-        let _ = meta.set_attribute("content", page.description(lang));
+        let _ = meta.set_attribute("content", description);
     }
 }
 

@@ -85,16 +85,14 @@ fn prefetch_discovery() {
         };
         let response: web_sys::Response = response.unchecked_into();
         // A copy to read: the app reads the response itself.
-        let Some(text) = (match response.clone() {
-            Ok(copy) if response.ok() => match copy.text() {
-                Ok(text) => JsFuture::from(text).await.ok().and_then(|t| t.as_string()),
-                Err(_) => None,
-            },
-            _ => None,
-        }) else {
+        let (true, Ok(copy)) = (response.ok(), response.clone()) else {
             return;
         };
-        if let Some(url) = discovery_url(&text) {
+        let Ok(text) = copy.text() else {
+            return;
+        };
+        let text = JsFuture::from(text).await.ok().and_then(|t| t.as_string());
+        if let Some(url) = text.as_deref().and_then(discovery_url) {
             let init = web_sys::RequestInit::new();
             // As the app asks for it (`http::send`): no credentials.
             init.set_credentials(web_sys::RequestCredentials::Omit);
